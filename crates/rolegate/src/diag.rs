@@ -1,0 +1,316 @@
+//! Diagnostics: every load problem names its file, line and column, underlines the offending text, and says
+//! how to fix it.
+//!
+//! A [`Diagnostic`] implements [`miette::Diagnostic`], so binaries render it like rustc does; the same value
+//! carries everything the JSON and SARIF reports need (code, severity, span, JSON pointer).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
+
+use crate::span::{LineCol, SourceText, Span};
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Informational; never fails anything.
+    Note,
+    /// Worth fixing; fails only under `--deny warnings`.
+    Warning,
+    /// Azure would reject it, or the input cannot be used as it is.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name as used in reports (`error`, `warning`, `note`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A diagnostic code: a stable identifier (`RL000`), a short name and what a load problem does to the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code {
+    /// Stable identifier, e.g. `RL000`.
+    pub id: &'static str,
+    /// Kebab-case name, e.g. `invalid-json`.
+    pub name: &'static str,
+    /// Whether a diagnostic with this code makes the engine refuse the whole input (SPEC §2.2): the file could
+    /// not be read as the shape it claims, so nothing of it may be used.
+    pub fatal: bool,
+}
+
+/// The codes of load problems. Lint rules (a later layer) use codes from `RL100` on.
+pub mod codes {
+    use super::Code;
+
+    macro_rules! codes {
+        ($($(#[$doc:meta])* $konst:ident = $id:literal, $name:literal, $fatal:literal;)*) => {
+            $( $(#[$doc])* pub const $konst: Code = Code { id: $id, name: $name, fatal: $fatal }; )*
+            /// Every load code, in code order.
+            pub const ALL: &[Code] = &[$($konst),*];
+        };
+    }
+
+    codes! {
+        /// The file is not valid JSON (syntax, encoding, nesting too deep, empty).
+        INVALID_JSON = "RL000", "invalid-json", true;
+        /// A value has the wrong JSON type for its key (`"Actions": 5`, `"IsCustom": "true"`).
+        WRONG_TYPE = "RL001", "wrong-type", true;
+        /// The same key appears twice in one object (exactly or up to letter case).
+        DUPLICATE_KEY = "RL002", "duplicate-key", true;
+        /// A key that none of the accepted formats define; it is ignored.
+        UNKNOWN_KEY = "RL003", "unknown-key", false;
+        /// The document is not any of the accepted shapes for this kind of file.
+        UNKNOWN_SHAPE = "RL004", "unknown-shape", true;
+        /// A required field is missing (an assignment without `principalId`, say).
+        MISSING_FIELD = "RL005", "missing-field", true;
+        /// An action string that cannot be a pattern: it matches nothing (in NotActions its block grants
+        /// nothing; in a deny assignment it fails the load).
+        MALFORMED_ACTION = "RL006", "malformed-action", false;
+        /// Leading or trailing whitespace around an action, trimmed on load.
+        ACTION_WHITESPACE = "RL007", "action-whitespace", false;
+        /// A scope string that cannot be parsed: an assignment at it never grants.
+        MALFORMED_SCOPE = "RL008", "malformed-scope", false;
+        /// A scope written in a non-canonical way (no leading `/`, trailing `/`, `//`), normalised on load.
+        NONCANONICAL_SCOPE = "RL009", "noncanonical-scope", false;
+        /// An assignment names a role that is neither in the tenant nor among the built-in roles.
+        UNKNOWN_ROLE = "RL010", "unknown-role", true;
+        /// A value outside its allowed set (`"roleType": "Foo"`, an unknown `principalType`).
+        INVALID_VALUE = "RL011", "invalid-value", false;
+        /// A tenant role reuses a built-in role's id with different content; the tenant's copy wins.
+        BUILTIN_OVERRIDE = "RL012", "builtin-override", false;
+        /// Two roles in the tenant share an id; the later file wins.
+        DUPLICATE_ROLE_ID = "RL013", "duplicate-role-id", true;
+        /// The management-group hierarchy contains a cycle.
+        HIERARCHY_CYCLE = "RL014", "hierarchy-cycle", true;
+        /// The management-group hierarchy is deeper than Azure's six levels.
+        HIERARCHY_DEPTH = "RL015", "hierarchy-depth", false;
+        /// Subscriptions used by assignments are missing from `hierarchy.json` and hang under the tenant root.
+        UNPLACED_SUBSCRIPTION = "RL016", "unplaced-subscription", false;
+        /// A file or directory could not be read.
+        UNREADABLE = "RL017", "unreadable", true;
+        /// A malformed part of a deny assignment: a deny that cannot be read cannot be applied.
+        MALFORMED_DENY = "RL018", "malformed-deny", true;
+    }
+
+    /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.
+    pub fn find(key: &str) -> Option<Code> {
+        ALL.iter().copied().find(|c| c.id.eq_ignore_ascii_case(key) || c.name.eq_ignore_ascii_case(key))
+    }
+}
+
+/// One problem found in an input, with its location.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Stable code.
+    pub code: Code,
+    /// Severity.
+    pub severity: Severity,
+    /// One-line message: lower-case, user text in backticks.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The file the problem is in, if any.
+    pub source: Option<Arc<SourceText>>,
+    /// The offending text, if known.
+    pub span: Option<Span>,
+    /// Label shown under the underline.
+    pub label: Option<String>,
+    /// Further spans worth showing (the first occurrence of a duplicate key, say).
+    pub related: Vec<(Span, String)>,
+    /// RFC 6901 pointer to the offending value, when the file parsed as JSON.
+    pub pointer: Option<String>,
+    /// Display name of the role the problem belongs to, when there is one.
+    pub role: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity (error for fatal codes, else as given).
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            help: None,
+            source: None,
+            span: None,
+            label: None,
+            related: Vec::new(),
+            pointer: None,
+            role: None,
+        }
+    }
+
+    /// An error.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Error, message)
+    }
+
+    /// A warning.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Warning, message)
+    }
+
+    /// Sets the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the file and the offending span.
+    pub fn at(mut self, source: &Arc<SourceText>, span: Span) -> Self {
+        self.source = Some(Arc::clone(source));
+        self.span = Some(span);
+        self
+    }
+
+    /// Sets the file without a span (the problem concerns the whole file).
+    pub fn in_file(mut self, source: &Arc<SourceText>) -> Self {
+        self.source = Some(Arc::clone(source));
+        self
+    }
+
+    /// Sets the label under the underline.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds a related span.
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    /// Whether this diagnostic makes the engine refuse the input as a whole.
+    pub fn is_fatal(&self) -> bool {
+        self.code.fatal && self.severity == Severity::Error
+    }
+
+    /// The file name, if any.
+    pub fn file(&self) -> Option<&str> {
+        self.source.as_deref().map(SourceText::name)
+    }
+
+    /// Start and (exclusive) end positions of the span.
+    pub fn line_cols(&self) -> Option<(LineCol, LineCol)> {
+        let (src, span) = (self.source.as_deref()?, self.span?);
+        Some((src.line_col(span.start), src.line_col(span.end)))
+    }
+
+    /// The text the span underlines.
+    pub fn snippet(&self) -> Option<&str> {
+        Some(self.source.as_deref()?.slice(self.span?))
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code.id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        // Without a span there is nothing to underline, and miette would print the file's first line.
+        self.span?;
+        self.source.as_deref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let primary = LabeledSpan::new_primary_with_span(self.label.clone(), span);
+        let related = self.related.iter().map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), *s));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+/// Lines longer than this are shown as a window around the span, so that a 10 MB one-line file does not
+/// print 10 MB.
+const MAX_SHOWN_LINE: usize = 240;
+
+impl SourceCode for SourceText {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
+        if line_end - line_start <= MAX_SHOWN_LINE {
+            let contents = text.read_span(span, before, after)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name().to_owned(),
+                contents.data(),
+                *contents.span(),
+                contents.line(),
+                contents.column(),
+                contents.line_count(),
+            )));
+        }
+        // Window of the long line around the span, cut at character boundaries.
+        let mut from = start.saturating_sub(MAX_SHOWN_LINE / 2).max(line_start);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = end.max(start + 1).saturating_add(MAX_SHOWN_LINE / 2).min(line_end);
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let lc = self.line_col(from);
+        let data = text.as_bytes().get(from..to).unwrap_or_default();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name().to_owned(),
+            data,
+            miette::SourceSpan::new(from.into(), to - from),
+            lc.line - 1,
+            lc.column - 1,
+            1,
+        )))
+    }
+}
+
+/// Shortens user text for a message so that a 10 MB string does not become a 10 MB message.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(MAX).collect();
+    s.push('…');
+    s
+}

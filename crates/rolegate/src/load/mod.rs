@@ -1,0 +1,558 @@
+//! Loaders: JSON files of every shape people have on disk, mapped to the [model](crate::model) by hand so
+//! that every problem keeps its exact span.
+//!
+//! Each loader collects diagnostics instead of stopping at the first problem. A diagnostic whose code is
+//! fatal ([`Diagnostic::is_fatal`]) means the file could not be read as the shape it claims; the engine then
+//! refuses the whole input, while the linter still reports everything found.
+
+mod assignments;
+mod catalog_json;
+mod deny;
+mod groups;
+mod hierarchy;
+mod roles;
+mod tenant;
+
+use std::sync::Arc;
+
+pub use assignments::load_assignments;
+pub use catalog_json::load_operation_list;
+pub use deny::load_deny_assignments;
+pub use groups::load_groups;
+pub use hierarchy::load_hierarchy;
+pub use roles::{load_roles, load_roles_from_value};
+pub use tenant::{LoadError, TenantLoader};
+
+use crate::action::{ActionPattern, parse_action};
+use crate::diag::{Code, Diagnostic, Severity, codes, excerpt};
+use crate::json::{self, Kind, Member, Value};
+use crate::model::{Action, ActionKind, Entries, ScopeEntry, Spanned};
+use crate::scope::{ScopeValue, classify_scope};
+use crate::span::{SourceText, Span};
+
+/// The result of loading one input: what could be read, and every problem found.
+#[derive(Clone, Debug)]
+pub struct Loaded<T> {
+    /// What was read. When [`Loaded::is_fatal`] is true it must not be used to decide anything.
+    pub value: T,
+    /// Every problem, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<T> Loaded<T> {
+    /// Whether any diagnostic makes the input unusable for the engine.
+    pub fn is_fatal(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_fatal)
+    }
+
+    /// The value if nothing fatal was found, else the diagnostics.
+    pub fn into_result(self) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
+        if self.is_fatal() { Err(self.diagnostics) } else { Ok((self.value, self.diagnostics)) }
+    }
+}
+
+/// Parses a file's bytes as JSON, accepting a UTF-8 byte-order mark. On failure the returned diagnostic is
+/// `RL000` pointing at the offending bytes.
+pub fn parse_source(name: &str, bytes: &[u8]) -> (Arc<SourceText>, Result<Value, Diagnostic>) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        // Only the valid prefix matters for positions: an encoding error stops parsing right there.
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let src = Arc::new(SourceText::new(name, text));
+    let parsed = json::parse_bytes(bytes).map(|(v, _bom)| v).map_err(|e| {
+        let mut span = e.span;
+        if matches!(e.kind, json::ErrorKind::InvalidUtf8) {
+            // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
+            span = Span::new(span.start, span.start + '\u{fffd}'.len_utf8());
+        }
+        let mut d = match &e.kind {
+            // Valid JSON as far as RFC 8259 goes, but ambiguous: which value would Azure use?
+            json::ErrorKind::DuplicateKey(_) => Diagnostic::error(codes::DUPLICATE_KEY, e.to_string()),
+            _ => Diagnostic::error(codes::INVALID_JSON, format!("invalid JSON: {e}")),
+        }
+        .at(&src, span);
+        if let Some(related) = e.related {
+            d = d.with_related(related, "first defined here");
+        }
+        if let Some(help) = e.help() {
+            d = d.with_help(help);
+        }
+        d.with_label(json_label(&e.kind))
+    });
+    (src, parsed)
+}
+
+fn json_label(kind: &json::ErrorKind) -> &'static str {
+    use json::ErrorKind as K;
+    match kind {
+        K::Empty => "empty file",
+        K::UnexpectedEnd { .. } => "file ends here",
+        K::TrailingComma => "trailing comma",
+        K::InvalidUtf8 => "not UTF-8",
+        K::TooDeep { .. } => "nested too deep",
+        K::DuplicateKey(_) => "duplicate key",
+        K::ControlCharacterInString(_) => "control character",
+        K::Comment => "comment",
+        K::TrailingCharacters => "unexpected text after the JSON value",
+        K::InvalidNumber { .. } => "invalid number",
+        K::InvalidEscape(_) | K::InvalidUnicodeEscape(_) => "invalid escape",
+        K::UnexpectedChar { .. } | K::InvalidLiteral(_) => "unexpected here",
+    }
+}
+
+/// RFC 6901 pointer to the innermost value (or key) whose span contains `target`.
+pub fn pointer_to(root: &Value, target: Span) -> String {
+    let mut pointer = String::new();
+    let mut cur = root;
+    loop {
+        let next = match &cur.kind {
+            Kind::Array(items) => items.iter().enumerate().find(|(_, v)| contains(v.span, target)).map(|(i, v)| {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                v
+            }),
+            Kind::Object(members) => {
+                let hit = members.iter().find(|m| contains(m.key_span.join(m.value.span), target));
+                match hit {
+                    Some(m) => {
+                        pointer.push('/');
+                        pointer.push_str(&json::pointer_escape(&m.key));
+                        if contains(m.key_span, target) { None } else { Some(&m.value) }
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        match next {
+            Some(v) if v.span != cur.span => cur = v,
+            _ => return pointer,
+        }
+    }
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Which keys an object may have.
+pub(crate) struct KeySpec {
+    /// What the object is, for messages (`role definition`, `permission block`).
+    pub what: &'static str,
+    /// Accepted keys in their canonical spelling; matched ASCII case-insensitively.
+    pub keys: &'static [&'static str],
+    /// Known keys that are accepted and ignored (metadata).
+    pub ignored: &'static [&'static str],
+}
+
+/// Metadata keys that SPEC §2.1 accepts and ignores everywhere.
+pub(crate) const METADATA: &[&str] = &[
+    "createdOn",
+    "updatedOn",
+    "createdBy",
+    "updatedBy",
+    "systemData",
+    "type",
+    "additionalProperties",
+    "nextLink",
+    "canDelegate",
+    "principalName",
+    "roleDefinitionName",
+    "isSystemProtected",
+    "resourceGroup",
+];
+
+/// Walks one JSON document, collecting diagnostics.
+pub(crate) struct Reader {
+    pub src: Arc<SourceText>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Reader {
+    pub fn new(src: &Arc<SourceText>) -> Self {
+        Reader { src: Arc::clone(src), diags: Vec::new() }
+    }
+
+    pub fn report(&mut self, code: Code, severity: Severity, span: Span, message: String, help: String) {
+        self.diags.push(Diagnostic::new(code, severity, message).at(&self.src, span).with_help(help));
+    }
+
+    pub fn error(&mut self, code: Code, span: Span, message: String, help: String) {
+        self.report(code, Severity::Error, span, message, help);
+    }
+
+    /// Reports a wrong JSON type.
+    pub fn wrong_type(&mut self, v: &Value, key: &str, expected: &str, help: String) {
+        let found = v.kind_name();
+        self.error(codes::WRONG_TYPE, v.span, format!("expected {expected} for `{key}`, found {found}"), help);
+    }
+
+    pub fn into_loaded<T>(self, value: T, root: Option<&Value>) -> Loaded<T> {
+        let mut diagnostics = self.diags;
+        if let Some(root) = root {
+            for d in &mut diagnostics {
+                if let (None, Some(span)) = (&d.pointer, d.span) {
+                    d.pointer = Some(pointer_to(root, span));
+                }
+            }
+        }
+        diagnostics.sort_by_key(|d| d.span.map_or(0, |s| s.start));
+        Loaded { value, diagnostics }
+    }
+
+    /// Expects an object.
+    pub fn object<'v>(&mut self, v: &'v Value, what: &str) -> Option<&'v [Member]> {
+        match &v.kind {
+            Kind::Object(m) => Some(m),
+            _ => {
+                let found = v.kind_name();
+                self.error(
+                    codes::WRONG_TYPE,
+                    v.span,
+                    format!("expected {what} (a JSON object), found {found}"),
+                    format!("write {what} as `{{ ... }}`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Sorts an object's members into the keys of `spec`: index `i` of the result holds the member for
+    /// `spec.keys[i]`. Unknown keys get a warning with a suggestion; a key given twice (up to case) is an
+    /// error.
+    pub fn fields<'v>(&mut self, members: &'v [Member], spec: &KeySpec) -> Vec<Option<&'v Member>> {
+        let mut out: Vec<Option<&'v Member>> = vec![None; spec.keys.len()];
+        let mut seen_ignored: Vec<&'v Member> = Vec::new();
+        for m in members {
+            if let Some(i) = spec.keys.iter().position(|k| k.eq_ignore_ascii_case(&m.key)) {
+                match out.get_mut(i) {
+                    Some(Some(first)) => {
+                        let first_span = first.key_span;
+                        self.duplicate_key(m, first_span);
+                    }
+                    Some(slot) => *slot = Some(m),
+                    None => {}
+                }
+            } else if spec.ignored.iter().chain(METADATA).any(|k| k.eq_ignore_ascii_case(&m.key)) {
+                if let Some(first) = seen_ignored.iter().find(|f| f.key.eq_ignore_ascii_case(&m.key)) {
+                    let first_span = first.key_span;
+                    self.duplicate_key(m, first_span);
+                } else {
+                    seen_ignored.push(m);
+                }
+            } else {
+                self.unknown_key(m, spec);
+            }
+        }
+        out
+    }
+
+    fn duplicate_key(&mut self, m: &Member, first: Span) {
+        self.diags.push(
+            Diagnostic::error(codes::DUPLICATE_KEY, format!("duplicate key `{}`", excerpt(&m.key)))
+                .at(&self.src, m.key_span)
+                .with_label("given again here")
+                .with_related(first, "first given here")
+                .with_help("keys are matched ignoring letter case; keep one of them"),
+        );
+    }
+
+    fn unknown_key(&mut self, m: &Member, spec: &KeySpec) {
+        let help = match suggest(&m.key, spec.keys) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("accepted keys here: {}", spec.keys.join(", ")),
+        };
+        self.diags.push(
+            Diagnostic::warning(codes::UNKNOWN_KEY, format!("unknown key `{}` in {}", excerpt(&m.key), spec.what))
+                .at(&self.src, m.key_span)
+                .with_label("ignored")
+                .with_help(help),
+        );
+    }
+
+    /// A string (or null, which reads as absent).
+    pub fn string(&mut self, m: Option<&Member>) -> Option<Spanned<String>> {
+        let m = m?;
+        match &m.value.kind {
+            Kind::String(s) => Some(Spanned::new(s.clone(), m.value.span)),
+            Kind::Null => None,
+            _ => {
+                self.wrong_type(&m.value, &m.key, "a string", format!("write `\"{}\": \"...\"`", m.key));
+                None
+            }
+        }
+    }
+
+    /// A boolean (or null).
+    pub fn boolean(&mut self, m: Option<&Member>) -> Option<bool> {
+        let m = m?;
+        match &m.value.kind {
+            Kind::Bool(b) => Some(*b),
+            Kind::Null => None,
+            Kind::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                self.wrong_type(
+                    &m.value,
+                    &m.key,
+                    "a boolean",
+                    format!("write `{}` without quotes", s.to_ascii_lowercase()),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(&m.value, &m.key, "a boolean", "write `true` or `false`".to_owned());
+                None
+            }
+        }
+    }
+
+    /// An array of strings; a string that is an ARM template expression stands for the whole array. Null reads
+    /// as absent.
+    pub fn string_list(&mut self, m: Option<&Member>) -> Option<Entries<Spanned<String>>> {
+        let m = m?;
+        match &m.value.kind {
+            Kind::Null => None,
+            Kind::String(s) if is_template_expression(s) => {
+                Some(Entries::Template(Spanned::new(s.clone(), m.value.span)))
+            }
+            Kind::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match &item.kind {
+                        Kind::String(s) => out.push(Spanned::new(s.clone(), item.span)),
+                        _ => self.wrong_type(
+                            item,
+                            &m.key,
+                            "a string in the array",
+                            "every entry must be a JSON string".to_owned(),
+                        ),
+                    }
+                }
+                Some(Entries::List(out))
+            }
+            _ => {
+                let key = &m.key;
+                self.wrong_type(&m.value, key, "an array of strings", format!("write `\"{key}\": [\"...\"]`"));
+                None
+            }
+        }
+    }
+
+    /// Reads action strings. `templates` says whether `[...]` entries are ARM template expressions (only in ARM
+    /// templates; elsewhere `[` is a literal character of an action). `fatal_code` replaces the malformed-action
+    /// code where a malformed entry must fail the load (deny assignments).
+    pub fn actions(&mut self, m: Option<&Member>, templates: bool, fatal_code: Option<Code>) -> Entries<Action> {
+        let Some(list) = self.string_list(m) else { return Entries::default() };
+        let items = match list {
+            Entries::Template(t) => return Entries::Template(t),
+            Entries::List(items) => items,
+        };
+        let key = m.map_or("Actions", |m| m.key.as_str()).to_owned();
+        let values: Option<&[Value]> = m.and_then(|m| m.value.as_array());
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let value = values.and_then(|v| v.get(i));
+            let kind = if templates && is_template_expression(&item.value) {
+                ActionKind::Template
+            } else {
+                let parsed = parse_action(&item.value);
+                self.check_action(&parsed, &item, value, &key, fatal_code);
+                ActionKind::Pattern(parsed)
+            };
+            out.push(Action { raw: item.value, span: item.span, kind });
+        }
+        Entries::List(out)
+    }
+
+    fn check_action(
+        &mut self,
+        parsed: &ActionPattern,
+        item: &Spanned<String>,
+        value: Option<&Value>,
+        key: &str,
+        fatal_code: Option<Code>,
+    ) {
+        // An empty range (an empty action) is best shown by underlining the whole string.
+        let sub = |range: std::ops::Range<usize>| match value {
+            Some(v) if !range.is_empty() => v.content_sub_span(range),
+            _ => item.span,
+        };
+        match parsed {
+            ActionPattern::Valid { trimmed: true, .. } => {
+                let trimmed = item.value.trim_matches(|c: char| c == ' ' || c == '\t');
+                let lead = item.value.len() - item.value.trim_start_matches([' ', '\t']).len();
+                let span = if lead > 0 { sub(0..lead) } else { sub(lead + trimmed.len()..item.value.len()) };
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::ACTION_WHITESPACE,
+                        format!("whitespace around action `{}` in `{key}`", excerpt(trimmed)),
+                    )
+                    .at(&self.src, span)
+                    .with_label("trimmed")
+                    .with_help(format!("write `\"{}\"`", excerpt(trimmed))),
+                );
+            }
+            ActionPattern::Valid { .. } => {}
+            ActionPattern::Malformed { problem, at, .. } => {
+                let code = fatal_code.unwrap_or(codes::MALFORMED_ACTION);
+                let consequence = match (fatal_code.is_some(), key.to_ascii_lowercase().starts_with("not")) {
+                    (true, _) => "a deny assignment that cannot be read cannot be applied, so the load fails",
+                    (false, true) => "its permission block grants nothing",
+                    (false, false) => "it matches nothing",
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        code,
+                        format!("malformed action `{}` in `{key}`: {problem}", excerpt(&item.value)),
+                    )
+                    .at(&self.src, sub(at.start..at.end))
+                    .with_label(problem.to_string())
+                    .with_help(format!(
+                        "an action is `Company.Provider/resourceType/.../verb` with no whitespace or control \
+                             characters; {consequence}"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Reads one scope string.
+    pub fn scope(&mut self, item: Spanned<String>, value: Option<&Value>, fatal_code: Option<Code>) -> ScopeEntry {
+        let classified = classify_scope(&item.value);
+        let sub = |range: std::ops::Range<usize>| value.map_or(item.span, |v| v.content_sub_span(range));
+        match &classified {
+            ScopeValue::Malformed(err) => {
+                let code = fatal_code.unwrap_or(codes::MALFORMED_SCOPE);
+                self.diags.push(
+                    Diagnostic::error(code, format!("malformed scope `{}`: {err}", excerpt(&item.value)))
+                        .at(&self.src, sub(err.at.start..err.at.end))
+                        .with_label(err.problem.to_string())
+                        .with_help(
+                            "a scope is `/`, `/providers/Microsoft.Management/managementGroups/{id}`, \
+                             `/subscriptions/{id}`, `.../resourceGroups/{name}` or a resource id below it",
+                        ),
+                );
+            }
+            ScopeValue::Parsed(p) if !p.normalized.is_empty() => {
+                let what: Vec<String> = p.normalized.iter().map(ToString::to_string).collect();
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::NONCANONICAL_SCOPE,
+                        format!("scope `{}` is not in canonical form ({})", excerpt(&item.value), what.join(", ")),
+                    )
+                    .at(&self.src, item.span)
+                    .with_help(format!("write `\"{}\"`", excerpt(p.scope.as_str()))),
+                );
+            }
+            ScopeValue::Placeholder { .. } | ScopeValue::Template if fatal_code.is_some() => {
+                self.diags.push(
+                    Diagnostic::error(
+                        fatal_code.unwrap_or(codes::MALFORMED_SCOPE),
+                        format!("scope `{}` is a placeholder, not a scope", excerpt(&item.value)),
+                    )
+                    .at(&self.src, item.span)
+                    .with_help("fill in the real scope"),
+                );
+            }
+            _ => {}
+        }
+        ScopeEntry { raw: item.value, span: item.span, value: classified }
+    }
+
+    /// Reads a list of scopes.
+    pub fn scopes(&mut self, m: Option<&Member>) -> Option<Entries<ScopeEntry>> {
+        let values: Option<&[Value]> = m.and_then(|m| m.value.as_array());
+        let list = self.string_list(m)?;
+        Some(match list {
+            Entries::Template(t) => Entries::Template(t),
+            Entries::List(items) => Entries::List(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let v = values.and_then(|v| v.get(i));
+                        self.scope(item, v, None)
+                    })
+                    .collect(),
+            ),
+        })
+    }
+}
+
+/// Whether a string is an ARM template expression (`[...]`, but not the `[[` escape of a literal bracket).
+pub fn is_template_expression(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with('[') && !t.starts_with("[[") && t.ends_with(']')
+}
+
+/// The accepted key closest to `key` (case-insensitive edit distance at most 2, or a singular/plural slip).
+pub(crate) fn suggest<'k>(key: &str, keys: &[&'k str]) -> Option<&'k str> {
+    let lower = key.to_ascii_lowercase();
+    keys.iter()
+        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        if let Some(first) = cur.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// Reads the top level of a list-like file: an array, `{"value": [...]}`, or one object.
+pub(crate) fn top_level_items(root: &Value) -> Vec<&Value> {
+    match &root.kind {
+        Kind::Array(items) => items.iter().collect(),
+        Kind::Object(members) => {
+            let value = members.iter().find(|m| m.key.eq_ignore_ascii_case("value"));
+            let only_list_keys =
+                members.iter().all(|m| m.key.eq_ignore_ascii_case("value") || m.key.eq_ignore_ascii_case("nextLink"));
+            match value {
+                Some(v) if only_list_keys && v.value.as_array().is_some() => {
+                    v.value.as_array().map(|a| a.iter().collect()).unwrap_or_default()
+                }
+                _ => vec![root],
+            }
+        }
+        _ => vec![root],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let keys = &["Actions", "NotActions", "AssignableScopes", "DataActions"];
+        assert_eq!(suggest("NotAction", keys), Some("NotActions"));
+        assert_eq!(suggest("assignablescope", keys), Some("AssignableScopes"));
+        assert_eq!(suggest("DataAction", keys), Some("DataActions"));
+        assert_eq!(suggest("Colour", keys), None);
+    }
+
+    #[test]
+    fn template_expressions() {
+        assert!(is_template_expression("[parameters('actions')]"));
+        assert!(is_template_expression("[subscription().id]"));
+        assert!(!is_template_expression("[[literal]"));
+        assert!(!is_template_expression("Microsoft.Foo/[x]/read"));
+    }
+}

@@ -1,0 +1,278 @@
+//! Assembling a tenant: built-in roles, the tenant's role files, assignments, deny assignments, groups and the
+//! hierarchy, with the cross-file checks (unknown roles, overridden built-ins, unplaced subscriptions).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Loaded, load_assignments, load_deny_assignments, load_groups, load_hierarchy, load_roles};
+use crate::diag::{Diagnostic, Severity, codes};
+use crate::model::{Id, RoleDefinition, Tenant};
+use crate::span::SourceText;
+
+/// The file names of a tenant directory (SPEC §2.2); every other `*.json` directly in it is a role file.
+pub const ASSIGNMENTS_FILE: &str = "assignments.json";
+/// Deny assignments.
+pub const DENY_FILE: &str = "denyAssignments.json";
+/// Group memberships.
+pub const GROUPS_FILE: &str = "groups.json";
+/// Management-group hierarchy.
+pub const HIERARCHY_FILE: &str = "hierarchy.json";
+
+/// A tenant could not be loaded; nothing of it may be used.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the tenant could not be loaded: {} fatal problem(s)", self.fatal_count())]
+#[diagnostic(code(rolegate::load), help("fix the problems below; a half-loaded policy is never used"))]
+pub struct LoadError {
+    /// Every diagnostic, fatal or not.
+    #[related]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// How many diagnostics are fatal.
+    pub fn fatal_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_fatal()).count()
+    }
+}
+
+/// Collects the files of a tenant, then checks and assembles them.
+///
+/// ```
+/// use rolegate::load::TenantLoader;
+///
+/// let mut loader = TenantLoader::new();
+/// loader.add_assignments("assignments.json", br#"[{
+///     "principalId": "alice", "principalType": "User",
+///     "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+///     "scope": "/subscriptions/s1"
+/// }]"#);
+/// let (tenant, warnings) = loader.build().unwrap();
+/// assert_eq!(tenant.assignments.len(), 1);
+/// assert_eq!(tenant.role(&tenant.assignments[0].role_id).unwrap().display_name(), "Reader");
+/// assert!(warnings.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct TenantLoader {
+    roles: Vec<Loaded<Vec<RoleDefinition>>>,
+    tenant: Tenant,
+    diagnostics: Vec<Diagnostic>,
+    without_builtins: bool,
+}
+
+impl TenantLoader {
+    /// An empty tenant (plus the built-in roles).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Leaves the built-in roles out (for tests that want a closed world).
+    pub fn without_builtins(mut self) -> Self {
+        self.without_builtins = true;
+        self
+    }
+
+    /// Adds a role file.
+    pub fn add_roles(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        self.roles.push(load_roles(name, bytes));
+        self
+    }
+
+    /// Adds an assignments file.
+    pub fn add_assignments(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        let loaded = load_assignments(name, bytes);
+        self.diagnostics.extend(loaded.diagnostics);
+        self.tenant.assignments.extend(loaded.value);
+        self
+    }
+
+    /// Adds a deny-assignments file.
+    pub fn add_deny_assignments(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        let loaded = load_deny_assignments(name, bytes);
+        self.diagnostics.extend(loaded.diagnostics);
+        self.tenant.deny_assignments.extend(loaded.value);
+        self
+    }
+
+    /// Adds a groups file.
+    pub fn add_groups(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        let loaded = load_groups(name, bytes);
+        self.diagnostics.extend(loaded.diagnostics);
+        self.tenant.groups.groups.extend(loaded.value.groups);
+        self
+    }
+
+    /// Sets the hierarchy file.
+    pub fn add_hierarchy(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        let loaded = load_hierarchy(name, bytes);
+        self.diagnostics.extend(loaded.diagnostics);
+        self.tenant.hierarchy = loaded.value;
+        self
+    }
+
+    /// Reads a tenant directory: the fixed file names of SPEC §2.2, and every other `*.json` directly in it
+    /// as a role file (in name order, so that results do not depend on the file system).
+    pub fn from_dir(dir: &Path) -> Result<Self, LoadError> {
+        let mut loader = TenantLoader::new();
+        let unreadable = |path: &Path, e: std::io::Error| LoadError {
+            diagnostics: vec![
+                Diagnostic::error(codes::UNREADABLE, format!("cannot read `{}`: {e}", path.display()))
+                    .with_help("check the path and its permissions"),
+            ],
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+            .collect();
+        files.sort();
+        for path in files {
+            let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
+            let name = path.display().to_string();
+            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+            match file {
+                ASSIGNMENTS_FILE => loader.add_assignments(&name, &bytes),
+                DENY_FILE => loader.add_deny_assignments(&name, &bytes),
+                GROUPS_FILE => loader.add_groups(&name, &bytes),
+                HIERARCHY_FILE => loader.add_hierarchy(&name, &bytes),
+                _ => loader.add_roles(&name, &bytes),
+            };
+        }
+        Ok(loader)
+    }
+
+    /// Checks and assembles the tenant; every diagnostic comes back, fatal or not.
+    pub fn finish(self) -> Loaded<Tenant> {
+        let TenantLoader { roles, mut tenant, mut diagnostics, without_builtins } = self;
+        let builtins: &[RoleDefinition] = if without_builtins { &[] } else { &crate::builtin::roles().value };
+        let mut by_id: HashMap<Id, usize> = HashMap::new();
+        let mut all: Vec<RoleDefinition> = builtins.to_vec();
+        for (i, r) in all.iter().enumerate() {
+            if let Some(id) = &r.id {
+                by_id.insert(id.clone(), i);
+            }
+        }
+        let builtin_count = all.len();
+        let mut tenant_ids: HashMap<Id, Arc<SourceText>> = HashMap::new();
+        for loaded in roles {
+            diagnostics.extend(loaded.diagnostics);
+            for role in loaded.value {
+                let Some(id) = role.id.clone() else {
+                    all.push(role);
+                    continue;
+                };
+                if let Some(first) = tenant_ids.get(&id) {
+                    diagnostics.push(
+                        Diagnostic::error(codes::DUPLICATE_ROLE_ID, format!("role id `{id}` is defined twice"))
+                            .at(&role.origin.source, role.origin.span)
+                            .with_help(format!("another definition is in `{}`; keep one", first.name())),
+                    );
+                    continue;
+                }
+                tenant_ids.insert(id.clone(), Arc::clone(&role.origin.source));
+                match by_id.get(&id).copied() {
+                    Some(i) if i < builtin_count => {
+                        if let Some(slot) = all.get_mut(i) {
+                            if !same_permissions(slot, &role) {
+                                diagnostics.push(
+                                    Diagnostic::warning(
+                                        codes::BUILTIN_OVERRIDE,
+                                        format!(
+                                            "role `{}` reuses the id of built-in role `{}` with different content",
+                                            role.label(),
+                                            slot.label()
+                                        ),
+                                    )
+                                    .at(&role.origin.source, role.origin.span)
+                                    .with_help("the tenant's definition replaces the built-in one"),
+                                );
+                            }
+                            *slot = role;
+                        }
+                    }
+                    _ => {
+                        by_id.insert(id, all.len());
+                        all.push(role);
+                    }
+                }
+            }
+        }
+        tenant.roles = all;
+        for a in &tenant.assignments {
+            if !by_id.contains_key(&a.role_id) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_ROLE,
+                        format!("assignment names role `{}`, which is neither in the tenant nor built in", a.role_id),
+                    )
+                    .at(&a.origin.source, a.role_definition_raw.span)
+                    .with_label("unknown role")
+                    .with_help("add the role definition to the tenant directory, or fix the id"),
+                );
+            }
+        }
+        check_unplaced_subscriptions(&tenant, &mut diagnostics);
+        Loaded { value: tenant, diagnostics }
+    }
+
+    /// Checks and assembles the tenant; fails when anything fatal was found.
+    pub fn build(self) -> Result<(Tenant, Vec<Diagnostic>), LoadError> {
+        self.finish().into_result().map_err(|diagnostics| LoadError { diagnostics })
+    }
+}
+
+/// Whether two roles grant the same (compared on the raw action strings, ignoring case).
+fn same_permissions(a: &RoleDefinition, b: &RoleDefinition) -> bool {
+    fn key(r: &RoleDefinition) -> Vec<Vec<String>> {
+        r.permissions
+            .iter()
+            .map(|p| {
+                let mut v: Vec<String> = [&p.actions, &p.not_actions, &p.data_actions, &p.not_data_actions]
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, e)| e.items().iter().map(move |a| format!("{i}:{}", a.raw.to_ascii_lowercase())))
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect()
+    }
+    key(a) == key(b)
+}
+
+/// SPEC §2.3: a subscription that `hierarchy.json` does not list hangs under the tenant root management group
+/// (or `/`); the load warns and lists such subscriptions.
+fn check_unplaced_subscriptions(tenant: &Tenant, diagnostics: &mut Vec<Diagnostic>) {
+    let h = &tenant.hierarchy;
+    if h.management_groups.is_empty() && h.subscriptions.is_empty() {
+        return;
+    }
+    let placed: HashSet<&Id> = h.subscriptions.iter().map(|(s, _)| s).collect();
+    let mut missing: Vec<String> = Vec::new();
+    let mut first = None;
+    for a in &tenant.assignments {
+        let Some(sub) = a.scope.scope().and_then(|s| s.subscription()) else { continue };
+        let id = Id::new(sub);
+        if !placed.contains(&id) && !missing.iter().any(|m| m.eq_ignore_ascii_case(sub)) {
+            missing.push(sub.to_owned());
+            first.get_or_insert((Arc::clone(&a.origin.source), a.scope.span));
+        }
+    }
+    if let Some((src, span)) = first {
+        let under = h.tenant_id.as_ref().map_or("the root scope `/`".to_owned(), |t| format!("tenant root `{t}`"));
+        diagnostics.push(
+            Diagnostic::new(
+                codes::UNPLACED_SUBSCRIPTION,
+                Severity::Warning,
+                format!(
+                    "{} subscription(s) missing from the hierarchy hang under {under}: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            )
+            .at(&src, span)
+            .with_help("add them to `subscriptions` in hierarchy.json"),
+        );
+    }
+}

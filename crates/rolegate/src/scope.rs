@@ -1,0 +1,550 @@
+//! Scopes: parsing, normalisation and segment-wise ancestry (SPEC §2.3).
+//!
+//! A scope is a `/`-separated path of segments. The forms ARM uses are:
+//!
+//! | form | kind |
+//! | --- | --- |
+//! | `/` | [`ScopeKind::Root`] |
+//! | `/providers/Microsoft.Management/managementGroups/{id}` | [`ScopeKind::ManagementGroup`] |
+//! | `/subscriptions/{id}` | [`ScopeKind::Subscription`] |
+//! | `/subscriptions/{id}/resourceGroups/{name}` | [`ScopeKind::ResourceGroup`] |
+//! | `{container}/providers/{Namespace}` | [`ScopeKind::Provider`] |
+//! | `{container}/providers/{Namespace}/{type}/{name}[/{childType}/{childName}]…` | [`ScopeKind::Resource`] |
+//! | `{resource}/providers/{Namespace}/{type}/{name}…` | [`ScopeKind::Extension`] |
+//!
+//! where a container is the root, a subscription or a resource group. Everything after `providers/{Namespace}`
+//! is taken as written: request scopes may point below a resource (a blob path) or at a collection, so an odd
+//! number of segments is fine there. Above the provider namespace the structure is checked.
+//!
+//! Comparison is ASCII case-insensitive and segment-wise, so `rg1` is not an ancestor of `rg10`. Keywords
+//! (`subscriptions`, `resourceGroups`, `providers`, `managementGroups`, `Microsoft.Management`) are recognised in
+//! any ASCII case and kept as written.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use nom::bytes::complete::{take_till1, take_while1};
+use nom::{IResult, Parser};
+
+use crate::action::{CharClass, classify_char};
+use crate::span::Span;
+
+/// A parsed, normalised scope.
+///
+/// Equality and hashing ignore ASCII case (as Azure does); [`fmt::Display`] and [`Scope::as_str`] give the
+/// normalised text in its original case.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// Normalised text: `/` followed by the segments joined with `/`.
+    text: String,
+    /// `text` in ASCII lower case, the key for equality and hashing.
+    key: String,
+    /// Byte ranges of the segments within `text`.
+    segments: Vec<Span>,
+    layout: Layout,
+}
+
+/// What a scope designates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScopeKind {
+    /// `/`, above everything including the tenant root management group.
+    Root,
+    /// `/providers/Microsoft.Management/managementGroups/{id}`.
+    ManagementGroup,
+    /// `/subscriptions/{id}`.
+    Subscription,
+    /// `/subscriptions/{id}/resourceGroups/{name}`.
+    ResourceGroup,
+    /// A provider namespace without a resource under a container: `/providers/Microsoft.Capacity` (tenant level),
+    /// `/subscriptions/{id}/providers/Microsoft.Web`.
+    Provider,
+    /// Anything below `providers/{Namespace}`: a resource, a child resource, a resource-type collection, or a
+    /// path below a resource such as a blob. Also children of a management group other than extensions
+    /// (`…/managementGroups/{id}/subscriptions/{id}`).
+    Resource,
+    /// An extension resource on a resource or a management group: a further `providers` segment in a type
+    /// position, such as `{resource}/providers/Microsoft.Authorization/roleAssignments/{id}`.
+    Extension,
+}
+
+/// Where the structural parts of a scope are, as segment indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Layout {
+    kind: ScopeKind,
+    /// Index of the management-group id segment.
+    management_group: Option<usize>,
+    /// Index of the subscription id segment.
+    subscription: Option<usize>,
+    /// Index of the resource-group name segment.
+    resource_group: Option<usize>,
+    /// Index of the first provider namespace segment (the one after the first `providers`).
+    namespace: Option<usize>,
+}
+
+/// A scope together with the normalisations that were needed to read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedScope {
+    /// The scope.
+    pub scope: Scope,
+    /// Normalisations applied, each kind at most once, in order of first occurrence.
+    pub normalized: Vec<Normalization>,
+}
+
+/// A normalisation applied while reading a scope; accepted, but worth a note from the linter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Normalization {
+    /// The scope did not start with `/` (the REST examples write `subscriptions/…`).
+    AddedLeadingSlash,
+    /// The scope ended with `/` after a segment.
+    RemovedTrailingSlash,
+    /// Two or more consecutive `/` were read as one.
+    CollapsedDoubleSlash,
+}
+
+impl fmt::Display for Normalization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Normalization::AddedLeadingSlash => "added a missing leading `/`",
+            Normalization::RemovedTrailingSlash => "removed a trailing `/`",
+            Normalization::CollapsedDoubleSlash => "collapsed `//` into `/`",
+        })
+    }
+}
+
+/// A scope that cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
+pub struct ScopeError {
+    /// What is wrong.
+    pub problem: ScopeProblem,
+    /// Byte range of the offending part within the input.
+    pub at: Span,
+}
+
+/// Why a scope cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum ScopeProblem {
+    /// The input is empty.
+    #[error("empty scope")]
+    Empty,
+    /// Whitespace anywhere (scopes are never trimmed).
+    #[error("whitespace in a scope")]
+    Whitespace,
+    /// A control or invisible format character.
+    #[error("control or invisible character in a scope")]
+    ControlCharacter,
+    /// A `.` or `..` segment.
+    #[error("`.` and `..` segments are not allowed in a scope")]
+    DotSegment,
+    /// A keyword segment without the name that must follow it.
+    #[error("`{keyword}` must be followed by a name")]
+    MissingName {
+        /// The keyword, in its canonical spelling.
+        keyword: &'static str,
+    },
+    /// A segment where the structure allows only certain keywords.
+    #[error("unexpected segment, expected {expected}")]
+    UnexpectedSegment {
+        /// What was expected, for the message.
+        expected: &'static str,
+    },
+}
+
+/// A scope string as found in a file, classified before strict parsing so that placeholders and template
+/// expressions are not reported as malformed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeValue {
+    /// A real scope.
+    Parsed(ParsedScope),
+    /// A documentation placeholder such as `<subscriptionId>`, `{subscriptionId}`, `${SUB}` or `$(sub)` stands
+    /// for a segment; `at` is the first such segment.
+    Placeholder {
+        /// Byte range of the first placeholder segment within the input.
+        at: Span,
+    },
+    /// The whole string is an ARM template expression (`[subscription().id]`), kept opaque.
+    Template,
+    /// Neither a scope nor a recognisable placeholder or template.
+    Malformed(ScopeError),
+}
+
+const KW_SUBSCRIPTIONS: &str = "subscriptions";
+const KW_RESOURCE_GROUPS: &str = "resourceGroups";
+const KW_PROVIDERS: &str = "providers";
+const KW_MANAGEMENT: &str = "Microsoft.Management";
+const KW_MANAGEMENT_GROUPS: &str = "managementGroups";
+
+/// Classifies a scope string from a file: template expression, placeholder, scope or malformed.
+///
+/// A template is a string that starts with `[` and ends with `]`, except that a leading `[[` is ARM's escape for
+/// a literal `[` and is therefore not a template (such a string is parsed, and typically is malformed). Embedded
+/// brackets are not expressions in ARM either, so only the whole string counts.
+pub fn classify_scope(raw: &str) -> ScopeValue {
+    if raw.len() >= 2 && raw.starts_with('[') && raw.ends_with(']') && !raw.starts_with("[[") {
+        return ScopeValue::Template;
+    }
+    if let Some(at) = first_placeholder(raw) {
+        return ScopeValue::Placeholder { at };
+    }
+    match parse_scope(raw) {
+        Ok(parsed) => ScopeValue::Parsed(parsed),
+        Err(e) => ScopeValue::Malformed(e),
+    }
+}
+
+/// The first `/`-separated part of `raw` that looks like a documentation placeholder.
+fn first_placeholder(raw: &str) -> Option<Span> {
+    let mut start = 0;
+    for part in raw.split('/') {
+        let end = start + part.len();
+        if is_placeholder(part) {
+            return Some(Span::new(start, end));
+        }
+        start = end + 1;
+    }
+    None
+}
+
+fn is_placeholder(part: &str) -> bool {
+    let enclosed = |open: &str, close: char| {
+        part.len() > open.len() + close.len_utf8() && part.starts_with(open) && part.ends_with(close)
+    };
+    enclosed("<", '>') || enclosed("{", '}') || enclosed("${", '}') || enclosed("$(", ')')
+}
+
+/// Parses a scope, normalising a missing leading `/`, a trailing `/` and repeated `/`.
+///
+/// Checks run in this order, and the first failure is reported: characters (whitespace, control), then `.` and
+/// `..` segments, then the structure above the provider namespace.
+pub fn parse_scope(raw: &str) -> Result<ParsedScope, ScopeError> {
+    if raw.is_empty() {
+        return Err(ScopeError { problem: ScopeProblem::Empty, at: Span::point(0) });
+    }
+    if let Some((i, c, class)) =
+        raw.char_indices().map(|(i, c)| (i, c, classify_char(c))).find(|t| t.2 != CharClass::Literal)
+    {
+        let problem = match class {
+            CharClass::Control => ScopeProblem::ControlCharacter,
+            _ => ScopeProblem::Whitespace,
+        };
+        return Err(ScopeError { problem, at: Span::new(i, i + c.len_utf8()) });
+    }
+
+    let (raw_segments, normalized) = tokenize(raw);
+    if let Some(&(span, _)) = raw_segments.iter().find(|(_, s)| *s == "." || *s == "..") {
+        return Err(ScopeError { problem: ScopeProblem::DotSegment, at: span });
+    }
+    let texts: Vec<&str> = raw_segments.iter().map(|&(_, s)| s).collect();
+    let layout = classify(&texts).map_err(|(problem, index)| ScopeError {
+        problem,
+        at: raw_segments.get(index).map_or(Span::point(raw.len()), |&(span, _)| span),
+    })?;
+    Ok(ParsedScope { scope: Scope::from_parts(&texts, layout), normalized })
+}
+
+enum Token<'a> {
+    Slashes(&'a str),
+    Segment(&'a str),
+}
+
+fn token(input: &str) -> IResult<&str, Token<'_>> {
+    let slashes = take_while1(|c| c == '/').map(Token::Slashes);
+    let segment = take_till1(|c| c == '/').map(Token::Segment);
+    nom::branch::alt((slashes, segment)).parse(input)
+}
+
+/// Splits `raw` into segments with their byte ranges, noting every normalisation needed.
+fn tokenize(raw: &str) -> (Vec<(Span, &str)>, Vec<Normalization>) {
+    let mut segments = Vec::new();
+    let mut normalized = Vec::new();
+    let mut note = |n: Normalization| {
+        if !normalized.contains(&n) {
+            normalized.push(n);
+        }
+    };
+    if !raw.starts_with('/') {
+        note(Normalization::AddedLeadingSlash);
+    }
+    let mut rest = raw;
+    // Every token consumes at least one character, so this ends; it stops when `rest` is empty.
+    while let Ok((next, tok)) = token(rest) {
+        let at = raw.len() - rest.len();
+        match tok {
+            Token::Slashes(s) => {
+                if s.len() > 1 {
+                    note(Normalization::CollapsedDoubleSlash);
+                }
+                if next.is_empty() && !segments.is_empty() {
+                    note(Normalization::RemovedTrailingSlash);
+                }
+            }
+            Token::Segment(s) => segments.push((Span::new(at, at + s.len()), s)),
+        }
+        rest = next;
+    }
+    (segments, normalized)
+}
+
+fn is_kw(segment: Option<&&str>, keyword: &str) -> bool {
+    segment.is_some_and(|s| s.eq_ignore_ascii_case(keyword))
+}
+
+/// Works out the structure of a segment list, or the problem and the index of the segment to blame.
+fn classify(segs: &[&str]) -> Result<Layout, (ScopeProblem, usize)> {
+    let mut layout = Layout {
+        kind: ScopeKind::Root,
+        management_group: None,
+        subscription: None,
+        resource_group: None,
+        namespace: None,
+    };
+    let missing = |keyword, index| Err((ScopeProblem::MissingName { keyword }, index));
+    let unexpected = |expected, index| Err((ScopeProblem::UnexpectedSegment { expected }, index));
+
+    // The container: root, subscription or resource group; `at` is the next segment to read.
+    let mut at = 0;
+    if is_kw(segs.first(), KW_SUBSCRIPTIONS) {
+        if segs.len() < 2 {
+            return missing(KW_SUBSCRIPTIONS, 0);
+        }
+        layout.kind = ScopeKind::Subscription;
+        layout.subscription = Some(1);
+        at = 2;
+        if is_kw(segs.get(2), KW_RESOURCE_GROUPS) {
+            if segs.len() < 4 {
+                return missing(KW_RESOURCE_GROUPS, 2);
+            }
+            layout.kind = ScopeKind::ResourceGroup;
+            layout.resource_group = Some(3);
+            at = 4;
+        }
+    }
+    if at == segs.len() {
+        return Ok(layout);
+    }
+    if !is_kw(segs.get(at), KW_PROVIDERS) {
+        let expected = match at {
+            0 => "`subscriptions` or `providers`",
+            2 => "`resourceGroups` or `providers`",
+            _ => "`providers`",
+        };
+        return unexpected(expected, at);
+    }
+    let namespace = at + 1;
+    if segs.len() <= namespace {
+        return missing(KW_PROVIDERS, at);
+    }
+    layout.namespace = Some(namespace);
+    layout.kind = ScopeKind::Provider;
+
+    // Below the namespace: a path of type/name pairs, taken as written.
+    let path = segs.get(namespace + 1..).unwrap_or_default();
+    if path.is_empty() {
+        return Ok(layout);
+    }
+    layout.kind = ScopeKind::Resource;
+    let is_management_group = at == 0
+        && is_kw(segs.get(namespace), KW_MANAGEMENT)
+        && is_kw(path.first(), KW_MANAGEMENT_GROUPS)
+        && path.len() >= 2;
+    if is_management_group {
+        layout.management_group = Some(namespace + 2);
+        if path.len() == 2 {
+            layout.kind = ScopeKind::ManagementGroup;
+        }
+    }
+    if path.iter().step_by(2).skip(1).any(|s| s.eq_ignore_ascii_case(KW_PROVIDERS)) {
+        layout.kind = ScopeKind::Extension;
+    }
+    Ok(layout)
+}
+
+impl Scope {
+    fn from_parts(segs: &[&str], layout: Layout) -> Scope {
+        let mut text = String::with_capacity(segs.iter().map(|s| s.len() + 1).sum::<usize>().max(1));
+        let mut segments = Vec::with_capacity(segs.len());
+        for s in segs {
+            text.push('/');
+            segments.push(Span::new(text.len(), text.len() + s.len()));
+            text.push_str(s);
+        }
+        if text.is_empty() {
+            text.push('/');
+        }
+        let key = text.to_ascii_lowercase();
+        Scope { text, key, segments, layout }
+    }
+
+    /// The root scope `/`.
+    pub fn root() -> Scope {
+        Scope::from_parts(
+            &[],
+            Layout {
+                kind: ScopeKind::Root,
+                management_group: None,
+                subscription: None,
+                resource_group: None,
+                namespace: None,
+            },
+        )
+    }
+
+    /// The normalised text, in its original case.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// What the scope designates.
+    pub fn kind(&self) -> ScopeKind {
+        self.layout.kind
+    }
+
+    /// The segments, in order, without separators; none for the root.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().map(|s| self.text.get(s.start..s.end).unwrap_or_default())
+    }
+
+    /// How many segments the scope has.
+    pub fn depth(&self) -> usize {
+        self.segments.len()
+    }
+
+    fn segment(&self, index: Option<usize>) -> Option<&str> {
+        let s = self.segments.get(index?)?;
+        self.text.get(s.start..s.end)
+    }
+
+    /// Whether `self` is `other` or one of its ancestors: the segments of `self` are a prefix of those of
+    /// `other`, compared ASCII case-insensitively. The root is an ancestor of every scope. Management-group
+    /// nesting is not encoded in scope strings and is not considered here.
+    pub fn is_ancestor_or_self_of(&self, other: &Scope) -> bool {
+        self.segments.len() <= other.segments.len()
+            && self.segments().zip(other.segments()).all(|(a, b)| a.eq_ignore_ascii_case(b))
+    }
+
+    /// The next scope up by ARM's structure, or `None` for the root:
+    ///
+    /// * a management group and a subscription go to the root (the management-group tree comes from
+    ///   `hierarchy.json`, not from the scope string);
+    /// * a resource group goes to its subscription;
+    /// * a provider scope (`…/providers/Ns`) goes to its container (root, subscription or resource group);
+    /// * a path below `providers/Ns` drops one segment if it has an odd number of segments after the namespace
+    ///   (a collection or a path below a resource), otherwise one type/name pair. A top-level resource thus goes
+    ///   to its provider scope and then to its container, an extension resource to `{resource}/providers/Ns`
+    ///   and then to the resource it extends, and a management group's child to the management group.
+    ///
+    /// Every scope on this chain is a segment-wise ancestor, so walking it never leaves
+    /// [`Scope::is_ancestor_or_self_of`]; the converse does not hold for unusual scopes such as a
+    /// resource-type collection, which is an ancestor of its resources but not on their parent chain.
+    pub fn parent(&self) -> Option<Scope> {
+        let len = self.segments.len();
+        let parent_len = match self.layout.kind {
+            ScopeKind::Root => return None,
+            ScopeKind::ManagementGroup | ScopeKind::Subscription => 0,
+            ScopeKind::ResourceGroup | ScopeKind::Provider => len.saturating_sub(2),
+            ScopeKind::Resource | ScopeKind::Extension => {
+                let base = self.layout.namespace.map_or(len, |ns| ns + 1);
+                let below = len.saturating_sub(base);
+                len.saturating_sub(if below % 2 == 1 { 1 } else { 2 })
+            }
+        };
+        self.prefix(parent_len)
+    }
+
+    /// The scope made of the first `len` segments, if that is a well-formed scope.
+    fn prefix(&self, len: usize) -> Option<Scope> {
+        let segs: Vec<&str> = self.segments().take(len).collect();
+        classify(&segs).ok().map(|layout| Scope::from_parts(&segs, layout))
+    }
+
+    /// The chain from this scope up to the root via [`Scope::parent`], starting with the scope itself.
+    pub fn ancestors(&self) -> impl Iterator<Item = Scope> {
+        std::iter::successors(Some(self.clone()), Scope::parent)
+    }
+
+    /// The management-group id, for a management group or anything below one.
+    pub fn management_group(&self) -> Option<&str> {
+        self.segment(self.layout.management_group)
+    }
+
+    /// The subscription id, for a subscription or anything below one.
+    pub fn subscription(&self) -> Option<&str> {
+        self.segment(self.layout.subscription)
+    }
+
+    /// The resource-group name, for a resource group or anything below one.
+    pub fn resource_group(&self) -> Option<&str> {
+        self.segment(self.layout.resource_group)
+    }
+
+    /// The first provider namespace (`Microsoft.Storage` in `…/providers/Microsoft.Storage/…`), if any.
+    pub fn provider_namespace(&self) -> Option<&str> {
+        self.segment(self.layout.namespace)
+    }
+}
+
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Scope {}
+
+impl Hash for Scope {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ScopeError;
+
+    /// Parses like [`parse_scope`] and drops the list of normalisations.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_scope(s).map(|p| p.scope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(s: &str) -> Scope {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parent_chain_of_an_extension() {
+        let s = scope(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization/roleAssignments/x",
+        );
+        assert_eq!(s.kind(), ScopeKind::Extension);
+        let chain: Vec<String> = s.ancestors().map(|a| a.to_string()).collect();
+        assert_eq!(
+            chain,
+            [
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization/roleAssignments/x",
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization",
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage",
+                "/subscriptions/s/resourceGroups/rg",
+                "/subscriptions/s",
+                "/",
+            ]
+        );
+    }
+
+    #[test]
+    fn equality_ignores_ascii_case_only() {
+        assert_eq!(scope("/subscriptions/S/resourcegroups/RG"), scope("/SUBSCRIPTIONS/s/resourceGroups/rg"));
+        assert_ne!(scope("/subscriptions/s"), scope("/subscriptions/ſ"));
+    }
+}

@@ -1,0 +1,15 @@
+//! The integration tests of the rolegate library: one entry point, one module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[path = "../support/reference_matcher.rs"]
+mod reference_matcher;
+
+mod bad_input;
+mod catalog;
+mod matcher;
+mod roundtrip;
+mod schemas;
+mod scope;
+mod shapes;
+mod support;
