@@ -1,0 +1,127 @@
+//! End-to-end tests of the `role-lint` and `rolegate` binaries.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn role_lint(args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("role-lint").unwrap().args(args).current_dir(repo("")).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+fn temp_file(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn examples_report_load_problems_and_exit_1() {
+    let (code, out) = role_lint(&["roles/examples", "--color", "never"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("roles/examples/invalid-role.json:3:15"), "{out}");
+    assert!(out.contains("did you mean `NotActions`?"), "{out}");
+    assert!(out.contains("in 6 files (6 roles)"), "{out}");
+}
+
+#[test]
+fn json_report_has_the_stable_shape() {
+    let (code, out) = role_lint(&["roles/examples", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"], serde_json::json!({"files": 6, "roles": 6, "errors": 3, "warnings": 1}));
+    let keys = [
+        "code", "severity", "message", "help", "file", "line", "column", "end_line", "end_column", "role", "pointer",
+        "operations", "fingerprint",
+    ];
+    for f in v["findings"].as_array().unwrap() {
+        for k in keys {
+            assert!(f.get(k).is_some(), "finding lacks `{k}`: {f}");
+        }
+    }
+    let is_custom = &v["findings"][0];
+    assert_eq!(is_custom["code"], "RL001");
+    assert_eq!(is_custom["pointer"], "/IsCustom");
+    assert_eq!(is_custom["role"], "Broken Network Reader");
+    assert_eq!((is_custom["line"].as_u64(), is_custom["column"].as_u64()), (Some(3), Some(15)));
+    // `"true"` is six characters; the end column is exclusive.
+    assert_eq!((is_custom["end_line"].as_u64(), is_custom["end_column"].as_u64()), (Some(3), Some(21)));
+    let (_, again) = role_lint(&["roles/examples", "--format", "json"]);
+    assert_eq!(out, again, "deterministic output");
+}
+
+#[test]
+fn invalid_json_is_rl000_and_exit_1() {
+    let path = temp_file("broken.json", b"{\"Name\": \"x\",}");
+    let (code, out) = role_lint(&[path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"][0]["code"], "RL000");
+    assert_eq!(v["findings"][0]["column"], 13);
+}
+
+#[test]
+fn clean_files_exit_0_and_warnings_fail_only_on_request() {
+    let (code, out) = role_lint(&["roles/examples/least-privilege-vm-operator.json"]);
+    assert_eq!(code, 0, "{out}");
+    let path = temp_file("warn.json", br#"{"Name": "x", "Actions": ["a/read "], "AssignableScopes": ["/subscriptions/s"]}"#);
+    assert_eq!(role_lint(&[path.to_str().unwrap()]).0, 0);
+    assert_eq!(role_lint(&[path.to_str().unwrap(), "--fail-on", "warning"]).0, 1);
+}
+
+#[test]
+fn unreadable_paths_and_bad_usage_exit_2() {
+    assert_eq!(role_lint(&["does/not/exist.json"]).0, 2);
+    assert_eq!(role_lint(&[]).0, 2);
+    assert_eq!(role_lint(&["roles/examples", "--format", "yaml"]).0, 2);
+}
+
+#[test]
+fn fingerprints_survive_unrelated_edits() {
+    let fp = |p: &Path| {
+        let (_, out) = role_lint(&[p.to_str().unwrap(), "--format", "json"]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        (v["findings"][0]["fingerprint"].as_str().unwrap().to_owned(), v["findings"][0]["line"].as_u64().unwrap())
+    };
+    let path = temp_file("fp.json", br#"{"Name": "x", "Actions": ["a /read"], "AssignableScopes": ["/subscriptions/s"]}"#);
+    let (before, line_before) = fp(&path);
+    // Move the finding down and insert an action before it: line and pointer index change, the fingerprint not.
+    let edited = "{\n\n  \"Name\": \"x\",\n  \"Description\": \"new\",\n  \"Actions\": [\"b/read\", \"a /read\"],\n  \"AssignableScopes\": [\"/subscriptions/s\"]\n}";
+    std::fs::write(&path, edited).unwrap();
+    let (after, line_after) = fp(&path);
+    assert_ne!(line_before, line_after);
+    assert_eq!(before, after);
+    // A different problem in the same place has a different fingerprint.
+    std::fs::write(&path, edited.replace("a /read", "a\\t/read")).unwrap();
+    assert_ne!(fp(&path).0, before);
+}
+
+#[test]
+fn rolegate_validate_loads_a_tenant() {
+    let out = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant"]).arg(repo("tests/data/tenant")).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("ok: 929 roles (1 custom), 2 assignments, 1 deny assignments, 2 groups, 2 management groups"), "{stdout}");
+}
+
+#[test]
+fn rolegate_validate_refuses_a_broken_tenant() {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{}-broken-tenant", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("assignments.json"), br#"[{"principalId": "a", "roleDefinitionId": "nope", "scope": "/"}]"#).unwrap();
+    let out = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RL010"));
+    let missing = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant", "/no/such/dir"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
