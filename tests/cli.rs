@@ -41,8 +41,19 @@ fn json_report_has_the_stable_shape() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["summary"], serde_json::json!({"files": 6, "roles": 6, "errors": 3, "warnings": 1}));
     let keys = [
-        "code", "severity", "message", "help", "file", "line", "column", "end_line", "end_column", "role", "pointer",
-        "operations", "fingerprint",
+        "code",
+        "severity",
+        "message",
+        "help",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "role",
+        "pointer",
+        "operations",
+        "fingerprint",
     ];
     for f in v["findings"].as_array().unwrap() {
         for k in keys {
@@ -74,7 +85,8 @@ fn invalid_json_is_rl000_and_exit_1() {
 fn clean_files_exit_0_and_warnings_fail_only_on_request() {
     let (code, out) = role_lint(&["roles/examples/least-privilege-vm-operator.json"]);
     assert_eq!(code, 0, "{out}");
-    let path = temp_file("warn.json", br#"{"Name": "x", "Actions": ["a/read "], "AssignableScopes": ["/subscriptions/s"]}"#);
+    let path =
+        temp_file("warn.json", br#"{"Name": "x", "Actions": ["a/read "], "AssignableScopes": ["/subscriptions/s"]}"#);
     assert_eq!(role_lint(&[path.to_str().unwrap()]).0, 0);
     assert_eq!(role_lint(&[path.to_str().unwrap(), "--fail-on", "warning"]).0, 1);
 }
@@ -93,7 +105,8 @@ fn fingerprints_survive_unrelated_edits() {
         let v: Value = serde_json::from_str(&out).unwrap();
         (v["findings"][0]["fingerprint"].as_str().unwrap().to_owned(), v["findings"][0]["line"].as_u64().unwrap())
     };
-    let path = temp_file("fp.json", br#"{"Name": "x", "Actions": ["a /read"], "AssignableScopes": ["/subscriptions/s"]}"#);
+    let path =
+        temp_file("fp.json", br#"{"Name": "x", "Actions": ["a /read"], "AssignableScopes": ["/subscriptions/s"]}"#);
     let (before, line_before) = fp(&path);
     // Move the finding down and insert an action before it: line and pointer index change, the fingerprint not.
     let edited = "{\n\n  \"Name\": \"x\",\n  \"Description\": \"new\",\n  \"Actions\": [\"b/read\", \"a /read\"],\n  \"AssignableScopes\": [\"/subscriptions/s\"]\n}";
@@ -108,20 +121,34 @@ fn fingerprints_survive_unrelated_edits() {
 
 #[test]
 fn rolegate_validate_loads_a_tenant() {
-    let out = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant"]).arg(repo("tests/data/tenant")).output().unwrap();
+    let out = Command::cargo_bin("rolegate")
+        .unwrap()
+        .args(["validate", "--tenant"])
+        .arg(repo("tests/data/tenant"))
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.starts_with("ok: 929 roles (1 custom), 2 assignments, 1 deny assignments, 2 groups, 2 management groups"), "{stdout}");
+    assert!(
+        stdout
+            .starts_with("ok: 929 roles (1 custom), 2 assignments, 1 deny assignments, 2 groups, 2 management groups"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn rolegate_validate_refuses_a_broken_tenant() {
     let dir = std::env::temp_dir().join(format!("rolegate-cli-{}-broken-tenant", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("assignments.json"), br#"[{"principalId": "a", "roleDefinitionId": "nope", "scope": "/"}]"#).unwrap();
+    std::fs::write(
+        dir.join("assignments.json"),
+        br#"[{"principalId": "a", "roleDefinitionId": "nope", "scope": "/"}]"#,
+    )
+    .unwrap();
     let out = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant"]).arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("RL010"));
-    let missing = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant", "/no/such/dir"]).output().unwrap();
+    let missing =
+        Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant", "/no/such/dir"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }

@@ -40,9 +40,8 @@ pub struct Finding {
 impl Finding {
     /// Flattens a diagnostic.
     pub fn from_diagnostic(d: &Diagnostic, role: Option<String>) -> Finding {
-        let ((line, column), (end_line, end_column)) = d
-            .line_cols()
-            .map_or(((0, 0), (0, 0)), |(s, e)| ((s.line, s.column), (e.line, e.column)));
+        let ((line, column), (end_line, end_column)) =
+            d.line_cols().map_or(((0, 0), (0, 0)), |(s, e)| ((s.line, s.column), (e.line, e.column)));
         let mut f = Finding {
             code: d.code.id,
             name: d.code.name,
@@ -77,7 +76,13 @@ pub fn fingerprint(f: &Finding) -> String {
         .filter(|seg| !seg.is_empty() && !seg.bytes().all(|b| b.is_ascii_digit()))
         .collect();
     let snippet = f.diagnostic.snippet().unwrap_or_default();
-    let parts = [f.code, f.file.as_deref().unwrap_or_default(), f.role.as_deref().unwrap_or_default(), &pointer.join("/"), snippet];
+    let parts = [
+        f.code,
+        f.file.as_deref().unwrap_or_default(),
+        f.role.as_deref().unwrap_or_default(),
+        &pointer.join("/"),
+        snippet,
+    ];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0xff)) {

@@ -61,11 +61,9 @@ impl Linter {
     /// Records a file that could not be read at all (a usage problem: exit code 2).
     pub fn add_unreadable(&mut self, name: &str, error: &std::io::Error) {
         self.files += 1;
-        let d = rolegate::Diagnostic::error(
-            rolegate::diag::codes::UNREADABLE,
-            format!("cannot read `{name}`: {error}"),
-        )
-        .with_help("check the path and its permissions");
+        let d =
+            rolegate::Diagnostic::error(rolegate::diag::codes::UNREADABLE, format!("cannot read `{name}`: {error}"))
+                .with_help("check the path and its permissions");
         let mut f = Finding::from_diagnostic(&d, None);
         f.file = Some(name.to_owned());
         f.fingerprint = fingerprint(&f);
