@@ -166,8 +166,12 @@ fn check_tree(r: &mut Reader, h: &Hierarchy, spans: &[(Id, Span)]) {
     let span_of = |id: &Id| spans.iter().find(|(i, _)| i == id).map_or(Span::default(), |(_, s)| *s);
     let mut reported_cycle = false;
     for (mg, _) in &h.management_groups {
-        // Walk up; a path longer than the number of groups must revisit one (a cycle).
-        let mut depth = 0usize;
+        if Some(mg) == h.tenant_id.as_ref() {
+            continue;
+        }
+        // Walk up; a path longer than the number of groups must revisit one (a cycle). A group directly
+        // under the tenant root is at level 1.
+        let mut depth = 1usize;
         let mut cur = mg;
         while let Some(Some(p)) = parent.get(cur) {
             if Some(*p) == h.tenant_id.as_ref() {
@@ -188,7 +192,7 @@ fn check_tree(r: &mut Reader, h: &Hierarchy, spans: &[(Id, Span)]) {
                 break;
             }
         }
-        if depth > MAX_DEPTH && depth <= h.management_groups.len() {
+        if depth > MAX_DEPTH && !reported_cycle {
             r.report(
                 codes::HIERARCHY_DEPTH,
                 Severity::Warning,

@@ -13,3 +13,4 @@ mod schemas;
 mod scope;
 mod shapes;
 mod support;
+mod tenant;
