@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::roles::trailing_id;
-use super::{KeySpec, Loaded, Reader, top_level_items};
+use super::{KeySpec, Loaded, Reader, load_list, scope_of_extension_id};
 use crate::diag::{Severity, codes, excerpt};
 use crate::json::{Member, Value};
-use crate::model::{Id, Origin, PrincipalType, RoleAssignment, Spanned};
+use crate::model::{Id, Origin, PrincipalType, RoleAssignment};
 
 const ASSIGNMENT: KeySpec = KeySpec {
     what: "role assignment",
@@ -40,19 +40,7 @@ const PROPERTIES: KeySpec = KeySpec {
 
 /// Loads `assignments.json`: an array, `{"value": [...]}` or one assignment, in the CLI or REST shape.
 pub fn load_assignments(name: &str, bytes: &[u8]) -> Loaded<Vec<RoleAssignment>> {
-    let (src, parsed) = super::parse_source(name, bytes);
-    let root = match parsed {
-        Ok(root) => root,
-        Err(d) => return Loaded { value: Vec::new(), diagnostics: vec![d] },
-    };
-    let mut r = Reader::new(&src);
-    let mut out = Vec::new();
-    for item in top_level_items(&root) {
-        if let Some(a) = read_assignment(&mut r, item) {
-            out.push(a);
-        }
-    }
-    r.into_loaded(out, Some(&root))
+    load_list(name, bytes, read_assignment)
 }
 
 fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
@@ -86,13 +74,7 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
         missing.push("roleDefinitionId");
     }
     // The scope can be recovered from the resource id: `{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`.
-    let scope = scope.or_else(|| {
-        let rid = resource_id.as_ref()?;
-        let lower = rid.value.to_ascii_lowercase();
-        let cut = lower.rfind("/providers/microsoft.authorization/roleassignments/")?;
-        let scope = rid.value.get(..cut).filter(|s| !s.is_empty()).unwrap_or("/");
-        Some(Spanned::new(scope.to_owned(), rid.span))
-    });
+    let scope = scope.or_else(|| scope_of_extension_id(resource_id.as_ref()?, "roleAssignments"));
     if scope.is_none() {
         missing.push("scope");
     }
@@ -121,7 +103,7 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
         }
         parsed
     });
-    let scope_value = find_value(members, bget(3), &scope);
+    let scope_value = bget(3).map(|m| &m.value).filter(|v| v.span == scope.span);
     let scope = r.scope(scope, scope_value, None);
     Some(RoleAssignment {
         id: name.map(|n| Id::new(n.value)),
@@ -136,10 +118,4 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
         description,
         origin: Origin { source: Arc::clone(&r.src), span: v.span },
     })
-}
-
-/// The JSON value a string was read from, so that sub-spans inside it can be computed (none when the scope
-/// was derived from the resource id).
-fn find_value<'v>(_members: &'v [Member], m: Option<&'v Member>, s: &Spanned<String>) -> Option<&'v Value> {
-    m.map(|m| &m.value).filter(|v| v.span == s.span)
 }

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use super::roles::read_permission;
-use super::{KeySpec, Loaded, Reader, top_level_items};
+use super::{KeySpec, Loaded, Reader, load_list, scope_of_extension_id};
 use crate::diag::{codes, excerpt};
 use crate::json::{Kind, Member, Value};
-use crate::model::{DenyAssignment, DenyEffect, Id, Origin, Permission, Principal, PrincipalType, Spanned};
+use crate::model::{DenyAssignment, DenyEffect, Id, Origin, Permission, Principal, PrincipalType};
 
 const BODY_KEYS: &[&str] = &[
     "denyAssignmentName",
@@ -55,19 +55,7 @@ const PRINCIPAL: KeySpec =
 
 /// Loads `denyAssignments.json`.
 pub fn load_deny_assignments(name: &str, bytes: &[u8]) -> Loaded<Vec<DenyAssignment>> {
-    let (src, parsed) = super::parse_source(name, bytes);
-    let root = match parsed {
-        Ok(root) => root,
-        Err(d) => return Loaded { value: Vec::new(), diagnostics: vec![d] },
-    };
-    let mut r = Reader::new(&src);
-    let mut out = Vec::new();
-    for item in top_level_items(&root) {
-        if let Some(d) = read_deny(&mut r, item) {
-            out.push(d);
-        }
-    }
-    r.into_loaded(out, Some(&root))
+    load_list(name, bytes, read_deny)
 }
 
 fn read_deny(r: &mut Reader, v: &Value) -> Option<DenyAssignment> {
@@ -113,13 +101,7 @@ fn read_deny(r: &mut Reader, v: &Value) -> Option<DenyAssignment> {
             ..Permission::default()
         });
     }
-    let scope = r.string(get(3)).or_else(|| {
-        let rid = resource_id.as_ref()?;
-        let lower = rid.value.to_ascii_lowercase();
-        let cut = lower.rfind("/providers/microsoft.authorization/denyassignments/")?;
-        let scope = rid.value.get(..cut).filter(|s| !s.is_empty()).unwrap_or("/");
-        Some(Spanned::new(scope.to_owned(), rid.span))
-    });
+    let scope = r.string(get(3)).or_else(|| scope_of_extension_id(resource_id.as_ref()?, "denyAssignments"));
     let Some(scope) = scope else {
         r.error(
             codes::MALFORMED_DENY,

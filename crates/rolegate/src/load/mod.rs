@@ -516,6 +516,31 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
+/// Loads a list-like file (array, `{"value": [...]}` or one object), reading each item with `read`.
+pub(crate) fn load_list<T>(
+    name: &str,
+    bytes: &[u8],
+    read: impl Fn(&mut Reader, &Value) -> Option<T>,
+) -> Loaded<Vec<T>> {
+    let (src, parsed) = parse_source(name, bytes);
+    let root = match parsed {
+        Ok(root) => root,
+        Err(d) => return Loaded { value: Vec::new(), diagnostics: vec![d] },
+    };
+    let mut r = Reader::new(&src);
+    let items: Vec<T> = top_level_items(&root).into_iter().filter_map(|item| read(&mut r, item)).collect();
+    r.into_loaded(items, Some(&root))
+}
+
+/// The scope of an extension resource id `{scope}/providers/Microsoft.Authorization/{kind}/{id}`, spanned
+/// like the id it came from.
+pub(crate) fn scope_of_extension_id(rid: &Spanned<String>, kind: &str) -> Option<Spanned<String>> {
+    let marker = format!("/providers/microsoft.authorization/{}/", kind.to_ascii_lowercase());
+    let cut = rid.value.to_ascii_lowercase().rfind(&marker)?;
+    let scope = rid.value.get(..cut).filter(|s| !s.is_empty()).unwrap_or("/");
+    Some(Spanned::new(scope.to_owned(), rid.span))
+}
+
 /// Reads the top level of a list-like file: an array, `{"value": [...]}`, or one object.
 pub(crate) fn top_level_items(root: &Value) -> Vec<&Value> {
     match &root.kind {
