@@ -185,7 +185,12 @@ impl Reader {
     /// Reports a wrong JSON type.
     pub fn wrong_type(&mut self, v: &Value, key: &str, expected: &str, help: String) {
         let found = v.kind_name();
-        self.error(codes::WRONG_TYPE, v.span, format!("expected {expected} for `{key}`, found {found}"), help);
+        self.diags.push(
+            Diagnostic::error(codes::WRONG_TYPE, format!("expected {expected} for `{key}`, found {found}"))
+                .at(&self.src, v.span)
+                .with_label(format!("{found}, not {expected}"))
+                .with_help(help),
+        );
     }
 
     pub fn into_loaded<T>(self, value: T, root: Option<&Value>) -> Loaded<T> {
