@@ -140,6 +140,13 @@ pub(crate) fn trailing_id(s: &str) -> &str {
     s.trim_end_matches('/').rsplit('/').next().unwrap_or(s)
 }
 
+/// A role id from a `name`/`Id`/resource id: the trailing segment, or none for an ARM template expression or
+/// an empty string. Every shape's reader uses this, so an id survives being written in another shape.
+fn role_id(raw: &str) -> Option<Id> {
+    let id = trailing_id(raw);
+    (!id.is_empty() && !is_template_expression(raw) && !is_template_expression(id)).then(|| Id::new(id))
+}
+
 fn read_flat(r: &mut Reader, members: &[Member], shape: RoleShape, origin: Origin) -> RoleDefinition {
     let f = r.fields(members, &ROLE);
     let get = |i: usize| f.get(i).copied().flatten();
@@ -149,12 +156,12 @@ fn read_flat(r: &mut Reader, members: &[Member], shape: RoleShape, origin: Origi
     // In the CLI list shape `name` is the GUID and `id` the resource id; in the flat shapes `Name` is the
     // display name and `Id` the GUID (SPEC §2.1).
     let (name, id, resource_id) = if shape == RoleShape::CliList {
-        let id = name_raw.as_ref().map(|n| Id::new(&n.value));
-        let id = id.or_else(|| id_raw.as_ref().map(|i| Id::new(trailing_id(&i.value))));
+        let id = name_raw.as_ref().and_then(|n| role_id(&n.value));
+        let id = id.or_else(|| id_raw.as_ref().and_then(|i| role_id(&i.value)));
         (role_name, id, id_raw.map(|s| s.value))
     } else {
         let resource_id = id_raw.as_ref().filter(|i| i.value.contains('/')).map(|i| i.value.clone());
-        let id = id_raw.as_ref().map(|i| Id::new(trailing_id(&i.value)));
+        let id = id_raw.as_ref().and_then(|i| role_id(&i.value));
         (name_raw.or(role_name), id, resource_id)
     };
     let description = r.string(get(R_DESCRIPTION));
@@ -223,11 +230,8 @@ fn read_nested(r: &mut Reader, members: &[Member], shape: RoleShape, origin: Ori
     let (role_type, role_type_raw) = read_role_type(r, type_member, pget(4));
     let permissions = pget(5).map(|m| read_permission_list(r, m, templates)).unwrap_or_default();
     let assignable_scopes = r.scopes(pget(6));
-    let id = match (&guid, &resource_id) {
-        (Some(g), _) if !is_template_expression(&g.value) => Some(Id::new(&g.value)),
-        (None, Some(rid)) if !is_template_expression(&rid.value) => Some(Id::new(trailing_id(&rid.value))),
-        _ => None,
-    };
+    let id =
+        guid.as_ref().and_then(|g| role_id(&g.value)).or_else(|| resource_id.as_ref().and_then(|r| role_id(&r.value)));
     Some(RoleDefinition {
         id,
         resource_id: resource_id.map(|s| s.value),

@@ -106,3 +106,33 @@ fn unknown_keys_warn_with_a_suggestion_and_metadata_is_ignored() {
     );
     assert!(!loaded.diagnostics.iter().any(rolegate::Diagnostic::is_fatal));
 }
+
+#[test]
+fn odd_ids_survive_every_shape() {
+    use rolegate::write::roles_to_json;
+    // Found by fuzzing: an id taken from a resource id, an id with `/`, and a template-expression id each used
+    // to come back different after a trip through another shape.
+    let inputs: [&[u8]; 3] = [
+        br#"{"id": "/x/y", "name": "[n]", "properties": {"roleName": "a", "permissions": []}}"#,
+        br#"[{"roleName": "b", "name": "a/b", "permissions": []}]"#,
+        br#"[{"roleName": "c", "name": "[n]", "permissions": []}]"#,
+    ];
+    let expected_ids = [Some("y"), Some("b"), None];
+    for (input, expected) in inputs.iter().zip(expected_ids) {
+        let loaded = load_roles("odd.json", input);
+        assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+        let role = &loaded.value[0];
+        assert_eq!(role.id.as_ref().map(rolegate::Id::as_str), expected);
+        for shape in RoleShape::ALL {
+            let text = serde_json::to_string(&roles_to_json(&loaded.value, shape)).unwrap();
+            let back = load_roles("back.json", text.as_bytes());
+            let with_identity = shape != RoleShape::CreateInput;
+            assert_eq!(
+                logical(&back.value[0], with_identity),
+                logical(role, with_identity),
+                "{}: {text}",
+                shape.name()
+            );
+        }
+    }
+}
