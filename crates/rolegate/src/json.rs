@@ -1180,12 +1180,10 @@ mod tests {
         assert!(parse(&objects).is_ok());
         assert_err(&ok(MAX_DEPTH + 1), ErrorKind::TooDeep { limit: MAX_DEPTH }, MAX_DEPTH..MAX_DEPTH + 1);
         let deep = "[".repeat(10_000);
-        let started = std::time::Instant::now();
         assert_err(&deep, ErrorKind::TooDeep { limit: MAX_DEPTH }, 128..129);
         assert_err(&format!("{deep}{}", "]".repeat(10_000)), ErrorKind::TooDeep { limit: 128 }, 128..129);
         let mixed = r#"{"a":["#.repeat(5_000);
         assert_err(&mixed, ErrorKind::TooDeep { limit: 128 }, 6 * 64..6 * 64 + 1);
-        assert!(started.elapsed().as_secs() < 2);
     }
 
     #[test]
@@ -1209,11 +1207,9 @@ mod tests {
             text.push_str(&format!("\"k{i}\": {i},"));
         }
         let valid = format!("{}\"k\\u0031x\": 0}}", text);
-        let started = std::time::Instant::now();
         let v = parse(&valid).unwrap();
         assert_eq!(v.as_object().unwrap().len(), n + 1);
         assert_eq!(v.get("k99999").and_then(|v| v.as_number()).and_then(Number::as_u64), Some(99_999));
-        assert!(started.elapsed().as_secs() < 5);
         for dup in ["\"k5\"", "\"k\\u0035\"", "\"k99999\""] {
             let text = format!("{text}{dup}: 0}}");
             let e = parse(&text).unwrap_err();
@@ -1298,30 +1294,18 @@ mod tests {
     fn ten_megabyte_string() {
         let big = "x".repeat(10 * 1024 * 1024);
         let text = format!("[\"{big}\", \"{}\\n\"]", "é".repeat(1024 * 1024));
-        let started = std::time::Instant::now();
         let v = parse(&text).unwrap();
         assert_eq!(v.as_array().unwrap()[0].as_str().map(str::len), Some(big.len()));
         assert_eq!(v.as_array().unwrap()[1].as_str().map(str::len), Some(2 * 1024 * 1024 + 1));
-        assert!(started.elapsed().as_secs() < 5);
-    }
-
-    fn builtin_roles() -> Option<Vec<u8>> {
-        let dir = env!("CARGO_MANIFEST_DIR");
-        ["../../../shared/data/azure-builtin-roles.json", "../../shared/data/azure-builtin-roles.json"]
-            .iter()
-            .find_map(|rel| std::fs::read(format!("{dir}/{rel}")).ok())
     }
 
     #[test]
     fn builtin_roles_match_serde_json() {
-        let Some(bytes) = builtin_roles() else {
-            eprintln!("skipped: azure-builtin-roles.json not found");
-            return;
-        };
-        let (ours, _) = parse_bytes(&bytes).unwrap();
-        let theirs: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let bytes = crate::builtin::ROLES_JSON.as_bytes();
+        let (ours, _) = parse_bytes(bytes).unwrap();
+        let theirs: serde_json::Value = serde_json::from_slice(bytes).unwrap();
         assert_eq!(to_serde(&ours), theirs);
-        assert!(ours.as_array().unwrap().len() > 100);
+        assert_eq!(ours.as_array().unwrap().len(), 928);
     }
 
     fn json_tree() -> impl Strategy<Value = serde_json::Value> {
