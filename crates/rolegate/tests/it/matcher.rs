@@ -311,3 +311,13 @@ fn agreement_cases_match_often() {
     assert!(matched * 5 >= total, "only {matched} of {total} generated cases match");
     assert!(matched * 10 <= total * 9, "{matched} of {total} generated cases match; non-matches are too rare");
 }
+
+#[test]
+fn adjacent_stars_and_literal_star_in_operation() {
+    for (p, o) in
+        [("**/*/", "/*/"), ("**/*/", "//"), ("**/*/", "/"), ("a/**/b", "a/b"), ("*/*/.", "/."), ("*/*/.", "x/.")]
+    {
+        assert_eq!(Pattern::new(p).matches(o), reference_matches(p, o), "{p} vs {o}");
+    }
+    assert!(Pattern::new("**/*/").matches("/*/"));
+}
