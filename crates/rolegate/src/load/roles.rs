@@ -184,19 +184,16 @@ fn read_flat(r: &mut Reader, members: &[Member], shape: RoleShape, origin: Origi
                     .to_owned(),
             );
         } else {
-            let span = origin.span;
-            let mut block = Permission {
+            permissions.push(Permission {
                 actions: r.actions(get(R_ACTIONS), templates, None),
                 not_actions: r.actions(get(R_NOT_ACTIONS), templates, None),
                 data_actions: r.actions(get(R_DATA_ACTIONS), templates, None),
                 not_data_actions: r.actions(get(R_NOT_DATA_ACTIONS), templates, None),
                 condition: r.string(get(R_CONDITION)),
                 condition_version: r.string(get(R_CONDITION_VERSION)),
-                span,
+                span: origin.span,
                 flat: true,
-            };
-            block.span = span;
-            permissions.push(block);
+            });
         }
     }
     let assignable_scopes = r.scopes(get(R_SCOPES));
