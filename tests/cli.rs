@@ -152,3 +152,81 @@ fn rolegate_validate_refuses_a_broken_tenant() {
         Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant", "/no/such/dir"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+fn rolegate(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("rolegate").unwrap().args(args).current_dir(repo("")).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+const BLOB_READ: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+const CONTAINER: &str = "/subscriptions/sub-1/resourceGroups/logs/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/c";
+
+#[test]
+fn rolegate_check_exit_codes_and_explain() {
+    let (code, out, _) =
+        rolegate(&["check", "--tenant", "tests/data/tenant", "alice", BLOB_READ, CONTAINER, "--explain"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("allowed\n") && out.contains("role `Blob Log Reader`"), "{out}");
+    // bob → sre → ops (cycle back to ops) → Reader at the management group above sub-1.
+    let (code, out, _) = rolegate(&[
+        "check",
+        "--tenant",
+        "tests/data/tenant",
+        "BOB",
+        "Microsoft.Compute/virtualMachines/read",
+        "/subscriptions/SUB-1/resourceGroups/x",
+        "--explain",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("role `Reader` assigned to `ops`"), "{out}");
+    let (code, out, _) = rolegate(&[
+        "check",
+        "--tenant",
+        "tests/data/tenant",
+        "bob",
+        "Microsoft.Compute/virtualMachines/delete",
+        "/subscriptions/sub-1/resourceGroups/x",
+        "--explain",
+    ]);
+    assert_eq!(code, 3);
+    assert!(out.starts_with("denied\n") && out.contains("`No deletes in prod`"), "{out}");
+    // Reader's `*/read` is in Actions: it reaches blob data only if the caller wrongly says "control plane".
+    for (plane, expected) in
+        [("auto", (3, "not_allowed\n")), ("data", (3, "not_allowed\n")), ("control", (0, "allowed\n"))]
+    {
+        let (code, out, _) =
+            rolegate(&["check", "--tenant", "tests/data/tenant", "bob", BLOB_READ, CONTAINER, "--plane", plane]);
+        assert_eq!((code, out.as_str()), expected, "{plane}");
+    }
+    assert_eq!(rolegate(&["check", "--tenant", "tests/data/tenant", "bob"]).0, 2);
+    assert_eq!(rolegate(&["check", "--tenant", "no/such/dir", "a", "b/read", "/"]).0, 2);
+}
+
+#[test]
+fn rolegate_check_batch_prints_one_line_per_query() {
+    let queries = format!(
+        "{}\n\n{}\n{}\n{}\n",
+        serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "expected": true}),
+        serde_json::json!({"principal": "break-glass", "action": "Microsoft.Compute/virtualMachines/delete", "scope": "/subscriptions/sub-1", "groups": ["ops"], "dataAction": false, "expected": false}),
+        serde_json::json!({"principal": "nobody", "action": "Microsoft.Nope/things/read", "scope": "/subscriptions/sub-1"}),
+        serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": "/subscriptions/sub-1/../x"}),
+    );
+    let path = temp_file("queries.jsonl", queries.as_bytes());
+    let (code, out, _) = rolegate(&["check", "--tenant", "tests/data/tenant", "--batch", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let got: Vec<(&str, &str)> =
+        lines.iter().map(|v| (v["decision"].as_str().unwrap(), v["reason"]["kind"].as_str().unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("allowed", "granted"),
+            ("not_allowed", "no_grant"),
+            ("not_allowed", "plane_unknown"),
+            ("not_allowed", "invalid_request")
+        ]
+    );
+    assert_eq!(lines[0]["matches_expected"], true);
+    assert_eq!(lines[1]["matches_expected"], true);
+    assert_eq!(lines[0]["reason"]["role"]["name"], "Blob Log Reader");
+}

@@ -96,6 +96,12 @@ pub fn parse_action(raw: &str) -> ActionPattern {
     ActionPattern::Valid { pattern: Pattern::new(body), trimmed: body.len() != raw.len() }
 }
 
+/// Whether `raw` names an operation exactly as a request must: what [`parse_action`] reads as a valid,
+/// untrimmed pattern, without `*`. Allocation-free, for the engine's check path.
+pub fn is_operation_name(raw: &str) -> bool {
+    !raw.is_empty() && raw.chars().all(|c| c != '*' && classify_char(c) == CharClass::Literal)
+}
+
 impl ActionPattern {
     /// Whether `op` is matched; a malformed action matches nothing.
     pub fn matches(&self, op: &str) -> bool {

@@ -31,6 +31,7 @@ pub mod action;
 pub mod builtin;
 pub mod catalog;
 pub mod diag;
+pub mod engine;
 pub mod json;
 pub mod load;
 pub mod matcher;

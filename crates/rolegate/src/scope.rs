@@ -243,6 +243,36 @@ pub fn parse_scope(raw: &str) -> Result<ParsedScope, ScopeError> {
     Ok(ParsedScope { scope: Scope::from_parts(&texts, layout), normalized })
 }
 
+/// Whether `raw` is a scope in canonical form: [`parse_scope`] accepts it with no normalisation. Allocation-free
+/// for scopes of up to 64 segments, for the engine's check path.
+pub fn is_canonical_scope(raw: &str) -> bool {
+    const MAX: usize = 64;
+    if raw == "/" {
+        return true;
+    }
+    let Some(body) = raw.strip_prefix('/') else { return false };
+    if body.is_empty() || body.ends_with('/') || body.contains("//") {
+        return false;
+    }
+    if raw.chars().any(|c| classify_char(c) != CharClass::Literal) {
+        return false;
+    }
+    let mut segs: [&str; MAX] = [""; MAX];
+    let mut n = 0;
+    for seg in body.split('/') {
+        if seg == "." || seg == ".." {
+            return false;
+        }
+        match segs.get_mut(n) {
+            Some(slot) => *slot = seg,
+            // Deeper than any real scope: take the allocating path rather than guess.
+            None => return parse_scope(raw).is_ok_and(|p| p.normalized.is_empty()),
+        }
+        n += 1;
+    }
+    classify(segs.get(..n).unwrap_or_default()).is_ok()
+}
+
 enum Token<'a> {
     Slashes(&'a str),
     Segment(&'a str),

@@ -1,0 +1,641 @@
+//! The engine: an immutable snapshot compiled from a [`Tenant`] that answers "may principal X do action Y at
+//! scope Z" (SPEC §3) without allocating, with a compact reason for every decision.
+//!
+//! ```
+//! use rolegate::engine::{Engine, PlaneHint, ReasonKind, Request};
+//! use rolegate::load::TenantLoader;
+//!
+//! let mut loader = TenantLoader::new();
+//! loader.add_assignments("assignments.json", br#"[{"principalId": "alice",
+//!     "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/s1"}]"#);
+//! let engine = Engine::new(loader.build().unwrap().0);
+//!
+//! let vm = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
+//! let d = engine.check(&Request::new("alice", "Microsoft.Compute/virtualMachines/read", vm));
+//! assert!(d.is_allowed());
+//! // Reader has `*/read` in Actions, which never reaches the data plane.
+//! let blob = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+//! let d = engine.check(&Request::new("alice", blob, vm).plane(PlaneHint::Data));
+//! assert_eq!(d.reason().kind, ReasonKind::NoGrant);
+//! ```
+//!
+//! How it is fast: principals, scopes and operations are interned up front; group membership is closed
+//! transitively once; for every operation of the vocabulary (the catalog plus every exact action in a role) a
+//! bit set per plane says which roles grant it, with and without a condition. A check then walks the request
+//! scope's prefixes, the principal's groups and their assignments, and tests one bit per assignment.
+
+mod cimap;
+mod describe;
+mod request;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+pub use request::{Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
+
+use crate::action::is_operation_name;
+use crate::catalog::{Catalog, PlaneAnswer};
+use crate::matcher::Pattern;
+use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
+use crate::scope::{Scope, ScopeKind, is_canonical_scope};
+use cimap::CiMap;
+
+const NONE: u32 = u32::MAX;
+
+/// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
+/// exclusions. A block whose exclusions cannot be read grants nothing (SPEC §2.2), so it is `dead`.
+#[derive(Debug, Default)]
+struct Block {
+    grants: [Vec<(u16, Pattern)>; 2],
+    excludes: [Vec<Pattern>; 2],
+    dead: bool,
+    conditional: bool,
+}
+
+impl Block {
+    fn compile(p: &Permission) -> Block {
+        let valid = |e: &Entries<Action>| -> Vec<(u16, Pattern)> {
+            e.items()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| Some((u16::try_from(i).ok()?, a.pattern()?.clone())))
+                .collect()
+        };
+        let unreadable = |e: &Entries<Action>| {
+            e.is_template() || e.items().iter().any(|a| matches!(a.kind, ActionKind::Template) || !a.is_valid())
+        };
+        let excl = |e: &Entries<Action>| valid(e).into_iter().map(|(_, p)| p).collect();
+        Block {
+            grants: [valid(&p.actions), valid(&p.data_actions)],
+            excludes: [excl(&p.not_actions), excl(&p.not_data_actions)],
+            dead: unreadable(&p.not_actions) || unreadable(&p.not_data_actions),
+            conditional: p.condition.is_some(),
+        }
+    }
+
+    /// The index of the first grant pattern that matches `op` on `plane`, if the block grants it.
+    fn grant(&self, op: &str, plane: Plane) -> Option<u16> {
+        if self.dead {
+            return None;
+        }
+        let i = plane_index(plane);
+        let (grants, excludes) = (self.grants.get(i)?, self.excludes.get(i)?);
+        let hit = grants.iter().find(|(_, p)| p.matches(op))?.0;
+        (!excludes.iter().any(|p| p.matches(op))).then_some(hit)
+    }
+}
+
+fn plane_index(p: Plane) -> usize {
+    match p {
+        Plane::Control => 0,
+        Plane::Data => 1,
+    }
+}
+
+#[derive(Debug)]
+struct Deny {
+    /// Index into `Tenant::deny_assignments`.
+    index: u32,
+    node: u32,
+    children: bool,
+    everyone: bool,
+    principals: Box<[u32]>,
+    excludes: Box<[u32]>,
+    blocks: Vec<Block>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    tenant: Tenant,
+    principals: CiMap,
+    /// Principal → the groups it is in, transitively (itself excluded).
+    closure: Vec<Box<[u32]>>,
+    scopes: CiMap,
+    root: u32,
+    /// Subscription id → index into `chains`; unknown subscriptions use `default_chain`.
+    subscriptions: CiMap,
+    sub_chain: Vec<u32>,
+    /// Management group id → index into `chains` of its ancestors.
+    mgs: CiMap,
+    mg_chain: Vec<u32>,
+    chains: Vec<Box<[u32]>>,
+    default_chain: u32,
+    /// Principal → `(scope node, assignment)`.
+    by_principal: Vec<Box<[(u32, u32)]>>,
+    assignment_role: Vec<u32>,
+    assignment_conditional: Vec<bool>,
+    blocks: Vec<Vec<Block>>,
+    vocab: CiMap,
+    vocab_plane: Vec<PlaneAnswer>,
+    words: usize,
+    /// `[(op * 2 + plane) * 2 + conditional] * words` → bits over roles.
+    grants: Vec<u64>,
+    /// Scope node → enforced deny assignments at it.
+    denies_at: Vec<Vec<u32>>,
+    denies: Vec<Deny>,
+}
+
+/// An immutable, compiled authorization snapshot. Cloning is cheap (one `Arc`); it is `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    c: Arc<Compiled>,
+}
+
+/// A small set of ids on the stack; spills to the heap only for pathological requests.
+struct Buf<const N: usize> {
+    inline: [u32; N],
+    len: usize,
+    spill: Vec<u32>,
+}
+
+impl<const N: usize> Buf<N> {
+    fn new() -> Self {
+        Buf { inline: [0; N], len: 0, spill: Vec::new() }
+    }
+    fn push(&mut self, v: u32) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = v;
+                self.len += 1;
+            }
+            None => self.spill.push(v),
+        }
+    }
+    fn as_slices(&self) -> (&[u32], &[u32]) {
+        (self.inline.get(..self.len).unwrap_or_default(), &self.spill)
+    }
+    fn contains(&self, v: u32) -> bool {
+        let (a, b) = self.as_slices();
+        a.contains(&v) || b.contains(&v)
+    }
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (a, b) = self.as_slices();
+        a.iter().chain(b).copied()
+    }
+}
+
+impl Engine {
+    /// Compiles a tenant against the shipped operation catalog.
+    pub fn new(tenant: Tenant) -> Engine {
+        Self::compile(tenant, Catalog::builtin())
+    }
+
+    /// Compiles a tenant against another catalog (a fresh `az provider operation list`, say).
+    pub fn with_catalog(tenant: Tenant, catalog: Arc<Catalog>) -> Engine {
+        Self::compile(tenant, &catalog)
+    }
+
+    /// The tenant the engine was compiled from; reasons index into it.
+    pub fn tenant(&self) -> &Tenant {
+        &self.c.tenant
+    }
+
+    fn compile(tenant: Tenant, catalog: &Catalog) -> Engine {
+        let mut c = Compiled {
+            principals: CiMap::default(),
+            closure: Vec::new(),
+            scopes: CiMap::default(),
+            root: 0,
+            subscriptions: CiMap::default(),
+            sub_chain: Vec::new(),
+            mgs: CiMap::default(),
+            mg_chain: Vec::new(),
+            chains: Vec::new(),
+            default_chain: 0,
+            by_principal: Vec::new(),
+            assignment_role: Vec::new(),
+            assignment_conditional: Vec::new(),
+            blocks: Vec::new(),
+            vocab: CiMap::default(),
+            vocab_plane: Vec::new(),
+            words: 0,
+            grants: Vec::new(),
+            denies_at: Vec::new(),
+            denies: Vec::new(),
+            tenant: Tenant::default(),
+        };
+        c.root = c.scopes.intern("/");
+        compile_groups(&mut c, &tenant);
+        compile_hierarchy(&mut c, &tenant);
+        compile_assignments(&mut c, &tenant);
+        compile_roles(&mut c, &tenant, catalog);
+        compile_denies(&mut c, &tenant);
+        c.denies_at.resize_with(c.scopes.len(), Vec::new);
+        for (i, d) in c.denies.iter().enumerate() {
+            if let Some(v) = c.denies_at.get_mut(d.node as usize) {
+                v.push(u32::try_from(i).unwrap_or(NONE));
+            }
+        }
+        c.tenant = tenant;
+        Engine { c: Arc::new(c) }
+    }
+
+    /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
+    pub fn check(&self, req: &Request<'_>) -> Decision {
+        let c = &*self.c;
+        if !is_operation_name(req.action) || !is_canonical_scope(req.scope) {
+            return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
+        }
+        let op = c.vocab.get(req.action);
+        let plane = match req.plane {
+            PlaneHint::Control => Plane::Control,
+            PlaneHint::Data => Plane::Data,
+            PlaneHint::Auto => match op.and_then(|o| c.vocab_plane.get(o as usize)) {
+                Some(PlaneAnswer::Control) => Plane::Control,
+                Some(PlaneAnswer::Data) => Plane::Data,
+                _ => return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown)),
+            },
+        };
+
+        let mut principals: Buf<32> = Buf::new();
+        let mut add = |id: &str| {
+            if let Some(p) = c.principals.get(id) {
+                principals.push(p);
+                for &g in c.closure.get(p as usize).map_or(&[][..], |b| &b[..]) {
+                    principals.push(g);
+                }
+            }
+        };
+        add(req.principal);
+        for g in req.groups {
+            add(g);
+        }
+
+        let mut anc: Buf<48> = Buf::new();
+        let exact = c.ancestors(req.scope, &mut anc);
+
+        // Deny assignments first: any enforced one that applies blocks.
+        for node in anc.iter() {
+            for &d in c.denies_at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                let Some(deny) = c.denies.get(d as usize) else { continue };
+                if !deny.children && Some(node) != exact {
+                    continue;
+                }
+                let member = |set: &[u32]| principals.iter().any(|p| set.binary_search(&p).is_ok());
+                if !(deny.everyone || member(&deny.principals)) || member(&deny.excludes) {
+                    continue;
+                }
+                if let Some((b, pattern)) =
+                    deny.blocks.iter().enumerate().find_map(|(b, blk)| Some((b, blk.grant(req.action, plane)?)))
+                {
+                    return Decision::Denied(Reason {
+                        kind: ReasonKind::DenyAssignment,
+                        deny: Some(deny.index),
+                        block: u16::try_from(b).ok(),
+                        pattern: Some(pattern),
+                        plane: Some(plane),
+                        ..Reason::of(ReasonKind::DenyAssignment)
+                    });
+                }
+            }
+        }
+
+        // Then role assignments: any unconditional grant in scope allows.
+        let mut blocked = false;
+        for p in principals.iter() {
+            for &(node, a) in c.by_principal.get(p as usize).map_or(&[][..], |v| &v[..]) {
+                if !anc.contains(node) {
+                    continue;
+                }
+                let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
+                if role == NONE {
+                    continue;
+                }
+                let (plain, conditional) = c.role_grants(op, req.action, plane, role);
+                let assignment_conditional = c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
+                if plain && !assignment_conditional {
+                    let (block, pattern) = c.first_grant(role, req.action, plane);
+                    return Decision::Allowed(Reason {
+                        kind: ReasonKind::Granted,
+                        assignment: Some(a),
+                        role: Some(role),
+                        block,
+                        pattern,
+                        deny: None,
+                        plane: Some(plane),
+                    });
+                }
+                blocked |= plain || conditional;
+            }
+        }
+        let kind = if blocked { ReasonKind::ConditionNotMet } else { ReasonKind::NoGrant };
+        Decision::NotAllowed(Reason::of(kind))
+    }
+}
+
+impl Compiled {
+    /// Pushes the scope nodes that are ancestors of (or equal to) the canonical scope `scope`; returns the node
+    /// of `scope` itself when it has one.
+    fn ancestors<const N: usize>(&self, scope: &str, out: &mut Buf<N>) -> Option<u32> {
+        out.push(self.root);
+        let mut exact = None;
+        if scope == "/" {
+            return Some(self.root);
+        }
+        let bytes = scope.as_bytes();
+        let ends = bytes.iter().enumerate().skip(1).filter(|&(_, &b)| b == b'/').map(|(i, _)| i);
+        for end in ends.chain(std::iter::once(scope.len())) {
+            if let Some(node) = scope.get(..end).and_then(|prefix| self.scopes.get(prefix)) {
+                out.push(node);
+                if end == scope.len() {
+                    exact = Some(node);
+                }
+            }
+        }
+        // The management-group chain above a subscription or a management group.
+        let mut segs = scope.split('/').skip(1);
+        let first = segs.next().unwrap_or_default();
+        let chain = if first.eq_ignore_ascii_case("subscriptions") {
+            let sub = segs.next().unwrap_or_default();
+            let i = self
+                .subscriptions
+                .get(sub)
+                .map_or(self.default_chain, |s| self.sub_chain.get(s as usize).copied().unwrap_or(self.default_chain));
+            Some(i)
+        } else if first.eq_ignore_ascii_case("providers")
+            && segs.next().is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.Management"))
+            && segs.next().is_some_and(|s| s.eq_ignore_ascii_case("managementGroups"))
+        {
+            let mg = segs.next().unwrap_or_default();
+            self.mgs.get(mg).and_then(|m| self.mg_chain.get(m as usize).copied()).or(Some(self.default_chain))
+        } else {
+            None
+        };
+        if let Some(chain) = chain.and_then(|i| self.chains.get(i as usize)) {
+            for &node in chain.iter() {
+                out.push(node);
+            }
+        }
+        exact
+    }
+
+    /// Whether `role` grants the operation on `plane`: `(unconditionally, only with a condition)`.
+    fn role_grants(&self, op: Option<u32>, action: &str, plane: Plane, role: u32) -> (bool, bool) {
+        match op {
+            Some(op) => {
+                let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
+                let base = (op as usize * 2 + plane_index(plane)) * 2;
+                let get = |k: usize| self.grants.get((base + k) * self.words + word).is_some_and(|w| w & bit != 0);
+                (get(0), get(1))
+            }
+            // Outside the vocabulary: match the role's blocks directly.
+            None => {
+                let mut out = (false, false);
+                for b in self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]) {
+                    if b.grant(action, plane).is_some() {
+                        if b.conditional {
+                            out.1 = true;
+                        } else {
+                            out.0 = true;
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The first unconditional block of `role` granting `action`, and the pattern that matched.
+    fn first_grant(&self, role: u32, action: &str, plane: Plane) -> (Option<u16>, Option<u16>) {
+        let blocks = self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]);
+        blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.conditional)
+            .find_map(|(i, b)| Some((u16::try_from(i).ok(), Some(b.grant(action, plane)?))))
+            .unwrap_or((None, None))
+    }
+}
+
+fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
+    let mut graph: DiGraph<u32, ()> = DiGraph::new();
+    let mut nodes: HashMap<u32, NodeIndex> = HashMap::new();
+    let mut node = |c: &mut Compiled, graph: &mut DiGraph<u32, ()>, id: &str| {
+        let p = c.principals.intern(id);
+        *nodes.entry(p).or_insert_with(|| graph.add_node(p))
+    };
+    for (group, members) in &tenant.groups.groups {
+        let g = node(c, &mut graph, group.as_str());
+        for m in members {
+            let m = node(c, &mut graph, m.as_str());
+            // Edges point from a member to the group it belongs to.
+            graph.add_edge(m, g, ());
+        }
+    }
+    // Every other principal that can decide anything.
+    for a in &tenant.assignments {
+        c.principals.intern(a.principal_id.as_str());
+    }
+    for d in &tenant.deny_assignments {
+        for p in d.principals.iter().chain(&d.exclude_principals) {
+            c.principals.intern(p.id.as_str());
+        }
+    }
+    c.closure = vec![Box::default(); c.principals.len()];
+    // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set.
+    let mut stamp = vec![usize::MAX; graph.node_count()];
+    let mut queue = Vec::new();
+    for start in graph.node_indices() {
+        let mut reached = Vec::new();
+        queue.clear();
+        queue.push(start);
+        if let Some(s) = stamp.get_mut(start.index()) {
+            *s = start.index();
+        }
+        while let Some(n) = queue.pop() {
+            for next in graph.neighbors(n) {
+                let seen = stamp.get(next.index()).is_some_and(|&s| s == start.index());
+                if !seen {
+                    if let Some(s) = stamp.get_mut(next.index()) {
+                        *s = start.index();
+                    }
+                    queue.push(next);
+                    if let Some(&p) = graph.node_weight(next) {
+                        reached.push(p);
+                    }
+                }
+            }
+        }
+        let own = graph.node_weight(start).copied().unwrap_or(NONE);
+        reached.retain(|&p| p != own);
+        reached.sort_unstable();
+        if let Some(slot) = c.closure.get_mut(own as usize) {
+            *slot = reached.into_boxed_slice();
+        }
+    }
+}
+
+fn mg_scope(id: &str) -> String {
+    format!("/providers/Microsoft.Management/managementGroups/{id}")
+}
+
+fn compile_hierarchy(c: &mut Compiled, tenant: &Tenant) {
+    let h = &tenant.hierarchy;
+    let parent: HashMap<String, Option<String>> =
+        h.management_groups.iter().map(|(m, p)| (m.key(), p.as_ref().map(|p| p.key()))).collect();
+    let root = h.tenant_id.as_ref().map(|t| t.key());
+    // The chain of management-group scopes from `start` upwards, ending at the tenant root when it is known.
+    let chain_from = |c: &mut Compiled, start: Option<String>| -> u32 {
+        let mut nodes: Vec<u32> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut cur = start;
+        while let Some(m) = cur {
+            if seen.contains(&m) {
+                break;
+            }
+            nodes.push(c.scopes.intern(&mg_scope(&m)));
+            cur = parent.get(&m).cloned().flatten();
+            seen.push(m);
+        }
+        if let Some(r) = root.as_ref().filter(|r| !seen.contains(r)) {
+            nodes.push(c.scopes.intern(&mg_scope(r)));
+        }
+        c.chains.push(nodes.into_boxed_slice());
+        u32::try_from(c.chains.len() - 1).unwrap_or(NONE)
+    };
+    c.default_chain = chain_from(c, None);
+    for (sub, mg) in &h.subscriptions {
+        let chain = chain_from(c, Some(mg.key()));
+        let s = c.subscriptions.intern(sub.as_str());
+        c.sub_chain.resize(c.subscriptions.len(), c.default_chain);
+        if let Some(slot) = c.sub_chain.get_mut(s as usize) {
+            *slot = chain;
+        }
+    }
+    for (mg, p) in &h.management_groups {
+        let chain = chain_from(c, p.as_ref().map(|p| p.key()));
+        let m = c.mgs.intern(mg.as_str());
+        c.mg_chain.resize(c.mgs.len(), c.default_chain);
+        if let Some(slot) = c.mg_chain.get_mut(m as usize) {
+            *slot = chain;
+        }
+    }
+}
+
+fn scope_node(c: &mut Compiled, scope: &Scope) -> u32 {
+    if scope.kind() == ScopeKind::Root { c.root } else { c.scopes.intern(scope.as_str()) }
+}
+
+fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
+    let role_index: HashMap<String, u32> = tenant
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((r.id.as_ref()?.key(), u32::try_from(i).ok()?)))
+        .collect();
+    let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); c.principals.len()];
+    for (i, a) in tenant.assignments.iter().enumerate() {
+        let i = u32::try_from(i).unwrap_or(NONE);
+        c.assignment_role.push(role_index.get(&a.role_id.key()).copied().unwrap_or(NONE));
+        c.assignment_conditional.push(a.condition.is_some());
+        // A placeholder, template or malformed scope never grants.
+        let Some(scope) = a.scope.scope() else { continue };
+        let node = scope_node(c, scope);
+        let p = c.principals.intern(a.principal_id.as_str());
+        lists.resize_with(c.principals.len(), Vec::new);
+        if let Some(l) = lists.get_mut(p as usize) {
+            l.push((node, i));
+        }
+    }
+    c.by_principal = lists.into_iter().map(Vec::into_boxed_slice).collect();
+}
+
+fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
+    c.blocks = tenant.roles.iter().map(|r| r.permissions.iter().map(Block::compile).collect()).collect();
+    // The vocabulary: catalog operations and every exact action a role names, sorted so that a pattern's
+    // literal prefix selects a contiguous range.
+    let mut names: Vec<(String, &str)> =
+        catalog.operations().iter().map(|o| (o.name.to_ascii_lowercase(), o.name.as_str())).collect();
+    for r in &tenant.roles {
+        for p in &r.permissions {
+            for e in [&p.actions, &p.not_actions, &p.data_actions, &p.not_data_actions] {
+                for a in e.items() {
+                    if let Some(pat) = a.pattern().filter(|p| p.is_exact()) {
+                        names.push((pat.as_str().to_ascii_lowercase(), pat.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    names.dedup_by(|a, b| a.0 == b.0);
+    for (_, name) in &names {
+        c.vocab.intern(name);
+        c.vocab_plane.push(catalog.plane(name));
+    }
+    let lower: Vec<&str> = names.iter().map(|(l, _)| l.as_str()).collect();
+    c.words = tenant.roles.len().div_ceil(64).max(1);
+    c.grants = vec![0; names.len() * 4 * c.words];
+
+    let mut cache: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut ops_of = |p: &Pattern| -> Vec<u32> {
+        cache
+            .entry(p.as_str().to_ascii_lowercase())
+            .or_insert_with(|| {
+                let prefix = p.literal_prefix().to_ascii_lowercase();
+                let from = lower.partition_point(|n| *n < prefix.as_str());
+                let to = from + lower.get(from..).unwrap_or_default().partition_point(|n| n.starts_with(&prefix));
+                (from..to)
+                    .filter(|&i| lower.get(i).is_some_and(|n| p.matches(n)))
+                    .filter_map(|i| u32::try_from(i).ok())
+                    .collect()
+            })
+            .clone()
+    };
+    for (role, blocks) in c.blocks.iter().enumerate() {
+        let (word, bit) = (role / 64, 1u64 << (role % 64));
+        for b in blocks.iter().filter(|b| !b.dead) {
+            for plane in [Plane::Control, Plane::Data] {
+                let pi = plane_index(plane);
+                let grants = b.grants.get(pi).map_or(&[][..], |v| &v[..]);
+                let excludes = b.excludes.get(pi).map_or(&[][..], |v| &v[..]);
+                for (_, pat) in grants {
+                    for op in ops_of(pat) {
+                        let name = lower.get(op as usize).copied().unwrap_or_default();
+                        if excludes.iter().any(|x| x.matches(name)) {
+                            continue;
+                        }
+                        let at = ((op as usize * 2 + pi) * 2 + usize::from(b.conditional)) * c.words + word;
+                        if let Some(w) = c.grants.get_mut(at) {
+                            *w |= bit;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
+    for (i, d) in tenant.deny_assignments.iter().enumerate() {
+        if d.effect == DenyEffect::Audit {
+            continue;
+        }
+        // A deny whose scope could not be read fails the load; nothing unreadable reaches here.
+        let Some(scope) = d.scope.scope() else { continue };
+        let node = scope_node(c, scope);
+        let ids = |list: &[crate::model::Principal], c: &mut Compiled| -> Box<[u32]> {
+            let mut v: Vec<u32> =
+                list.iter().filter(|p| !p.is_everyone()).map(|p| c.principals.intern(p.id.as_str())).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.into_boxed_slice()
+        };
+        let principals = ids(&d.principals, c);
+        let excludes = ids(&d.exclude_principals, c);
+        c.denies.push(Deny {
+            index: u32::try_from(i).unwrap_or(NONE),
+            node,
+            children: !d.do_not_apply_to_child_scopes,
+            everyone: d.principals.iter().any(crate::model::Principal::is_everyone),
+            principals,
+            excludes,
+            // Conditions on deny blocks are not evaluated yet: the deny applies (fail closed).
+            blocks: d.permissions.iter().map(Block::compile).collect(),
+        });
+    }
+    c.closure.resize_with(c.principals.len(), Box::default);
+    c.by_principal.resize_with(c.principals.len(), Box::default);
+}

@@ -1,0 +1,171 @@
+//! Requests and decisions: what a gateway asks and what it gets back.
+
+use std::fmt;
+
+/// The plane a request is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Plane {
+    /// Control plane: matched by `Actions` / `NotActions`.
+    Control,
+    /// Data plane: matched by `DataActions` / `NotDataActions`.
+    Data,
+}
+
+/// What the caller says about the plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PlaneHint {
+    /// A control-plane operation.
+    Control,
+    /// A data-plane operation.
+    Data,
+    /// Let the operation catalog decide; no unique answer means [`ReasonKind::PlaneUnknown`].
+    #[default]
+    Auto,
+}
+
+/// "May `principal` do `action` at `scope`?"
+///
+/// Borrowed throughout so that building a request does not allocate.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The principal's object id.
+    pub principal: &'a str,
+    /// Extra group ids, as a token's `groups` claim supplies them; their own transitive groups count too.
+    pub groups: &'a [&'a str],
+    /// The operation (`Microsoft.Storage/storageAccounts/read`).
+    pub action: &'a str,
+    /// Sub-operation (`Blob.List`), for conditions.
+    pub sub_operation: Option<&'a str>,
+    /// The plane.
+    pub plane: PlaneHint,
+    /// The target scope (a resource id, possibly below a resource).
+    pub scope: &'a str,
+    /// Request attributes as `(key, value)` (for conditions).
+    pub attributes: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Request<'a> {
+    /// A request with no token groups, no sub-operation, the plane left to the catalog and no attributes.
+    pub fn new(principal: &'a str, action: &'a str, scope: &'a str) -> Self {
+        Request { principal, groups: &[], action, sub_operation: None, plane: PlaneHint::Auto, scope, attributes: &[] }
+    }
+
+    /// Sets the plane.
+    pub fn plane(mut self, plane: PlaneHint) -> Self {
+        self.plane = plane;
+        self
+    }
+
+    /// Sets the token groups.
+    pub fn groups(mut self, groups: &'a [&'a str]) -> Self {
+        self.groups = groups;
+        self
+    }
+}
+
+/// Why a decision came out as it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReasonKind {
+    /// A role assignment granted the action.
+    Granted,
+    /// An enforced deny assignment blocked the action.
+    DenyAssignment,
+    /// No assignment in scope grants the action (default deny).
+    NoGrant,
+    /// The caller gave no plane and the catalog has no unique answer for the action.
+    PlaneUnknown,
+    /// A grant exists but carries a condition that was not met or could not be evaluated (fail closed).
+    ConditionNotMet,
+    /// The request itself is malformed (a scope with `..`, whitespace, an empty action).
+    InvalidRequest,
+}
+
+impl ReasonKind {
+    /// Every kind.
+    pub const ALL: [ReasonKind; 6] = [
+        ReasonKind::Granted,
+        ReasonKind::DenyAssignment,
+        ReasonKind::NoGrant,
+        ReasonKind::PlaneUnknown,
+        ReasonKind::ConditionNotMet,
+        ReasonKind::InvalidRequest,
+    ];
+
+    /// Snake-case name, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonKind::Granted => "granted",
+            ReasonKind::DenyAssignment => "deny_assignment",
+            ReasonKind::NoGrant => "no_grant",
+            ReasonKind::PlaneUnknown => "plane_unknown",
+            ReasonKind::ConditionNotMet => "condition_not_met",
+            ReasonKind::InvalidRequest => "invalid_request",
+        }
+    }
+}
+
+impl fmt::Display for ReasonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The compact reason of a decision: its kind and the indices (into the engine's tenant) that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reason {
+    /// Why.
+    pub kind: ReasonKind,
+    /// Index into `Tenant::assignments` of the deciding assignment.
+    pub assignment: Option<u32>,
+    /// Index into `Tenant::roles` of its role.
+    pub role: Option<u32>,
+    /// Index of the permission block in the role (or deny assignment).
+    pub block: Option<u16>,
+    /// Index of the matching pattern in the block's `Actions` or `DataActions` list.
+    pub pattern: Option<u16>,
+    /// Index into `Tenant::deny_assignments` of the deciding deny assignment.
+    pub deny: Option<u32>,
+    /// The plane the request was decided on (which list `pattern` indexes: `Actions` or `DataActions`).
+    pub plane: Option<Plane>,
+}
+
+impl Reason {
+    /// A reason with no ids.
+    pub const fn of(kind: ReasonKind) -> Self {
+        Reason { kind, assignment: None, role: None, block: None, pattern: None, deny: None, plane: None }
+    }
+}
+
+/// The answer to a [`Request`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// A role assignment grants the action and no enforced deny assignment blocks it.
+    Allowed(Reason),
+    /// An enforced deny assignment blocks the action.
+    Denied(Reason),
+    /// Nothing grants it (default deny), or the request could not be decided safely.
+    NotAllowed(Reason),
+}
+
+impl Decision {
+    /// The reason.
+    pub fn reason(&self) -> &Reason {
+        match self {
+            Decision::Allowed(r) | Decision::Denied(r) | Decision::NotAllowed(r) => r,
+        }
+    }
+
+    /// Whether the action may proceed.
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allowed(_))
+    }
+
+    /// `allowed`, `denied` or `not_allowed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Allowed(_) => "allowed",
+            Decision::Denied(_) => "denied",
+            Decision::NotAllowed(_) => "not_allowed",
+        }
+    }
+}
