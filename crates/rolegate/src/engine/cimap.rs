@@ -74,6 +74,11 @@ impl CiMap {
         id
     }
 
+    /// The string as first interned.
+    pub fn name(&self, id: u32) -> &str {
+        self.keys.get(id as usize).map_or("", |k| k)
+    }
+
     /// Number of interned strings.
     pub fn len(&self) -> usize {
         self.keys.len()

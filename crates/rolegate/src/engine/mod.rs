@@ -26,6 +26,7 @@
 
 mod cimap;
 mod describe;
+mod explain;
 mod request;
 
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+pub use explain::{AssignmentStep, DenyStep, Explanation, Outcome};
 pub use request::{Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
 
 use crate::action::is_operation_name;
@@ -112,6 +114,8 @@ struct Compiled {
     principals: CiMap,
     /// Principal → the groups it is in, transitively (itself excluded).
     closure: Vec<Box<[u32]>>,
+    /// Principal → the groups it is a direct member of (for explaining the chain).
+    member_of: Vec<Box<[u32]>>,
     scopes: CiMap,
     root: u32,
     /// Subscription id → index into `chains`; unknown subscriptions use `default_chain`.
@@ -196,6 +200,7 @@ impl Engine {
         let mut c = Compiled {
             principals: CiMap::default(),
             closure: Vec::new(),
+            member_of: Vec::new(),
             scopes: CiMap::default(),
             root: 0,
             subscriptions: CiMap::default(),
@@ -239,14 +244,8 @@ impl Engine {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
         }
         let op = c.vocab.get(req.action);
-        let plane = match req.plane {
-            PlaneHint::Control => Plane::Control,
-            PlaneHint::Data => Plane::Data,
-            PlaneHint::Auto => match op.and_then(|o| c.vocab_plane.get(o as usize)) {
-                Some(PlaneAnswer::Control) => Plane::Control,
-                Some(PlaneAnswer::Data) => Plane::Data,
-                _ => return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown)),
-            },
+        let Some(plane) = c.plane(req.plane, op) else {
+            return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
 
         let mut principals: Buf<32> = Buf::new();
@@ -326,6 +325,19 @@ impl Engine {
 }
 
 impl Compiled {
+    /// The request's plane: as the caller says, else the catalog's unique answer.
+    fn plane(&self, hint: PlaneHint, op: Option<u32>) -> Option<Plane> {
+        match hint {
+            PlaneHint::Control => Some(Plane::Control),
+            PlaneHint::Data => Some(Plane::Data),
+            PlaneHint::Auto => match op.and_then(|o| self.vocab_plane.get(o as usize)) {
+                Some(PlaneAnswer::Control) => Some(Plane::Control),
+                Some(PlaneAnswer::Data) => Some(Plane::Data),
+                _ => None,
+            },
+        }
+    }
+
     /// Pushes the scope nodes that are ancestors of (or equal to) the canonical scope `scope`; returns the node
     /// of `scope` itself when it has one.
     fn ancestors<const N: usize>(&self, scope: &str, out: &mut Buf<N>) -> Option<u32> {
@@ -434,6 +446,20 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
         }
     }
     c.closure = vec![Box::default(); c.principals.len()];
+    c.member_of = graph
+        .node_indices()
+        .map(|n| {
+            let mut v: Vec<u32> = graph.neighbors(n).filter_map(|g| graph.node_weight(g).copied()).collect();
+            v.sort_unstable();
+            v.dedup();
+            (graph.node_weight(n).copied().unwrap_or(NONE), v.into_boxed_slice())
+        })
+        .fold(vec![Box::default(); c.principals.len()], |mut acc: Vec<Box<[u32]>>, (p, v)| {
+            if let Some(slot) = acc.get_mut(p as usize) {
+                *slot = v;
+            }
+            acc
+        });
     // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set.
     let mut stamp = vec![usize::MAX; graph.node_count()];
     let mut queue = Vec::new();
@@ -637,5 +663,6 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         });
     }
     c.closure.resize_with(c.principals.len(), Box::default);
+    c.member_of.resize_with(c.principals.len(), Box::default);
     c.by_principal.resize_with(c.principals.len(), Box::default);
 }

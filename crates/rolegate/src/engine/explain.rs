@@ -1,0 +1,400 @@
+//! The full story of a decision, computed on demand: the principal's group chain, every deny assignment and
+//! role assignment in scope, and why each did or did not decide.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::{Block, Buf, Compiled, Decision, Engine, NONE, Plane, Request, plane_index};
+use crate::action::is_operation_name;
+use crate::model::{Entries, Permission};
+use crate::scope::is_canonical_scope;
+
+/// What one permission block or assignment did with the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Granted (or, for a deny assignment, blocked) through `pattern` of block `block`.
+    Matched {
+        /// Permission block index.
+        block: usize,
+        /// The matching `Actions`/`DataActions` entry.
+        pattern: String,
+    },
+    /// A `NotActions`/`NotDataActions` entry excluded it.
+    Excluded {
+        /// Permission block index.
+        block: usize,
+        /// The granting entry.
+        pattern: String,
+        /// The excluding entry.
+        excluded_by: String,
+    },
+    /// Only the other plane's list would match (`*` in `Actions` never grants a data action).
+    WrongPlane {
+        /// The entry that would match on the other plane.
+        pattern: String,
+    },
+    /// It would grant, but a condition is attached and conditions are not evaluated yet (fail closed).
+    Condition {
+        /// `block` (the role's block) or `assignment`.
+        on: &'static str,
+    },
+    /// A block's exclusions cannot be read, so it grants nothing (SPEC §2.2).
+    Unreadable {
+        /// Permission block index.
+        block: usize,
+    },
+    /// Nothing in the role matches the action.
+    NoMatch,
+    /// The assignment's role is not in the tenant.
+    UnknownRole,
+    /// A deny assignment that does not apply: audit effect, child scope, or principal excluded/not targeted.
+    NotApplicable {
+        /// Why.
+        why: &'static str,
+    },
+}
+
+/// A role assignment in scope.
+#[derive(Clone, Debug)]
+pub struct AssignmentStep {
+    /// Index into `Tenant::assignments`.
+    pub assignment: usize,
+    /// Which of the request's principals it is assigned to.
+    pub via: String,
+    /// What it did.
+    pub outcome: Outcome,
+}
+
+/// A deny assignment at a scope in the request's ancestry.
+#[derive(Clone, Debug)]
+pub struct DenyStep {
+    /// Index into `Tenant::deny_assignments`.
+    pub deny: usize,
+    /// What it did.
+    pub outcome: Outcome,
+}
+
+/// Everything that went into a decision.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    /// The decision, as [`Engine::check`] gives it.
+    pub decision: Decision,
+    /// The plane it was decided on (none when unknown or the request is malformed).
+    pub plane: Option<Plane>,
+    /// Each principal the request acts as, with its membership chain (`alice → team → org`).
+    pub principals: Vec<Vec<String>>,
+    /// Deny assignments in scope.
+    pub denies: Vec<DenyStep>,
+    /// Role assignments in scope to any of the principals.
+    pub assignments: Vec<AssignmentStep>,
+}
+
+fn entry_text(e: &Entries<crate::model::Action>, i: u16) -> String {
+    e.items().get(i as usize).map_or_else(String::new, |a| a.raw.clone())
+}
+
+fn lists(p: &Permission, plane: Plane) -> (&Entries<crate::model::Action>, &Entries<crate::model::Action>) {
+    match plane {
+        Plane::Control => (&p.actions, &p.not_actions),
+        Plane::Data => (&p.data_actions, &p.not_data_actions),
+    }
+}
+
+fn other(plane: Plane) -> Plane {
+    match plane {
+        Plane::Control => Plane::Data,
+        Plane::Data => Plane::Control,
+    }
+}
+
+/// How a list of blocks treats the action: the first match, else the most telling miss.
+fn judge(blocks: &[Block], perms: &[Permission], action: &str, plane: Plane) -> Outcome {
+    let mut best = Outcome::NoMatch;
+    for (i, (b, p)) in blocks.iter().zip(perms).enumerate() {
+        if b.dead {
+            best = Outcome::Unreadable { block: i };
+            continue;
+        }
+        let pi = plane_index(plane);
+        let (grant_list, excl_list) = lists(p, plane);
+        let hit = b.grants.get(pi).and_then(|g| g.iter().find(|(_, pat)| pat.matches(action)));
+        match hit {
+            Some(&(gi, _)) => {
+                let excluded = excl_list.items().iter().find(|a| a.matches(action));
+                match excluded {
+                    Some(x) => {
+                        best = Outcome::Excluded {
+                            block: i,
+                            pattern: entry_text(grant_list, gi),
+                            excluded_by: x.raw.clone(),
+                        }
+                    }
+                    None if b.conditional => best = Outcome::Condition { on: "block" },
+                    None => return Outcome::Matched { block: i, pattern: entry_text(grant_list, gi) },
+                }
+            }
+            None if best == Outcome::NoMatch => {
+                let (other_list, _) = lists(p, other(plane));
+                if let Some(a) = other_list.items().iter().find(|a| a.matches(action)) {
+                    best = Outcome::WrongPlane { pattern: a.raw.clone() };
+                }
+            }
+            None => {}
+        }
+    }
+    best
+}
+
+impl Engine {
+    /// Explains a request. Allocates freely; meant for people and debugging, not the hot path.
+    pub fn explain(&self, req: &Request<'_>) -> Explanation {
+        let c: &Compiled = &self.c;
+        let decision = self.check(req);
+        let mut ex =
+            Explanation { decision, plane: None, principals: Vec::new(), denies: Vec::new(), assignments: Vec::new() };
+        if !is_operation_name(req.action) || !is_canonical_scope(req.scope) {
+            return ex;
+        }
+        ex.plane = c.plane(req.plane, c.vocab.get(req.action));
+        let Some(plane) = ex.plane else { return ex };
+
+        // Principals with their chains, breadth-first so each chain is a shortest one.
+        let mut chain: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut queue: Vec<u32> = Vec::new();
+        for id in std::iter::once(req.principal).chain(req.groups.iter().copied()) {
+            if let Some(p) = c.principals.get(id) {
+                chain.entry(p).or_insert_with(|| {
+                    queue.push(p);
+                    vec![p]
+                });
+            } else {
+                ex.principals.push(vec![id.to_owned()]);
+            }
+        }
+        let mut at = 0;
+        while let Some(&p) = queue.get(at) {
+            at += 1;
+            let path = chain.get(&p).cloned().unwrap_or_default();
+            for &g in c.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
+                chain.entry(g).or_insert_with(|| {
+                    queue.push(g);
+                    path.iter().copied().chain(std::iter::once(g)).collect()
+                });
+            }
+        }
+        let name = |p: u32| c.principals_name(p);
+        for p in &queue {
+            let path = chain.get(p).map(|v| v.iter().map(|&q| name(q)).collect()).unwrap_or_default();
+            ex.principals.push(path);
+        }
+
+        let mut anc: Buf<48> = Buf::new();
+        let exact = c.ancestors(req.scope, &mut anc);
+        let tenant = &c.tenant;
+        for (di, d) in tenant.deny_assignments.iter().enumerate() {
+            let Some(node) =
+                d.scope.scope().and_then(|s| c.scopes.get(s.as_str()).or((s.as_str() == "/").then_some(c.root)))
+            else {
+                continue;
+            };
+            if !anc.contains(node) {
+                continue;
+            }
+            let compiled = c.denies.iter().find(|x| x.index as usize == di);
+            let member = |set: &[u32]| queue.iter().any(|p| set.binary_search(p).is_ok());
+            let outcome = match compiled {
+                None => Outcome::NotApplicable { why: "audit only: reported, never blocks" },
+                Some(x) if !x.children && Some(node) != exact => {
+                    Outcome::NotApplicable { why: "applies only at its own scope, not below" }
+                }
+                Some(x) if !(x.everyone || member(&x.principals)) => {
+                    Outcome::NotApplicable { why: "none of the request's principals is targeted" }
+                }
+                Some(x) if member(&x.excludes) => Outcome::NotApplicable { why: "a request principal is excluded" },
+                Some(x) => judge(&x.blocks, &d.permissions, req.action, plane),
+            };
+            ex.denies.push(DenyStep { deny: di, outcome });
+        }
+        for &p in &queue {
+            for &(node, a) in c.by_principal.get(p as usize).map_or(&[][..], |v| &v[..]) {
+                if !anc.contains(node) {
+                    continue;
+                }
+                let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
+                let outcome = match (c.blocks.get(role as usize), tenant.roles.get(role as usize)) {
+                    (Some(blocks), Some(r)) => match judge(blocks, &r.permissions, req.action, plane) {
+                        Outcome::Matched { .. } if c.assignment_conditional.get(a as usize) == Some(&true) => {
+                            Outcome::Condition { on: "assignment" }
+                        }
+                        o => o,
+                    },
+                    _ => Outcome::UnknownRole,
+                };
+                ex.assignments.push(AssignmentStep { assignment: a as usize, via: name(p), outcome });
+            }
+        }
+        ex
+    }
+
+    /// An explanation as JSON.
+    pub fn explanation_json(&self, ex: &Explanation) -> Value {
+        let t = self.tenant();
+        let outcome = |o: &Outcome| match o {
+            Outcome::Matched { block, pattern } => json!({"result": "matched", "block": block, "pattern": pattern}),
+            Outcome::Excluded { block, pattern, excluded_by } => {
+                json!({"result": "excluded", "block": block, "pattern": pattern, "excluded_by": excluded_by})
+            }
+            Outcome::WrongPlane { pattern } => json!({"result": "wrong_plane", "pattern": pattern}),
+            Outcome::Condition { on } => json!({"result": "condition", "on": on}),
+            Outcome::Unreadable { block } => json!({"result": "unreadable_block", "block": block}),
+            Outcome::NoMatch => json!({"result": "no_match"}),
+            Outcome::UnknownRole => json!({"result": "unknown_role"}),
+            Outcome::NotApplicable { why } => json!({"result": "not_applicable", "why": why}),
+        };
+        json!({
+            "decision": ex.decision.as_str(),
+            "reason": self.reason_json(ex.decision.reason()),
+            "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
+            "principals": ex.principals,
+            "deny_assignments": ex.denies.iter().map(|d| {
+                let da = t.deny_assignments.get(d.deny);
+                json!({"name": da.and_then(|x| x.name.clone()), "scope": da.map(|x| x.scope.raw.clone()), "outcome": outcome(&d.outcome)})
+            }).collect::<Vec<_>>(),
+            "assignments": ex.assignments.iter().map(|s| {
+                let a = t.assignments.get(s.assignment);
+                let role = a.and_then(|a| t.role(&a.role_id)).map(|r| r.label());
+                json!({"principal": s.via, "role": role, "scope": a.map(|a| a.scope.raw.clone()), "outcome": outcome(&s.outcome)})
+            }).collect::<Vec<_>>(),
+        })
+    }
+
+    /// An explanation for people.
+    pub fn explanation_text(&self, ex: &Explanation) -> String {
+        let v = self.explanation_json(ex);
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: {}", ex.decision.as_str(), self.reason_text(ex.decision.reason()));
+        for chain in &ex.principals {
+            let _ = writeln!(out, "  as {}", chain.join(" → "));
+        }
+        let describe = |o: &Value| {
+            let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+            match s("result").as_str() {
+                "matched" => format!("matches `{}`", s("pattern")),
+                "excluded" => format!("`{}` is excluded by `{}`", s("pattern"), s("excluded_by")),
+                "wrong_plane" => format!("only `{}` on the other plane would match", s("pattern")),
+                "condition" => format!("has a condition on the {} (not evaluated yet: fail closed)", s("on")),
+                "unreadable_block" => "a permission block with unreadable exclusions grants nothing".to_owned(),
+                "unknown_role" => "its role is unknown".to_owned(),
+                "not_applicable" => s("why"),
+                _ => "no entry matches the action".to_owned(),
+            }
+        };
+        for d in v.get("deny_assignments").and_then(Value::as_array).map_or(&[][..], |v| v) {
+            let name = d.get("name").and_then(Value::as_str).unwrap_or("?");
+            let scope = d.get("scope").and_then(Value::as_str).unwrap_or("?");
+            let _ =
+                writeln!(out, "  deny `{name}` at `{scope}`: {}", describe(d.get("outcome").unwrap_or(&Value::Null)));
+        }
+        for a in v.get("assignments").and_then(Value::as_array).map_or(&[][..], |v| v) {
+            let g = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "  `{}` to `{}` at `{}`: {}",
+                g("role"),
+                g("principal"),
+                g("scope"),
+                describe(a.get("outcome").unwrap_or(&Value::Null))
+            );
+        }
+        out
+    }
+}
+
+impl Compiled {
+    fn principals_name(&self, p: u32) -> String {
+        self.principals.name(p).to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{PlaneHint, ReasonKind};
+    use crate::load::TenantLoader;
+
+    const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+    const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+    fn engine(assignments: &str, groups: &str) -> Engine {
+        let mut l = TenantLoader::new();
+        l.add_assignments("a.json", assignments.as_bytes());
+        l.add_groups("g.json", groups.as_bytes());
+        Engine::new(l.build().unwrap().0)
+    }
+
+    #[test]
+    fn explains_exclusions_planes_and_chains() {
+        let e = engine(
+            &format!(
+                r#"[{{"principalId": "team", "roleDefinitionId": "{CONTRIBUTOR}", "scope": "/subscriptions/s"}},
+                    {{"principalId": "alice", "roleDefinitionId": "{READER}", "scope": "/subscriptions/s/resourceGroups/rg"}},
+                    {{"principalId": "alice", "roleDefinitionId": "{READER}", "scope": "/subscriptions/s/resourceGroups/rg10"}}]"#
+            ),
+            r#"{"team": ["alice"]}"#,
+        );
+        let req = Request::new(
+            "alice",
+            "Microsoft.Authorization/roleAssignments/write",
+            "/subscriptions/s/resourceGroups/rg",
+        );
+        let ex = e.explain(&req);
+        assert_eq!(ex.decision.reason().kind, ReasonKind::NoGrant);
+        assert_eq!(ex.principals, vec![vec!["alice".to_owned()], vec!["alice".to_owned(), "team".to_owned()]]);
+        // rg10 is not an ancestor of rg: only two assignments are in scope.
+        let outcomes: Vec<_> = ex.assignments.iter().map(|s| s.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                Outcome::NoMatch,
+                Outcome::Excluded {
+                    block: 0,
+                    pattern: "*".into(),
+                    excluded_by: "Microsoft.Authorization/*/Write".into()
+                },
+            ]
+        );
+        let text = e.explanation_text(&ex);
+        assert!(text.contains("as alice → team"), "{text}");
+        assert!(text.contains("`*` is excluded by `Microsoft.Authorization/*/Write`"), "{text}");
+
+        let blob = Request::new(
+            "alice",
+            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            "/subscriptions/s/resourceGroups/rg",
+        )
+        .plane(PlaneHint::Data);
+        let ex = e.explain(&blob);
+        assert!(
+            ex.assignments.iter().all(
+                |s| matches!(&s.outcome, Outcome::WrongPlane { pattern } if pattern == "*/read" || pattern == "*")
+            )
+        );
+        let json = e.explanation_json(&ex);
+        assert_eq!(json["decision"], "not_allowed");
+        assert_eq!(json["plane"], "data");
+        assert_eq!(json["assignments"][0]["outcome"]["result"], "wrong_plane");
+    }
+
+    #[test]
+    fn explain_agrees_with_check() {
+        let e = engine(&format!(r#"[{{"principalId": "bob", "roleDefinitionId": "{READER}", "scope": "/"}}]"#), "{}");
+        let req = Request::new("bob", "Microsoft.Compute/virtualMachines/read", "/subscriptions/x");
+        let ex = e.explain(&req);
+        assert!(ex.decision.is_allowed());
+        assert!(matches!(&ex.assignments[0].outcome, Outcome::Matched { pattern, .. } if pattern == "*/read"));
+        let bad = Request::new("bob", "a b", "/");
+        assert_eq!(e.explain(&bad).decision.reason().kind, ReasonKind::InvalidRequest);
+    }
+}
