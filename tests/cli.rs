@@ -166,7 +166,8 @@ fn rolegate_check_exit_codes_and_explain() {
     let (code, out, _) =
         rolegate(&["check", "--tenant", "tests/data/tenant", "alice", BLOB_READ, CONTAINER, "--explain"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.starts_with("allowed\n") && out.contains("role `Blob Log Reader`"), "{out}");
+    assert!(out.starts_with("allowed: granted by role `Blob Log Reader`"), "{out}");
+    assert!(out.contains("  as alice → ops"), "{out}");
     // bob → sre → ops (cycle back to ops) → Reader at the management group above sub-1.
     let (code, out, _) = rolegate(&[
         "check",
@@ -178,7 +179,7 @@ fn rolegate_check_exit_codes_and_explain() {
         "--explain",
     ]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("role `Reader` assigned to `ops`"), "{out}");
+    assert!(out.contains("role `Reader` assigned to `ops`") && out.contains("as bob → sre → ops"), "{out}");
     let (code, out, _) = rolegate(&[
         "check",
         "--tenant",
@@ -189,7 +190,13 @@ fn rolegate_check_exit_codes_and_explain() {
         "--explain",
     ]);
     assert_eq!(code, 3);
-    assert!(out.starts_with("denied\n") && out.contains("`No deletes in prod`"), "{out}");
+    assert!(out.starts_with("denied: denied by deny assignment `No deletes in prod`"), "{out}");
+    assert!(
+        out.contains(
+            "`Reader` to `ops` at `/providers/Microsoft.Management/managementGroups/platform`: no entry matches"
+        ),
+        "{out}"
+    );
     // Reader's `*/read` is in Actions: it reaches blob data only if the caller wrongly says "control plane".
     for (plane, expected) in
         [("auto", (3, "not_allowed\n")), ("data", (3, "not_allowed\n")), ("control", (0, "allowed\n"))]
@@ -229,4 +236,47 @@ fn rolegate_check_batch_prints_one_line_per_query() {
     assert_eq!(lines[0]["matches_expected"], true);
     assert_eq!(lines[1]["matches_expected"], true);
     assert_eq!(lines[0]["reason"]["role"]["name"], "Blob Log Reader");
+}
+
+#[test]
+fn rolegate_bench_reports_timings_and_mismatches() {
+    let good = format!(
+        "{}\n{}\n",
+        serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "expected": true}),
+        serde_json::json!({"principal": "bob", "action": "Microsoft.Compute/virtualMachines/delete", "scope": "/subscriptions/sub-1", "expected": false}),
+    );
+    let path = temp_file("bench.jsonl", good.as_bytes());
+    let (code, out, err) = rolegate(&[
+        "bench",
+        "--tenant",
+        "tests/data/tenant",
+        "--queries",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--passes",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for k in ["load_ms", "compile_ms", "peak_rss_bytes", "check_ns_median", "checks", "mismatches"] {
+        assert!(v.get(k).is_some(), "missing `{k}` in {v}");
+    }
+    assert_eq!(v["mismatches"], 0);
+    assert_eq!(v["checks"], 4);
+    let wrong = good.replace("\"expected\":false", "\"expected\":true");
+    let path = temp_file("bench-wrong.jsonl", wrong.as_bytes());
+    let (code, out, _) = rolegate(&[
+        "bench",
+        "--tenant",
+        "tests/data/tenant",
+        "--queries",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--passes",
+        "1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["mismatches"], 1);
 }

@@ -2,10 +2,12 @@
 //!
 //! Exit codes: `validate` 0 the tenant loads, 1 it has fatal problems (nothing of it would be used);
 //! `check` 0 allowed, 3 denied or not allowed; both 2 for a usage error or input that cannot be read.
+//! `bench` 0, 1 when some query's `expected` differs from the engine's decision, 2 for unreadable input.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -58,6 +60,28 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Time loading, compiling and `check` over a queries.jsonl file; count queries whose `expected` differs
+    /// from the engine's decision (exit 1 if any).
+    Bench {
+        /// The tenant directory.
+        #[arg(long)]
+        tenant: PathBuf,
+        /// The queries.jsonl file.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Human)]
+        format: BenchFormat,
+        /// Timed passes over all queries.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        passes: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -170,6 +194,183 @@ fn check_batch(engine: &Engine, path: &Path) -> ExitCode {
     if failed { ExitCode::from(2) } else { ExitCode::SUCCESS }
 }
 
+/// Peak resident set size (`VmHWM` in /proc/self/status), 0 where unavailable.
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The median of `v` (sorted in place); `None` when empty.
+fn median(v: &mut [u64]) -> Option<u64> {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+/// The `p`-th percentile of a sorted slice.
+fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
+    let i = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));
+    sorted.get(i).copied()
+}
+
+/// `rolegate bench`: every check is timed on its own with `Instant` (the timer's own cost, measured the same
+/// way, is reported as `timer_overhead_ns` and not subtracted); `check_ns_mean_untimed` is the median over
+/// passes of a pass's wall time divided by its checks, without per-check timers, as a cross-check.
+fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u32) -> ExitCode {
+    use std::hint::black_box;
+
+    let t = Instant::now();
+    let tenant = match load_tenant(tenant_dir) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let engine = Engine::new(tenant);
+    let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+
+    let text = match std::fs::read_to_string(queries_path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("rolegate: cannot read `{}`: {e}", queries_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut queries: Vec<rolegate::schema::Query> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(line) {
+            Ok(q) => queries.push(q),
+            Err(e) => {
+                eprintln!("rolegate: `{}` line {}: {e}", queries_path.display(), n + 1);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // Owned request parts first, then requests borrowing them.
+    let groups: Vec<Vec<&str>> = queries.iter().map(|q| q.groups.iter().map(String::as_str).collect()).collect();
+    let attributes: Vec<Vec<(&str, String)>> = queries
+        .iter()
+        .map(|q| {
+            q.attributes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .collect()
+        })
+        .collect();
+    let attributes: Vec<Vec<(&str, &str)>> =
+        attributes.iter().map(|a| a.iter().map(|(k, v)| (*k, v.as_str())).collect()).collect();
+    let requests: Vec<Request<'_>> = queries
+        .iter()
+        .zip(&groups)
+        .zip(&attributes)
+        .map(|((q, g), a)| {
+            let plane = match q.data_action {
+                Some(true) => PlaneHint::Data,
+                Some(false) => PlaneHint::Control,
+                None => PlaneHint::Auto,
+            };
+            let mut req = Request::new(&q.principal, &q.action, &q.scope).plane(plane).groups(g);
+            req.sub_operation = q.sub_operation.as_deref();
+            req.attributes = a;
+            req
+        })
+        .collect();
+
+    // An untimed warm-up pass that also counts mismatches (decisions do not change between passes).
+    let mut mismatches = 0usize;
+    for (q, r) in queries.iter().zip(&requests) {
+        let d = engine.check(r);
+        if q.expected.is_some_and(|e| e != d.is_allowed()) {
+            mismatches += 1;
+        }
+    }
+
+    let mut timer: Vec<u64> = (0..1001)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(());
+            u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        })
+        .collect();
+    let timer_overhead_ns = median(&mut timer).unwrap_or(0);
+
+    let mut all: Vec<u64> = Vec::with_capacity(requests.len() * passes as usize);
+    let (mut allowed, mut denied, mut not_allowed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut untimed: Vec<u64> = Vec::new();
+    for _ in 0..passes {
+        for r in &requests {
+            let t = Instant::now();
+            let d = black_box(engine.check(black_box(r)));
+            let ns = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            all.push(ns);
+            match d {
+                Decision::Allowed(_) => allowed.push(ns),
+                Decision::Denied(_) => denied.push(ns),
+                Decision::NotAllowed(_) => not_allowed.push(ns),
+            }
+        }
+        let t = Instant::now();
+        for r in &requests {
+            black_box(engine.check(black_box(r)));
+        }
+        let per = t.elapsed().as_nanos() / requests.len().max(1) as u128;
+        untimed.push(u64::try_from(per).unwrap_or(u64::MAX));
+    }
+    let check_ns_median = median(&mut all);
+    let p99 = percentile(&all, 99);
+    let report = serde_json::json!({
+        "load_ms": (load_ms * 1e3).round() / 1e3,
+        "compile_ms": (compile_ms * 1e3).round() / 1e3,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "check_ns_median": check_ns_median,
+        "check_ns_median_allowed": median(&mut allowed),
+        "check_ns_median_denied": median(&mut denied),
+        "check_ns_median_not_allowed": median(&mut not_allowed),
+        "check_ns_p99": p99,
+        "check_ns_mean_untimed": median(&mut untimed),
+        "timer_overhead_ns": timer_overhead_ns,
+        "queries": requests.len(),
+        "passes": passes,
+        "checks": all.len(),
+        "checks_allowed": allowed.len(),
+        "checks_denied": denied.len(),
+        "checks_not_allowed": not_allowed.len(),
+        "mismatches": mismatches,
+    });
+    match format {
+        BenchFormat::Json => println!("{report}"),
+        BenchFormat::Human => {
+            let get = |k: &str| report.get(k).map_or_else(String::new, ToString::to_string);
+            let rows = [
+                ("load", format!("{} ms", get("load_ms"))),
+                ("compile", format!("{} ms", get("compile_ms"))),
+                ("peak RSS", format!("{:.1} MiB", peak_rss_bytes() as f64 / (1024.0 * 1024.0))),
+                ("checks", format!("{} ({} queries x {} passes)", get("checks"), get("queries"), passes)),
+                ("check median", format!("{} ns (p99 {} ns)", get("check_ns_median"), get("check_ns_p99"))),
+                ("  allowed", format!("{} ns over {} checks", get("check_ns_median_allowed"), get("checks_allowed"))),
+                ("  denied", format!("{} ns over {} checks", get("check_ns_median_denied"), get("checks_denied"))),
+                (
+                    "  not allowed",
+                    format!("{} ns over {} checks", get("check_ns_median_not_allowed"), get("checks_not_allowed")),
+                ),
+                ("untimed mean", format!("{} ns per check", get("check_ns_mean_untimed"))),
+                ("timer overhead", format!("{timer_overhead_ns} ns (included in per-check times)")),
+                ("mismatches", mismatches.to_string()),
+            ];
+            for (k, v) in rows {
+                println!("{k:<16} {v}");
+            }
+        }
+    }
+    if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
@@ -218,11 +419,13 @@ fn main() -> ExitCode {
             let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
             let req = Request::new(&principal, &action, &scope).plane(plane.into()).groups(&groups);
             let d = engine.check(&req);
-            println!("{}", d.as_str());
             if explain {
-                println!("  {}", engine.reason_text(d.reason()));
+                print!("{}", engine.explanation_text(&engine.explain(&req)));
+            } else {
+                println!("{}", d.as_str());
             }
             if d.is_allowed() { ExitCode::SUCCESS } else { ExitCode::from(3) }
         }
+        Command::Bench { tenant, queries, format, passes } => bench(&tenant, &queries, format, passes),
     }
 }

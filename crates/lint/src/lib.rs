@@ -16,6 +16,8 @@
 //! Load problems come from [`rolegate::load`] (codes `RL000`–`RL099`); lint rules add their own codes from
 //! `RL100` on. Every finding carries a stable fingerprint so that baselines survive unrelated edits.
 
+#![forbid(unsafe_code)]
+
 mod finding;
 mod report;
 

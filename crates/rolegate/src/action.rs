@@ -99,6 +99,10 @@ pub fn parse_action(raw: &str) -> ActionPattern {
 /// Whether `raw` names an operation exactly as a request must: what [`parse_action`] reads as a valid,
 /// untrimmed pattern, without `*`. Allocation-free, for the engine's check path.
 pub fn is_operation_name(raw: &str) -> bool {
+    // Real operation names are printable ASCII; only other text needs the Unicode classification.
+    if raw.bytes().all(|b| b.is_ascii_graphic() && b != b'*') {
+        return !raw.is_empty();
+    }
     !raw.is_empty() && raw.chars().all(|c| c != '*' && classify_char(c) == CharClass::Literal)
 }
 

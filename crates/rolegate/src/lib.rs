@@ -27,6 +27,8 @@
 //! Bad input never panics: it becomes a [`diag::Diagnostic`] with file, line, column and the offending text,
 //! and a tenant with a fatal problem is not loaded at all ([`load::TenantLoader::build`]).
 
+#![forbid(unsafe_code)]
+
 pub mod action;
 pub mod builtin;
 pub mod catalog;

@@ -254,7 +254,8 @@ pub fn is_canonical_scope(raw: &str) -> bool {
     if body.is_empty() || body.ends_with('/') || body.contains("//") {
         return false;
     }
-    if raw.chars().any(|c| classify_char(c) != CharClass::Literal) {
+    let printable_ascii = raw.bytes().all(|b| b.is_ascii_graphic());
+    if !printable_ascii && raw.chars().any(|c| classify_char(c) != CharClass::Literal) {
         return false;
     }
     let mut segs: [&str; MAX] = [""; MAX];

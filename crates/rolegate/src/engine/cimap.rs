@@ -3,14 +3,19 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+/// The FNV-1a offset basis: the hash of the empty string.
+pub(crate) const HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Extends an FNV-1a hash by one byte, ASCII-lower-cased. FNV is sequential, so the hash of every prefix of a
+/// string falls out of one pass (the engine looks up every prefix of a scope that way).
+#[inline]
+pub(crate) fn ci_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+}
+
 /// FNV-1a over ASCII-lower-cased bytes: equal up to ASCII case means equal hash.
 pub(crate) fn ci_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    s.bytes().fold(HASH_START, ci_step)
 }
 
 /// The keys are already hashes.
@@ -50,7 +55,12 @@ impl std::fmt::Debug for PassThrough {
 impl CiMap {
     /// The id of `s`, if interned. Does not allocate.
     pub fn get(&self, s: &str) -> Option<u32> {
-        let mut i = *self.head.get(&ci_hash(s))?;
+        self.get_hashed(ci_hash(s), s)
+    }
+
+    /// Like [`CiMap::get`] with the hash of `s` already computed by [`ci_hash`] or [`ci_step`].
+    pub fn get_hashed(&self, hash: u64, s: &str) -> Option<u32> {
+        let mut i = *self.head.get(&hash)?;
         while i != NONE {
             let idx = i as usize;
             if self.keys.get(idx).is_some_and(|k| k.eq_ignore_ascii_case(s)) {

@@ -346,15 +346,21 @@ impl Compiled {
         if scope == "/" {
             return Some(self.root);
         }
+        // One pass: the running hash at each `/` is the hash of the prefix before it.
+        let mut h = cimap::HASH_START;
         let bytes = scope.as_bytes();
-        let ends = bytes.iter().enumerate().skip(1).filter(|&(_, &b)| b == b'/').map(|(i, _)| i);
-        for end in ends.chain(std::iter::once(scope.len())) {
-            if let Some(node) = scope.get(..end).and_then(|prefix| self.scopes.get(prefix)) {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'/'
+                && i > 0
+                && let Some(node) = scope.get(..i).and_then(|prefix| self.scopes.get_hashed(h, prefix))
+            {
                 out.push(node);
-                if end == scope.len() {
-                    exact = Some(node);
-                }
             }
+            h = cimap::ci_step(h, b);
+        }
+        if let Some(node) = self.scopes.get_hashed(h, scope) {
+            out.push(node);
+            exact = Some(node);
         }
         // The management-group chain above a subscription or a management group.
         let mut segs = scope.split('/').skip(1);

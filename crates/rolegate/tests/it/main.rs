@@ -2,13 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../support/reference_engine.rs"]
+mod reference_engine;
 #[path = "../support/reference_matcher.rs"]
 mod reference_matcher;
 
 mod bad_input;
 mod catalog;
+mod engine_agreement;
 mod matcher;
 mod roundtrip;
+mod scenarios;
 mod schemas;
 mod scope;
 mod shapes;

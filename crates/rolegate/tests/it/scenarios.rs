@@ -1,0 +1,402 @@
+//! Decision scenarios: tiny tenants, many single-line checks. Each check also asks the reference evaluator, so a
+//! scenario that the two disagree on points at the engine or at the reference.
+
+use rolegate::catalog::Catalog;
+use rolegate::engine::{Engine, PlaneHint, ReasonKind, Request};
+use rolegate::load::TenantLoader;
+
+use crate::reference_engine::{Effect, reference_check};
+
+use Effect::{Allowed, Denied, NotAllowed};
+use PlaneHint::{Auto, Control, Data};
+use ReasonKind::{ConditionNotMet, DenyAssignment, Granted, InvalidRequest, NoGrant, PlaneUnknown};
+
+const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const USER_ACCESS_ADMIN: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+const BLOB_DATA_READER: &str = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+const AML_DATA_SCIENTIST: &str = "f6c7c914-8db3-469d-8ca1-694a8f32e121";
+
+const S1: &str = "/subscriptions/s1";
+const RG1: &str = "/subscriptions/s1/resourceGroups/rg1";
+const RG10: &str = "/subscriptions/s1/resourceGroups/rg10";
+const VM: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1";
+const VM_IN_RG10: &str = "/subscriptions/s1/resourceGroups/rg10/providers/Microsoft.Compute/virtualMachines/vm1";
+const BLOB: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/c1/blobs/dir/a.txt";
+const WORKSPACE: &str =
+    "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1";
+const ENDPOINT: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1/onlineEndpoints/ep1";
+
+const VM_READ: &str = "Microsoft.Compute/virtualMachines/read";
+const VM_WRITE: &str = "Microsoft.Compute/virtualMachines/write";
+const VM_DELETE: &str = "Microsoft.Compute/virtualMachines/delete";
+const RA_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
+const BLOB_READ: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+const ML: &str = "Microsoft.MachineLearningServices/workspaces";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+
+/// A tenant from `(file name, JSON)` pairs, with the built-in roles.
+fn tenant(files: &[(&str, &str)]) -> Engine {
+    load(TenantLoader::new(), files)
+}
+
+fn load(mut loader: TenantLoader, files: &[(&str, &str)]) -> Engine {
+    for (name, json) in files {
+        match *name {
+            "assignments.json" => loader.add_assignments(name, json.as_bytes()),
+            "denyAssignments.json" => loader.add_deny_assignments(name, json.as_bytes()),
+            "groups.json" => loader.add_groups(name, json.as_bytes()),
+            "hierarchy.json" => loader.add_hierarchy(name, json.as_bytes()),
+            _ => loader.add_roles(name, json.as_bytes()),
+        };
+    }
+    let (tenant, _warnings) = loader.build().unwrap_or_else(|e| panic!("{e:?}"));
+    Engine::new(tenant)
+}
+
+/// `assignments.json` from `(principal, role id, scope)`.
+fn assignments(list: &[(&str, &str, &str)]) -> String {
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(p, role, scope)| serde_json::json!({"principalId": p, "roleDefinitionId": role, "scope": scope}))
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+#[track_caller]
+fn check(
+    engine: &Engine,
+    principal: &str,
+    action: &str,
+    scope: &str,
+    plane: PlaneHint,
+    effect: Effect,
+    kind: ReasonKind,
+) {
+    check_with_groups(engine, principal, &[], action, scope, plane, effect, kind);
+}
+
+#[track_caller]
+#[allow(clippy::too_many_arguments)]
+fn check_with_groups(
+    engine: &Engine,
+    principal: &str,
+    groups: &[&str],
+    action: &str,
+    scope: &str,
+    plane: PlaneHint,
+    effect: Effect,
+    kind: ReasonKind,
+) {
+    let req = Request::new(principal, action, scope).plane(plane).groups(groups);
+    let got = engine.check(&req);
+    let what = format!("{principal} {groups:?} {action} at {scope} ({plane:?})");
+    assert_eq!((Effect::of(&got), got.reason().kind), (effect, kind), "engine: {what}: {got:?}");
+    let reference = reference_check(engine.tenant(), Catalog::builtin(), &req);
+    assert_eq!(reference, (effect, kind), "reference: {what}");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scenarios
+
+#[test]
+fn not_actions_is_an_exclusion_not_a_deny() {
+    let contributor = tenant(&[("assignments.json", &assignments(&[("alice", CONTRIBUTOR, RG1)]))]);
+    check(&contributor, "alice", RA_WRITE, RG1, Auto, NotAllowed, NoGrant);
+    check(&contributor, "alice", VM_WRITE, VM, Auto, Allowed, Granted);
+    check(&contributor, "alice", "Microsoft.Authorization/roleAssignments/read", RG1, Auto, Allowed, Granted);
+
+    let both = tenant(&[(
+        "assignments.json",
+        &assignments(&[("alice", CONTRIBUTOR, RG1), ("alice", USER_ACCESS_ADMIN, RG1)]),
+    )]);
+    check(&both, "alice", RA_WRITE, RG1, Auto, Allowed, Granted);
+    check(&both, "alice", RA_WRITE, VM, Auto, Allowed, Granted);
+    check(&both, "alice", RA_WRITE, S1, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn reader_cannot_read_blob_data() {
+    let t = tenant(&[("assignments.json", &assignments(&[("alice", READER, S1), ("bob", BLOB_DATA_READER, RG1)]))]);
+    check(&t, "alice", BLOB_READ, BLOB, Data, NotAllowed, NoGrant);
+    check(&t, "alice", BLOB_READ, BLOB, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", "Microsoft.Storage/storageAccounts/read", RG1, Auto, Allowed, Granted);
+    // `*/read` in Actions matches the name, but only on the control plane.
+    check(&t, "alice", BLOB_READ, BLOB, Control, Allowed, Granted);
+    check(&t, "bob", BLOB_READ, BLOB, Auto, Allowed, Granted);
+    check(&t, "bob", BLOB_READ, BLOB, Control, NotAllowed, NoGrant);
+}
+
+#[test]
+fn azureml_data_scientist_reads_but_cannot_write_its_workspace() {
+    let t = tenant(&[("assignments.json", &assignments(&[("alice", AML_DATA_SCIENTIST, WORKSPACE)]))]);
+    // `workspaces/*/read`: the `/*/` may match a single `/`.
+    check(&t, "alice", &format!("{ML}/read"), WORKSPACE, Auto, Allowed, Granted);
+    check(&t, "alice", &format!("{ML}/write"), WORKSPACE, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", &format!("{ML}/delete"), WORKSPACE, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", &format!("{ML}/experiments/runs/read"), WORKSPACE, Auto, Allowed, Granted);
+    check(&t, "alice", &format!("{ML}/onlineEndpoints/score/action"), ENDPOINT, Auto, Allowed, Granted);
+    check(&t, "alice", &format!("{ML}/listKeys/action"), WORKSPACE, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", &format!("{ML}/read"), RG1, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn the_docs_scoring_role_also_grants_keys_and_tokens() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../roles/examples/custom-role-for-scoring.json"),
+    )
+    .unwrap();
+    let role = doc
+        .replacen('{', r#"{"Id": "5c0e0000-0000-4000-8000-00000000000a","#, 1)
+        .replace("/subscriptions/<subscriptionId>/resourcegroups/<resourceGroupName>", RG1);
+    let t = tenant(&[
+        ("scoring.json", &role),
+        ("assignments.json", &assignments(&[("app", "5c0e0000-0000-4000-8000-00000000000a", ENDPOINT)])),
+    ]);
+    for verb in ["score", "listKeys", "listkeys", "regenerateKeys", "token", "TOKEN"] {
+        check(&t, "app", &format!("{ML}/onlineEndpoints/{verb}/action"), ENDPOINT, Auto, Allowed, Granted);
+    }
+    check(&t, "app", &format!("{ML}/onlineEndpoints/read"), ENDPOINT, Auto, NotAllowed, NoGrant);
+    check(&t, "app", &format!("{ML}/onlineEndpoints/score/action"), WORKSPACE, Auto, NotAllowed, NoGrant);
+    check(&t, "app", &format!("{ML}/onlineEndpoints/score/action"), ENDPOINT, Data, NotAllowed, NoGrant);
+}
+
+const EVERYONE_DENY_VM_DELETE: &str = r#"[{
+  "name": "protect-vms", "scope": "/subscriptions/s1", "denyAssignmentEffect": "enforced",
+  "permissions": [{"actions": ["Microsoft.Compute/virtualMachines/delete"]}],
+  "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+  "excludePrincipals": [{"id": "break-glass", "type": "User"}, {"id": "ops-admins", "type": "Group"}]
+}]"#;
+
+#[test]
+fn everyone_deny_spares_excluded_principals_and_groups() {
+    let t = tenant(&[
+        ("denyAssignments.json", EVERYONE_DENY_VM_DELETE),
+        ("groups.json", r#"{"ops-admins": ["carol", "inner"], "inner": ["dave"]}"#),
+        (
+            "assignments.json",
+            &assignments(&[
+                ("alice", OWNER, S1),
+                ("break-glass", OWNER, S1),
+                ("carol", OWNER, S1),
+                ("dave", OWNER, S1),
+            ]),
+        ),
+    ]);
+    check(&t, "alice", VM_DELETE, VM, Auto, Denied, DenyAssignment);
+    check(&t, "alice", VM_DELETE, S1, Auto, Denied, DenyAssignment);
+    check(&t, "ALICE", "microsoft.compute/VIRTUALMACHINES/delete", &VM.to_uppercase(), Auto, Denied, DenyAssignment);
+    check(&t, "alice", VM_WRITE, VM, Auto, Allowed, Granted);
+    check(&t, "break-glass", VM_DELETE, VM, Auto, Allowed, Granted);
+    check(&t, "Break-Glass", VM_DELETE, VM, Auto, Allowed, Granted);
+    check(&t, "carol", VM_DELETE, VM, Auto, Allowed, Granted);
+    check(&t, "dave", VM_DELETE, VM, Auto, Allowed, Granted);
+    // The deny applies to principals nobody assigned, too; it is decided before the (missing) grant.
+    check(&t, "mallory", VM_DELETE, VM, Auto, Denied, DenyAssignment);
+    // A token group can exclude as well.
+    check_with_groups(&t, "alice", &["OPS-ADMINS"], VM_DELETE, VM, Auto, Allowed, Granted);
+    // Not below the deny's scope.
+    let t2 = tenant(&[
+        ("denyAssignments.json", EVERYONE_DENY_VM_DELETE),
+        ("assignments.json", &assignments(&[("alice", OWNER, "/subscriptions/s2")])),
+    ]);
+    check(&t2, "alice", VM_DELETE, "/subscriptions/s2/resourceGroups/rg1", Auto, Allowed, Granted);
+}
+
+#[test]
+fn deny_with_do_not_apply_to_child_scopes_applies_at_its_scope_only() {
+    let t = tenant(&[
+        (
+            "denyAssignments.json",
+            r#"[{"name": "d", "scope": "/subscriptions/s1/resourceGroups/rg1", "doNotApplyToChildScopes": true,
+                "permissions": [{"actions": ["*"]}], "principals": [{"id": "alice", "type": "User"}]}]"#,
+        ),
+        ("assignments.json", &assignments(&[("alice", OWNER, S1)])),
+    ]);
+    check(&t, "alice", VM_WRITE, RG1, Auto, Denied, DenyAssignment);
+    check(&t, "alice", VM_WRITE, &RG1.to_ascii_lowercase(), Auto, Denied, DenyAssignment);
+    check(&t, "alice", VM_WRITE, VM, Auto, Allowed, Granted);
+    check(&t, "alice", VM_WRITE, S1, Auto, Allowed, Granted);
+    check(&t, "bob", VM_WRITE, RG1, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn rg1_is_not_an_ancestor_of_rg10() {
+    let t = tenant(&[
+        ("assignments.json", &assignments(&[("alice", READER, RG1)])),
+        (
+            "denyAssignments.json",
+            r#"[{"name": "d", "scope": "/subscriptions/s1/resourceGroups/rg1", "permissions": [{"actions": ["*"]}],
+                "principals": [{"id": "bob", "type": "User"}]}]"#,
+        ),
+        ("assignments.json", &assignments(&[("bob", READER, S1)])),
+    ]);
+    check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, VM_IN_RG10, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", VM_READ, RG10, Auto, NotAllowed, NoGrant);
+    check(&t, "bob", VM_READ, VM, Auto, Denied, DenyAssignment);
+    check(&t, "bob", VM_READ, VM_IN_RG10, Auto, Allowed, Granted);
+}
+
+#[test]
+fn scopes_actions_and_principals_compare_ignoring_ascii_case() {
+    let t = tenant(&[("assignments.json", &assignments(&[("Alice", READER, "/SUBSCRIPTIONS/S1/resourcegroups/RG1")]))]);
+    check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
+    check(&t, "ALICE", "MICROSOFT.COMPUTE/VIRTUALMACHINES/READ", &VM.to_ascii_uppercase(), Auto, Allowed, Granted);
+    check(&t, "aLiCe", "microsoft.compute/virtualmachines/read", &VM.to_ascii_lowercase(), Control, Allowed, Granted);
+    // ASCII only: a long s is not an s, a Kelvin sign is not a k.
+    let exact = tenant(&[
+        (
+            "roles.json",
+            r#"[{"roleName": "vm reader", "name": "vm-reader", "permissions": [{"actions": ["Microsoft.Compute/virtualMachines/read"]}],
+                 "assignableScopes": ["/"]}]"#,
+        ),
+        ("assignments.json", &assignments(&[("alice", "VM-READER", S1)])),
+    ]);
+    check(&exact, "alice", "microsoft.compute/virtualmachines/READ", VM, Auto, Allowed, Granted);
+    check(&exact, "alice", "Microſoft.Compute/virtualMachines/read", VM, Control, NotAllowed, NoGrant);
+    check(&exact, "alice", "Microsoft.Compute/virtualMachines/read", VM, Control, Allowed, Granted);
+}
+
+const HIERARCHY: &str = r#"{"tenantId": "root", "managementGroups": {"root": null, "platform": "root", "corp": "platform"},
+  "subscriptions": {"s1": "corp"}}"#;
+
+#[test]
+fn nested_groups_reach_through_management_groups() {
+    let t = tenant(&[
+        ("hierarchy.json", HIERARCHY),
+        ("groups.json", r#"{"outer": ["inner"], "inner": ["alice", "outer"]}"#),
+        (
+            "assignments.json",
+            &assignments(&[("OUTER", READER, "/providers/Microsoft.Management/managementGroups/platform")]),
+        ),
+    ]);
+    check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, S1, Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, "/providers/Microsoft.Management/managementGroups/corp", Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, "/providers/Microsoft.Management/managementGroups/platform", Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, "/providers/Microsoft.Management/managementGroups/root", Auto, NotAllowed, NoGrant);
+    // s2 is not in the hierarchy: it hangs under the tenant root, not under `platform`.
+    check(&t, "alice", VM_READ, "/subscriptions/s2", Auto, NotAllowed, NoGrant);
+    check(&t, "bob", VM_READ, VM, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn a_subscription_missing_from_the_hierarchy_hangs_under_the_tenant_root() {
+    let at_root = assignments(&[("alice", READER, "/providers/Microsoft.Management/managementGroups/root")]);
+    let t = tenant(&[("hierarchy.json", HIERARCHY), ("assignments.json", &at_root)]);
+    check(&t, "alice", VM_READ, "/subscriptions/s2/resourceGroups/rg1", Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
+    // Without a known tenant root there is no management-group chain for s2.
+    let unrooted = tenant(&[
+        ("hierarchy.json", r#"{"managementGroups": {"platform": null}, "subscriptions": {"s1": "platform"}}"#),
+        ("assignments.json", &at_root),
+    ]);
+    check(&unrooted, "alice", VM_READ, "/subscriptions/s2/resourceGroups/rg1", Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn an_audit_deny_does_not_block() {
+    let t = tenant(&[
+        (
+            "denyAssignments.json",
+            r#"[{"name": "d", "scope": "/", "denyAssignmentEffect": "audit", "permissions": [{"actions": ["*"]}],
+                "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}]}]"#,
+        ),
+        ("assignments.json", &assignments(&[("alice", OWNER, S1)])),
+    ]);
+    check(&t, "alice", VM_DELETE, VM, Auto, Allowed, Granted);
+    check(&t, "bob", VM_DELETE, VM, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn a_condition_on_an_assignment_is_not_met_without_attributes() {
+    let conditional = format!(
+        r#"[{{"principalId": "alice", "roleDefinitionId": "{BLOB_DATA_READER}", "scope": "{RG1}",
+              "condition": "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'c2'",
+              "conditionVersion": "2.0"}}]"#
+    );
+    let t = tenant(&[("assignments.json", &conditional)]);
+    check(&t, "alice", BLOB_READ, BLOB, Auto, NotAllowed, ConditionNotMet);
+    // A grant that does not match is not "condition not met".
+    check(
+        &t,
+        "alice",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+        BLOB,
+        Auto,
+        NotAllowed,
+        NoGrant,
+    );
+    // An unconditional grant elsewhere still allows.
+    let mut both: serde_json::Value = serde_json::from_str(&conditional).unwrap();
+    both.as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"principalId": "g", "roleDefinitionId": BLOB_DATA_READER, "scope": S1}));
+    let t = tenant(&[("assignments.json", &both.to_string()), ("groups.json", r#"{"g": ["alice"]}"#)]);
+    check(&t, "alice", BLOB_READ, BLOB, Auto, Allowed, Granted);
+}
+
+#[test]
+fn the_plane_must_be_known() {
+    let t = tenant(&[("assignments.json", &assignments(&[("alice", OWNER, S1)]))]);
+    let both_planes = "Microsoft.AppConfiguration/configurationStores/keyValues/delete";
+    check(&t, "alice", both_planes, S1, Auto, NotAllowed, PlaneUnknown);
+    check(&t, "alice", &both_planes.to_ascii_lowercase(), S1, Auto, NotAllowed, PlaneUnknown);
+    check(&t, "alice", both_planes, S1, Control, Allowed, Granted);
+    check(&t, "alice", both_planes, S1, Data, NotAllowed, NoGrant);
+    check(&t, "alice", "Microsoft.Nope/things/read", S1, Auto, NotAllowed, PlaneUnknown);
+    check(&t, "alice", "Microsoft.Nope/things/read", S1, Control, Allowed, Granted);
+    // `*` in Actions grants no data action.
+    check(&t, "alice", BLOB_READ, BLOB, Auto, NotAllowed, NoGrant);
+}
+
+#[test]
+fn token_groups_grant_access() {
+    let t = tenant(&[
+        ("groups.json", r#"{"outer": ["token-group"]}"#),
+        ("assignments.json", &assignments(&[("token-group", READER, RG1), ("outer", CONTRIBUTOR, VM)])),
+    ]);
+    check(&t, "alice", VM_READ, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "alice", &["TOKEN-GROUP"], VM_READ, VM, Auto, Allowed, Granted);
+    check_with_groups(&t, "alice", &["unknown", "token-group"], VM_READ, RG1, Auto, Allowed, Granted);
+    // The token group's own groups count too.
+    check_with_groups(&t, "alice", &["token-group"], VM_WRITE, VM, Auto, Allowed, Granted);
+    check_with_groups(&t, "alice", &["token-group"], VM_WRITE, RG1, Auto, NotAllowed, NoGrant);
+    // An unknown principal with a token group.
+    check_with_groups(&t, "nobody", &["token-group"], VM_READ, VM, Auto, Allowed, Granted);
+}
+
+#[test]
+fn malformed_requests_are_refused() {
+    let t = tenant(&[("assignments.json", &assignments(&[("alice", OWNER, "/")]))]);
+    check(&t, "alice", VM_READ, "/subscriptions/s1/../s2", Auto, NotAllowed, InvalidRequest);
+    check(&t, "alice", VM_READ, "/subscriptions/s1/", Auto, NotAllowed, InvalidRequest);
+    check(&t, "alice", VM_READ, "subscriptions/s1", Auto, NotAllowed, InvalidRequest);
+    check(&t, "alice", VM_READ, "/subscriptions/s 1", Auto, NotAllowed, InvalidRequest);
+    check(&t, "alice", VM_READ, "", Auto, NotAllowed, InvalidRequest);
+    check(&t, "alice", "Microsoft.Compute/*", VM, Control, NotAllowed, InvalidRequest);
+    check(&t, "alice", "", VM, Control, NotAllowed, InvalidRequest);
+    check(&t, "alice", " Microsoft.Compute/virtualMachines/read", VM, Control, NotAllowed, InvalidRequest);
+    check(&t, "alice", VM_READ, "/", Auto, Allowed, Granted);
+    check(&t, "alice", VM_READ, BLOB, Auto, Allowed, Granted);
+}
+
+#[test]
+fn a_malformed_not_actions_entry_makes_its_block_grant_nothing() {
+    let t = tenant(&[
+        (
+            "roles.json",
+            r#"[{"roleName": "r", "name": "r-1", "permissions": [
+                 {"actions": ["*"], "notActions": ["Microsoft.Compute/virtualMachines /delete"], "dataActions": ["*"]},
+                 {"actions": ["*/read"]}], "assignableScopes": ["/"]}]"#,
+        ),
+        ("assignments.json", &assignments(&[("alice", "r-1", S1)])),
+    ]);
+    check(&t, "alice", VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", BLOB_READ, BLOB, Auto, NotAllowed, NoGrant);
+    check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
+}

@@ -1,0 +1,251 @@
+//! A deliberately plain reference for the authorization engine (SPEC §2.2–§3), written as a direct
+//! transcription of the decision rules so that agreement tests against `rolegate::engine::Engine` mean
+//! something: no indexes, no caches, linear scans, a breadth-first search with a visited list for groups, a
+//! `Vec<Scope>` of ancestors.
+//!
+//! Rules, in order:
+//! 1. The request scope must parse without normalisation, the action must be a valid, untrimmed action without
+//!    `*`; else `NotAllowed(InvalidRequest)`.
+//! 2. The plane is the caller's, or the catalog's unique answer; else `NotAllowed(PlaneUnknown)`.
+//! 3. An enforced deny assignment that applies to the scope and a principal and matches → `Denied`.
+//! 4. An assignment in scope to a principal whose role has a matching block → `Allowed`, unless a condition is
+//!    attached (block or assignment), which is remembered as `ConditionNotMet`.
+//! 5. Else `NotAllowed(ConditionNotMet)` or `NotAllowed(NoGrant)`.
+
+#![allow(dead_code, clippy::indexing_slicing)]
+
+use std::collections::VecDeque;
+
+use rolegate::action::{ActionPattern, parse_action};
+use rolegate::catalog::{Catalog, PlaneAnswer};
+use rolegate::engine::{Plane, PlaneHint, ReasonKind, Request};
+use rolegate::model::{ActionKind, DenyEffect, Entries, Id, Permission, Tenant};
+use rolegate::scope::{Scope, parse_scope};
+
+use crate::reference_matcher::reference_matches;
+
+/// The effect of a decision, without its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Effect {
+    /// The action may proceed.
+    Allowed,
+    /// An enforced deny assignment blocks it.
+    Denied,
+    /// Nothing grants it, or the request could not be decided safely.
+    NotAllowed,
+}
+
+impl Effect {
+    /// The effect of an engine decision.
+    pub fn of(d: &rolegate::engine::Decision) -> Effect {
+        match d {
+            rolegate::engine::Decision::Allowed(_) => Effect::Allowed,
+            rolegate::engine::Decision::Denied(_) => Effect::Denied,
+            rolegate::engine::Decision::NotAllowed(_) => Effect::NotAllowed,
+        }
+    }
+}
+
+/// The reference decision for `req`.
+pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) -> (Effect, ReasonKind) {
+    // 1. The request itself.
+    let target = match parse_scope(req.scope) {
+        Ok(parsed) if parsed.normalized.is_empty() => parsed.scope,
+        _ => return (Effect::NotAllowed, ReasonKind::InvalidRequest),
+    };
+    match parse_action(req.action) {
+        ActionPattern::Valid { trimmed: false, .. } if !req.action.contains('*') => {}
+        _ => return (Effect::NotAllowed, ReasonKind::InvalidRequest),
+    }
+    let op = req.action;
+
+    // 2. The plane.
+    let plane = match req.plane {
+        PlaneHint::Control => Plane::Control,
+        PlaneHint::Data => Plane::Data,
+        PlaneHint::Auto => match catalog.plane(op) {
+            PlaneAnswer::Control => Plane::Control,
+            PlaneAnswer::Data => Plane::Data,
+            PlaneAnswer::Both | PlaneAnswer::Unknown => return (Effect::NotAllowed, ReasonKind::PlaneUnknown),
+        },
+    };
+
+    // 3. Principals and ancestors.
+    let principals = principals_of(tenant, req.principal, req.groups);
+    let ancestors = ancestors_of(tenant, &target);
+    let is_principal = |id: &Id| principals.iter().any(|p| p == id);
+    let in_ancestors = |s: &Scope| ancestors.iter().any(|a| a == s);
+
+    // 4. Deny assignments.
+    for d in &tenant.deny_assignments {
+        if d.effect != DenyEffect::Enforced {
+            continue;
+        }
+        let Some(ds) = d.scope.scope() else { continue };
+        let in_scope = *ds == target || (in_ancestors(ds) && !d.do_not_apply_to_child_scopes);
+        if !in_scope {
+            continue;
+        }
+        let names = d.principals.iter().any(|p| p.is_everyone() || is_principal(&p.id));
+        let excluded = d.exclude_principals.iter().any(|p| is_principal(&p.id));
+        if !names || excluded {
+            continue;
+        }
+        if d.permissions.iter().any(|b| block_matches(b, plane, op)) {
+            return (Effect::Denied, ReasonKind::DenyAssignment);
+        }
+    }
+
+    // 5. Role assignments.
+    let mut condition_blocked = false;
+    for a in &tenant.assignments {
+        let Some(s) = a.scope.scope() else { continue };
+        if !in_ancestors(s) || !is_principal(&a.principal_id) {
+            continue;
+        }
+        let Some(role) = tenant.role(&a.role_id) else { continue };
+        for b in &role.permissions {
+            if !block_matches(b, plane, op) {
+                continue;
+            }
+            if b.condition.is_some() || a.condition.is_some() {
+                condition_blocked = true;
+                continue;
+            }
+            return (Effect::Allowed, ReasonKind::Granted);
+        }
+    }
+    if condition_blocked {
+        (Effect::NotAllowed, ReasonKind::ConditionNotMet)
+    } else {
+        (Effect::NotAllowed, ReasonKind::NoGrant)
+    }
+}
+
+/// The principal, its groups, the token groups and theirs (ids compare ASCII case-insensitively via `Id`).
+pub fn principals_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> Vec<Id> {
+    let mut seen: Vec<Id> = Vec::new();
+    let mut queue: VecDeque<Id> = VecDeque::new();
+    queue.push_back(Id::new(principal));
+    for g in token_groups {
+        queue.push_back(Id::new(g));
+    }
+    while let Some(id) = queue.pop_front() {
+        if seen.contains(&id) {
+            continue;
+        }
+        for (group, members) in &tenant.groups.groups {
+            if members.contains(&id) && !seen.contains(group) {
+                queue.push_back(group.clone());
+            }
+        }
+        seen.push(id);
+    }
+    seen
+}
+
+/// Every segment-wise prefix of `target` that is a scope (the root included), then the management-group chain.
+pub fn ancestors_of(tenant: &Tenant, target: &Scope) -> Vec<Scope> {
+    let mut out: Vec<Scope> = Vec::new();
+    let segments: Vec<&str> = target.segments().collect();
+    for len in 0..=segments.len() {
+        let text = format!("/{}", segments[..len].join("/"));
+        if let Ok(parsed) = parse_scope(&text) {
+            out.push(parsed.scope);
+        }
+    }
+    // The parent chain is a subset of the prefixes; adding it guards against a prefix rule we got wrong.
+    for a in target.ancestors() {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    for mg in management_chain(tenant, target) {
+        let text = format!("/providers/Microsoft.Management/managementGroups/{}", mg.as_str());
+        if let Ok(parsed) = parse_scope(&text) {
+            out.push(parsed.scope);
+        }
+    }
+    out
+}
+
+/// The management groups above `target` (not counting a management group that `target` itself names).
+pub fn management_chain(tenant: &Tenant, target: &Scope) -> Vec<Id> {
+    let h = &tenant.hierarchy;
+    let start: Option<Id> = if let Some(sub) = target.subscription() {
+        let sub = Id::new(sub);
+        match h.subscriptions.iter().find(|(s, _)| *s == sub) {
+            Some((_, mg)) => Some(mg.clone()),
+            None => h.tenant_id.clone(),
+        }
+    } else if let Some(mg) = target.management_group() {
+        parent_of(tenant, &Id::new(mg))
+    } else {
+        None
+    };
+    let mut chain: Vec<Id> = Vec::new();
+    let mut next = start;
+    while let Some(m) = next {
+        if chain.contains(&m) {
+            break;
+        }
+        next = parent_of(tenant, &m);
+        chain.push(m);
+    }
+    if let Some(root) = &h.tenant_id
+        && !chain.is_empty()
+        && !chain.contains(root)
+    {
+        chain.push(root.clone());
+    }
+    chain
+}
+
+/// A management group's parent: the listed one; else (no parent, or not listed) the tenant root when known,
+/// unless it is the tenant root itself.
+fn parent_of(tenant: &Tenant, mg: &Id) -> Option<Id> {
+    let h = &tenant.hierarchy;
+    if h.tenant_id.as_ref() == Some(mg) {
+        return None;
+    }
+    match h.management_groups.iter().find(|(m, _)| m == mg) {
+        Some((_, Some(parent))) => Some(parent.clone()),
+        _ => h.tenant_id.clone(),
+    }
+}
+
+/// Whether a permission block grants `op` on `plane`.
+pub fn block_matches(b: &Permission, plane: Plane, op: &str) -> bool {
+    if poisoned(&b.not_actions) || poisoned(&b.not_data_actions) {
+        return false;
+    }
+    let (grants, exclusions) = match plane {
+        Plane::Control => (&b.actions, &b.not_actions),
+        Plane::Data => (&b.data_actions, &b.not_data_actions),
+    };
+    list_matches(grants, op) && !list_matches(exclusions, op)
+}
+
+/// A template expression, or any entry that is not a usable pattern.
+fn poisoned(list: &Entries<rolegate::Action>) -> bool {
+    match list {
+        Entries::Template(_) => true,
+        Entries::List(items) => items.iter().any(|a| entry_pattern(a).is_none()),
+    }
+}
+
+fn list_matches(list: &Entries<rolegate::Action>, op: &str) -> bool {
+    match list {
+        Entries::Template(_) => false,
+        Entries::List(items) => items.iter().filter_map(entry_pattern).any(|p| reference_matches(p, op)),
+    }
+}
+
+/// The pattern text of a usable entry (trimmed, as the loader stores it); `None` for malformed entries and
+/// template expressions.
+fn entry_pattern(a: &rolegate::Action) -> Option<&str> {
+    match &a.kind {
+        ActionKind::Pattern(ActionPattern::Valid { pattern, .. }) => Some(pattern.as_str()),
+        ActionKind::Pattern(ActionPattern::Malformed { .. }) | ActionKind::Template => None,
+    }
+}
