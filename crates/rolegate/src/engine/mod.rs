@@ -152,13 +152,16 @@ struct Buf<const N: usize> {
     inline: [u32; N],
     len: usize,
     spill: Vec<u32>,
+    /// One bit per `v % 64` pushed: most membership tests (an assignment at an unrelated scope) end here.
+    mask: u64,
 }
 
 impl<const N: usize> Buf<N> {
     fn new() -> Self {
-        Buf { inline: [0; N], len: 0, spill: Vec::new() }
+        Buf { inline: [0; N], len: 0, spill: Vec::new(), mask: 0 }
     }
     fn push(&mut self, v: u32) {
+        self.mask |= 1 << (v % 64);
         match self.inline.get_mut(self.len) {
             Some(slot) => {
                 *slot = v;
@@ -171,6 +174,9 @@ impl<const N: usize> Buf<N> {
         (self.inline.get(..self.len).unwrap_or_default(), &self.spill)
     }
     fn contains(&self, v: u32) -> bool {
+        if self.mask & (1 << (v % 64)) == 0 {
+            return false;
+        }
         let (a, b) = self.as_slices();
         a.contains(&v) || b.contains(&v)
     }
