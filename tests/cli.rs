@@ -238,6 +238,14 @@ fn rolegate_check_batch_prints_one_line_per_query() {
     assert_eq!(lines[0]["reason"]["role"]["name"], "Blob Log Reader");
 }
 
+/// Runs `rolegate bench --format json` over `queries` on the sample tenant: exit code and parsed report.
+fn bench_json(name: &str, queries: &str, passes: &str) -> (i32, Value) {
+    let path = temp_file(name, queries.as_bytes());
+    let args = ["bench", "--tenant", "tests/data/tenant", "--queries", path.to_str().unwrap(), "--format", "json"];
+    let (code, out, err) = rolegate(&[&args[..], &["--passes", passes]].concat());
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")))
+}
+
 #[test]
 fn rolegate_bench_reports_timings_and_mismatches() {
     let good = format!(
@@ -245,38 +253,14 @@ fn rolegate_bench_reports_timings_and_mismatches() {
         serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "expected": true}),
         serde_json::json!({"principal": "bob", "action": "Microsoft.Compute/virtualMachines/delete", "scope": "/subscriptions/sub-1", "expected": false}),
     );
-    let path = temp_file("bench.jsonl", good.as_bytes());
-    let (code, out, err) = rolegate(&[
-        "bench",
-        "--tenant",
-        "tests/data/tenant",
-        "--queries",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--passes",
-        "2",
-    ]);
-    assert_eq!(code, 0, "{out}{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let (code, v) = bench_json("bench.jsonl", &good, "2");
+    assert_eq!(code, 0, "{v}");
     for k in ["load_ms", "compile_ms", "peak_rss_bytes", "check_ns_median", "checks", "mismatches"] {
         assert!(v.get(k).is_some(), "missing `{k}` in {v}");
     }
     assert_eq!(v["mismatches"], 0);
     assert_eq!(v["checks"], 4);
-    let wrong = good.replace("\"expected\":false", "\"expected\":true");
-    let path = temp_file("bench-wrong.jsonl", wrong.as_bytes());
-    let (code, out, _) = rolegate(&[
-        "bench",
-        "--tenant",
-        "tests/data/tenant",
-        "--queries",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--passes",
-        "1",
-    ]);
-    assert_eq!(code, 1, "{out}");
-    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["mismatches"], 1);
+    let (code, v) = bench_json("bench-wrong.jsonl", &good.replace("\"expected\":false", "\"expected\":true"), "1");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["mismatches"], 1);
 }
