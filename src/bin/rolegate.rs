@@ -167,14 +167,7 @@ fn check_batch(engine: &Engine, path: &Path) -> ExitCode {
         let value = match serde_json::from_str::<rolegate::schema::Query>(&line) {
             Ok(q) => {
                 let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
-                let plane = match q.data_action {
-                    Some(true) => PlaneHint::Data,
-                    Some(false) => PlaneHint::Control,
-                    None => PlaneHint::Auto,
-                };
-                let mut req = Request::new(&q.principal, &q.action, &q.scope).plane(plane).groups(&groups);
-                req.sub_operation = q.sub_operation.as_deref();
-                let d = engine.check(&req);
+                let d = engine.check(&q.request(&groups));
                 let mut v = decision_json(engine, &d);
                 if let (Some(expected), serde_json::Value::Object(m)) = (q.expected, &mut v) {
                     m.insert("expected".into(), expected.into());
@@ -270,13 +263,7 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         .zip(&groups)
         .zip(&attributes)
         .map(|((q, g), a)| {
-            let plane = match q.data_action {
-                Some(true) => PlaneHint::Data,
-                Some(false) => PlaneHint::Control,
-                None => PlaneHint::Auto,
-            };
-            let mut req = Request::new(&q.principal, &q.action, &q.scope).plane(plane).groups(g);
-            req.sub_operation = q.sub_operation.as_deref();
+            let mut req = q.request(g);
             req.attributes = a;
             req
         })

@@ -200,6 +200,23 @@ pub struct Query {
     pub expected: Option<bool>,
 }
 
+impl Query {
+    /// The query as an engine request. `groups` must hold `self.groups` as `&str` (the request borrows
+    /// everything, so that checking does not allocate).
+    pub fn request<'a>(&'a self, groups: &'a [&'a str]) -> crate::engine::Request<'a> {
+        use crate::engine::PlaneHint;
+        let plane = match self.data_action {
+            Some(true) => PlaneHint::Data,
+            Some(false) => PlaneHint::Control,
+            None => PlaneHint::Auto,
+        };
+        let mut req =
+            crate::engine::Request::new(&self.principal, &self.action, &self.scope).plane(plane).groups(groups);
+        req.sub_operation = self.sub_operation.as_deref();
+        req
+    }
+}
+
 /// Every schema: `(file name under schemas/, schema)`.
 pub fn all() -> Vec<(&'static str, serde_json::Value)> {
     let v = |s: schemars::Schema| s.to_value();

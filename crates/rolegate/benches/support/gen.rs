@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use rolegate::Tenant;
 use rolegate::action::is_operation_name;
 use rolegate::catalog::{Catalog, PlaneAnswer};
-use rolegate::engine::{PlaneHint, ReasonKind, Request};
+use rolegate::engine::{ReasonKind, Request};
 use rolegate::load::TenantLoader;
 use rolegate::schema::Query;
 
@@ -355,6 +355,7 @@ struct Resource {
     name: String,
 }
 
+#[derive(Default)]
 struct Block {
     actions: Vec<String>,
     not_actions: Vec<String>,
@@ -711,13 +712,7 @@ fn custom_role(rng: &mut Rng, vocab: &Vocab, seed: u64, i: usize) -> Role {
     let mut kind_name = "";
     for b in 0..nblocks {
         let t = &vocab.types[if b == 0 { focus } else { *rng.pick(&vocab.weighted) }];
-        let mut block = Block {
-            actions: Vec::new(),
-            not_actions: Vec::new(),
-            data_actions: Vec::new(),
-            not_data_actions: Vec::new(),
-            condition: false,
-        };
+        let mut block = Block::default();
         let kind = rng.below(100);
         if kind < 35 {
             // Exact operations of one resource type (sometimes in another ASCII case, as hand-written roles are).
@@ -877,13 +872,7 @@ fn deny(rng: &mut Rng, vocab: &Vocab, m: &Model, _i: usize) -> Deny {
         .map(|k| if k == 0 { group(rng) } else { m.random_user(rng) })
         .collect();
     let t = &vocab.types[*rng.pick(&vocab.weighted)];
-    let mut block = Block {
-        actions: Vec::new(),
-        not_actions: Vec::new(),
-        data_actions: Vec::new(),
-        not_data_actions: Vec::new(),
-        condition: false,
-    };
+    let mut block = Block::default();
     let mut samples: Vec<(String, bool)> = Vec::new();
     match rng.below(5) {
         0 => {
@@ -1337,14 +1326,7 @@ pub fn generate_with(params: &Params, seed: u64) -> Generated {
 
 /// A query as an engine request (borrowing the query and `groups`, which must hold `q.groups` as `&str`).
 pub fn request<'a>(q: &'a Query, groups: &'a [&'a str]) -> Request<'a> {
-    let plane = match q.data_action {
-        Some(true) => PlaneHint::Data,
-        Some(false) => PlaneHint::Control,
-        None => PlaneHint::Auto,
-    };
-    let mut req = Request::new(&q.principal, &q.action, &q.scope).plane(plane).groups(groups);
-    req.sub_operation = q.sub_operation.as_deref();
-    req
+    q.request(groups)
 }
 
 impl Generated {
