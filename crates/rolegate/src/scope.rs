@@ -244,34 +244,103 @@ pub fn parse_scope(raw: &str) -> Result<ParsedScope, ScopeError> {
 }
 
 /// Whether `raw` is a scope in canonical form: [`parse_scope`] accepts it with no normalisation. Allocation-free
-/// for scopes of up to 64 segments, for the engine's check path.
+/// for scopes of up to [`MAX_SEGMENTS`] segments, for the engine's check path.
 pub fn is_canonical_scope(raw: &str) -> bool {
-    const MAX: usize = 64;
-    if raw == "/" {
-        return true;
+    let mut segs = [""; MAX_SEGMENTS];
+    match canonical_segments(raw, &mut segs) {
+        Canonical::Segments(_) => true,
+        Canonical::No => false,
+        // Deeper than any real scope: take the allocating path rather than guess.
+        Canonical::TooDeep => parse_scope(raw).is_ok_and(|p| p.normalized.is_empty()),
     }
-    let Some(body) = raw.strip_prefix('/') else { return false };
-    if body.is_empty() || body.ends_with('/') || body.contains("//") {
-        return false;
+}
+
+/// How many segments [`canonical_segments`] splits a scope into at most.
+pub const MAX_SEGMENTS: usize = 32;
+
+/// What [`canonical_segments`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Canonical {
+    /// Canonical, with this many segments written to the array (0 for `/`).
+    Segments(usize),
+    /// Not canonical: [`parse_scope`] rejects it or would normalise it.
+    No,
+    /// More than [`MAX_SEGMENTS`] segments: undecided, ask [`is_canonical_scope`].
+    TooDeep,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = LO * 0x80;
+
+/// The high bit of every byte of `w` that is zero, exactly (no false positives from borrows).
+#[inline]
+fn zero_bytes(w: u64) -> u64 {
+    !((((w & !HI) + !HI) | w) | !HI)
+}
+
+/// The high bit of every byte of `w` outside printable ASCII (`!`..=`~`).
+#[inline]
+fn unprintable_bytes(w: u64) -> u64 {
+    let b = w & !HI;
+    let ge_bang = b + LO * u64::from(0x80 - b'!');
+    let ge_del = b + LO;
+    !(ge_bang & !ge_del & !w) & HI
+}
+
+/// Splits a canonical scope into its segments without allocating, eight bytes at a time: the check path's
+/// validation and the engine's scope walk in one pass.
+pub fn canonical_segments<'a>(raw: &'a str, segs: &mut [&'a str; MAX_SEGMENTS]) -> Canonical {
+    let bytes = raw.as_bytes();
+    if bytes.first() != Some(&b'/') {
+        return Canonical::No;
     }
-    let printable_ascii = raw.bytes().all(|b| b.is_ascii_graphic());
-    if !printable_ascii && raw.chars().any(|c| classify_char(c) != CharClass::Literal) {
-        return false;
+    if bytes.len() == 1 {
+        return Canonical::Segments(0);
     }
-    let mut segs: [&str; MAX] = [""; MAX];
-    let mut n = 0;
-    for seg in body.split('/') {
-        if seg == "." || seg == ".." {
-            return false;
+    let (mut n, mut start, mut printable) = (0, 1, true);
+    let mut cut = |end: usize, n: &mut usize, start: &mut usize| -> Option<Canonical> {
+        let seg = raw.get(*start..end).unwrap_or_default();
+        if seg.is_empty() || seg == "." || seg == ".." {
+            return Some(Canonical::No);
         }
-        match segs.get_mut(n) {
-            Some(slot) => *slot = seg,
-            // Deeper than any real scope: take the allocating path rather than guess.
-            None => return parse_scope(raw).is_ok_and(|p| p.normalized.is_empty()),
+        let Some(slot) = segs.get_mut(*n) else { return Some(Canonical::TooDeep) };
+        *slot = seg;
+        *n += 1;
+        *start = end + 1;
+        None
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let chunk = bytes.get(at..bytes.len().min(at + 8)).unwrap_or_default();
+        let w = match <[u8; 8]>::try_from(chunk) {
+            Ok(w) => u64::from_le_bytes(w),
+            // Pad a short last word with a printable byte that is not `/`.
+            Err(_) => (0..8).fold(0, |w, i| w | u64::from(chunk.get(i).copied().unwrap_or(b'a')) << (8 * i)),
+        };
+        printable &= unprintable_bytes(w) == 0;
+        let mut slashes = zero_bytes(w ^ (LO * u64::from(b'/')));
+        while slashes != 0 {
+            let i = at + (slashes.trailing_zeros() / 8) as usize;
+            slashes &= slashes - 1;
+            if i == 0 {
+                continue;
+            }
+            if let Some(stop) = cut(i, &mut n, &mut start) {
+                return stop;
+            }
         }
-        n += 1;
+        at += 8;
     }
-    classify(segs.get(..n).unwrap_or_default()).is_ok()
+    if let Some(stop) = cut(bytes.len(), &mut n, &mut start) {
+        return stop;
+    }
+    if !printable && raw.chars().any(|c| classify_char(c) != CharClass::Literal) {
+        return Canonical::No;
+    }
+    match classify(segs.get(..n).unwrap_or_default()) {
+        Ok(_) => Canonical::Segments(n),
+        Err(_) => Canonical::No,
+    }
 }
 
 enum Token<'a> {

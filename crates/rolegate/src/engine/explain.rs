@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{Block, Buf, Compiled, Decision, Engine, NONE, Plane, Request, plane_index};
+use super::{Block, Buf, Compiled, Decision, Engine, NONE, Plane, Request, plane_index, segments};
 use crate::action::is_operation_name;
 use crate::model::{Entries, Permission};
-use crate::scope::is_canonical_scope;
+use crate::scope::MAX_SEGMENTS;
 
 /// What one permission block or assignment did with the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,9 +154,10 @@ impl Engine {
         let decision = self.check(req);
         let mut ex =
             Explanation { decision, plane: None, principals: Vec::new(), denies: Vec::new(), assignments: Vec::new() };
-        if !is_operation_name(req.action) || !is_canonical_scope(req.scope) {
+        let (mut buf, mut deep) = ([""; MAX_SEGMENTS], Vec::new());
+        let Some(segs) = segments(req.scope, &mut buf, &mut deep).filter(|_| is_operation_name(req.action)) else {
             return ex;
-        }
+        };
         ex.plane = c.plane(req.plane, c.vocab.get(req.action));
         let Some(plane) = ex.plane else { return ex };
 
@@ -191,12 +192,10 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(req.scope, &mut anc);
+        let exact = c.ancestors(req.scope, segs, &mut anc);
         let tenant = &c.tenant;
         for (di, d) in tenant.deny_assignments.iter().enumerate() {
-            let Some(node) =
-                d.scope.scope().and_then(|s| c.scopes.get(s.as_str()).or((s.as_str() == "/").then_some(c.root)))
-            else {
+            let Some(node) = d.scope.scope().and_then(|s| c.scope_node(s.as_str())) else {
                 continue;
             };
             if !anc.contains(node) {

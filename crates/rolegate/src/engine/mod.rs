@@ -41,7 +41,7 @@ use crate::action::is_operation_name;
 use crate::catalog::{Catalog, PlaneAnswer};
 use crate::matcher::Pattern;
 use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
-use crate::scope::{Scope, ScopeKind, is_canonical_scope};
+use crate::scope::{Canonical, MAX_SEGMENTS, Scope, ScopeKind, canonical_segments, is_canonical_scope};
 use cimap::CiMap;
 
 const NONE: u32 = u32::MAX;
@@ -116,18 +116,24 @@ struct Compiled {
     closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
+    /// Scopes keyed by their segment-chained hash ([`cimap::path_hash`]); `root` is `/`.
     scopes: CiMap,
     root: u32,
-    /// Subscription id → index into `chains`; unknown subscriptions use `default_chain`.
-    subscriptions: CiMap,
-    sub_chain: Vec<u32>,
-    /// Management group id → index into `chains` of its ancestors.
-    mgs: CiMap,
-    mg_chain: Vec<u32>,
+    /// Scope node → whether an assignment or deny assignment sits at it.
+    live: Vec<bool>,
+    /// Bit `d` (bit 63 for 63 and deeper): some scope with `d` segments is live, or `d` is where a subscription
+    /// (2) or management group (4) sits. A check looks up only these prefixes of the request scope.
+    depths: u64,
+    /// Scope node of a subscription or management group → index into `chains` of the management groups above
+    /// it; `NONE` for other nodes. Unknown subscriptions and management groups use `default_chain`.
+    node_chain: Vec<u32>,
     chains: Vec<Box<[u32]>>,
     default_chain: u32,
     /// Principal → `(scope node, assignment)`.
     by_principal: Vec<Box<[(u32, u32)]>>,
+    /// Principal → the [`node_bit`]s of its assignments' scopes: a check skips every principal whose
+    /// assignments all sit at scopes outside the request's ancestry without reading its list.
+    principal_mask: Vec<u128>,
     assignment_role: Vec<u32>,
     assignment_conditional: Vec<bool>,
     blocks: Vec<Vec<Block>>,
@@ -152,8 +158,9 @@ struct Buf<const N: usize> {
     inline: [u32; N],
     len: usize,
     spill: Vec<u32>,
-    /// One bit per `v % 64` pushed: most membership tests (an assignment at an unrelated scope) end here.
-    mask: u64,
+    /// The [`node_bit`] of every value pushed: most membership tests (an assignment at an unrelated scope) end
+    /// here.
+    mask: u128,
 }
 
 impl<const N: usize> Buf<N> {
@@ -161,7 +168,7 @@ impl<const N: usize> Buf<N> {
         Buf { inline: [0; N], len: 0, spill: Vec::new(), mask: 0 }
     }
     fn push(&mut self, v: u32) {
-        self.mask |= 1 << (v % 64);
+        self.mask |= node_bit(v);
         match self.inline.get_mut(self.len) {
             Some(slot) => {
                 *slot = v;
@@ -173,8 +180,9 @@ impl<const N: usize> Buf<N> {
     fn as_slices(&self) -> (&[u32], &[u32]) {
         (self.inline.get(..self.len).unwrap_or_default(), &self.spill)
     }
+    #[inline(always)]
     fn contains(&self, v: u32) -> bool {
-        if self.mask & (1 << (v % 64)) == 0 {
+        if self.mask & node_bit(v) == 0 {
             return false;
         }
         let (a, b) = self.as_slices();
@@ -209,13 +217,13 @@ impl Engine {
             member_of: Vec::new(),
             scopes: CiMap::default(),
             root: 0,
-            subscriptions: CiMap::default(),
-            sub_chain: Vec::new(),
-            mgs: CiMap::default(),
-            mg_chain: Vec::new(),
+            live: Vec::new(),
+            depths: 0b10100,
+            node_chain: Vec::new(),
             chains: Vec::new(),
             default_chain: 0,
             by_principal: Vec::new(),
+            principal_mask: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
             blocks: Vec::new(),
@@ -227,17 +235,33 @@ impl Engine {
             denies: Vec::new(),
             tenant: Tenant::default(),
         };
-        c.root = c.scopes.intern("/");
+        c.root = c.intern_scope("/");
         compile_groups(&mut c, &tenant);
         compile_hierarchy(&mut c, &tenant);
         compile_assignments(&mut c, &tenant);
         compile_roles(&mut c, &tenant, catalog);
         compile_denies(&mut c, &tenant);
         c.denies_at.resize_with(c.scopes.len(), Vec::new);
+        c.live.resize(c.scopes.len(), false);
+        c.node_chain.resize(c.scopes.len(), NONE);
         for (i, d) in c.denies.iter().enumerate() {
             if let Some(v) = c.denies_at.get_mut(d.node as usize) {
                 v.push(u32::try_from(i).unwrap_or(NONE));
             }
+            if let Some(l) = c.live.get_mut(d.node as usize) {
+                *l = true;
+            }
+        }
+        for &(node, _) in c.by_principal.iter().flat_map(|v| v.iter()) {
+            if let Some(l) = c.live.get_mut(node as usize) {
+                *l = true;
+            }
+        }
+        c.principal_mask =
+            c.by_principal.iter().map(|v| v.iter().fold(0, |m, &(node, _)| m | node_bit(node))).collect();
+        for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
+            let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
+            c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
         }
         c.tenant = tenant;
         Engine { c: Arc::new(c) }
@@ -246,17 +270,19 @@ impl Engine {
     /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
     pub fn check(&self, req: &Request<'_>) -> Decision {
         let c = &*self.c;
-        if !is_operation_name(req.action) || !is_canonical_scope(req.scope) {
+        let (mut buf, mut deep) = ([""; MAX_SEGMENTS], Vec::new());
+        let segs = segments(req.scope, &mut buf, &mut deep);
+        let Some(segs) = segs.filter(|_| is_operation_name(req.action)) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
-        }
-        let op = c.vocab.get(req.action);
+        };
+        let op = c.vocab.get_fast(req.action);
         let Some(plane) = c.plane(req.plane, op) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
 
         let mut principals: Buf<32> = Buf::new();
         let mut add = |id: &str| {
-            if let Some(p) = c.principals.get(id) {
+            if let Some(p) = c.principals.get_fast(id) {
                 principals.push(p);
                 for &g in c.closure.get(p as usize).map_or(&[][..], |b| &b[..]) {
                     principals.push(g);
@@ -269,7 +295,7 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(req.scope, &mut anc);
+        let exact = c.ancestors(req.scope, segs, &mut anc);
 
         // Deny assignments first: any enforced one that applies blocks.
         for node in anc.iter() {
@@ -300,6 +326,9 @@ impl Engine {
         // Then role assignments: any unconditional grant in scope allows.
         let mut blocked = false;
         for p in principals.iter() {
+            if c.principal_mask.get(p as usize).is_none_or(|&m| m & anc.mask == 0) {
+                continue;
+            }
             for &(node, a) in c.by_principal.get(p as usize).map_or(&[][..], |v| &v[..]) {
                 if !anc.contains(node) {
                     continue;
@@ -344,55 +373,76 @@ impl Compiled {
         }
     }
 
-    /// Pushes the scope nodes that are ancestors of (or equal to) the canonical scope `scope`; returns the node
-    /// of `scope` itself when it has one.
-    fn ancestors<const N: usize>(&self, scope: &str, out: &mut Buf<N>) -> Option<u32> {
-        out.push(self.root);
-        let mut exact = None;
-        if scope == "/" {
-            return Some(self.root);
-        }
-        // One pass: the running hash at each `/` is the hash of the prefix before it.
-        let mut h = cimap::HASH_START;
-        let bytes = scope.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'/'
-                && i > 0
-                && let Some(node) = scope.get(..i).and_then(|prefix| self.scopes.get_hashed(h, prefix))
-            {
+    /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `scope`, and the
+    /// management groups above it; returns the node of `scope` itself when it has one. `segs` are the scope's
+    /// segments (see [`segments`]).
+    fn ancestors<const N: usize>(&self, scope: &str, segs: &[&str], out: &mut Buf<N>) -> Option<u32> {
+        let push = |out: &mut Buf<N>, node: u32| {
+            if self.live.get(node as usize).copied().unwrap_or(false) {
                 out.push(node);
             }
-            h = cimap::ci_step(h, b);
-        }
-        if let Some(node) = self.scopes.get_hashed(h, scope) {
-            out.push(node);
-            exact = Some(node);
-        }
-        // The management-group chain above a subscription or a management group.
-        let mut segs = scope.split('/').skip(1);
-        let first = segs.next().unwrap_or_default();
-        let chain = if first.eq_ignore_ascii_case("subscriptions") {
-            let sub = segs.next().unwrap_or_default();
-            let i = self
-                .subscriptions
-                .get(sub)
-                .map_or(self.default_chain, |s| self.sub_chain.get(s as usize).copied().unwrap_or(self.default_chain));
-            Some(i)
-        } else if first.eq_ignore_ascii_case("providers")
-            && segs.next().is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.Management"))
-            && segs.next().is_some_and(|s| s.eq_ignore_ascii_case("managementGroups"))
-        {
-            let mg = segs.next().unwrap_or_default();
-            self.mgs.get(mg).and_then(|m| self.mg_chain.get(m as usize).copied()).or(Some(self.default_chain))
-        } else {
-            None
         };
-        if let Some(chain) = chain.and_then(|i| self.chains.get(i as usize)) {
-            for &node in chain.iter() {
-                out.push(node);
+        push(out, self.root);
+        if segs.is_empty() {
+            return Some(self.root);
+        }
+        // Where the subscription or management group that owns the scope sits, if any.
+        let starts = |p: &str| scope.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+        let owner_depth = if starts("/subscriptions/") {
+            2
+        } else if starts("/providers/Microsoft.Management/managementGroups/") {
+            4
+        } else {
+            0
+        };
+        // Lower-cased once, the scope hashes without case folding and compares as plain bytes.
+        let mut buf = [0u8; 512];
+        let low = cimap::lower_into(scope, &mut buf);
+        let (mut h, mut exact, mut owner, mut at) = (cimap::PATH_ROOT, None, None, 1);
+        for (i, seg) in segs.iter().enumerate() {
+            let (depth, end) = (i + 1, at + seg.len());
+            let seg_hash = match low.and_then(|l| l.get(at..end)) {
+                Some(l) => cimap::lowered_hash(l),
+                None => cimap::ci_hash(seg),
+            };
+            h = cimap::path_step(h, seg_hash);
+            if self.depths & depth_bit(depth) != 0 {
+                let node = match low {
+                    Some(l) => l.get(..end).and_then(|prefix| self.scopes.get_lowered(h, prefix)),
+                    None => scope.get(..end).and_then(|prefix| self.scopes.get_hashed(h, prefix)),
+                };
+                if let Some(node) = node {
+                    push(out, node);
+                    if depth == segs.len() {
+                        exact = Some(node);
+                    }
+                    if depth == owner_depth {
+                        owner = Some(node);
+                    }
+                }
+            }
+            at = end + 1;
+        }
+        if owner_depth > 0 {
+            let chain = owner
+                .and_then(|o| self.node_chain.get(o as usize).copied())
+                .filter(|&c| c != NONE)
+                .unwrap_or(self.default_chain);
+            for &node in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
+                push(out, node);
             }
         }
         exact
+    }
+
+    /// The node of a scope interned at compile time, if any.
+    fn scope_node(&self, scope: &str) -> Option<u32> {
+        self.scopes.get_hashed(cimap::path_hash(scope), scope)
+    }
+
+    /// Interns a canonical scope.
+    fn intern_scope(&mut self, scope: &str) -> u32 {
+        self.scopes.intern_hashed(cimap::path_hash(scope), scope)
     }
 
     /// Whether `role` grants the operation on `plane`: `(unconditionally, only with a condition)`.
@@ -505,6 +555,34 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
     }
 }
 
+/// The segments of a canonical scope, or `None` when the scope is not canonical. Only scopes deeper than
+/// [`MAX_SEGMENTS`] (none are real) use `deep`, which allocates.
+fn segments<'a>(
+    scope: &'a str,
+    buf: &'a mut [&'a str; MAX_SEGMENTS],
+    deep: &'a mut Vec<&'a str>,
+) -> Option<&'a [&'a str]> {
+    match canonical_segments(scope, buf) {
+        Canonical::Segments(n) => buf.get(..n),
+        Canonical::TooDeep if is_canonical_scope(scope) => {
+            deep.extend(scope.split('/').filter(|s| !s.is_empty()));
+            Some(deep)
+        }
+        _ => None,
+    }
+}
+
+/// A scope node's bit in the 128-bit filters of [`Buf`] and [`Compiled::principal_mask`].
+#[inline(always)]
+fn node_bit(node: u32) -> u128 {
+    1 << (node % 128)
+}
+
+/// The bit of [`Compiled::depths`] for scopes with `depth` segments.
+fn depth_bit(depth: usize) -> u64 {
+    1 << depth.min(63)
+}
+
 fn mg_scope(id: &str) -> String {
     format!("/providers/Microsoft.Management/managementGroups/{id}")
 }
@@ -523,37 +601,39 @@ fn compile_hierarchy(c: &mut Compiled, tenant: &Tenant) {
             if seen.contains(&m) {
                 break;
             }
-            nodes.push(c.scopes.intern(&mg_scope(&m)));
+            nodes.push(c.intern_scope(&mg_scope(&m)));
             cur = parent.get(&m).cloned().flatten();
             seen.push(m);
         }
         if let Some(r) = root.as_ref().filter(|r| !seen.contains(r)) {
-            nodes.push(c.scopes.intern(&mg_scope(r)));
+            nodes.push(c.intern_scope(&mg_scope(r)));
         }
         c.chains.push(nodes.into_boxed_slice());
         u32::try_from(c.chains.len() - 1).unwrap_or(NONE)
     };
     c.default_chain = chain_from(c, None);
-    for (sub, mg) in &h.subscriptions {
-        let chain = chain_from(c, Some(mg.key()));
-        let s = c.subscriptions.intern(sub.as_str());
-        c.sub_chain.resize(c.subscriptions.len(), c.default_chain);
-        if let Some(slot) = c.sub_chain.get_mut(s as usize) {
+    let set_chain = |c: &mut Compiled, node: u32, chain: u32| {
+        if c.node_chain.len() <= node as usize {
+            c.node_chain.resize(node as usize + 1, NONE);
+        }
+        if let Some(slot) = c.node_chain.get_mut(node as usize) {
             *slot = chain;
         }
+    };
+    for (sub, mg) in &h.subscriptions {
+        let chain = chain_from(c, Some(mg.key()));
+        let node = c.intern_scope(&format!("/subscriptions/{}", sub.as_str()));
+        set_chain(c, node, chain);
     }
     for (mg, p) in &h.management_groups {
         let chain = chain_from(c, p.as_ref().map(|p| p.key()));
-        let m = c.mgs.intern(mg.as_str());
-        c.mg_chain.resize(c.mgs.len(), c.default_chain);
-        if let Some(slot) = c.mg_chain.get_mut(m as usize) {
-            *slot = chain;
-        }
+        let node = c.intern_scope(&mg_scope(mg.as_str()));
+        set_chain(c, node, chain);
     }
 }
 
 fn scope_node(c: &mut Compiled, scope: &Scope) -> u32 {
-    if scope.kind() == ScopeKind::Root { c.root } else { c.scopes.intern(scope.as_str()) }
+    if scope.kind() == ScopeKind::Root { c.root } else { c.intern_scope(scope.as_str()) }
 }
 
 fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
@@ -648,12 +728,19 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
 
 fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
     for (i, d) in tenant.deny_assignments.iter().enumerate() {
-        if d.effect == DenyEffect::Audit {
-            continue;
-        }
         // A deny whose scope could not be read fails the load; nothing unreadable reaches here.
         let Some(scope) = d.scope.scope() else { continue };
         let node = scope_node(c, scope);
+        if c.live.len() <= node as usize {
+            c.live.resize(node as usize + 1, false);
+        }
+        if let Some(l) = c.live.get_mut(node as usize) {
+            // Audit-only denies never block, but explain reports them when they are in scope.
+            *l = true;
+        }
+        if d.effect == DenyEffect::Audit {
+            continue;
+        }
         let ids = |list: &[crate::model::Principal], c: &mut Compiled| -> Box<[u32]> {
             let mut v: Vec<u32> =
                 list.iter().filter(|p| !p.is_everyone()).map(|p| c.principals.intern(p.id.as_str())).collect();

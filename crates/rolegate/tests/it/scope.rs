@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use rolegate::scope::{
-    Normalization, ParsedScope, Scope, ScopeError, ScopeKind, ScopeProblem, ScopeValue, classify_scope, parse_scope,
+    Canonical, MAX_SEGMENTS, Normalization, ParsedScope, Scope, ScopeError, ScopeKind, ScopeProblem, ScopeValue,
+    canonical_segments, classify_scope, is_canonical_scope, parse_scope,
 };
 use rolegate::span::Span;
 
@@ -440,4 +441,42 @@ proptest! {
             prop_assert!(p.is_ancestor_or_self_of(&s));
         }
     }
+
+    /// The check path's word-at-a-time validator agrees with the parser on near-scopes: keywords in any case,
+    /// doubled and trailing slashes, dot segments, spaces, controls, non-ASCII and Unicode whitespace, at every
+    /// offset within an eight-byte word.
+    #[test]
+    fn fast_canonical_check_agrees_with_the_parser(
+        parts in prop::collection::vec(prop_oneof![
+            Just("subscriptions"), Just("SUBSCRIPTIONS"), Just("resourceGroups"), Just("providers"),
+            Just("Microsoft.Management"), Just("managementGroups"), Just("Microsoft.Compute"), Just("vm"),
+            Just("s1"), Just("."), Just(".."), Just(""), Just("a b"), Just("x\u{7f}"), Just("é"), Just("\u{a0}"),
+            Just("\t"), Just("ab~!"), Just("1234567")
+        ], 0..12),
+        lead in prop::bool::ANY,
+        trail in prop::bool::ANY,
+    ) {
+        let mut raw = parts.join("/");
+        if lead { raw.insert(0, '/'); }
+        if trail { raw.push('/'); }
+        let expected = parse_scope(&raw).is_ok_and(|p| p.normalized.is_empty());
+        prop_assert_eq!(is_canonical_scope(&raw), expected, "{:?}", raw);
+        let mut segs = [""; MAX_SEGMENTS];
+        if let Canonical::Segments(n) = canonical_segments(&raw, &mut segs) {
+            let want: Vec<&str> = raw.split('/').filter(|s| !s.is_empty()).collect();
+            prop_assert_eq!(&segs[..n], &want[..]);
+        }
+    }
+}
+
+#[test]
+fn canonical_segments_of_deep_and_edge_scopes() {
+    let mut segs = [""; MAX_SEGMENTS];
+    assert_eq!(canonical_segments("/", &mut segs), Canonical::Segments(0));
+    assert_eq!(canonical_segments("", &mut segs), Canonical::No);
+    assert_eq!(canonical_segments("subscriptions/s1", &mut segs), Canonical::No);
+    let deep = format!("{SUB}/providers/Microsoft.X{}", "/t/n".repeat(40));
+    assert_eq!(canonical_segments(&deep, &mut segs), Canonical::TooDeep);
+    assert!(is_canonical_scope(&deep));
+    assert!(!is_canonical_scope(&format!("{deep}/")));
 }
