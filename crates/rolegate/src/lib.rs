@@ -41,6 +41,7 @@ pub mod model;
 pub mod schema;
 pub mod scope;
 pub mod span;
+mod swar;
 pub mod write;
 
 pub use diag::{Diagnostic, Severity};

@@ -269,24 +269,6 @@ pub enum Canonical {
     TooDeep,
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = LO * 0x80;
-
-/// The high bit of every byte of `w` that is zero, exactly (no false positives from borrows).
-#[inline]
-fn zero_bytes(w: u64) -> u64 {
-    !((((w & !HI) + !HI) | w) | !HI)
-}
-
-/// The high bit of every byte of `w` outside printable ASCII (`!`..=`~`).
-#[inline]
-fn unprintable_bytes(w: u64) -> u64 {
-    let b = w & !HI;
-    let ge_bang = b + LO * u64::from(0x80 - b'!');
-    let ge_del = b + LO;
-    !(ge_bang & !ge_del & !w) & HI
-}
-
 /// Splits a canonical scope into its segments without allocating, eight bytes at a time: the check path's
 /// validation and the engine's scope walk in one pass.
 pub fn canonical_segments<'a>(raw: &'a str, segs: &mut [&'a str; MAX_SEGMENTS]) -> Canonical {
@@ -317,8 +299,8 @@ pub fn canonical_segments<'a>(raw: &'a str, segs: &mut [&'a str; MAX_SEGMENTS]) 
             // Pad a short last word with a printable byte that is not `/`.
             Err(_) => (0..8).fold(0, |w, i| w | u64::from(chunk.get(i).copied().unwrap_or(b'a')) << (8 * i)),
         };
-        printable &= unprintable_bytes(w) == 0;
-        let mut slashes = zero_bytes(w ^ (LO * u64::from(b'/')));
+        printable &= crate::swar::unprintable_bytes(w) == 0;
+        let mut slashes = crate::swar::zero_bytes(w ^ (crate::swar::LO * u64::from(b'/')));
         while slashes != 0 {
             let i = at + (slashes.trailing_zeros() / 8) as usize;
             slashes &= slashes - 1;

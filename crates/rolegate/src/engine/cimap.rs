@@ -4,46 +4,11 @@
 //! slot (32 bits of the hash beside the id, so a probe rarely touches a key that does not match), all keys in
 //! one arena, and a hash that lower-cases and mixes eight bytes at a time.
 
+use crate::swar::{eq_lowered, lower8, word};
+
 const NONE: u32 = u32::MAX;
-const LO: u64 = 0x0101_0101_0101_0101;
 const SEED: u64 = 0x243f_6a88_85a3_08d3;
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
-
-/// ASCII-lower-cases the eight bytes of `w` at once; bytes outside `A`..=`Z` (non-ASCII ones included) are
-/// unchanged, exactly as [`u8::to_ascii_lowercase`] leaves them.
-#[inline]
-fn lower8(w: u64) -> u64 {
-    // With the top bit of every byte cleared, these additions cannot carry into the next byte.
-    let b = w & (LO * 0x7f);
-    let ge_a = b + LO * u64::from(0x80 - b'A');
-    let gt_z = b + LO * u64::from(0x7f - b'Z');
-    let upper = ge_a & !gt_z & !w & (LO * 0x80);
-    w | (upper >> 2)
-}
-
-/// Little-endian word of up to eight bytes, zero-padded; one load for a full word.
-#[inline(always)]
-fn word(bytes: &[u8]) -> u64 {
-    if let Ok(w) = <[u8; 8]>::try_from(bytes) {
-        return u64::from_le_bytes(w);
-    }
-    bytes.iter().take(8).enumerate().fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i))
-}
-
-/// Whether `query` equals `lower`, which is already ASCII-lower-cased, up to ASCII case; eight bytes at a time.
-#[inline]
-fn eq_lowered(lower: &[u8], query: &[u8]) -> bool {
-    if lower.len() != query.len() {
-        return false;
-    }
-    let (mut x, mut y) = (lower.chunks_exact(8), query.chunks_exact(8));
-    for (p, q) in (&mut x).zip(&mut y) {
-        if word(p) != lower8(word(q)) {
-            return false;
-        }
-    }
-    word(x.remainder()) == lower8(word(y.remainder()))
-}
 
 #[inline]
 fn fold(a: u64, b: u64) -> u64 {
@@ -81,20 +46,50 @@ fn hash_words<const LOWER: bool>(bytes: &[u8]) -> u64 {
     fold(h, MUL ^ 0x5851_f42d_4c95_7f2d)
 }
 
-/// The hash of a scope path one segment longer than the path hashed by `h`, given the segment's
-/// [`ci_hash`]. Scopes are keyed by this segment-chained hash so that a check can hash a request scope's
-/// prefixes in one pass, and look up only the depths at which the tenant has scopes.
-#[inline]
-pub(crate) fn path_step(h: u64, segment_hash: u64) -> u64 {
-    fold(h ^ segment_hash, MUL)
+/// Hashes the prefixes of one string up to ASCII case, word by word, so that hashing every prefix a check
+/// looks up costs one pass over the string: scopes are keyed by [`path_hash`], and a check hashes the request
+/// scope's prefixes at the depths where the tenant has scopes.
+pub(crate) struct PrefixHasher<'a, const LOWER: bool> {
+    bytes: &'a [u8],
+    h: u64,
+    done: usize,
 }
 
-/// The hash of the root scope `/`, which has no segments.
-pub(crate) const PATH_ROOT: u64 = SEED;
+impl<'a> PrefixHasher<'a, true> {
+    /// A hasher over `s`, folding ASCII case.
+    #[inline]
+    pub fn new(s: &'a str) -> Self {
+        PrefixHasher { bytes: s.as_bytes(), h: SEED, done: 0 }
+    }
+}
 
-/// The segment-chained hash of a whole scope (see [`path_step`]).
+impl<'a> PrefixHasher<'a, false> {
+    /// A hasher over bytes that are already ASCII-lower-cased: the same hashes as [`PrefixHasher::new`] of the
+    /// original text, with less work.
+    #[inline]
+    pub fn lowered(bytes: &'a [u8]) -> Self {
+        PrefixHasher { bytes, h: SEED, done: 0 }
+    }
+}
+
+impl<const LOWER: bool> PrefixHasher<'_, LOWER> {
+    /// The hash of the first `end` bytes; `end` must not decrease between calls.
+    #[inline]
+    pub fn hash_to(&mut self, end: usize) -> u64 {
+        let lower = |w: u64| if LOWER { lower8(w) } else { w };
+        while self.done + 8 <= end {
+            let w = self.bytes.get(self.done..self.done + 8).map_or(0, word);
+            self.h = fold(self.h ^ lower(w), MUL);
+            self.done += 8;
+        }
+        let rest = self.bytes.get(self.done..end).map_or(0, word);
+        fold(self.h ^ lower(rest) ^ (end as u64).rotate_left(40), MUL ^ 0x5851_f42d_4c95_7f2d)
+    }
+}
+
+/// The key hash of a scope (see [`PrefixHasher`]).
 pub(crate) fn path_hash(scope: &str) -> u64 {
-    scope.split('/').filter(|s| !s.is_empty()).fold(PATH_ROOT, |h, seg| path_step(h, ci_hash(seg)))
+    PrefixHasher::new(scope).hash_to(scope.len())
 }
 
 /// Copies `s` ASCII-lower-cased into `buf`, eight bytes at a time; `None` when it does not fit.
@@ -299,19 +294,14 @@ mod tests {
     fn scopes_by_path_hash() {
         let mut m = CiMap::default();
         let s1 = m.intern_hashed(path_hash("/subscriptions/S1"), "/subscriptions/S1");
-        let h = path_step(path_step(PATH_ROOT, ci_hash("SUBSCRIPTIONS")), ci_hash("s1"));
-        assert_eq!(m.get_hashed(h, "/Subscriptions/s1"), Some(s1));
-        assert_eq!(m.get_hashed(h, "/subscriptions/s2"), None);
-        assert_ne!(path_hash("/a/bc"), path_hash("/ab/c"));
-    }
-
-    #[test]
-    fn lower8_is_bytewise_to_ascii_lowercase() {
-        for b in 0..=255u8 {
-            let w = u64::from_le_bytes([b, b'Z', 0x80 | b'A', b'@', b'[', b, 0xff, b'a']);
-            let expected = u64::from_le_bytes(w.to_le_bytes().map(|x| x.to_ascii_lowercase()));
-            assert_eq!(lower8(w), expected, "byte {b:#x}");
-        }
+        let scope = "/Subscriptions/s1/resourceGroups/rg";
+        let mut p = PrefixHasher::new(scope);
+        let h = p.hash_to(17);
+        assert_eq!(m.get_hashed(h, &scope[..17]), Some(s1));
+        assert_eq!(p.hash_to(scope.len()), path_hash(&scope.to_ascii_uppercase()));
+        assert_eq!(m.get_hashed(path_hash("/subscriptions/s2"), "/subscriptions/s2"), None);
+        // Zero bytes pad a short last word; the length keeps such strings apart.
+        assert_ne!(path_hash("/a"), path_hash("/a\0"));
     }
 
     proptest! {
@@ -329,17 +319,17 @@ mod tests {
         }
 
         #[test]
-        fn eq_lowered_is_eq_ignore_ascii_case(a in "[a-cA-CſK/é]{0,20}", b in "[a-cA-CſK/é]{0,20}") {
-            let lower = a.to_ascii_lowercase();
-            prop_assert_eq!(eq_lowered(lower.as_bytes(), b.as_bytes()), a.eq_ignore_ascii_case(&b));
-            prop_assert!(eq_lowered(lower.as_bytes(), a.to_ascii_uppercase().as_bytes()));
-        }
-
-        #[test]
         fn hash_ignores_ascii_case_only(s in "[a-zA-Z0-9ſK/._-]{0,40}") {
             let upper = s.to_ascii_uppercase();
             prop_assert_eq!(ci_hash(&s), ci_hash(&upper));
             prop_assert_eq!(path_hash(&s), path_hash(&upper));
+            let mut p = PrefixHasher::new(&s);
+            let lower = s.to_ascii_lowercase();
+            let mut q = PrefixHasher::lowered(lower.as_bytes());
+            for end in (0..=s.len()).filter(|&e| s.is_char_boundary(e)) {
+                prop_assert_eq!(p.hash_to(end), path_hash(&s[..end]));
+                prop_assert_eq!(q.hash_to(end), path_hash(&s[..end]));
+            }
             let mut m = CiMap::default();
             let id = m.intern(&s);
             prop_assert_eq!(m.get(&upper), Some(id));

@@ -192,7 +192,7 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(req.scope, segs, &mut anc);
+        let exact = c.ancestors(req.scope, segs, &mut anc).exact;
         let tenant = &c.tenant;
         for (di, d) in tenant.deny_assignments.iter().enumerate() {
             let Some(node) = d.scope.scope().and_then(|s| c.scope_node(s.as_str())) else {
@@ -217,7 +217,7 @@ impl Engine {
             ex.denies.push(DenyStep { deny: di, outcome });
         }
         for &p in &queue {
-            for &(node, a) in c.by_principal.get(p as usize).map_or(&[][..], |v| &v[..]) {
+            for &super::Held { node, assignment: a, .. } in c.info.get(p as usize).map_or(&[][..], |i| &i.held[..]) {
                 if !anc.contains(node) {
                     continue;
                 }

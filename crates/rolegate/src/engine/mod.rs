@@ -129,11 +129,15 @@ struct Compiled {
     node_chain: Vec<u32>,
     chains: Vec<Box<[u32]>>,
     default_chain: u32,
-    /// Principal → `(scope node, assignment)`.
-    by_principal: Vec<Box<[(u32, u32)]>>,
-    /// Principal → the [`node_bit`]s of its assignments' scopes: a check skips every principal whose
-    /// assignments all sit at scopes outside the request's ancestry without reading its list.
-    principal_mask: Vec<u128>,
+    /// Principal → its assignments, sorted by subscription with those outside any subscription last.
+    by_principal: Vec<Box<[Held]>>,
+    /// Principal → where its assignments outside any subscription start.
+    principal_split: Vec<u32>,
+    /// Principal → the [`node_bit`]s of its assignments' subscriptions (of their scopes, outside any
+    /// subscription): a check skips a principal with nothing in the request's subscription or above it.
+    principal_mask: Vec<u64>,
+    /// The per-principal data a check reads, side by side: one cache line per principal instead of four.
+    info: Vec<PrincipalInfo>,
     assignment_role: Vec<u32>,
     assignment_conditional: Vec<bool>,
     blocks: Vec<Vec<Block>>,
@@ -160,7 +164,7 @@ struct Buf<const N: usize> {
     spill: Vec<u32>,
     /// The [`node_bit`] of every value pushed: most membership tests (an assignment at an unrelated scope) end
     /// here.
-    mask: u128,
+    mask: u64,
 }
 
 impl<const N: usize> Buf<N> {
@@ -223,7 +227,9 @@ impl Engine {
             chains: Vec::new(),
             default_chain: 0,
             by_principal: Vec::new(),
+            principal_split: Vec::new(),
             principal_mask: Vec::new(),
+            info: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
             blocks: Vec::new(),
@@ -252,13 +258,32 @@ impl Engine {
                 *l = true;
             }
         }
-        for &(node, _) in c.by_principal.iter().flat_map(|v| v.iter()) {
-            if let Some(l) = c.live.get_mut(node as usize) {
+        for held in c.by_principal.iter().flat_map(|v| v.iter()) {
+            if let Some(l) = c.live.get_mut(held.node as usize) {
                 *l = true;
             }
         }
-        c.principal_mask =
-            c.by_principal.iter().map(|v| v.iter().fold(0, |m, &(node, _)| m | node_bit(node))).collect();
+        c.principal_split = c
+            .by_principal
+            .iter()
+            .map(|v| u32::try_from(v.partition_point(|h| h.subscription != NONE)).unwrap_or(0))
+            .collect();
+        c.principal_mask = c
+            .by_principal
+            .iter()
+            .map(|v| {
+                v.iter().fold(0, |m, h| m | node_bit(if h.subscription == NONE { h.node } else { h.subscription }))
+            })
+            .collect();
+        c.info = (0..c.principals.len())
+            .map(|p| PrincipalInfo {
+                mask: c.principal_mask.get(p).copied().unwrap_or(0),
+                split: c.principal_split.get(p).copied().unwrap_or(0),
+                held: c.by_principal.get_mut(p).map(std::mem::take).unwrap_or_default(),
+                closure: c.closure.get(p).cloned().unwrap_or_default(),
+            })
+            .collect();
+        (c.by_principal, c.principal_split, c.principal_mask) = (Vec::new(), Vec::new(), Vec::new());
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
@@ -284,7 +309,7 @@ impl Engine {
         let mut add = |id: &str| {
             if let Some(p) = c.principals.get_fast(id) {
                 principals.push(p);
-                for &g in c.closure.get(p as usize).map_or(&[][..], |b| &b[..]) {
+                for &g in c.info.get(p as usize).map_or(&[][..], |i| &i.closure[..]) {
                     principals.push(g);
                 }
             }
@@ -295,7 +320,7 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(req.scope, segs, &mut anc);
+        let Found { exact, subscription } = c.ancestors(req.scope, segs, &mut anc);
 
         // Deny assignments first: any enforced one that applies blocks.
         for node in anc.iter() {
@@ -325,11 +350,12 @@ impl Engine {
 
         // Then role assignments: any unconditional grant in scope allows.
         let mut blocked = false;
+        let wanted = anc.mask | subscription.map_or(0, node_bit);
         for p in principals.iter() {
-            if c.principal_mask.get(p as usize).is_none_or(|&m| m & anc.mask == 0) {
+            if c.info.get(p as usize).is_none_or(|i| i.mask & wanted == 0) {
                 continue;
             }
-            for &(node, a) in c.by_principal.get(p as usize).map_or(&[][..], |v| &v[..]) {
+            for &Held { node, assignment: a, .. } in c.held_in(p, subscription) {
                 if !anc.contains(node) {
                     continue;
                 }
@@ -376,7 +402,7 @@ impl Compiled {
     /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `scope`, and the
     /// management groups above it; returns the node of `scope` itself when it has one. `segs` are the scope's
     /// segments (see [`segments`]).
-    fn ancestors<const N: usize>(&self, scope: &str, segs: &[&str], out: &mut Buf<N>) -> Option<u32> {
+    fn ancestors<const N: usize>(&self, scope: &str, segs: &[&str], out: &mut Buf<N>) -> Found {
         let push = |out: &mut Buf<N>, node: u32| {
             if self.live.get(node as usize).copied().unwrap_or(false) {
                 out.push(node);
@@ -384,7 +410,7 @@ impl Compiled {
         };
         push(out, self.root);
         if segs.is_empty() {
-            return Some(self.root);
+            return Found { exact: Some(self.root), subscription: None };
         }
         // Where the subscription or management group that owns the scope sits, if any.
         let starts = |p: &str| scope.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
@@ -395,33 +421,31 @@ impl Compiled {
         } else {
             0
         };
-        // Lower-cased once, the scope hashes without case folding and compares as plain bytes.
+        let (mut exact, mut owner, mut end) = (None, None, 0);
+        // Lower-cased once, the scope hashes without case folding and its prefixes compare as plain bytes.
         let mut buf = [0u8; 512];
-        let low = cimap::lower_into(scope, &mut buf);
-        let (mut h, mut exact, mut owner, mut at) = (cimap::PATH_ROOT, None, None, 1);
+        let lowered = cimap::lower_into(scope, &mut buf);
+        let mut fast = lowered.map(cimap::PrefixHasher::lowered);
+        let mut slow = cimap::PrefixHasher::new(scope);
         for (i, seg) in segs.iter().enumerate() {
-            let (depth, end) = (i + 1, at + seg.len());
-            let seg_hash = match low.and_then(|l| l.get(at..end)) {
-                Some(l) => cimap::lowered_hash(l),
-                None => cimap::ci_hash(seg),
+            let depth = i + 1;
+            end += 1 + seg.len();
+            if self.depths & depth_bit(depth) == 0 {
+                continue;
+            }
+            let node = match (lowered, fast.as_mut()) {
+                (Some(l), Some(f)) => l.get(..end).and_then(|prefix| self.scopes.get_lowered(f.hash_to(end), prefix)),
+                _ => scope.get(..end).and_then(|prefix| self.scopes.get_hashed(slow.hash_to(end), prefix)),
             };
-            h = cimap::path_step(h, seg_hash);
-            if self.depths & depth_bit(depth) != 0 {
-                let node = match low {
-                    Some(l) => l.get(..end).and_then(|prefix| self.scopes.get_lowered(h, prefix)),
-                    None => scope.get(..end).and_then(|prefix| self.scopes.get_hashed(h, prefix)),
-                };
-                if let Some(node) = node {
-                    push(out, node);
-                    if depth == segs.len() {
-                        exact = Some(node);
-                    }
-                    if depth == owner_depth {
-                        owner = Some(node);
-                    }
+            if let Some(node) = node {
+                push(out, node);
+                if depth == segs.len() {
+                    exact = Some(node);
+                }
+                if depth == owner_depth {
+                    owner = Some(node);
                 }
             }
-            at = end + 1;
         }
         if owner_depth > 0 {
             let chain = owner
@@ -432,7 +456,23 @@ impl Compiled {
                 push(out, node);
             }
         }
-        exact
+        Found { exact, subscription: owner.filter(|_| owner_depth == 2) }
+    }
+
+    /// The assignments of `p` that can be in scope of a request in `subscription`: those in it, and those
+    /// outside any subscription.
+    fn held_in(&self, p: u32, subscription: Option<u32>) -> impl Iterator<Item = &Held> {
+        let (list, split) = self.info.get(p as usize).map_or((&[][..], 0), |i| (&i.held[..], i.split as usize));
+        let (inside, outside) = list.split_at_checked(split).unwrap_or((&[], list));
+        let inside = match subscription {
+            Some(s) => {
+                let from = inside.partition_point(|h| h.subscription < s);
+                let rest = inside.get(from..).unwrap_or_default();
+                rest.get(..rest.partition_point(|h| h.subscription == s)).unwrap_or_default()
+            }
+            None => &[],
+        };
+        inside.iter().chain(outside)
     }
 
     /// The node of a scope interned at compile time, if any.
@@ -572,10 +612,40 @@ fn segments<'a>(
     }
 }
 
-/// A scope node's bit in the 128-bit filters of [`Buf`] and [`Compiled::principal_mask`].
+/// A scope node's bit in the 64-bit filters of [`Buf`] and [`Compiled::principal_mask`].
 #[inline(always)]
-fn node_bit(node: u32) -> u128 {
-    1 << (node % 128)
+fn node_bit(node: u32) -> u64 {
+    1 << (node % 64)
+}
+
+/// An assignment a principal holds, with its scope node and that scope's subscription node (`NONE` outside
+/// any subscription).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Held {
+    subscription: u32,
+    node: u32,
+    assignment: u32,
+}
+
+/// What a check reads of a principal.
+#[derive(Debug, Default)]
+struct PrincipalInfo {
+    /// See [`Compiled::principal_mask`].
+    mask: u64,
+    /// See [`Compiled::principal_split`].
+    split: u32,
+    /// See [`Compiled::by_principal`].
+    held: Box<[Held]>,
+    /// See [`Compiled::closure`].
+    closure: Box<[u32]>,
+}
+
+/// What [`Compiled::ancestors`] found besides the ancestry itself.
+struct Found {
+    /// The node of the request scope itself.
+    exact: Option<u32>,
+    /// The node of the request scope's subscription.
+    subscription: Option<u32>,
 }
 
 /// The bit of [`Compiled::depths`] for scopes with `depth` segments.
@@ -643,7 +713,7 @@ fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
         .enumerate()
         .filter_map(|(i, r)| Some((r.id.as_ref()?.key(), u32::try_from(i).ok()?)))
         .collect();
-    let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); c.principals.len()];
+    let mut lists: Vec<Vec<Held>> = vec![Vec::new(); c.principals.len()];
     for (i, a) in tenant.assignments.iter().enumerate() {
         let i = u32::try_from(i).unwrap_or(NONE);
         c.assignment_role.push(role_index.get(&a.role_id.key()).copied().unwrap_or(NONE));
@@ -651,13 +721,20 @@ fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
         // A placeholder, template or malformed scope never grants.
         let Some(scope) = a.scope.scope() else { continue };
         let node = scope_node(c, scope);
+        let subscription = scope.subscription().map_or(NONE, |s| c.intern_scope(&format!("/subscriptions/{s}")));
         let p = c.principals.intern(a.principal_id.as_str());
         lists.resize_with(c.principals.len(), Vec::new);
         if let Some(l) = lists.get_mut(p as usize) {
-            l.push((node, i));
+            l.push(Held { subscription, node, assignment: i });
         }
     }
-    c.by_principal = lists.into_iter().map(Vec::into_boxed_slice).collect();
+    c.by_principal = lists
+        .into_iter()
+        .map(|mut l| {
+            l.sort_unstable();
+            l.into_boxed_slice()
+        })
+        .collect();
 }
 
 fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
