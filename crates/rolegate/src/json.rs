@@ -433,6 +433,23 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Value, bool), JsonError> {
     Parser::new(text, start).document().map(|v| (v, bom))
 }
 
+/// Like [`parse_bytes`], but hands every element of a top-level array to `each` (with its index) as soon as it
+/// is complete instead of keeping it, so that memory stays proportional to one element however long the
+/// array is. The returned document has that array's items removed (its span is kept). Nothing is handed over
+/// for other top-level values. On an error, elements already handed over must be discarded by the caller: the
+/// document as a whole is invalid.
+pub fn parse_bytes_streaming(bytes: &[u8], each: &mut dyn FnMut(usize, Value)) -> Result<(Value, bool), JsonError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        JsonError::new(ErrorKind::InvalidUtf8, Span::new(at, at.saturating_add(1)))
+    })?;
+    let bom = text.starts_with('\u{feff}');
+    let start = if bom { '\u{feff}'.len_utf8() } else { 0 };
+    let mut parser = Parser::new(text, start);
+    parser.sink = Some(each);
+    parser.document().map(|v| (v, bom))
+}
+
 /// An array or object whose closing bracket has not been seen yet.
 enum Frame<'a> {
     Array { open: usize, items: Vec<Value> },
@@ -512,6 +529,9 @@ struct Parser<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Receives the elements of a top-level array instead of the array (see [`parse_bytes_streaming`]).
+    sink: Option<&'a mut dyn FnMut(usize, Value)>,
+    streamed: usize,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -525,7 +545,7 @@ fn is_word_byte(b: u8) -> bool {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str, start: usize) -> Self {
-        Parser { src, bytes: src.as_bytes(), pos: start }
+        Parser { src, bytes: src.as_bytes(), pos: start, sink: None, streamed: 0 }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -617,6 +637,7 @@ impl<'a> Parser<'a> {
             // Hand the finished value to its container, closing as many containers as end here.
             loop {
                 self.skip_ws();
+                let depth = stack.len();
                 let Some(frame) = stack.last_mut() else {
                     return match self.peek() {
                         None => Ok(value),
@@ -627,9 +648,16 @@ impl<'a> Parser<'a> {
                     };
                 };
                 let open = frame.open();
+                let top = depth == 1;
                 let close = match frame {
                     Frame::Array { items, .. } => {
-                        items.push(value);
+                        match self.sink.as_mut().filter(|_| top) {
+                            Some(sink) => {
+                                sink(self.streamed, value);
+                                self.streamed += 1;
+                            }
+                            None => items.push(value),
+                        }
                         match self.peek() {
                             Some(b',') => {
                                 self.comma(b']')?;
@@ -1306,6 +1334,40 @@ mod tests {
         let theirs: serde_json::Value = serde_json::from_slice(bytes).unwrap();
         assert_eq!(to_serde(&ours), theirs);
         assert_eq!(ours.as_array().unwrap().len(), 928);
+    }
+
+    /// Streaming hands over exactly the top-level array's elements, in order, with their spans.
+    #[test]
+    fn streaming_yields_the_top_level_elements() {
+        let check = |text: &str| {
+            let whole = parse_bytes(text.as_bytes());
+            let mut seen = Vec::new();
+            let streamed = parse_bytes_streaming(text.as_bytes(), &mut |i, v| seen.push((i, v)));
+            match (whole, streamed) {
+                (Ok((whole, _)), Ok((rest, _))) => match whole.as_array() {
+                    Some(items) => {
+                        assert_eq!(seen.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(), items, "{text}");
+                        assert!(seen.iter().enumerate().all(|(n, (i, _))| n == *i));
+                        assert_eq!((rest.as_array().map(<[Value]>::len), rest.span), (Some(0), whole.span));
+                    }
+                    None => assert_eq!((seen.len(), rest), (0, whole)),
+                },
+                (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+                (a, b) => panic!("{text}: {a:?} vs {b:?}"),
+            }
+        };
+        check(crate::builtin::ROLES_JSON);
+        for text in [
+            "[]",
+            "[1, [2, [3]], {\"a\": [4]}]",
+            "{\"value\": [1]}",
+            "7",
+            "[1, 2,]",
+            "[1, {\"a\": 1, \"a\": 2}]",
+            "\u{feff}[1]",
+        ] {
+            check(text);
+        }
     }
 
     fn json_tree() -> impl Strategy<Value = serde_json::Value> {

@@ -38,10 +38,6 @@ use crate::span::Span;
 pub struct Scope {
     /// Normalised text: `/` followed by the segments joined with `/`.
     text: String,
-    /// `text` in ASCII lower case, the key for equality and hashing.
-    key: String,
-    /// Byte ranges of the segments within `text`.
-    segments: Vec<Span>,
     layout: Layout,
 }
 
@@ -445,17 +441,16 @@ fn classify(segs: &[&str]) -> Result<Layout, (ScopeProblem, usize)> {
 impl Scope {
     fn from_parts(segs: &[&str], layout: Layout) -> Scope {
         let mut text = String::with_capacity(segs.iter().map(|s| s.len() + 1).sum::<usize>().max(1));
-        let mut segments = Vec::with_capacity(segs.len());
         for s in segs {
             text.push('/');
-            segments.push(Span::new(text.len(), text.len() + s.len()));
             text.push_str(s);
         }
         if text.is_empty() {
             text.push('/');
         }
-        let key = text.to_ascii_lowercase();
-        Scope { text, key, segments, layout }
+        // Segments are found again by splitting when asked: a tenant holds hundreds of thousands of scopes,
+        // and storing their offsets (and a lower-cased copy) cost more than the text itself.
+        Scope { text, layout }
     }
 
     /// The root scope `/`.
@@ -484,25 +479,24 @@ impl Scope {
 
     /// The segments, in order, without separators; none for the root.
     pub fn segments(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().map(|s| self.text.get(s.start..s.end).unwrap_or_default())
+        // Canonical text: `/` then segments joined by single `/`; the root has none.
+        self.text.split('/').skip(1).filter(|s| !s.is_empty())
     }
 
     /// How many segments the scope has.
     pub fn depth(&self) -> usize {
-        self.segments.len()
+        self.segments().count()
     }
 
     fn segment(&self, index: Option<usize>) -> Option<&str> {
-        let s = self.segments.get(index?)?;
-        self.text.get(s.start..s.end)
+        self.segments().nth(index?)
     }
 
     /// Whether `self` is `other` or one of its ancestors: the segments of `self` are a prefix of those of
     /// `other`, compared ASCII case-insensitively. The root is an ancestor of every scope. Management-group
     /// nesting is not encoded in scope strings and is not considered here.
     pub fn is_ancestor_or_self_of(&self, other: &Scope) -> bool {
-        self.segments.len() <= other.segments.len()
-            && self.segments().zip(other.segments()).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        self.depth() <= other.depth() && self.segments().zip(other.segments()).all(|(a, b)| a.eq_ignore_ascii_case(b))
     }
 
     /// The next scope up by ARM's structure, or `None` for the root:
@@ -520,7 +514,7 @@ impl Scope {
     /// [`Scope::is_ancestor_or_self_of`]; the converse does not hold for unusual scopes such as a
     /// resource-type collection, which is an ancestor of its resources but not on their parent chain.
     pub fn parent(&self) -> Option<Scope> {
-        let len = self.segments.len();
+        let len = self.depth();
         let parent_len = match self.layout.kind {
             ScopeKind::Root => return None,
             ScopeKind::ManagementGroup | ScopeKind::Subscription => 0,
@@ -568,7 +562,7 @@ impl Scope {
 
 impl PartialEq for Scope {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.text.eq_ignore_ascii_case(&other.text)
     }
 }
 
@@ -576,7 +570,11 @@ impl Eq for Scope {}
 
 impl Hash for Scope {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key.hash(state);
+        // Consistent with `eq`: equal up to ASCII case hashes equally.
+        for b in self.text.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+        state.write_u8(0xff);
     }
 }
 

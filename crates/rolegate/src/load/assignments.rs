@@ -40,7 +40,12 @@ const PROPERTIES: KeySpec = KeySpec {
 
 /// Loads `assignments.json`: an array, `{"value": [...]}` or one assignment, in the CLI or REST shape.
 pub fn load_assignments(name: &str, bytes: &[u8]) -> Loaded<Vec<RoleAssignment>> {
-    load_list(name, bytes, read_assignment)
+    load_list(name, std::borrow::Cow::Borrowed(bytes), read_assignment)
+}
+
+/// Like [`load_assignments`], taking the buffer so that its text is not copied (large files from disk).
+pub(crate) fn load_assignments_owned(name: &str, bytes: Vec<u8>) -> Loaded<Vec<RoleAssignment>> {
+    load_list(name, std::borrow::Cow::Owned(bytes), read_assignment)
 }
 
 fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
@@ -108,9 +113,9 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
     Some(RoleAssignment {
         id: name.map(|n| Id::new(n.value)),
         resource_id: resource_id.map(|s| s.value),
-        principal_id: Id::new(principal.value),
+        principal_id: r.shared_id(&principal.value),
         principal_type,
-        role_id: Id::new(trailing_id(&role.value)),
+        role_id: r.shared_id(trailing_id(&role.value)),
         role_definition_raw: role,
         scope,
         condition,

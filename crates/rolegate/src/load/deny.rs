@@ -55,7 +55,12 @@ const PRINCIPAL: KeySpec =
 
 /// Loads `denyAssignments.json`.
 pub fn load_deny_assignments(name: &str, bytes: &[u8]) -> Loaded<Vec<DenyAssignment>> {
-    load_list(name, bytes, read_deny)
+    load_list(name, std::borrow::Cow::Borrowed(bytes), read_deny)
+}
+
+/// Like [`load_deny_assignments`], taking the buffer so that its text is not copied (large files from disk).
+pub(crate) fn load_deny_assignments_owned(name: &str, bytes: Vec<u8>) -> Loaded<Vec<DenyAssignment>> {
+    load_list(name, std::borrow::Cow::Owned(bytes), read_deny)
 }
 
 fn read_deny(r: &mut Reader, v: &Value) -> Option<DenyAssignment> {

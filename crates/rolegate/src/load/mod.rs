@@ -13,6 +13,8 @@ mod hierarchy;
 mod roles;
 mod tenant;
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use assignments::load_assignments;
@@ -26,7 +28,7 @@ pub use tenant::{LoadError, TenantLoader};
 use crate::action::{ActionPattern, parse_action};
 use crate::diag::{Code, Diagnostic, Severity, codes, excerpt};
 use crate::json::{self, Kind, Member, Value};
-use crate::model::{Action, ActionKind, Entries, ScopeEntry, Spanned};
+use crate::model::{Action, ActionKind, Entries, Id, ScopeEntry, Spanned};
 use crate::scope::{ScopeValue, classify_scope};
 use crate::span::{SourceText, Span};
 
@@ -60,27 +62,30 @@ pub fn parse_source(name: &str, bytes: &[u8]) -> (Arc<SourceText>, Result<Value,
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     };
     let src = Arc::new(SourceText::new(name, text));
-    let parsed = json::parse_bytes(bytes).map(|(v, _bom)| v).map_err(|e| {
-        let mut span = e.span;
-        if matches!(e.kind, json::ErrorKind::InvalidUtf8) {
-            // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
-            span = Span::new(span.start, span.start + '\u{fffd}'.len_utf8());
-        }
-        let mut d = match &e.kind {
-            // Valid JSON as far as RFC 8259 goes, but ambiguous: which value would Azure use?
-            json::ErrorKind::DuplicateKey(_) => Diagnostic::error(codes::DUPLICATE_KEY, e.to_string()),
-            _ => Diagnostic::error(codes::INVALID_JSON, format!("invalid JSON: {e}")),
-        }
-        .at(&src, span);
-        if let Some(related) = e.related {
-            d = d.with_related(related, "first defined here");
-        }
-        if let Some(help) = e.help() {
-            d = d.with_help(help);
-        }
-        d.with_label(json_label(&e.kind))
-    });
+    let parsed = json::parse_bytes(bytes).map(|(v, _bom)| v).map_err(|e| json_diagnostic(&src, &e));
     (src, parsed)
+}
+
+/// `RL000` (or `RL002` for a duplicate key) for a JSON error in `src`.
+fn json_diagnostic(src: &Arc<SourceText>, e: &json::JsonError) -> Diagnostic {
+    let mut span = e.span;
+    if matches!(e.kind, json::ErrorKind::InvalidUtf8) {
+        // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
+        span = Span::new(span.start, span.start + '\u{fffd}'.len_utf8());
+    }
+    let mut d = match &e.kind {
+        // Valid JSON as far as RFC 8259 goes, but ambiguous: which value would Azure use?
+        json::ErrorKind::DuplicateKey(_) => Diagnostic::error(codes::DUPLICATE_KEY, e.to_string()),
+        _ => Diagnostic::error(codes::INVALID_JSON, format!("invalid JSON: {e}")),
+    }
+    .at(src, span);
+    if let Some(related) = e.related {
+        d = d.with_related(related, "first defined here");
+    }
+    if let Some(help) = e.help() {
+        d = d.with_help(help);
+    }
+    d.with_label(json_label(&e.kind))
 }
 
 fn json_label(kind: &json::ErrorKind) -> &'static str {
@@ -167,11 +172,24 @@ pub(crate) const METADATA: &[&str] = &[
 pub(crate) struct Reader {
     pub src: Arc<SourceText>,
     pub diags: Vec<Diagnostic>,
+    /// Ids already made, by exact spelling: half a million assignments name a few thousand roles and
+    /// principals, and sharing their ids keeps a large tenant's model in budget.
+    ids: HashMap<Box<str>, Id>,
 }
 
 impl Reader {
     pub fn new(src: &Arc<SourceText>) -> Self {
-        Reader { src: Arc::clone(src), diags: Vec::new() }
+        Reader { src: Arc::clone(src), diags: Vec::new(), ids: HashMap::new() }
+    }
+
+    /// An id for `s`, shared with earlier ids of exactly the same spelling.
+    pub fn shared_id(&mut self, s: &str) -> Id {
+        if let Some(id) = self.ids.get(s) {
+            return id.clone();
+        }
+        let id = Id::new(s);
+        self.ids.insert(s.into(), id.clone());
+        id
     }
 
     pub fn report(&mut self, code: Code, severity: Severity, span: Span, message: String, help: String) {
@@ -524,16 +542,50 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Loads a list-like file (array, `{"value": [...]}` or one object), reading each item with `read`.
 pub(crate) fn load_list<T>(
     name: &str,
-    bytes: &[u8],
+    bytes: Cow<'_, [u8]>,
     read: impl Fn(&mut Reader, &Value) -> Option<T>,
 ) -> Loaded<Vec<T>> {
-    let (src, parsed) = parse_source(name, bytes);
-    let root = match parsed {
-        Ok(root) => root,
-        Err(d) => return Loaded { value: Vec::new(), diagnostics: vec![d] },
+    // Valid UTF-8 (the usual case) becomes the source text without a copy when the caller gave up the buffer.
+    let text = match String::from_utf8(bytes.into_owned()) {
+        Ok(text) => text,
+        Err(e) => {
+            let (src, parsed) = parse_source(name, e.as_bytes());
+            let root = match parsed {
+                Ok(root) => root,
+                Err(d) => return Loaded { value: Vec::new(), diagnostics: vec![d] },
+            };
+            let mut r = Reader::new(&src);
+            let items: Vec<T> = top_level_items(&root).into_iter().filter_map(|item| read(&mut r, item)).collect();
+            return r.into_loaded(items, Some(&root));
+        }
     };
+    let src = Arc::new(SourceText::new(name, text));
     let mut r = Reader::new(&src);
-    let items: Vec<T> = top_level_items(&root).into_iter().filter_map(|item| read(&mut r, item)).collect();
+    // A top-level array is read element by element as the parser finishes each one, so that a 500,000-entry
+    // file never exists as one JSON tree; each element's diagnostics get their pointers while it is at hand.
+    let mut items = Vec::new();
+    let parsed = {
+        let mut each = |i: usize, item: Value| {
+            let before = r.diags.len();
+            if let Some(t) = read(&mut r, &item) {
+                items.push(t);
+            }
+            for d in r.diags.iter_mut().skip(before) {
+                if let (None, Some(span)) = (&d.pointer, d.span) {
+                    d.pointer = Some(format!("/{i}{}", pointer_to(&item, span)));
+                }
+            }
+        };
+        json::parse_bytes_streaming(src.text().as_bytes(), &mut each)
+    };
+    let root = match parsed {
+        Ok((root, _bom)) => root,
+        // Whatever was read before the error is dropped: a file is loaded whole or not at all.
+        Err(e) => return Loaded { value: Vec::new(), diagnostics: vec![json_diagnostic(&src, &e)] },
+    };
+    if root.as_array().is_none() {
+        items.extend(top_level_items(&root).into_iter().filter_map(|item| read(&mut r, item)));
+    }
     r.into_loaded(items, Some(&root))
 }
 

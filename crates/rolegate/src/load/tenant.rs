@@ -132,8 +132,19 @@ impl TenantLoader {
             let name = path.display().to_string();
             let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
             match file {
-                ASSIGNMENTS_FILE => loader.add_assignments(&name, &bytes),
-                DENY_FILE => loader.add_deny_assignments(&name, &bytes),
+                // The big files hand their buffers over, so that their text is held once, not twice.
+                ASSIGNMENTS_FILE => {
+                    let loaded = super::assignments::load_assignments_owned(&name, bytes);
+                    loader.diagnostics.extend(loaded.diagnostics);
+                    loader.tenant.assignments.extend(loaded.value);
+                    &mut loader
+                }
+                DENY_FILE => {
+                    let loaded = super::deny::load_deny_assignments_owned(&name, bytes);
+                    loader.diagnostics.extend(loaded.diagnostics);
+                    loader.tenant.deny_assignments.extend(loaded.value);
+                    &mut loader
+                }
                 GROUPS_FILE => loader.add_groups(&name, &bytes),
                 HIERARCHY_FILE => loader.add_hierarchy(&name, &bytes),
                 _ => loader.add_roles(&name, &bytes),
