@@ -283,7 +283,13 @@ impl Config {
             limit(&t.max_assignments_per_management_group, &mut config.tenant.max_assignments_per_management_group);
         }
 
-        if errors.is_empty() { Ok(config) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            // In file order, whatever section found them.
+            errors.sort_by_key(|d| d.span.map(|s| s.start));
+            Err(errors)
+        }
     }
 }
 
