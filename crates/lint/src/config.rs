@@ -57,6 +57,7 @@ pub static RULES: &[RuleMeta] = &[
         code: codes::INVALID_CONFIG.id,
         name: codes::INVALID_CONFIG.name,
         default_severity: Severity::Error,
+        tags: &["config"],
         summary: "The config file cannot be used.",
         help: "TOML syntax, an unknown key, a value of the wrong type, or an unknown or unconfigurable code in \
                role-lint.toml. role-lint stops with exit code 2 rather than run with a config it does not understand.",
@@ -65,6 +66,7 @@ pub static RULES: &[RuleMeta] = &[
         code: codes::SUPPRESSION_WITHOUT_REASON.id,
         name: codes::SUPPRESSION_WITHOUT_REASON.name,
         default_severity: Severity::Error,
+        tags: &["config"],
         summary: "A suppression has no reason.",
         help: "Every [[suppress]] entry needs a non-empty `reason`, so that a reviewer can tell an accepted risk \
                from a silenced one. role-lint stops with exit code 2.",
@@ -73,6 +75,7 @@ pub static RULES: &[RuleMeta] = &[
         code: codes::UNUSED_SUPPRESSION.id,
         name: codes::UNUSED_SUPPRESSION.name,
         default_severity: Severity::Warning,
+        tags: &["config"],
         summary: "A suppression matched no finding.",
         help: "The finding it was written for is gone (fixed, renamed role, changed code). Remove the entry so that \
                it cannot hide a future finding by accident.",
@@ -81,6 +84,7 @@ pub static RULES: &[RuleMeta] = &[
         code: codes::INVALID_BASELINE.id,
         name: codes::INVALID_BASELINE.name,
         default_severity: Severity::Error,
+        tags: &["config"],
         summary: "The baseline is not a role-lint JSON report.",
         help: "--baseline takes the output of `role-lint --format json` from an earlier run (exit code 2 otherwise).",
     },

@@ -18,6 +18,9 @@ pub struct RuleMeta {
     pub name: &'static str,
     /// Severity when no config overrides it.
     pub default_severity: Severity,
+    /// Family tags (`load`, `tenant`, `config`; a rule registry adds e.g. `security`), shown as SARIF rule tags
+    /// (GitHub code scanning filters and classifies alerts by them).
+    pub tags: &'static [&'static str],
     /// One line: what the code flags.
     pub summary: &'static str,
     /// Longer text: why it matters and how to fix it.
@@ -84,7 +87,7 @@ fn tables() -> impl Iterator<Item = RuleMeta> {
 fn load_meta(code: Code) -> Option<RuleMeta> {
     let (summary, help) = LOAD_DOCS.iter().find(|(id, _, _)| *id == code.id).map(|(_, s, h)| (*s, *h))?;
     let default_severity = if code.fatal { Severity::Error } else { Severity::Warning };
-    Some(RuleMeta { code: code.id, name: code.name, default_severity, summary, help })
+    Some(RuleMeta { code: code.id, name: code.name, default_severity, tags: &["load"], summary, help })
 }
 
 /// `(code, summary, help)` for the load codes of `rolegate::diag::codes`; a test checks that every code has one.

@@ -133,3 +133,11 @@ fn github_annotations() {
         assert!(l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice "), "{l}");
     }
 }
+
+#[test]
+fn sarif_and_github_snapshots() {
+    // Paths are relative to the crate directory, where cargo runs tests, so the snapshots hold on any machine.
+    let report = fixture_report();
+    insta::assert_snapshot!("sarif", report.render(OutputFormat::Sarif));
+    insta::assert_snapshot!("github", report.render(OutputFormat::Github));
+}

@@ -51,7 +51,7 @@ pub(super) fn log(report: &Report, rules: &dyn RuleMetaSource) -> Value {
 
 /// A code no metadata source knows (a rule added without metadata): describe it from the finding.
 fn fallback_meta(f: &Finding) -> RuleMeta {
-    RuleMeta { code: f.code, name: f.name, default_severity: f.severity, summary: f.name, help: "" }
+    RuleMeta { code: f.code, name: f.name, default_severity: f.severity, tags: &[], summary: f.name, help: "" }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -71,6 +71,7 @@ fn rule_json(m: &RuleMeta) -> Value {
         "fullDescription": {"text": help},
         "help": {"text": help},
         "defaultConfiguration": {"level": level(m.default_severity)},
+        "properties": {"tags": m.tags},
     })
 }
 

@@ -15,6 +15,7 @@ pub(super) const META: RuleMeta = RuleMeta {
     code: CODE.id,
     name: CODE.name,
     default_severity: Severity::Error,
+    tags: &["tenant"],
     summary: "An assignment's scope is outside its role's AssignableScopes.",
     help: "Azure creates an assignment only at or below one of the role's AssignableScopes (a management group \
            covers the subscriptions below it in the hierarchy). Such an assignment is refused on deployment, or, in \

@@ -16,6 +16,7 @@ pub(super) const META: RuleMeta = RuleMeta {
     code: CODE.id,
     name: CODE.name,
     default_severity: Severity::Error,
+    tags: &["tenant"],
     summary: "A custom role with DataActions is assigned at a management group.",
     help: "Azure accepts a custom role with DataActions and a management group in AssignableScopes, but refuses \
            to assign it at the management group itself (\"Custom roles with DataActions can't be assigned at the \

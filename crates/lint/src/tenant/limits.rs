@@ -21,6 +21,7 @@ pub(super) const SUB_META: RuleMeta = RuleMeta {
     code: SUB_CODE.id,
     name: SUB_CODE.name,
     default_severity: Severity::Error,
+    tags: &["tenant"],
     summary: "More role assignments in one subscription than Azure allows.",
     help: "Azure allows 4,000 role assignments per subscription, counting assignments at the subscription, its \
            resource groups and resources but not at management groups; the limit cannot be raised, and the next \
@@ -33,6 +34,7 @@ pub(super) const MG_META: RuleMeta = RuleMeta {
     code: MG_CODE.id,
     name: MG_CODE.name,
     default_severity: Severity::Error,
+    tags: &["tenant"],
     summary: "More role assignments at one management group than Azure allows.",
     help: "Azure allows 500 role assignments per management group (at the management group itself); the limit \
            cannot be raised. Fix: assign groups instead of individual principals. \

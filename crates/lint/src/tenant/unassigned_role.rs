@@ -17,6 +17,7 @@ pub(super) const META: RuleMeta = RuleMeta {
     code: CODE.id,
     name: CODE.name,
     default_severity: Severity::Warning,
+    tags: &["tenant"],
     summary: "A custom role nobody is assigned.",
     help: "An unused custom role is attack surface without a purpose: anyone who may write role assignments can \
            hand it out, and each tenant has a limit of 5,000 custom roles. Built-in roles are not reported. Example: \
