@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
+use rolegate::Severity;
 use rolegate_lint::config::TenantLimits;
 use rolegate_lint::tenant::TenantContext;
-use rolegate_lint::{Config, KnownRules, Linter, OutputFormat, Report};
+use rolegate_lint::{Config, KnownRules, Linter, OutputFormat, Report, RuleMeta, RuleMetaSource};
 use serde_json::Value;
 
 /// Load errors, `RL000` (invalid and empty JSON), an unreadable file (a location without a region), a name
@@ -140,4 +141,50 @@ fn sarif_and_github_snapshots() {
     let report = fixture_report();
     insta::assert_snapshot!("sarif", report.render(OutputFormat::Sarif));
     insta::assert_snapshot!("github", report.render(OutputFormat::Github));
+}
+
+/// A rule registry plugs in by implementing `RuleMetaSource` and being chained in front of `KnownRules`.
+struct Registry;
+
+impl RuleMetaSource for Registry {
+    fn rule_meta(&self, code: &str) -> Option<RuleMeta> {
+        self.all_rules().into_iter().find(|m| m.code.eq_ignore_ascii_case(code))
+    }
+
+    fn all_rules(&self) -> Vec<RuleMeta> {
+        vec![RuleMeta {
+            code: "RL007",
+            name: "action-whitespace",
+            default_severity: Severity::Warning,
+            tags: &["hygiene"],
+            summary: "Whitespace around an action.",
+            help: "From the registry.",
+        }]
+    }
+}
+
+#[test]
+fn rule_metadata_comes_from_any_source() {
+    let report = fixture_report();
+    let log = report.to_sarif(&(Registry, KnownRules));
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rl007 = rules.iter().find(|r| r["id"] == "RL007").unwrap();
+    assert_eq!(rl007["help"]["text"], "From the registry.");
+    assert_eq!(rl007["properties"]["tags"][0], "hygiene");
+    // Codes nobody describes still get a rule entry (from the finding), so the log stays valid.
+    struct Nobody;
+    impl RuleMetaSource for Nobody {
+        fn rule_meta(&self, _: &str) -> Option<RuleMeta> {
+            None
+        }
+        fn all_rules(&self) -> Vec<RuleMeta> {
+            Vec::new()
+        }
+    }
+    let bare = report.to_sarif(&Nobody);
+    assert!(sarif_validator().is_valid(&bare));
+    assert_eq!(bare["runs"][0]["tool"]["driver"]["rules"][0]["shortDescription"]["text"], "invalid-json");
+    // Config validation asks the same source: a registry code becomes configurable.
+    assert!(Config::parse("c.toml", "[severity]\nRL007 = \"error\"\n", &(Registry, KnownRules)).is_ok());
+    assert!(Config::parse("c.toml", "[severity]\nRL007 = \"error\"\n", &Nobody).is_err());
 }
