@@ -47,13 +47,39 @@ pub struct TenantContext {
 
 /// Runs every tenant rule.
 pub fn check(tenant: &Tenant, cx: &TenantContext) -> Vec<Finding> {
-    let placement = Placement::new(tenant);
+    let index = Index::new(tenant);
     let mut out = Vec::new();
-    assignable_scopes::check(tenant, &placement, &mut out);
-    data_actions_at_management_group::check(tenant, &mut out);
+    assignable_scopes::check(&index, &mut out);
+    data_actions_at_management_group::check(&index, &mut out);
     unassigned_role::check(tenant, &mut out);
     limits::check(tenant, &cx.limits, &mut out);
     out
+}
+
+/// What the rules look up per assignment, built once: `Tenant::role` is a linear search, and a tenant has
+/// hundreds of thousands of assignments.
+pub(crate) struct Index<'t> {
+    tenant: &'t Tenant,
+    roles: HashMap<&'t Id, &'t RoleDefinition>,
+    placement: Placement,
+}
+
+impl<'t> Index<'t> {
+    fn new(tenant: &'t Tenant) -> Self {
+        let mut roles = HashMap::new();
+        for r in &tenant.roles {
+            if let Some(id) = &r.id {
+                // The first definition wins, as in `Tenant::role`.
+                roles.entry(id).or_insert(r);
+            }
+        }
+        Index { tenant, roles, placement: Placement::new(tenant) }
+    }
+
+    /// The assignments with their role, skipping those whose role is unknown (the loader reports them).
+    fn assignments(&self) -> impl Iterator<Item = (&'t RoleAssignment, &'t RoleDefinition)> + '_ {
+        self.tenant.assignments.iter().filter_map(|a| self.roles.get(&a.role_id).map(|r| (a, *r)))
+    }
 }
 
 /// Loads a tenant directory and lints it: the load problems of every file, then the tenant rules. Returns the

@@ -2,9 +2,9 @@
 
 use rolegate::Severity;
 use rolegate::diag::Code;
-use rolegate::model::{Entries, Tenant};
+use rolegate::model::Entries;
 
-use super::{Placement, assignment_finding, warning_or_error};
+use super::{Index, assignment_finding, warning_or_error};
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
 
@@ -24,9 +24,9 @@ pub(super) const META: RuleMeta = RuleMeta {
            or add the scope to AssignableScopes.",
 };
 
-pub(super) fn check(tenant: &Tenant, placement: &Placement, out: &mut Vec<Finding>) {
-    for a in &tenant.assignments {
-        let (Some(role), Some(scope)) = (tenant.role(&a.role_id), a.scope.scope()) else { continue };
+pub(super) fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
+    for (a, role) in index.assignments() {
+        let Some(scope) = a.scope.scope() else { continue };
         let Some(Entries::List(entries)) = &role.assignable_scopes else { continue };
         // A placeholder, template or malformed assignable scope could be anything: do not guess.
         let parsed: Option<Vec<_>> = entries.iter().map(|e| e.scope()).collect();
@@ -37,7 +37,7 @@ pub(super) fn check(tenant: &Tenant, placement: &Placement, out: &mut Vec<Findin
         let mut unknown = false;
         let mut inside = false;
         for container in &assignable {
-            match placement.contains(container, scope) {
+            match index.placement.contains(container, scope) {
                 Some(true) => inside = true,
                 Some(false) => {}
                 None => unknown = true,

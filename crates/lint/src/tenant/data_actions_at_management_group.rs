@@ -2,10 +2,9 @@
 
 use rolegate::Severity;
 use rolegate::diag::Code;
-use rolegate::model::Tenant;
 use rolegate::scope::ScopeKind;
 
-use super::{assignment_finding, is_custom, warning_or_error};
+use super::{Index, assignment_finding, is_custom, warning_or_error};
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
 
@@ -25,9 +24,9 @@ pub(super) const META: RuleMeta = RuleMeta {
            the management group.",
 };
 
-pub(super) fn check(tenant: &Tenant, out: &mut Vec<Finding>) {
-    for a in &tenant.assignments {
-        let (Some(role), Some(scope)) = (tenant.role(&a.role_id), a.scope.scope()) else { continue };
+pub(super) fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
+    for (a, role) in index.assignments() {
+        let Some(scope) = a.scope.scope() else { continue };
         if scope.kind() != ScopeKind::ManagementGroup || !is_custom(role) {
             continue;
         }
