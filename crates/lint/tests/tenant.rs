@@ -89,3 +89,29 @@ fn tenant_report_snapshot() {
     let root = format!("{}/", env!("CARGO_MANIFEST_DIR"));
     insta::assert_snapshot!(human.replace(&root, ""));
 }
+
+#[test]
+fn limit_fingerprints_follow_the_subscription_not_the_assignment() {
+    let dir = std::env::temp_dir().join(format!("rolegate-lint-{}-limits", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["roles.json", "assignments.json", "hierarchy.json"] {
+        std::fs::copy(fixture().join(f), dir.join(f)).unwrap();
+    }
+    let limits = TenantLimits { max_assignments_per_subscription: 2, ..TenantLimits::default() };
+    let rl404 = |dir: &Path| {
+        let mut linter = Linter::new();
+        linter.add_tenant(dir, &TenantContext { limits });
+        let report = linter.finish();
+        let f = report.findings().iter().find(|f| f.code == "RL404").unwrap();
+        (f.fingerprint.clone(), f.line)
+    };
+    let before = rl404(&dir);
+    let text = std::fs::read_to_string(dir.join("assignments.json")).unwrap();
+    let extra = r#"[
+  {"principalId": "zoe", "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/sub-1/resourceGroups/x"},"#;
+    std::fs::write(dir.join("assignments.json"), text.replacen('[', extra, 1)).unwrap();
+    let after = rl404(&dir);
+    assert_ne!(before.1, after.1, "another assignment is now the first over the limit");
+    assert_eq!(before.0, after.0);
+}

@@ -7,7 +7,7 @@ use rolegate::diag::Code;
 use rolegate::model::{RoleAssignment, Tenant};
 use rolegate::scope::ScopeKind;
 
-use super::warning_or_error;
+use super::{rehash, warning_or_error};
 use crate::config::TenantLimits;
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
@@ -73,7 +73,10 @@ pub(super) fn check(tenant: &Tenant, limits: &TenantLimits, out: &mut Vec<Findin
                 "remove {} assignment(s), for example by assigning groups instead of individual principals",
                 list.len() - limit
             ));
-            out.push(Finding::from_diagnostic(&d, None));
+            let mut f = Finding::from_diagnostic(&d, None);
+            // Which assignment is the first over the limit changes with every edit; the subscription does not.
+            f.fingerprint = rehash(code.id, &format!("{}\u{0}{}", f.file.as_deref().unwrap_or_default(), id));
+            out.push(f);
         }
     }
 }
