@@ -107,3 +107,28 @@ fn sensitive_operations_are_exposed_for_the_rules() {
     let err = Config::parse("role-lint.toml", "[sensitive]\nx = [\"\"]\n", &KnownRules).unwrap_err();
     assert_eq!(err[0].code.id, "RL500");
 }
+
+proptest::proptest! {
+    /// Any text is either a config or a list of diagnostics inside the file: never a panic, never a span past
+    /// the end.
+    #[test]
+    fn config_parsing_never_panics(text in "(\\[\\[?[a-z]{0,9}\\]?\\]?|[A-Za-z0-9_-]{0,8} ?= ?|\"[^\"\\n]{0,8}\"?|\\n|[ ,\\[\\]{}#]){0,24}") {
+        match Config::parse("role-lint.toml", &text, &KnownRules) {
+            Ok(config) => {
+                for s in &config.suppressions {
+                    proptest::prop_assert!(!s.reason.trim().is_empty());
+                    proptest::prop_assert!(s.span.end <= text.len());
+                }
+            }
+            Err(ds) => {
+                proptest::prop_assert!(!ds.is_empty());
+                for d in &ds {
+                    proptest::prop_assert!(d.help.is_some());
+                    if let Some(span) = d.span {
+                        proptest::prop_assert!(span.end <= text.len());
+                    }
+                }
+            }
+        }
+    }
+}

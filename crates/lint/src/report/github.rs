@@ -64,4 +64,21 @@ mod tests {
         assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
+
+    fn unescape(s: &str) -> String {
+        s.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+    }
+
+    proptest::proptest! {
+        /// Whatever a message or path holds, the command stays one line, properties keep their delimiters, and
+        /// the runner's unescaping gives the text back.
+        #[test]
+        fn escaping_round_trips(s in "[a-z%:,\r\n ]{0,24}") {
+            let data = escape_data(&s);
+            let prop = escape_property(&s);
+            proptest::prop_assert!(!data.contains(['\r', '\n']));
+            proptest::prop_assert!(!prop.contains(['\r', '\n', ':', ',']));
+            proptest::prop_assert_eq!(unescape(&prop), s);
+        }
+    }
 }
