@@ -11,10 +11,13 @@ mod unassigned_role;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
+use rolegate::json::{Kind, Value};
 use rolegate::load::TenantLoader;
 use rolegate::model::{Id, RoleAssignment, RoleDefinition, RoleType, Tenant};
 use rolegate::scope::{Scope, ScopeKind};
+use rolegate::span::{SourceText, Span};
 use rolegate::{Diagnostic, Severity};
 
 use crate::config::TenantLimits;
@@ -53,7 +56,62 @@ pub fn check(tenant: &Tenant, cx: &TenantContext) -> Vec<Finding> {
     data_actions_at_management_group::check(&index, &mut out);
     unassigned_role::check(tenant, &mut out);
     limits::check(tenant, &cx.limits, &mut out);
+    add_pointers(tenant, &mut out);
     out
+}
+
+/// Fills in the JSON pointer of findings in assignment files (`/3/properties/scope`), parsing each file once.
+/// The model keeps spans, not pointers; a pointer is what JSON and SARIF consumers can navigate by.
+fn add_pointers(tenant: &Tenant, findings: &mut [Finding]) {
+    let mut sources: Vec<&Arc<SourceText>> = Vec::new();
+    for a in &tenant.assignments {
+        if !sources.iter().any(|s| Arc::ptr_eq(s, &a.origin.source)) {
+            sources.push(&a.origin.source);
+        }
+    }
+    for src in sources {
+        let wanted = |f: &Finding| f.pointer.is_none() && f.file.as_deref() == Some(src.name());
+        if !findings.iter().any(wanted) {
+            continue;
+        }
+        let Ok((root, _)) = rolegate::json::parse_bytes(src.text().as_bytes()) else { continue };
+        for f in findings.iter_mut().filter(|f| wanted(f)) {
+            if let Some(span) = f.diagnostic.span {
+                let p = pointer_to(&root, span);
+                f.diagnostic.pointer = Some(p.clone());
+                f.pointer = Some(p);
+            }
+        }
+    }
+}
+
+/// RFC 6901 pointer to the innermost value whose span holds `target`. Array elements are found by binary search
+/// (they are in source order), so a finding in a 500,000-element assignments file costs a few dozen steps.
+fn pointer_to(root: &Value, target: Span) -> String {
+    let inside = |outer: Span| outer.start <= target.start && target.end <= outer.end;
+    let mut pointer = String::new();
+    let mut cur = root;
+    loop {
+        let next = match &cur.kind {
+            Kind::Array(items) => {
+                let i = items.partition_point(|v| v.span.end <= target.start);
+                items.get(i).filter(|v| inside(v.span)).map(|v| (i.to_string(), v))
+            }
+            Kind::Object(members) => members
+                .iter()
+                .find(|m| inside(m.key_span.join(m.value.span)))
+                .map(|m| (rolegate::json::pointer_escape(&m.key), &m.value)),
+            _ => None,
+        };
+        match next {
+            Some((segment, v)) if v.span != cur.span => {
+                pointer.push('/');
+                pointer.push_str(&segment);
+                cur = v;
+            }
+            _ => return pointer,
+        }
+    }
 }
 
 /// What the rules look up per assignment, built once: `Tenant::role` is a linear search, and a tenant has
@@ -231,5 +289,28 @@ impl Placement {
             }
             _ => Some(false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn pointers_follow_arrays_and_objects() {
+        let text = r#"{"value": [{"a": 1}, {"properties": {"scope": "/x", "a~b": [0, "/y"]}}]}"#;
+        let root = rolegate::json::parse(text).unwrap();
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Span::new(start, start + needle.len())
+        };
+        assert_eq!(pointer_to(&root, at("\"/x\"")), "/value/1/properties/scope");
+        assert_eq!(pointer_to(&root, at("\"/y\"")), "/value/1/properties/a~0b/1");
+        let one = text.find("1}").unwrap();
+        assert_eq!(pointer_to(&root, Span::new(one, one + 1)), "/value/0/a");
+        assert_eq!(pointer_to(&root, at("1}")), "/value/0");
+        assert_eq!(pointer_to(&root, Span::new(0, text.len())), "");
     }
 }

@@ -50,6 +50,8 @@ fn tenant_rules_point_at_the_assignment() {
     let dave = &report.findings()[2];
     assert_eq!(dave.diagnostic.snippet(), Some("\"/subscriptions/sub-3\""));
     assert!(dave.message.contains("`dave`"), "{}", dave.message);
+    assert_eq!(dave.pointer.as_deref(), Some("/4/scope"));
+    assert_eq!(report.findings()[3].pointer, None, "roles carry no pointer from the tenant rules");
 }
 
 #[test]
