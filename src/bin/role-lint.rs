@@ -156,7 +156,8 @@ fn load_baseline(path: &Path) -> Result<Baseline, Vec<Diagnostic>> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let color = match args.color {
+    // Config and baseline problems go to stderr, which may be a terminal when stdout is not.
+    let stderr_color = match args.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
@@ -164,14 +165,14 @@ fn main() -> ExitCode {
     let config = match load_config(&args) {
         Ok(config) => config,
         Err(diagnostics) => {
-            print_diagnostics(&diagnostics, color);
+            print_diagnostics(&diagnostics, stderr_color);
             return ExitCode::from(2);
         }
     };
     let baseline = match args.baseline.as_deref().map(load_baseline).transpose() {
         Ok(baseline) => baseline,
         Err(diagnostics) => {
-            print_diagnostics(&diagnostics, color);
+            print_diagnostics(&diagnostics, stderr_color);
             return ExitCode::from(2);
         }
     };
