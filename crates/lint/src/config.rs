@@ -22,6 +22,8 @@
 //! role; a suppression without a reason is a config error (exit code 2), and one that matched nothing is itself
 //! reported (`RL502`), so stale entries do not pile up.
 
+pub mod schema;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -132,3 +132,48 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every key of the README's example, accepted by the parser and by the schema's type alike.
+const FULL_EXAMPLE: &str = r#"
+[severity]
+RL007 = "error"
+unassigned-custom-role = "allow"
+
+[sensitive]
+credential-exposure = ["Contoso.Vault/vaults/secrets/export/action"]
+
+[[suppress]]
+code = "RL403"
+role = "Legacy Operator"
+reason = "break-glass role, reviewed 2026-05 (SEC-114)"
+
+[tenant]
+max-assignments-per-subscription = 4000
+max-assignments-per-management-group = 500
+"#;
+
+#[test]
+fn the_schema_and_the_parser_agree_on_the_example() {
+    assert!(Config::parse("role-lint.toml", FULL_EXAMPLE, &KnownRules).is_ok());
+    assert!(toml::from_str::<rolegate_lint::config::schema::ConfigFile>(FULL_EXAMPLE).is_ok());
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let example = FULL_EXAMPLE.trim().lines().filter(|l| !l.is_empty()).collect::<Vec<_>>();
+    let in_readme = readme.lines().map(|l| l.split(" #").next().unwrap_or(l).trim_end()).collect::<Vec<_>>();
+    for line in example {
+        assert!(in_readme.contains(&line), "README's config example lacks `{line}`");
+    }
+}
+
+#[test]
+fn committed_config_schema_is_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/role-lint.schema.json");
+    let text = serde_json::to_string_pretty(&rolegate_lint::config::schema::schema()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).ok().as_deref(),
+        Some(text.as_str()),
+        "stale schemas/role-lint.schema.json: run `UPDATE_SCHEMAS=1 cargo test -p rolegate-lint --test config`"
+    );
+}
