@@ -264,3 +264,195 @@ fn rolegate_bench_reports_timings_and_mismatches() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["mismatches"], 1);
 }
+
+// ---- role-lint outputs, config, baseline, tenant (SPEC §4 tenant family, §5) ----
+
+/// Runs role-lint in `dir`: exit code, stdout, stderr.
+fn role_lint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("role-lint").unwrap().args(args).current_dir(dir).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// A fresh directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const PADDED_ROLE: &[u8] = br#"{"Name": "Padded", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}"#;
+
+#[test]
+fn sarif_output_validates_against_the_oasis_schema() {
+    let (code, out) = role_lint(&["roles/examples", "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("crates/lint/tests/data/sarif-schema-2.1.0.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &log["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let first = &run["results"][0];
+    assert_eq!(first["ruleId"], "RL001");
+    let location = &first["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "roles/examples/invalid-role.json");
+    assert_eq!(location["region"]["startLine"], 3);
+    assert_eq!(location["region"]["startColumn"], 15);
+    let (_, json) = role_lint(&["roles/examples", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(first["partialFingerprints"]["roleLint/v1"], json["findings"][0]["fingerprint"]);
+    assert_eq!(out, role_lint(&["roles/examples", "--format", "sarif"]).1, "deterministic");
+}
+
+#[test]
+fn github_format_prints_workflow_annotations() {
+    let (code, out) = role_lint(&["roles/examples", "--format", "github"]);
+    assert_eq!(code, 1);
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "::error file=roles/examples/invalid-role.json,line=3,col=15,endLine=3,endColumn=20,title=RL001 \
+         wrong-type::expected a boolean for `IsCustom`, found string%0Ahelp: write `true` without quotes"
+    );
+    assert!(out.lines().any(|l| l.starts_with("::warning file=roles/examples/invalid-role.json,line=10,")), "{out}");
+}
+
+#[test]
+fn deny_warnings_is_fail_on_warning() {
+    let dir = temp_dir("deny");
+    std::fs::write(dir.join("padded.json"), PADDED_ROLE).unwrap();
+    assert_eq!(role_lint_in(&dir, &["padded.json"]).0, 0);
+    assert_eq!(role_lint_in(&dir, &["padded.json", "--deny", "warnings"]).0, 1);
+    assert_eq!(role_lint_in(&dir, &["padded.json", "--fail-on", "warning"]).0, 1);
+    assert_eq!(role_lint_in(&dir, &["padded.json", "--deny", "everything"]).0, 2);
+    let (code, help, _) = role_lint_in(&dir, &["--help"]);
+    assert_eq!(code, 0);
+    assert!(help.contains("Exit codes:") && help.contains("2  usage error, invalid config or baseline"), "{help}");
+    assert!(help.contains("--deny <LEVEL>") && help.contains("--baseline <FILE>") && help.contains("--tenant <DIR>"));
+}
+
+#[test]
+fn config_overrides_severity_and_suppresses_with_a_reason() {
+    let dir = temp_dir("config");
+    std::fs::write(dir.join("padded.json"), PADDED_ROLE).unwrap();
+    // Found in the current directory: RL007 becomes an error.
+    std::fs::write(dir.join("role-lint.toml"), "[severity]\naction-whitespace = \"error\"\n").unwrap();
+    let (code, out, err) = role_lint_in(&dir, &["padded.json", "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"][0]["severity"], "error");
+    assert_eq!(v["summary"]["suppressed"], 0);
+    assert_eq!(role_lint_in(&dir, &["padded.json", "--no-config"]).0, 0);
+    // "allow" turns the rule off.
+    std::fs::write(dir.join("off.toml"), "[severity]\nRL007 = \"allow\"\n").unwrap();
+    let (code, out, _) = role_lint_in(&dir, &["padded.json", "--config", "off.toml", "--deny", "warnings"]);
+    assert_eq!(code, 0, "{out}");
+    // A suppression hides the finding and is counted; one that matches nothing is reported at its entry.
+    std::fs::write(
+        dir.join("suppress.toml"),
+        "[[suppress]]\ncode = \"RL007\"\nrole = \"padded\"\nreason = \"fixed upstream\"\n\n\
+         [[suppress]]\ncode = \"RL007\"\nrole = \"Gone\"\nreason = \"old\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = role_lint_in(&dir, &["padded.json", "--config", "suppress.toml", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["suppressed"], 1);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["code"], "RL502");
+    assert_eq!((findings[0]["file"].as_str(), findings[0]["line"].as_u64()), (Some("suppress.toml"), Some(6)));
+    let (code, out, _) = role_lint_in(&dir, &["padded.json", "--config", "suppress.toml", "--deny", "warnings"]);
+    assert_eq!(code, 1, "the unused suppression is a warning");
+    assert!(out.contains("1 suppressed not shown"), "{out}");
+}
+
+#[test]
+fn bad_config_exits_2_with_a_diagnostic_in_the_toml() {
+    let dir = temp_dir("bad-config");
+    std::fs::write(dir.join("padded.json"), PADDED_ROLE).unwrap();
+    std::fs::write(dir.join("role-lint.toml"), "# team config\n[[suppress]]\ncode = \"RL007\"\nrole = \"Padded\"\n")
+        .unwrap();
+    let (code, out, err) = role_lint_in(&dir, &["padded.json", "--color", "never"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("RL501") && err.contains("has no reason"), "{err}");
+    assert!(err.contains("role-lint.toml:2:1"), "{err}");
+    assert!(err.contains("help: add `reason = "), "{err}");
+    for (name, text, expected) in [
+        ("syntax.toml", "[severity\n", "RL500"),
+        ("unknown.toml", "[severity]\nRL999 = \"error\"\n", "unknown code `RL999`"),
+        ("level.toml", "[severity]\nRL007 = \"loud\"\n", "unknown severity `loud`"),
+        ("key.toml", "[suppres]\n", "unknown field `suppres`"),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+        let (code, _, err) = role_lint_in(&dir, &["padded.json", "--config", name, "--color", "never"]);
+        assert_eq!(code, 2, "{name}");
+        assert!(err.contains(expected), "{name}: {err}");
+    }
+    assert_eq!(role_lint_in(&dir, &["padded.json", "--config", "missing.toml"]).0, 2);
+}
+
+#[test]
+fn baseline_reports_only_new_findings() {
+    let dir = temp_dir("baseline");
+    std::fs::write(dir.join("padded.json"), PADDED_ROLE).unwrap();
+    let (_, old, _) = role_lint_in(&dir, &["padded.json", "--format", "json"]);
+    std::fs::write(dir.join("baseline.json"), &old).unwrap();
+    let (code, out, _) = role_lint_in(&dir, &["padded.json", "--baseline", "baseline.json", "--deny", "warnings"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 baselined not shown"), "{out}");
+    // A change adds a second problem: only that one is reported.
+    let changed =
+        String::from_utf8(PADDED_ROLE.to_vec()).unwrap().replace("\"/subscriptions/s\"", "\"subscriptions/s/\"");
+    std::fs::write(dir.join("padded.json"), changed).unwrap();
+    let (code, out, _) = role_lint_in(&dir, &["padded.json", "--baseline", "baseline.json", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["baselined"], 1);
+    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["RL009"]);
+    std::fs::write(dir.join("not-a-report.json"), b"[1, 2]").unwrap();
+    let (code, _, err) = role_lint_in(&dir, &["padded.json", "--baseline", "not-a-report.json", "--color", "never"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("RL503"), "{err}");
+}
+
+#[test]
+fn tenant_mode_reports_the_tenant_family() {
+    let tenant = "crates/lint/tests/data/tenant";
+    let (code, out) = role_lint(&["--tenant", tenant, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, &str, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    let assignments = format!("{tenant}/assignments.json");
+    let roles = format!("{tenant}/roles.json");
+    assert_eq!(
+        found,
+        [
+            ("RL402", assignments.as_str(), 12),
+            ("RL401", assignments.as_str(), 18),
+            ("RL401", assignments.as_str(), 30),
+            ("RL403", roles.as_str(), 22)
+        ]
+    );
+    // The subscription limit comes from the config.
+    let dir = temp_dir("tenant-config");
+    std::fs::write(dir.join("limits.toml"), "[tenant]\nmax-assignments-per-subscription = 2\n").unwrap();
+    let config = dir.join("limits.toml");
+    let (code, out) = role_lint(&["--tenant", tenant, "--config", config.to_str().unwrap(), "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("title=RL404 subscription-assignment-limit::subscription `sub-1` has 3 role assignments"),
+        "{out}"
+    );
+    assert_eq!(role_lint(&["--tenant", "no/such/dir"]).0, 2);
+}

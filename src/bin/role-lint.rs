@@ -1,41 +1,77 @@
 //! `role-lint`: checks Azure role-definition JSON before Azure sees it.
 //!
 //! Exit codes (SPEC §5): 0 clean; 1 a finding at or above the failing severity (a file that is not valid JSON
-//! is such a finding, `RL000`); 2 usage error or a path that cannot be read.
+//! is such a finding, `RL000`); 2 usage error, bad config or baseline, or a path that cannot be read.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use rolegate::Severity;
-use rolegate_lint::{Linter, OutputFormat, exit_code};
+use rolegate::{Diagnostic, Severity};
+use rolegate_lint::config::{Config, FILE_NAME as CONFIG_FILE};
+use rolegate_lint::tenant::TenantContext;
+use rolegate_lint::{Baseline, KnownRules, Linter, OutputFormat, exit_code};
 
 /// Lint Azure role definitions: the validation Azure applies at create time, before Azure rejects the role.
 #[derive(Parser, Debug)]
 #[command(name = "role-lint", version, after_help = EXIT_CODES)]
 struct Args {
     /// Role-definition files, or directories searched recursively for `*.json`.
-    #[arg(required = true, value_name = "FILE|DIR")]
+    #[arg(required_unless_present = "tenant", value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
-    /// Output format.
+    /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): assignments outside AssignableScopes,
+    /// DataActions roles at management groups, unassigned custom roles, assignment limits (codes RL4xx).
+    #[arg(long, value_name = "DIR")]
+    tenant: Option<PathBuf>,
+    /// Output format: human (rustc-like), json, sarif (SARIF 2.1.0 for code scanning), github (workflow
+    /// annotations).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
+    /// `--deny warnings` is `--fail-on warning`.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    deny: Vec<Deny>,
+    /// Config file (severity overrides, extra sensitive operations, suppressions, tenant limits); default:
+    /// `role-lint.toml` in the current directory, if there is one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore `role-lint.toml` in the current directory.
+    #[arg(long)]
+    no_config: bool,
+    /// A `--format json` report of an earlier run: only findings that are not in it are reported.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
 }
 
-const EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on\n  1  findings at or above --fail-on \
-                          (invalid JSON is finding RL000)\n  2  usage error, or a path that cannot be read";
+const EXIT_CODES: &str = "Exit codes:
+  0  no finding at or above --fail-on (default: error)
+  1  findings at or above --fail-on (invalid JSON is finding RL000)
+  2  usage error, invalid config or baseline, or a path that cannot be read
+
+Config (role-lint.toml):
+  [severity]    RL007 = \"error\"   (\"error\" | \"warning\" | \"note\" | \"allow\" to turn a rule off)
+  [sensitive]   credential-exposure = [\"Contoso.Vault/vaults/secrets/export/action\"]
+  [[suppress]]  code = \"RL403\"  role = \"Legacy Operator\"  reason = \"break-glass, reviewed 2026-05\"
+                (reason is mandatory; a suppression that matches nothing is reported as RL502)
+  [tenant]      max-assignments-per-subscription = 4000   max-assignments-per-management-group = 500";
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    Warnings,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -70,9 +106,80 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Prints diagnostics like rustc to stderr (config and baseline problems: exit code 2).
+fn print_diagnostics(diagnostics: &[Diagnostic], color: bool) {
+    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for d in diagnostics {
+        if handler.render_report(&mut out, d).is_err() {
+            out.push_str(&d.message);
+        }
+        out.push('\n');
+    }
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
+}
+
+/// The config: `--config FILE`, else `role-lint.toml` in the current directory, else none.
+fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
+    let path = match &args.config {
+        Some(path) => path.clone(),
+        None if args.no_config => return Ok(Config::default()),
+        None => {
+            let path = PathBuf::from(CONFIG_FILE);
+            if !path.is_file() {
+                return Ok(Config::default());
+            }
+            path
+        }
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![
+            Diagnostic::error(rolegate_lint::config::codes::INVALID_CONFIG, format!("cannot read `{name}`: {e}"))
+                .with_help("check the path given to --config"),
+        ]
+    })?;
+    Config::parse(&name, &text, &KnownRules)
+}
+
+fn load_baseline(path: &Path) -> Result<Baseline, Vec<Diagnostic>> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![
+            Diagnostic::error(rolegate_lint::config::codes::INVALID_BASELINE, format!("cannot read `{name}`: {e}"))
+                .with_help("check the path given to --baseline"),
+        ]
+    })?;
+    Baseline::parse(&name, &bytes)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Config and baseline problems go to stderr, which may be a terminal when stdout is not.
+    let stderr_color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let config = match load_config(&args) {
+        Ok(config) => config,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, stderr_color);
+            return ExitCode::from(2);
+        }
+    };
+    let baseline = match args.baseline.as_deref().map(load_baseline).transpose() {
+        Ok(baseline) => baseline,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, stderr_color);
+            return ExitCode::from(2);
+        }
+    };
     let mut linter = Linter::new();
+    if let Some(dir) = &args.tenant {
+        linter.add_tenant(dir, &TenantContext { limits: config.tenant });
+    }
     for path in &args.paths {
         let mut files = Vec::new();
         let listed = if path.is_dir() {
@@ -93,7 +200,13 @@ fn main() -> ExitCode {
             }
         }
     }
-    let report = linter.finish();
+    let mut report = linter.finish();
+    if config.source.is_some() {
+        report = report.apply_config(&config);
+    }
+    if let Some(baseline) = &baseline {
+        report = report.apply_baseline(baseline);
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -102,12 +215,17 @@ fn main() -> ExitCode {
     let format = match args.format {
         Format::Human => OutputFormat::Human { color },
         Format::Json => OutputFormat::Json,
+        Format::Sarif => OutputFormat::Sarif,
+        Format::Github => OutputFormat::Github,
     };
-    let fail_on = match args.fail_on {
+    let mut fail_on = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Note => Severity::Note,
     };
+    if args.deny.contains(&Deny::Warnings) {
+        fail_on = fail_on.min(Severity::Warning);
+    }
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`role-lint ... | head`) is not an error worth a panic.
     let _ = stdout.write_all(report.render(format).as_bytes());

@@ -18,11 +18,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod baseline;
+pub mod config;
 mod finding;
+pub mod meta;
 mod report;
+pub mod tenant;
 
+pub use baseline::Baseline;
+pub use config::Config;
 pub use finding::{Finding, fingerprint};
-pub use report::{OutputFormat, Report, Summary};
+pub use meta::{KnownRules, RuleMeta, RuleMetaSource};
+pub use report::{OutputFormat, Report, Summary, relative_uri};
 
 use rolegate::Severity;
 use rolegate::load::load_roles;
@@ -72,17 +79,18 @@ impl Linter {
         self.findings.push(f);
     }
 
+    /// Lints a tenant directory (`role-lint --tenant DIR`): the load problems of its files and the tenant rules
+    /// (`RL4xx`).
+    pub fn add_tenant(&mut self, dir: &std::path::Path, cx: &tenant::TenantContext) {
+        let (files, roles, findings) = tenant::lint_dir(dir, cx);
+        self.files += files;
+        self.roles += roles;
+        self.findings.extend(findings);
+    }
+
     /// Finishes the run: findings in a deterministic order (file, position, code).
     pub fn finish(mut self) -> Report {
-        self.findings.sort_by(|a, b| {
-            (a.file.as_deref(), a.line, a.column, a.code, &a.message).cmp(&(
-                b.file.as_deref(),
-                b.line,
-                b.column,
-                b.code,
-                &b.message,
-            ))
-        });
+        report::sort_findings(&mut self.findings);
         Report::new(self.files, self.roles, self.findings)
     }
 }

@@ -1,10 +1,16 @@
 //! Reports: the findings of a run, rendered for people or machines.
 
+mod github;
+mod sarif;
+
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Value, json};
 
 use crate::finding::Finding;
+use crate::meta::{KnownRules, RuleMetaSource};
 use rolegate::Severity;
+
+pub use sarif::relative_uri;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +22,10 @@ pub enum OutputFormat {
     },
     /// One JSON object (`version` 1); the shape is stable.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`), shown as annotations on the PR.
+    Github,
 }
 
 /// Counts of a run.
@@ -29,6 +39,10 @@ pub struct Summary {
     pub errors: usize,
     /// Findings with severity warning.
     pub warnings: usize,
+    /// Findings left out because `--baseline` already had them; `None` without a baseline.
+    pub baselined: Option<usize>,
+    /// Findings left out by a `[[suppress]]` entry of the config; `None` without a config.
+    pub suppressed: Option<usize>,
 }
 
 /// The findings of a run.
@@ -41,8 +55,29 @@ pub struct Report {
 impl Report {
     pub(crate) fn new(files: usize, roles: usize, findings: Vec<Finding>) -> Self {
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        let summary = Summary { files, roles, errors: count(Severity::Error), warnings: count(Severity::Warning) };
+        let summary = Summary {
+            files,
+            roles,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            baselined: None,
+            suppressed: None,
+        };
         Report { summary, findings }
+    }
+
+    /// A report of `findings` (sorted again, counts recomputed) with the file, role, baseline and suppression
+    /// counts of `summary`.
+    pub(crate) fn rebuild(summary: Summary, mut findings: Vec<Finding>) -> Self {
+        sort_findings(&mut findings);
+        let mut report = Report::new(summary.files, summary.roles, findings);
+        report.summary.baselined = summary.baselined;
+        report.summary.suppressed = summary.suppressed;
+        report
+    }
+
+    pub(crate) fn into_findings(self) -> (Summary, Vec<Finding>) {
+        (self.summary, self.findings)
     }
 
     /// Counts.
@@ -55,16 +90,29 @@ impl Report {
         &self.findings
     }
 
-    /// Renders the report.
+    /// Renders the report, with rule metadata for SARIF from [`KnownRules`].
     pub fn render(&self, format: OutputFormat) -> String {
+        self.render_with(format, &KnownRules)
+    }
+
+    /// Renders the report, taking rule metadata (SARIF `rules`, GitHub titles) from `rules`.
+    pub fn render_with(&self, format: OutputFormat, rules: &dyn RuleMetaSource) -> String {
+        let pretty = |v: &Value| {
+            let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+            s.push('\n');
+            s
+        };
         match format {
             OutputFormat::Human { color } => self.render_human(color),
-            OutputFormat::Json => {
-                let mut s = serde_json::to_string_pretty(&self.to_json()).unwrap_or_default();
-                s.push('\n');
-                s
-            }
+            OutputFormat::Json => pretty(&self.to_json()),
+            OutputFormat::Sarif => pretty(&self.to_sarif(rules)),
+            OutputFormat::Github => github::render(self),
         }
+    }
+
+    /// The SARIF 2.1.0 log of the report (one run), with metadata for every code that occurs.
+    pub fn to_sarif(&self, rules: &dyn RuleMetaSource) -> Value {
+        sarif::log(self, rules)
     }
 
     fn render_human(&self, color: bool) -> String {
@@ -78,14 +126,25 @@ impl Report {
             }
             out.push('\n');
         }
-        let Summary { files, roles, errors, warnings } = self.summary;
+        let Summary { files, roles, errors, warnings, baselined, suppressed } = self.summary;
         out.push_str(&format!(
-            "role-lint: {errors} error{}, {warnings} warning{} in {files} file{} ({roles} role{})\n",
+            "role-lint: {errors} error{}, {warnings} warning{} in {files} file{} ({roles} role{})",
             plural(errors),
             plural(warnings),
             plural(files),
             plural(roles)
         ));
+        let mut hidden = Vec::new();
+        if let Some(n) = baselined {
+            hidden.push(format!("{n} baselined"));
+        }
+        if let Some(n) = suppressed.filter(|n| *n > 0) {
+            hidden.push(format!("{n} suppressed"));
+        }
+        if !hidden.is_empty() {
+            out.push_str(&format!("; {} not shown", hidden.join(", ")));
+        }
+        out.push('\n');
         out
     }
 
@@ -113,13 +172,36 @@ impl Report {
                 })
             })
             .collect();
-        let Summary { files, roles, errors, warnings } = self.summary;
+        let Summary { files, roles, errors, warnings, baselined, suppressed } = self.summary;
+        let mut summary = json!({"files": files, "roles": roles, "errors": errors, "warnings": warnings});
+        // Present only when a baseline or a config was used, so that the plain shape stays as documented.
+        if let Some(map) = summary.as_object_mut() {
+            if let Some(n) = baselined {
+                map.insert("baselined".to_owned(), n.into());
+            }
+            if let Some(n) = suppressed {
+                map.insert("suppressed".to_owned(), n.into());
+            }
+        }
         json!({
             "version": 1,
-            "summary": {"files": files, "roles": roles, "errors": errors, "warnings": warnings},
+            "summary": summary,
             "findings": findings,
         })
     }
+}
+
+/// The report order: file, position, code, message. Findings without a file come first.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.file.as_deref(), a.line, a.column, a.code, &a.message).cmp(&(
+            b.file.as_deref(),
+            b.line,
+            b.column,
+            b.code,
+            &b.message,
+        ))
+    });
 }
 
 fn plural(n: usize) -> &'static str {
