@@ -72,6 +72,19 @@ fn bench_size(c: &mut Criterion, f: &Fixture) {
     }
     group.finish();
 
+    // Explain is for people and debugging; the target is per request, over the whole query mix.
+    let mut group = c.benchmark_group(format!("explain/{}", f.size.name()));
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("mix", |b| {
+        b.iter(|| {
+            for r in &requests {
+                black_box(engine.explain(black_box(r)));
+            }
+        })
+    });
+    group.finish();
+
     if f.size != Size::Large {
         let mut group = c.benchmark_group("compile");
         group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
