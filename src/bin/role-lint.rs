@@ -134,7 +134,9 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!("error: unknown code `{code}`\nhelp: codes are RL000-RL018 (load) and the rules listed in the README");
+                eprintln!(
+                    "error: unknown code `{code}`\nhelp: codes are RL000-RL018 (load) and the rules listed in the README"
+                );
                 ExitCode::from(2)
             }
         };

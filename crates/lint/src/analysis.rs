@@ -160,6 +160,9 @@ impl Grant<'_> {
     }
 }
 
+/// Expansions by lower-cased pattern and plane.
+type ExpansionCache = HashMap<(String, Plane), Rc<[u32]>>;
+
 /// Shared, lazily computed state of one run.
 pub struct Analysis<'o> {
     options: &'o LintOptions,
@@ -168,7 +171,7 @@ pub struct Analysis<'o> {
     sensitive: SensitiveSets,
     /// Category bits per catalog operation, computed on first use (`u8::MAX`: not yet known).
     op_categories: OnceCell<RefCell<Vec<u8>>>,
-    expansions: RefCell<HashMap<(String, Plane), Rc<[u32]>>>,
+    expansions: RefCell<ExpansionCache>,
 }
 
 impl std::fmt::Debug for Analysis<'_> {

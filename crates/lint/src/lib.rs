@@ -4,7 +4,8 @@
 //! use rolegate_lint::{Linter, OutputFormat};
 //!
 //! let mut linter = Linter::new();
-//! linter.add_file("role.json", br#"{"Name": "r", "IsCustom": "true", "AssignableScopes": ["/subscriptions/s"]}"#);
+//! linter.add_file("role.json", br#"{"Name": "r", "IsCustom": "true", "Actions": ["Microsoft.Compute/*/read"],
+//!     "AssignableScopes": ["/subscriptions/s"]}"#);
 //! let report = linter.finish();
 //! assert_eq!(report.summary().errors, 1);
 //! assert_eq!(report.findings()[0].code, "RL001");

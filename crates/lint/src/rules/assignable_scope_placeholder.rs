@@ -35,7 +35,9 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
             out.push(Hit::new(
                 RULE.at(cx, s.span, format!("assignable scope `{}` is a placeholder", rolegate::diag::excerpt(&s.raw)))
                     .with_label("not a scope yet")
-                    .with_help("fill in the real subscription, resource group or management group before creating the role"),
+                    .with_help(
+                        "fill in the real subscription, resource group or management group before creating the role",
+                    ),
             ));
         }
     }
@@ -51,7 +53,9 @@ mod tests {
         insta::assert_snapshot!(check_rule(
             &RULE,
             &[r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/subscriptions/s1/resourcegroups/rg"]}"#],
-            &[r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/subscriptions/<subscriptionId>/resourcegroups/<resourceGroupName>"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/subscriptions/<subscriptionId>/resourcegroups/<resourceGroupName>"]}"#
+            ],
         ));
     }
 }

@@ -39,10 +39,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         ScopeKind::Subscription => Some(2),
         _ => None,
     };
-    let broad = scopes
-        .iter()
-        .filter_map(|s| Some((rank(s.scope()?.kind())?, s)))
-        .min_by_key(|(r, _)| *r);
+    let broad = scopes.iter().filter_map(|s| Some((rank(s.scope()?.kind())?, s))).min_by_key(|(r, _)| *r);
     let Some((rank, scope)) = broad else { return };
     let mut categories = Vec::new();
     let mut ops = Vec::new();

@@ -33,10 +33,10 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     }
     // The model keeps the id without a span: find its text inside the role's object.
     let text = cx.source().slice(cx.role.origin.span);
-    let span = text
-        .to_ascii_lowercase()
-        .find(&id.key())
-        .map_or_else(|| cx.role_span(), |at| Span::new(cx.role.origin.span.start + at, cx.role.origin.span.start + at + id.as_str().len()));
+    let span = text.to_ascii_lowercase().find(&id.key()).map_or_else(
+        || cx.role_span(),
+        |at| Span::new(cx.role.origin.span.start + at, cx.role.origin.span.start + at + id.as_str().len()),
+    );
     out.push(Hit::new(
         RULE.at(cx, span, format!("custom role reuses the id of a built-in role: `{id}`"))
             .with_label("a built-in role's GUID")
@@ -53,8 +53,12 @@ mod tests {
     fn rl112() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Id": "5d4f2e8a-0000-4000-8000-00000000abcd", "IsCustom": true, "Actions": [], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "My Owner", "Id": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "IsCustom": true, "Actions": [], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Id": "5d4f2e8a-0000-4000-8000-00000000abcd", "IsCustom": true, "Actions": [], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "My Owner", "Id": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "IsCustom": true, "Actions": [], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

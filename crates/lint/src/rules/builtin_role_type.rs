@@ -52,7 +52,9 @@ mod tests {
                 r#"{"roleName": "Reader", "name": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "roleType": "BuiltInRole",
                     "permissions": [{"actions": ["*/read"]}], "assignableScopes": ["/"]}"#,
             ],
-            &[r#"{"Name": "My Reader", "IsCustom": false, "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "My Reader", "IsCustom": false, "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

@@ -38,8 +38,12 @@ mod tests {
     fn rl205() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restart/action"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/*"], "NotActions": ["Microsoft.Compute/virtualMachines/extensions/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restart/action"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/*"], "NotActions": ["Microsoft.Compute/virtualMachines/extensions/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

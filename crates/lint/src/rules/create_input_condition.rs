@@ -49,7 +49,9 @@ mod tests {
     fn rl309() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[r#"{"Name": "r",
   "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
   "Condition": "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'",

@@ -40,7 +40,9 @@ mod tests {
     fn rl204() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[
                 r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/*/action"], "AssignableScopes": ["/subscriptions/s1"]}"#,
                 r#"{"Name": "r", "Actions": ["Microsoft.Storage/storageAccounts/listKeys/action"], "AssignableScopes": ["/subscriptions/s1"]}"#,

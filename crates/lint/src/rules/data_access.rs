@@ -6,14 +6,8 @@ use super::{Family, Hit, RoleCx, Rule};
 use crate::options::Category;
 
 /// The rule.
-pub(crate) const RULE: Rule = Rule {
-    code: "RL208",
-    name: "data-access",
-    severity: Severity::Warning,
-    family: Family::Security,
-    doc: DOC,
-    check,
-};
+pub(crate) const RULE: Rule =
+    Rule { code: "RL208", name: "data-access", severity: Severity::Warning, family: Family::Security, doc: DOC, check };
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     super::category::check(&RULE, Category::DataAccess, cx, out);
@@ -38,8 +32,12 @@ mod tests {
     fn rl208() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "DataActions": ["Microsoft.KeyVault/vaults/secrets/readMetadata/action"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "DataActions": ["Microsoft.KeyVault/vaults/secrets/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "DataActions": ["Microsoft.KeyVault/vaults/secrets/readMetadata/action"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "DataActions": ["Microsoft.KeyVault/vaults/secrets/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

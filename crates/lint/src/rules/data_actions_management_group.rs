@@ -48,7 +48,9 @@ mod tests {
     fn rl303() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.KeyVault/vaults/read"], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/contoso"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.KeyVault/vaults/read"], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/contoso"]}"#
+            ],
             &[r#"{"Name": "r", "DataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"],
   "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/contoso"]}"#],
         ));

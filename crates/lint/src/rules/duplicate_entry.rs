@@ -33,7 +33,10 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
                 let items = list.items();
                 for (i, a) in items.iter().enumerate() {
                     let Some(p) = a.pattern() else { continue };
-                    let first = items.iter().take(i).find(|b| b.pattern().is_some_and(|q| q.as_str().eq_ignore_ascii_case(p.as_str())));
+                    let first = items
+                        .iter()
+                        .take(i)
+                        .find(|b| b.pattern().is_some_and(|q| q.as_str().eq_ignore_ascii_case(p.as_str())));
                     let Some(first) = first else { continue };
                     out.push(Hit::new(
                         RULE.at(cx, a.span, format!("`{p}` is listed twice in `{key}`"))
@@ -56,7 +59,9 @@ mod tests {
     fn rl306() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/read"], "NotActions": ["Microsoft.Compute/virtualMachines/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/read"], "NotActions": ["Microsoft.Compute/virtualMachines/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[r#"{"Name": "r",
   "Actions": ["Microsoft.Compute/virtualMachines/read", "microsoft.compute/virtualmachines/READ"],
   "AssignableScopes": ["/subscriptions/s1"]}"#],

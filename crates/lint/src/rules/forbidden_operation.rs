@@ -73,7 +73,11 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
                 RULE.at(
                     cx,
                     grant.action.span,
-                    format!("`{}` makes forbidden operations reachable: {}", grant.action.raw.trim(), short_list(&reached, 3)),
+                    format!(
+                        "`{}` makes forbidden operations reachable: {}",
+                        grant.action.raw.trim(),
+                        short_list(&reached, 3)
+                    ),
                 )
                 .with_label(format!("{} forbidden operations", reached.len()))
                 .with_help(format!(
@@ -105,7 +109,9 @@ mod tests {
         insta::assert_snapshot!(check_rule_with(
             &RULE,
             &options,
-            &[r#"{"Name": "r", "Actions": ["*"], "NotActions": ["Microsoft.Authorization/*/Write", "Contoso.Widgets/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["*"], "NotActions": ["Microsoft.Authorization/*/Write", "Contoso.Widgets/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[
                 r#"{"Name": "r", "Actions": ["Microsoft.Authorization/*"], "AssignableScopes": ["/subscriptions/s1"]}"#,
                 r#"{"Name": "r", "Actions": ["Contoso.Widgets/*"], "AssignableScopes": ["/subscriptions/s1"]}"#,

@@ -29,7 +29,10 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         if grant.action.pattern().is_none_or(|p| p.as_str() != "*") {
             continue;
         }
-        let total = cx.analysis.expand(grant.action.pattern().unwrap_or(&rolegate::matcher::Pattern::new("*")), grant.plane).len();
+        let total = cx
+            .analysis
+            .expand(grant.action.pattern().unwrap_or(&rolegate::matcher::Pattern::new("*")), grant.plane)
+            .len();
         let plane = match grant.plane {
             crate::Plane::Control => "control-plane operation",
             crate::Plane::Data => "data action",
@@ -56,7 +59,9 @@ mod tests {
         insta::assert_snapshot!(check_rule(
             &RULE,
             &[r#"{"Name": "r", "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["*"], "NotActions": ["Microsoft.Authorization/*/Write"], "DataActions": ["*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["*"], "NotActions": ["Microsoft.Authorization/*/Write"], "DataActions": ["*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

@@ -38,8 +38,12 @@ mod tests {
     fn rl207() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Authorization/locks/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Authorization/locks/*", "Microsoft.Insights/diagnosticSettings/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Authorization/locks/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Authorization/locks/*", "Microsoft.Insights/diagnosticSettings/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

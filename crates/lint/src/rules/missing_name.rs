@@ -5,14 +5,8 @@ use rolegate::Severity;
 use super::{Family, Hit, RoleCx, Rule};
 
 /// The rule.
-pub(crate) const RULE: Rule = Rule {
-    code: "RL100",
-    name: "missing-name",
-    severity: Severity::Error,
-    family: Family::Reject,
-    doc: DOC,
-    check,
-};
+pub(crate) const RULE: Rule =
+    Rule { code: "RL100", name: "missing-name", severity: Severity::Error, family: Family::Reject, doc: DOC, check };
 
 const DOC: &str = "\
 What it flags: a custom role with no name (`Name` in create input, `roleName` elsewhere), or an empty one.
@@ -29,9 +23,9 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     }
     let what = if cx.role.name.is_some() { "an empty name" } else { "no name" };
     out.push(Hit::new(
-        RULE.at(cx, cx.role_span(), format!("custom role with {what}"))
-            .with_label("this role")
-            .with_help("add `\"Name\": \"...\"` (`roleName` in the REST and CLI shapes); Azure rejects a nameless role"),
+        RULE.at(cx, cx.role_span(), format!("custom role with {what}")).with_label("this role").with_help(
+            "add `\"Name\": \"...\"` (`roleName` in the REST and CLI shapes); Azure rejects a nameless role",
+        ),
     ));
 }
 

@@ -21,6 +21,7 @@ mod assignable_scope_placeholder;
 mod broad_scope_sensitive;
 mod builtin_id_reuse;
 mod builtin_role_type;
+mod category;
 mod code_execution;
 mod condition_version;
 mod create_input_condition;
@@ -46,7 +47,6 @@ mod privilege_escalation;
 mod provider_wildcard;
 mod root_assignable_scope;
 mod secret_read;
-mod category;
 mod shadowed_entry;
 mod too_long;
 mod too_many_assignable_scopes;
@@ -293,11 +293,7 @@ pub(crate) fn entries(role: &RoleDefinition) -> impl Iterator<Item = Entry<'_>> 
 pub(crate) fn short_list(items: &[String], max: usize) -> String {
     let shown: Vec<String> = items.iter().take(max).map(|s| format!("`{s}`")).collect();
     let rest = items.len().saturating_sub(max);
-    if rest > 0 {
-        format!("{} and {rest} more", shown.join(", "))
-    } else {
-        shown.join(", ")
-    }
+    if rest > 0 { format!("{} and {rest} more", shown.join(", ")) } else { shown.join(", ") }
 }
 
 /// The operations as a JSON array, ready to paste into `Actions`.

@@ -31,7 +31,8 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         return;
     }
     let scopes = cx.role.assignable_scopes.as_ref().map(|s| s.items()).unwrap_or_default();
-    let mgs: Vec<_> = scopes.iter().filter(|s| s.scope().is_some_and(|sc| sc.kind() == ScopeKind::ManagementGroup)).collect();
+    let mgs: Vec<_> =
+        scopes.iter().filter(|s| s.scope().is_some_and(|sc| sc.kind() == ScopeKind::ManagementGroup)).collect();
     let Some(first) = mgs.first() else { return };
     for s in mgs.iter().skip(1) {
         out.push(Hit::new(
@@ -52,8 +53,12 @@ mod tests {
     fn rl105() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/a", "/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/a", "/providers/Microsoft.Management/managementGroups/b"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/a", "/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": [], "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/a", "/providers/Microsoft.Management/managementGroups/b"]}"#
+            ],
         ));
     }
 }

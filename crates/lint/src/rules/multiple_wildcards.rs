@@ -48,8 +48,12 @@ mod tests {
     fn rl102() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.CostManagement/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.CostManagement/*/query/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.CostManagement/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.CostManagement/*/query/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

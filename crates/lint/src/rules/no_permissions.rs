@@ -26,7 +26,10 @@ Example:
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     let any = cx.role.permissions.iter().any(|p| {
-        p.actions.is_template() || p.data_actions.is_template() || !p.actions.items().is_empty() || !p.data_actions.items().is_empty()
+        p.actions.is_template()
+            || p.data_actions.is_template()
+            || !p.actions.items().is_empty()
+            || !p.data_actions.items().is_empty()
     });
     if any {
         return;
@@ -47,8 +50,12 @@ mod tests {
     fn rl302() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "Placeholder", "Actions": [], "NotActions": ["Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "Placeholder", "Actions": [], "NotActions": ["Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

@@ -58,8 +58,12 @@ mod tests {
     fn rl307() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["*", "*/read", "Microsoft.Compute/*/read", "Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/start*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["*", "*/read", "Microsoft.Compute/*/read", "Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/start*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

@@ -57,7 +57,9 @@ mod tests {
     fn rl201() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Capacity/*/read", "*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Capacity/*/read", "*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[r#"{"Name": "r", "Actions": ["Microsoft.ResourceHealth/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
         ));
     }

@@ -33,7 +33,9 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         out.push(Hit::new(
             RULE.at(cx, s.span, "the root scope `/` in `AssignableScopes` of a custom role".into())
                 .with_label("only built-in roles may use `/`")
-                .with_help("use a management group (`/providers/Microsoft.Management/managementGroups/{id}`) or subscriptions"),
+                .with_help(
+                    "use a management group (`/providers/Microsoft.Management/managementGroups/{id}`) or subscriptions",
+                ),
         ));
     }
 }

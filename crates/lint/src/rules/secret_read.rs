@@ -6,14 +6,8 @@ use super::{Family, Hit, RoleCx, Rule};
 use crate::options::Category;
 
 /// The rule.
-pub(crate) const RULE: Rule = Rule {
-    code: "RL209",
-    name: "secret-read",
-    severity: Severity::Warning,
-    family: Family::Security,
-    doc: DOC,
-    check,
-};
+pub(crate) const RULE: Rule =
+    Rule { code: "RL209", name: "secret-read", severity: Severity::Warning, family: Family::Security, doc: DOC, check };
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     super::category::check(&RULE, Category::SecretRead, cx, out);
@@ -38,8 +32,12 @@ mod tests {
     fn rl209() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.MachineLearningServices/workspaces/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

@@ -55,7 +55,8 @@ fn check_list(cx: &RoleCx<'_>, list: &[Action], key: &str, plane: Plane, out: &m
         let Some((_, b)) = wider else { continue };
         let q = b.pattern().map_or("", |q| q.as_str());
         let index = cx.analysis.index();
-        let ops: Vec<String> = cx.analysis.expand(p, plane).iter().take(MAX_OPERATIONS).map(|&i| index.name(i).to_owned()).collect();
+        let ops: Vec<String> =
+            cx.analysis.expand(p, plane).iter().take(MAX_OPERATIONS).map(|&i| index.name(i).to_owned()).collect();
         let verb = if key.starts_with("Not") { "excluded" } else { "granted" };
         out.push(
             Hit::new(
@@ -78,7 +79,9 @@ mod tests {
     fn rl305() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/*/read", "Microsoft.Compute/virtualMachines/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/*/read", "Microsoft.Compute/virtualMachines/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[r#"{"Name": "r",
   "Actions": ["Microsoft.Compute/*", "Microsoft.Compute/virtualMachines/read", "Contoso.Widgets/*/read"],
   "NotActions": ["Microsoft.Compute/*/delete", "Microsoft.Compute/virtualMachines/*/delete"],

@@ -5,14 +5,8 @@ use rolegate::Severity;
 use super::{Family, Hit, RoleCx, Rule};
 
 /// The rule.
-pub(crate) const RULE: Rule = Rule {
-    code: "RL109",
-    name: "too-long",
-    severity: Severity::Error,
-    family: Family::Reject,
-    doc: DOC,
-    check,
-};
+pub(crate) const RULE: Rule =
+    Rule { code: "RL109", name: "too-long", severity: Severity::Error, family: Family::Reject, doc: DOC, check };
 
 const NAME_LIMIT: usize = 512;
 const DESCRIPTION_LIMIT: usize = 2048;

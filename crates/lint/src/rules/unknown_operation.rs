@@ -36,7 +36,9 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         let name = p.as_str();
         let answer = cx.analysis.catalog().plane(name);
         let other = match (e.plane, answer) {
-            (_, PlaneAnswer::Both) | (Plane::Control, PlaneAnswer::Control) | (Plane::Data, PlaneAnswer::Data) => continue,
+            (_, PlaneAnswer::Both) | (Plane::Control, PlaneAnswer::Control) | (Plane::Data, PlaneAnswer::Data) => {
+                continue;
+            }
             (Plane::Control, PlaneAnswer::Data) | (Plane::Data, PlaneAnswer::Control) => true,
             (_, PlaneAnswer::Unknown) => false,
         };
@@ -46,11 +48,24 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         let date = cx.analysis.catalog_date();
         let (label, help) = if other {
             let is = if e.plane == Plane::Control { "a data action" } else { "a control-plane action" };
-            (format!("listed only as {is}"), format!("the {date} lists it only as {is}, so it cannot apply in `{}`", e.key()))
+            (
+                format!("listed only as {is}"),
+                format!("the {date} lists it only as {is}, so it cannot apply in `{}`", e.key()),
+            )
         } else {
             match cx.analysis.suggest(name, e.plane) {
-                Some(s) => ("not in the catalog".to_owned(), format!("did you mean `{s}`? (if the operation is newer than the {date}, lint with `--catalog` and a fresh `az provider operation list --output json`)")),
-                None => ("not in the catalog".to_owned(), format!("check the provider and resource type; if the operation is newer than the {date}, lint with `--catalog` and a fresh `az provider operation list --output json`")),
+                Some(s) => (
+                    "not in the catalog".to_owned(),
+                    format!(
+                        "did you mean `{s}`? (if the operation is newer than the {date}, lint with `--catalog` and a fresh `az provider operation list --output json`)"
+                    ),
+                ),
+                None => (
+                    "not in the catalog".to_owned(),
+                    format!(
+                        "check the provider and resource type; if the operation is newer than the {date}, lint with `--catalog` and a fresh `az provider operation list --output json`"
+                    ),
+                ),
             }
         };
         let mut d = RULE
@@ -74,7 +89,9 @@ mod tests {
     fn rl300() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restart/action", "Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restart/action", "Microsoft.Compute/*"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[
                 r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restrt/action"], "AssignableScopes": ["/subscriptions/s1"]}"#,
                 r#"{"Name": "r", "NotActions": ["Contoso.Widgets/widgets/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,
@@ -89,7 +106,9 @@ mod tests {
             &RULE,
             &options,
             &[],
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restrt/action"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Compute/virtualMachines/restrt/action"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
         ));
     }
 }

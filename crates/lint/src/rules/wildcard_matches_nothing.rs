@@ -34,17 +34,27 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         let other = cx.analysis.expand(p, grant.plane.other());
         let date = cx.analysis.catalog_date();
         let help = if other.is_empty() {
-            format!("check the provider and resource type; if they are newer than the {date}, lint with a fresh `--catalog`")
+            format!(
+                "check the provider and resource type; if they are newer than the {date}, lint with a fresh `--catalog`"
+            )
         } else {
-            format!("it matches {} operations of the other plane: move it to `{}`", other.len(), grant.plane.other().grant_key())
+            format!(
+                "it matches {} operations of the other plane: move it to `{}`",
+                other.len(),
+                grant.plane.other().grant_key()
+            )
         };
         let index = cx.analysis.index();
         let ops: Vec<String> = other.iter().map(|&i| index.name(i).to_owned()).collect();
         out.push(
             Hit::new(
-                RULE.at(cx, grant.action.span, format!("`{p}` in `{}` matches no operation in the {date}", grant.plane.grant_key()))
-                    .with_label("matches nothing")
-                    .with_help(help),
+                RULE.at(
+                    cx,
+                    grant.action.span,
+                    format!("`{p}` in `{}` matches no operation in the {date}", grant.plane.grant_key()),
+                )
+                .with_label("matches nothing")
+                .with_help(help),
             )
             .with_operations(ops),
         );
@@ -60,7 +70,9 @@ mod tests {
     fn rl301() {
         insta::assert_snapshot!(check_rule(
             &RULE,
-            &[r#"{"Name": "r", "Actions": ["Microsoft.Storage/storageAccounts/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#],
+            &[
+                r#"{"Name": "r", "Actions": ["Microsoft.Storage/storageAccounts/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#
+            ],
             &[
                 r#"{"Name": "r", "Actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"], "AssignableScopes": ["/subscriptions/s1"]}"#,
                 r#"{"Name": "r", "Actions": ["Microsoft.Computer/*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,

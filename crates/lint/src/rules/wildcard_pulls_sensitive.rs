@@ -70,9 +70,16 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
             })
             .collect();
         let cats: Vec<&str> = categories.iter().map(|c| c.words()).collect();
+        // The catalog's expansion, then sensitive operations the catalog does not list but the pattern reaches.
+        let mut operations = all.clone();
+        for f in &flagged {
+            if !operations.iter().any(|o| o.eq_ignore_ascii_case(f)) {
+                operations.push(f.clone());
+            }
+        }
         let message = format!(
             "`{p}` grants {} operations, {} of them sensitive ({})",
-            all.len().max(flagged.len()),
+            operations.len(),
             flagged.len(),
             cats.join(", ")
         );
@@ -98,20 +105,23 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
                 grant.plane.exclusion_key()
             )
         };
-        let mut operations = all;
-        for f in &flagged {
-            if !operations.iter().any(|o| o.eq_ignore_ascii_case(f)) {
-                operations.push(f.clone());
-            }
-        }
         out.push(
             Hit::new(
                 RULE.at(cx, grant.action.span, message)
-                    .with_label(format!("also grants {}", short.join(", ")))
+                    .with_label(format!("also grants {}", short_label(&short)))
                     .with_help(help),
             )
             .with_operations(operations),
         );
+    }
+}
+
+/// At most six names in the label, then a count.
+fn short_label(short: &[String]) -> String {
+    let shown = short.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+    match short.len().saturating_sub(6) {
+        0 => shown,
+        rest => format!("{shown} and {rest} more"),
     }
 }
 

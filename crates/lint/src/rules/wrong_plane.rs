@@ -7,14 +7,8 @@ use super::{Family, Hit, RoleCx, Rule, entries};
 use crate::analysis::Plane;
 
 /// The rule.
-pub(crate) const RULE: Rule = Rule {
-    code: "RL107",
-    name: "wrong-plane",
-    severity: Severity::Error,
-    family: Family::Reject,
-    doc: DOC,
-    check,
-};
+pub(crate) const RULE: Rule =
+    Rule { code: "RL107", name: "wrong-plane", severity: Severity::Error, family: Family::Reject, doc: DOC, check };
 
 const DOC: &str = "\
 What it flags: an exact operation that the catalog lists only as a data action but that stands in `Actions` or
@@ -40,11 +34,14 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
             _ => continue,
         };
         let key = if e.exclusion { belongs.exclusion_key() } else { belongs.grant_key() };
-        out.push(Hit::new(
-            RULE.at(cx, e.action.span, format!("`{p}` is {is}, not allowed in `{}`", e.key()))
-                .with_label(format!("{is} ({})", cx.analysis.catalog_date()))
-                .with_help(format!("move it to `{key}`; Azure rejects the role as it is")),
-        ).with_operations(vec![p.as_str().to_owned()]));
+        out.push(
+            Hit::new(
+                RULE.at(cx, e.action.span, format!("`{p}` is {is}, not allowed in `{}`", e.key()))
+                    .with_label(format!("{is} ({})", cx.analysis.catalog_date()))
+                    .with_help(format!("move it to `{key}`; Azure rejects the role as it is")),
+            )
+            .with_operations(vec![p.as_str().to_owned()]),
+        );
     }
 }
 
