@@ -316,6 +316,7 @@ impl<'o> Analysis<'o> {
                 out.push(name.to_owned());
             }
         }
+        out.sort_by_cached_key(|op| (self.sensitive.rank(op, category), op.to_ascii_lowercase()));
         out
     }
 

@@ -44,6 +44,12 @@ impl SensitiveSets {
         self.entries.iter().filter(|(p, _)| p.matches(op)).fold(0, |bits, (_, c)| bits | c.bit())
     }
 
+    /// The position of the first entry of `category` that matches `op` (the data file lists the most telling
+    /// operations first, so messages name them first); `usize::MAX` when none does.
+    pub fn rank(&self, op: &str, category: Category) -> usize {
+        self.entries.iter().filter(|(_, c)| *c == category).position(|(p, _)| p.matches(op)).unwrap_or(usize::MAX)
+    }
+
     /// Every entry of a category.
     pub fn entries(&self, category: Category) -> impl Iterator<Item = &Pattern> {
         self.entries.iter().filter(move |(_, c)| *c == category).map(|(p, _)| p)
