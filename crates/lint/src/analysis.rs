@@ -138,6 +138,8 @@ impl<'c> CatalogIndex<'c> {
 pub struct Grant<'r> {
     /// The entry.
     pub action: &'r Action,
+    /// Index of its permission block.
+    pub block: usize,
     /// Its plane.
     pub plane: Plane,
     /// Catalog operations it grants that no exclusion of its block removes, by lower-cased name.
@@ -252,7 +254,7 @@ impl<'o> Analysis<'o> {
     /// templated exclusion grants nothing (SPEC §2.2: fail closed), so its entries grant nothing here either.
     pub fn grants<'r>(&self, permissions: &'r [Permission]) -> Vec<Grant<'r>> {
         let mut out = Vec::new();
-        for perm in permissions {
+        for (block, perm) in permissions.iter().enumerate() {
             for plane in Plane::BOTH {
                 let (grants, exclusions) = plane.lists(perm);
                 let blocked = exclusions.is_template() || exclusions.items().iter().any(|a| !a.is_valid());
@@ -277,6 +279,7 @@ impl<'o> Analysis<'o> {
                     };
                     out.push(Grant {
                         action,
+                        block,
                         plane,
                         ops,
                         uncataloged,

@@ -16,6 +16,7 @@ pub const SENSITIVE_OPERATIONS_FILE: &str = "roles/sensitive-operations.json";
 pub struct SensitiveSets {
     entries: Vec<(Pattern, Category)>,
     descriptions: Vec<(Category, String)>,
+    equivalents: Vec<Vec<String>>,
 }
 
 impl SensitiveSets {
@@ -34,6 +35,16 @@ impl SensitiveSets {
                 let ops = body.get("operations").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 sets.entries.extend(ops.iter().filter_map(Value::as_str).map(|op| (Pattern::new(op.trim()), category)));
             }
+        }
+        if let Ok(Value::Object(root)) = serde_json::from_str::<Value>(SENSITIVE_OPERATIONS_JSON)
+            && let Some(groups) =
+                root.get("condition-equivalents").and_then(|c| c.get("groups")).and_then(Value::as_array)
+        {
+            sets.equivalents = groups
+                .iter()
+                .filter_map(Value::as_array)
+                .map(|g| g.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .collect();
         }
         sets.entries.extend(extra.iter().map(|(c, op)| (Pattern::new(op.trim()), *c)));
         sets
@@ -55,6 +66,12 @@ impl SensitiveSets {
         self.entries.iter().filter(move |(_, c)| *c == category).map(|(p, _)| p)
     }
 
+    /// Groups of operations that do the same thing to the data (`blobs/write` and `blobs/add/action`): a
+    /// condition must guard all of a group or none.
+    pub fn condition_equivalents(&self) -> &[Vec<String>] {
+        &self.equivalents
+    }
+
     /// The data file's description of a category.
     pub fn description(&self, category: Category) -> &str {
         self.descriptions.iter().find(|(c, _)| *c == category).map_or("", |(_, d)| d.as_str())
@@ -70,6 +87,7 @@ mod tests {
     fn the_data_file_names_every_category_and_only_those() {
         let v: Value = serde_json::from_str(SENSITIVE_OPERATIONS_JSON).unwrap();
         let names: Vec<&str> = v["categories"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(SensitiveSets::new(&[]).condition_equivalents().iter().all(|g| g.len() >= 2));
         let expected: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
         assert_eq!(names, expected);
         let sets = SensitiveSets::new(&[]);

@@ -4,7 +4,7 @@ use rolegate::Severity;
 use rolegate::model::RoleType;
 use rolegate::span::Span;
 
-use super::{Family, Hit, RoleCx, Rule, builtin_names};
+use super::{Family, Hit, RoleCx, Rule};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {
@@ -28,7 +28,7 @@ Example:
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     let Some(id) = &cx.role.id else { return };
-    if cx.role.role_type != RoleType::Custom || !builtin_names().contains_key(&id.key()) {
+    if cx.role.role_type != RoleType::Custom || super::builtins::builtins().name_of(id.as_str()).is_none() {
         return;
     }
     // The model keeps the id without a span: find its text inside the role's object.

@@ -6,7 +6,6 @@
 //! ([`rolegate::diag::codes`]); `RL4xx`/`RL5xx` are reserved for tenant rules and config meta-findings.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rolegate::diag::{Code, Diagnostic, Severity};
@@ -21,8 +20,10 @@ mod assignable_scope_placeholder;
 mod broad_scope_sensitive;
 mod builtin_id_reuse;
 mod builtin_role_type;
+mod builtins;
 mod category;
 mod code_execution;
+mod condition_bypass;
 mod condition_version;
 mod create_input_condition;
 mod credential_exposure;
@@ -30,6 +31,7 @@ mod data_access;
 mod data_actions_management_group;
 mod duplicate_entry;
 mod duplicate_role_name;
+mod equal_to_builtin;
 mod exclusion_excludes_nothing;
 mod forbidden_operation;
 mod full_wildcard;
@@ -164,6 +166,7 @@ pub static RULES: &[Rule] = &[
     secret_read::RULE,
     broad_scope_sensitive::RULE,
     forbidden_operation::RULE,
+    condition_bypass::RULE,
     unknown_operation::RULE,
     wildcard_matches_nothing::RULE,
     no_permissions::RULE,
@@ -174,6 +177,7 @@ pub static RULES: &[Rule] = &[
     partial_segment_wildcard::RULE,
     condition_version::RULE,
     create_input_condition::RULE,
+    equal_to_builtin::RULE,
 ];
 
 /// Looks a rule up by code (`RL202`) or name, ASCII case-insensitively.
@@ -197,18 +201,6 @@ pub fn explain(key: &str) -> Option<String> {
     let doc = load_codes::doc(code.id).unwrap_or("A load problem reported while reading the file.");
     let fatal = if code.fatal { "fatal for the engine" } else { "not fatal for the engine" };
     Some(format!("{} {} (load, {fatal})\n\n{}\n", code.id, code.name, doc.trim()))
-}
-
-/// Built-in role ids (lower case) → lower-cased display name, built on first use.
-pub(crate) fn builtin_names() -> &'static HashMap<String, String> {
-    static NAMES: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        rolegate::builtin::roles()
-            .value
-            .iter()
-            .filter_map(|r| Some((r.id.as_ref()?.key(), r.display_name().to_ascii_lowercase())))
-            .collect()
-    })
 }
 
 /// What a rule sees: one role, the run's roles and the shared analysis.
@@ -238,7 +230,9 @@ impl<'a> RoleCx<'a> {
         *self.builtin.get_or_init(|| {
             self.role.role_type == RoleType::BuiltIn
                 && self.role.id.as_ref().is_some_and(|id| {
-                    builtin_names().get(&id.key()).is_some_and(|n| n.eq_ignore_ascii_case(self.role.display_name()))
+                    builtins::builtins()
+                        .name_of(id.as_str())
+                        .is_some_and(|n| n.eq_ignore_ascii_case(self.role.display_name()))
                 })
         })
     }

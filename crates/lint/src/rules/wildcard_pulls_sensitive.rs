@@ -18,11 +18,15 @@ pub(crate) const RULE: Rule = Rule {
 /// Above this many operations the replacement is not spelled out in the help (it would not be read).
 const MAX_REPLACEMENT: usize = 40;
 
+/// Above this many operations a finding carries only the sensitive ones (`*/read` expands to thousands).
+const MAX_LISTED: usize = 200;
+
 const DOC: &str = "\
 What it flags: a wildcard entry (other than `*` itself, RL200) whose expansion against the operation catalog,
 after its block's exclusions, contains sensitive operations (any category of
 `roles/sensitive-operations.json`). The finding lists the whole expansion in `operations`, names the sensitive
-part, and the help gives the exact replacement: the expansion without the sensitive operations.
+part, and the help gives the exact replacement: the expansion without the sensitive operations. (Above 200
+operations, `operations` holds only the sensitive ones.)
 
 Why it matters: a wildcard in the verb position reads like one capability but is many. The Azure ML docs'
 \"scoring\" role is the classic case: `onlineEndpoints/*/action` is meant for `score/action`, and also grants
@@ -105,6 +109,9 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
                 grant.plane.exclusion_key()
             )
         };
+        if operations.len() > MAX_LISTED {
+            operations = flagged.clone();
+        }
         out.push(
             Hit::new(
                 RULE.at(cx, grant.action.span, message)
