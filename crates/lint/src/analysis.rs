@@ -329,7 +329,9 @@ impl<'o> Analysis<'o> {
         let index = self.index();
         let lower = name.to_ascii_lowercase();
         let namespace = lower.split('/').next().unwrap_or_default();
-        let limit = 2usize.max(lower.len() / 8);
+        // Typos are one or two edits; a looser bound suggests unrelated siblings (`sqlRoleAssignments` for
+        // `gremlinRoleAssignments`).
+        let limit = 1 + lower.len() / 25;
         let mut best: Option<(usize, u32)> = None;
         for i in index.with_prefix(&format!("{namespace}/"), plane) {
             let candidate = index.name(i);
