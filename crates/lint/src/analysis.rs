@@ -251,13 +251,16 @@ impl<'o> Analysis<'o> {
 
     /// The effective grants of a role's permission blocks: every `Actions`/`DataActions` entry with the
     /// catalog operations it grants once its block's exclusions are subtracted. A block with a malformed or
-    /// templated exclusion grants nothing (SPEC §2.2: fail closed), so its entries grant nothing here either.
+    /// templated exclusion (on either plane) grants nothing (SPEC §2.2: fail closed, as the engine does), so its
+    /// entries grant nothing here either.
     pub fn grants<'r>(&self, permissions: &'r [Permission]) -> Vec<Grant<'r>> {
         let mut out = Vec::new();
+        // As in the engine: an exclusion list that cannot be read (either plane) makes the whole block dead.
+        let unreadable = |e: &Entries<Action>| e.is_template() || e.items().iter().any(|a| !a.is_valid());
         for (block, perm) in permissions.iter().enumerate() {
+            let blocked = unreadable(&perm.not_actions) || unreadable(&perm.not_data_actions);
             for plane in Plane::BOTH {
                 let (grants, exclusions) = plane.lists(perm);
-                let blocked = exclusions.is_template() || exclusions.items().iter().any(|a| !a.is_valid());
                 let excl: Vec<&Pattern> = exclusions.items().iter().filter_map(Action::pattern).collect();
                 for action in grants.items() {
                     let Some(pattern) = action.pattern() else { continue };

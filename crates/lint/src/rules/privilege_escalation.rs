@@ -47,6 +47,8 @@ mod tests {
                     "NotActions": ["Microsoft.Authorization/*/Write", "Microsoft.Authorization/*/Delete", "Microsoft.Authorization/elevateAccess/Action"],
                     "AssignableScopes": ["/subscriptions/s1"]}"#,
                 r#"{"Name": "r", "Actions": ["Microsoft.Authorization/roleAssignments/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,
+                // A malformed exclusion (on either plane) makes the block grant nothing, as in the engine.
+                r#"{"Name": "r", "Actions": ["Microsoft.Authorization/*"], "NotDataActions": ["a b"], "AssignableScopes": ["/subscriptions/s1"]}"#,
             ],
             &[
                 r#"{"Name": "r", "Actions": ["Microsoft.Authorization/*"], "AssignableScopes": ["/subscriptions/s1"]}"#,
