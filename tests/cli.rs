@@ -349,3 +349,24 @@ fn catalog_flag_replaces_the_catalog_and_bad_catalogs_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("is not usable as a catalog"));
 }
+
+#[test]
+fn strict_catalog_turns_unknown_operations_into_errors() {
+    let path = temp_file(
+        "typo.json",
+        br#"{"Name": "VM restarter", "Actions": ["Microsoft.Compute/virtualMachines/restrt/action"],
+            "AssignableScopes": ["/subscriptions/s1/resourceGroups/rg"]}"#,
+    );
+    let path = path.to_str().unwrap();
+    let (code, out) = role_lint(&[path, "--format", "json"]);
+    assert_eq!(code, 0, "a warning by default: {out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "RL300").unwrap();
+    assert_eq!(f["severity"], "warning");
+    assert!(f["help"].as_str().unwrap().contains("did you mean `Microsoft.Compute/virtualMachines/restart/action`?"));
+    assert!(f["message"].as_str().unwrap().contains("catalog of 2026-08-22"), "{f}");
+    let (code, out) = role_lint(&[path, "--format", "json", "--strict-catalog"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["errors"], 1);
+}

@@ -50,6 +50,7 @@ mod provider_wildcard;
 mod root_assignable_scope;
 mod secret_read;
 mod shadowed_entry;
+mod template_expression;
 mod too_long;
 mod too_many_assignable_scopes;
 mod unknown_operation;
@@ -178,6 +179,7 @@ pub static RULES: &[Rule] = &[
     condition_version::RULE,
     create_input_condition::RULE,
     equal_to_builtin::RULE,
+    template_expression::RULE,
 ];
 
 /// Looks a rule up by code (`RL202`) or name, ASCII case-insensitively.
