@@ -68,21 +68,43 @@ impl Plane {
 #[derive(Debug)]
 pub struct CatalogIndex<'c> {
     catalog: &'c Catalog,
-    /// `(lower-cased name, index into the catalog)`, sorted.
-    sorted: Vec<(String, u32)>,
+    /// Every operation name, lower-cased, back to back (one allocation instead of one per operation).
+    lower: String,
+    /// `(start, end)` of each name in `lower` and its index in the catalog, sorted by name.
+    sorted: Vec<(u32, u32, u32)>,
 }
 
 impl<'c> CatalogIndex<'c> {
     /// Indexes a catalog.
     pub fn new(catalog: &'c Catalog) -> Self {
-        let mut sorted: Vec<(String, u32)> = catalog
-            .operations()
+        let ops = catalog.operations();
+        let mut lower = String::with_capacity(ops.iter().map(|op| op.name.len()).sum());
+        let mut sorted = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            let start = lower.len();
+            lower.extend(op.name.chars().map(|c| c.to_ascii_lowercase()));
+            let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            sorted.push((as_u32(start), as_u32(lower.len()), as_u32(i)));
+        }
+        let key = |&(s, e, _): &(u32, u32, u32)| lower.get(s as usize..e as usize).unwrap_or_default();
+        // The shipped catalog is already sorted this way, which the sort detects in linear time.
+        sorted.sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.2.cmp(&b.2)));
+        CatalogIndex { catalog, lower, sorted }
+    }
+
+    fn key(&self, &(s, e, _): &(u32, u32, u32)) -> &str {
+        self.lower.get(s as usize..e as usize).unwrap_or_default()
+    }
+
+    /// The operations whose lower-cased name starts with `prefix` (lower case), by name.
+    fn range(&self, prefix: String) -> impl Iterator<Item = (&str, u32)> + '_ {
+        let start = self.sorted.partition_point(|e| self.key(e) < prefix.as_str());
+        self.sorted
+            .get(start..)
+            .unwrap_or_default()
             .iter()
-            .enumerate()
-            .map(|(i, op)| (op.name.to_ascii_lowercase(), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        sorted.sort_unstable();
-        CatalogIndex { catalog, sorted }
+            .map(|e| (self.key(e), e.2))
+            .take_while(move |(name, _)| name.starts_with(prefix.as_str()))
     }
 
     /// The indexed catalog.
@@ -97,39 +119,20 @@ impl<'c> CatalogIndex<'c> {
 
     /// The catalog operations on `plane` that `pattern` matches, by lower-cased name.
     pub fn expand(&self, pattern: &Pattern, plane: Plane) -> Vec<u32> {
-        let prefix = pattern.literal_prefix().to_ascii_lowercase();
-        let start = self.sorted.partition_point(|(name, _)| name.as_str() < prefix.as_str());
         let ops = self.catalog.operations();
-        self.sorted
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|(name, _)| name.starts_with(&prefix))
+        self.range(pattern.literal_prefix().to_ascii_lowercase())
             .filter(|(_, i)| ops.get(*i as usize).is_some_and(|op| plane.holds(op.is_data_action)))
             .filter(|(name, _)| pattern.is_exact() || pattern.matches(name))
-            .map(|(_, i)| *i)
+            .map(|(_, i)| i)
             .collect()
     }
 
     /// Every operation on `plane` whose name starts with `prefix` (ASCII case-insensitive), by name.
     pub fn with_prefix(&self, prefix: &str, plane: Plane) -> impl Iterator<Item = u32> + '_ {
-        let prefix = prefix.to_ascii_lowercase();
-        let start = self.sorted.partition_point(|(name, _)| name.as_str() < prefix.as_str());
         let ops = self.catalog.operations();
-        self.sorted
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(move |(name, _)| name.starts_with(&prefix))
+        self.range(prefix.to_ascii_lowercase())
             .filter(move |(_, i)| ops.get(*i as usize).is_some_and(|op| plane.holds(op.is_data_action)))
-            .map(|(_, i)| *i)
-    }
-
-    /// The distinct namespaces (`Microsoft.Compute`) of the catalog, lower-cased.
-    pub fn namespaces(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.sorted.iter().filter_map(|(name, _)| name.split('/').next()).collect();
-        out.dedup();
-        out
+            .map(|(_, i)| i)
     }
 }
 
