@@ -63,7 +63,11 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     out.push(
         Hit::new(
             RULE.at(cx, scope.span, format!("assignable at {kind}, and the role grants {}", categories.join(", ")))
-                .with_label(format!("{} sensitive operations reachable from here", ops.len()))
+                .with_label(format!(
+                    "{} sensitive operation{} reachable from here",
+                    ops.len(),
+                    if ops.len() == 1 { "" } else { "s" }
+                ))
                 .with_help("assign sensitive operations at resource-group scope, or move them into a separate, narrowly assignable role"),
         )
         .with_operations(ops),

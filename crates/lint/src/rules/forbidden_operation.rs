@@ -79,7 +79,11 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
                         short_list(&reached, 3)
                     ),
                 )
-                .with_label(format!("{} forbidden operations", reached.len()))
+                .with_label(format!(
+                    "{} forbidden operation{}",
+                    reached.len(),
+                    if reached.len() == 1 { "" } else { "s" }
+                ))
                 .with_help(format!(
                     "the forbid list ({}) says no role may grant them: narrow the entry or exclude them with `{}`",
                     if origins.is_empty() { "--forbid".to_owned() } else { origins.join(", ") },
