@@ -10,20 +10,35 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use rolegate::{Diagnostic, Severity};
 use rolegate_lint::config::{Config, FILE_NAME as CONFIG_FILE};
+use rolegate_lint::rules::Registry;
 use rolegate_lint::tenant::TenantContext;
-use rolegate_lint::{Baseline, KnownRules, Linter, OutputFormat, exit_code};
+use rolegate_lint::{Baseline, Category, KnownRules, LintOptions, Linter, OutputFormat, exit_code, parse_forbid_list};
 
 /// Lint Azure role definitions: the validation Azure applies at create time, before Azure rejects the role.
 #[derive(Parser, Debug)]
 #[command(name = "role-lint", version, after_help = EXIT_CODES)]
 struct Args {
     /// Role-definition files, or directories searched recursively for `*.json`.
-    #[arg(required_unless_present = "tenant", value_name = "FILE|DIR")]
+    #[arg(required_unless_present_any = ["tenant", "explain"], value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
     /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): assignments outside AssignableScopes,
     /// DataActions roles at management groups, unassigned custom roles, assignment limits (codes RL4xx).
     #[arg(long, value_name = "DIR")]
     tenant: Option<PathBuf>,
+    /// Print what a code (`RL202`, or a load code such as `RL006`) flags and why, then exit.
+    #[arg(long, value_name = "CODE", exclusive = true)]
+    explain: Option<String>,
+    /// Expand wildcards against this `az provider operation list --output json` file instead of the shipped
+    /// catalog; reports name its modification date.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// An exact operation the catalog does not list is an error, not a warning.
+    #[arg(long)]
+    strict_catalog: bool,
+    /// Fail (finding RL211, an error) when a role makes an operation listed in FILE reachable: one operation or
+    /// pattern per line, `#` comments.
+    #[arg(long, value_name = "FILE")]
+    forbid: Option<PathBuf>,
     /// Output format: human (rustc-like), json, sarif (SARIF 2.1.0 for code scanning), github (workflow
     /// annotations).
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -140,7 +155,7 @@ fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
                 .with_help("check the path given to --config"),
         ]
     })?;
-    Config::parse(&name, &text, &KnownRules)
+    Config::parse(&name, &text, &(Registry, KnownRules))
 }
 
 fn load_baseline(path: &Path) -> Result<Baseline, Vec<Diagnostic>> {
@@ -154,8 +169,63 @@ fn load_baseline(path: &Path) -> Result<Baseline, Vec<Diagnostic>> {
     Baseline::parse(&name, &bytes)
 }
 
+/// `YYYY-MM-DD` of a file's modification time (UTC), the date reports give a `--catalog` file.
+fn modified_date(path: &Path) -> Option<String> {
+    let secs = std::fs::metadata(path).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let days = i64::try_from(secs / 86_400).ok()?;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// Builds the run's options from the flags; a flag's file that cannot be used is a usage error (exit 2).
+fn options(args: &Args) -> Result<LintOptions, String> {
+    let mut options = LintOptions { strict_catalog: args.strict_catalog, ..LintOptions::default() };
+    if let Some(path) = &args.catalog {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let loaded = rolegate::load::load_operation_list(&name, &bytes, modified_date(path));
+        if let Some(d) = loaded.diagnostics.iter().find(|d| d.severity == Severity::Error) {
+            let at = d.line_cols().map(|(s, _)| format!(":{}:{}", s.line, s.column)).unwrap_or_default();
+            return Err(format!(
+                "`{name}{at}` is not usable as a catalog: {}\nhelp: pass the JSON output of `az provider operation list`",
+                d.message
+            ));
+        }
+        options.catalog = Some(std::sync::Arc::new(loaded.value));
+    }
+    if let Some(path) = &args.forbid {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        options.forbid = parse_forbid_list(&name, &text);
+    }
+    Ok(options)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(code) = &args.explain {
+        return match rolegate_lint::explain(code) {
+            Some(doc) => {
+                let _ = std::io::stdout().lock().write_all(doc.as_bytes());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "error: unknown code `{code}`\nhelp: codes are RL000-RL018 (load) and the rules listed in the README"
+                );
+                ExitCode::from(2)
+            }
+        };
+    }
     // Config and baseline problems go to stderr, which may be a terminal when stdout is not.
     let stderr_color = match args.color {
         Color::Always => true,
@@ -176,7 +246,26 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut linter = Linter::new();
+    let mut options = match options(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for (category, patterns) in &config.sensitive {
+        // Config parsing accepts any category name; an unknown one is a usage error here.
+        let Some(c) = Category::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(category)) else {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+            eprintln!(
+                "error: unknown sensitive category `{category}` in the config\nhelp: use one of {}",
+                names.join(", ")
+            );
+            return ExitCode::from(2);
+        };
+        options.extra_sensitive.extend(patterns.iter().map(|p| (c, p.clone())));
+    }
+    let mut linter = Linter::with_options(options);
     if let Some(dir) = &args.tenant {
         linter.add_tenant(dir, &TenantContext { limits: config.tenant });
     }
@@ -228,6 +317,6 @@ fn main() -> ExitCode {
     }
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`role-lint ... | head`) is not an error worth a panic.
-    let _ = stdout.write_all(report.render(format).as_bytes());
+    let _ = stdout.write_all(report.render_with(format, &(Registry, KnownRules)).as_bytes());
     ExitCode::from(u8::try_from(exit_code(&report, fail_on)).unwrap_or(2))
 }

@@ -4,7 +4,8 @@
 //! use rolegate_lint::{Linter, OutputFormat};
 //!
 //! let mut linter = Linter::new();
-//! linter.add_file("role.json", br#"{"Name": "r", "IsCustom": "true", "AssignableScopes": ["/subscriptions/s"]}"#);
+//! linter.add_file("role.json", br#"{"Name": "r", "IsCustom": "true", "Actions": ["Microsoft.Compute/*/read"],
+//!     "AssignableScopes": ["/subscriptions/s"]}"#);
 //! let report = linter.finish();
 //! assert_eq!(report.summary().errors, 1);
 //! assert_eq!(report.findings()[0].code, "RL001");
@@ -13,63 +14,114 @@
 //! assert!(json.contains(r#""code": "RL001""#));
 //! ```
 //!
-//! Load problems come from [`rolegate::load`] (codes `RL000`–`RL099`); lint rules add their own codes from
-//! `RL100` on. Every finding carries a stable fingerprint so that baselines survive unrelated edits.
+//! Load problems come from [`rolegate::load`] (codes `RL000`–`RL099`); lint rules ([`rules`], one file per
+//! rule) add `RL100`–`RL399`: `RL1xx` Azure would reject it, `RL2xx` it grants more than it looks, `RL3xx`
+//! catalog and hygiene. Wildcards are expanded against the operation catalog with rolegate's one matcher;
+//! the catalog is loaded only when a rule needs it. Every finding carries a stable fingerprint so that baselines survive unrelated edits.
 
 #![forbid(unsafe_code)]
 
+mod analysis;
 pub mod baseline;
 pub mod config;
 mod finding;
 pub mod meta;
+mod options;
 mod report;
+pub mod rules;
+mod sensitive;
 pub mod tenant;
 
+pub use analysis::{CatalogIndex, Plane};
 pub use baseline::Baseline;
 pub use config::Config;
 pub use finding::{Finding, fingerprint};
 pub use meta::{KnownRules, RuleMeta, RuleMetaSource};
+pub use options::{Category, ForbiddenOperation, LintOptions, parse_forbid_list};
 pub use report::{OutputFormat, Report, Summary, relative_uri};
+pub use rules::{RULES, Rule, explain, find_rule};
+pub use sensitive::{SENSITIVE_OPERATIONS_FILE, SENSITIVE_OPERATIONS_JSON, SensitiveSets};
+
+use std::sync::Arc;
 
 use rolegate::Severity;
-use rolegate::load::load_roles;
+use rolegate::json::Value;
+use rolegate::load::{load_roles_from_value, parse_source, pointer_to};
+use rolegate::model::RoleDefinition;
+use rolegate::span::SourceText;
 
-/// Collects the files of one run.
+/// One file of a run, kept until [`Linter::finish`] runs the rules over every role of the run.
+#[derive(Debug)]
+struct LoadedFile {
+    root: Option<Value>,
+    source: Arc<SourceText>,
+    /// Index of the file's first role in the run's role list.
+    first_role: usize,
+}
+
+/// Collects the files of one run; [`Linter::finish`] runs the lint rules and returns the report.
 #[derive(Debug, Default)]
 pub struct Linter {
-    files: usize,
-    roles: usize,
+    options: LintOptions,
+    files: Vec<LoadedFile>,
+    unreadable: usize,
+    roles: Vec<RoleDefinition>,
+    /// Files and roles of `--tenant` directories (linted by their own rules, counted here).
+    tenant_files: usize,
+    tenant_roles: usize,
     findings: Vec<Finding>,
 }
 
 impl Linter {
-    /// An empty run.
+    /// An empty run with default options (the shipped catalog, warnings for unknown operations).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Lints one role-definition file.
+    /// An empty run with `options`.
+    pub fn with_options(options: LintOptions) -> Self {
+        Linter { options, ..Self::default() }
+    }
+
+    /// The options of the run.
+    pub fn options(&self) -> &LintOptions {
+        &self.options
+    }
+
+    /// Loads one role-definition file; its load problems become findings now, the rules run in
+    /// [`Linter::finish`] (some look across files, such as duplicate role names).
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) {
-        self.files += 1;
-        let loaded = load_roles(name, bytes);
-        self.roles += loaded.value.len();
-        for d in loaded.diagnostics {
-            // Name the role a problem belongs to: the innermost role object whose span holds it.
-            let role = d.span.and_then(|span| {
-                loaded
-                    .value
-                    .iter()
-                    .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-                    .min_by_key(|r| r.origin.span.len())
-                    .map(rolegate::RoleDefinition::label)
-            });
-            self.findings.push(Finding::from_diagnostic(&d, role));
-        }
+        let (source, parsed) = parse_source(name, bytes);
+        let first_role = self.roles.len();
+        let root = match parsed {
+            Ok(root) => {
+                let loaded = load_roles_from_value(&source, &root);
+                for d in &loaded.diagnostics {
+                    // Name the role a problem belongs to: the innermost role object whose span holds it.
+                    let role = d.span.and_then(|span| {
+                        loaded
+                            .value
+                            .iter()
+                            .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+                            .min_by_key(|r| r.origin.span.len())
+                            .map(RoleDefinition::label)
+                    });
+                    self.findings.push(Finding::from_diagnostic(d, role));
+                }
+                self.roles.extend(loaded.value);
+                Some(root)
+            }
+            Err(d) => {
+                self.findings.push(Finding::from_diagnostic(&d, None));
+                None
+            }
+        };
+        self.files.push(LoadedFile { root, source, first_role });
     }
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
     pub fn add_unreadable(&mut self, name: &str, error: &std::io::Error) {
-        self.files += 1;
+        self.unreadable += 1;
         let d =
             rolegate::Diagnostic::error(rolegate::diag::codes::UNREADABLE, format!("cannot read `{name}`: {error}"))
                 .with_help("check the path and its permissions");
@@ -83,15 +135,42 @@ impl Linter {
     /// (`RL4xx`).
     pub fn add_tenant(&mut self, dir: &std::path::Path, cx: &tenant::TenantContext) {
         let (files, roles, findings) = tenant::lint_dir(dir, cx);
-        self.files += files;
-        self.roles += roles;
+        self.tenant_files += files;
+        self.tenant_roles += roles;
         self.findings.extend(findings);
     }
 
-    /// Finishes the run: findings in a deterministic order (file, position, code).
+    /// Runs the rules over every role and finishes the run: findings in a deterministic order (file, position,
+    /// code, message).
     pub fn finish(mut self) -> Report {
+        let analysis = analysis::Analysis::new(&self.options);
+        for index in 0..self.roles.len() {
+            let Some(cx) = rules::RoleCx::new(&self.roles, index, &analysis) else { continue };
+            let root = self
+                .files
+                .iter()
+                .rev()
+                .find(|f| f.first_role <= index && Arc::ptr_eq(&f.source, &cx.role.origin.source))
+                .and_then(|f| f.root.as_ref());
+            let mut hits = Vec::new();
+            for rule in RULES {
+                (rule.check)(&cx, &mut hits);
+            }
+            let label = cx.role.label();
+            for hit in hits {
+                let mut d = hit.diagnostic;
+                d.role = Some(label.clone());
+                if let (Some(root), Some(span)) = (root, d.span) {
+                    d.pointer = Some(pointer_to(root, span));
+                }
+                let mut f = Finding::from_diagnostic(&d, Some(label.clone()));
+                f.operations = hit.operations;
+                self.findings.push(f);
+            }
+        }
         report::sort_findings(&mut self.findings);
-        Report::new(self.files, self.roles, self.findings)
+        let files = self.files.len() + self.unreadable + self.tenant_files;
+        Report::new(files, self.roles.len() + self.tenant_roles, self.findings)
     }
 }
 

@@ -12,9 +12,14 @@ fn every_builtin_role_is_linted() {
     let report = linter.finish();
     let s = report.summary();
     assert_eq!((s.files, s.roles, s.errors), (1, 928, 0));
-    // Two built-in roles carry `"Microsoft.Network/virtualNetworks/read "`; nothing else is a load problem.
-    let found: Vec<_> =
-        report.findings().iter().map(|f| (f.code, f.role.clone().unwrap(), f.pointer.clone().unwrap())).collect();
+    // Two built-in roles carry `"Microsoft.Network/virtualNetworks/read "`; nothing else is a load problem (lint
+    // rule findings on the built-ins are pinned in `corpus.rs`).
+    let found: Vec<_> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code < "RL100")
+        .map(|f| (f.code, f.role.clone().unwrap(), f.pointer.clone().unwrap()))
+        .collect();
     let expected = [
         ("Azure Resilience Management Drills Target Resource Administrator", "/240/permissions/1/actions/11"),
         ("Azure Resilience Management Drills Target Resource Contributor", "/241/permissions/0/actions/11"),

@@ -28,7 +28,7 @@ fn fixture_report() -> Report {
     // Relative, as users run it: fingerprints hash the file name, so an absolute path would tie the snapshot
     // to one checkout (cargo runs tests from the package root).
     let tenant = Path::new("tests/data/tenant");
-    linter.add_tenant(&tenant, &TenantContext { limits: TenantLimits::default() });
+    linter.add_tenant(tenant, &TenantContext { limits: TenantLimits::default() });
     let config = Config::parse(
         "role-lint.toml",
         "[severity]\nRL403 = \"note\"\n\n[[suppress]]\ncode = \"RL007\"\nrole = \"nobody\"\nreason = \"stale\"\n",

@@ -272,14 +272,43 @@ impl SourceCode for SourceText {
         let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
         let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
         if line_end - line_start <= MAX_SHOWN_LINE {
-            let contents = text.read_span(span, before, after)?;
+            // miette's `str` implementation scans from the start of the text; hand it only the lines it will
+            // show, so that a thousand findings in a large file do not each rescan the file.
+            // One line more than shown on each side: miette treats a span at the very start or end of its text
+            // specially, so the window must not create such edges where the file has none.
+            let mut win_start = line_start;
+            for _ in 0..=before {
+                match text.get(..win_start.saturating_sub(1)).and_then(|t| t.rfind('\n')) {
+                    Some(i) => win_start = i + 1,
+                    None => {
+                        win_start = 0;
+                        break;
+                    }
+                }
+            }
+            let mut win_end = line_end;
+            for _ in 0..=after {
+                match text.get(win_end.saturating_add(1)..).and_then(|t| t.find('\n')) {
+                    Some(i) => win_end = win_end + 1 + i,
+                    None => {
+                        win_end = text.len();
+                        break;
+                    }
+                }
+            }
+            let win_end = win_end.saturating_add(1).min(text.len());
+            let window = text.get(win_start..win_end).unwrap_or_default();
+            let local = miette::SourceSpan::new((start - win_start).into(), end - start);
+            let contents = window.read_span(&local, before, after)?;
+            let first_line = self.line_col(win_start).line - 1;
             return Ok(Box::new(MietteSpanContents::new_named(
                 self.name().to_owned(),
                 contents.data(),
-                *contents.span(),
-                contents.line(),
+                miette::SourceSpan::new((contents.span().offset() + win_start).into(), contents.span().len()),
+                contents.line() + first_line,
                 contents.column(),
-                contents.line_count(),
+                // miette counts the line breaks from the start of its text up to where it stopped.
+                contents.line_count() + first_line,
             )));
         }
         // Window of the long line around the span, cut at character boundaries.
@@ -313,4 +342,32 @@ pub fn excerpt(text: &str) -> String {
     let mut s: String = text.chars().take(MAX).collect();
     s.push('…');
     s
+}
+
+#[cfg(test)]
+mod read_span_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// The windowed `read_span` answers exactly as miette's own over the whole text.
+    #[test]
+    fn windowed_read_span_agrees_with_miette() {
+        let text = "{\n  \"a\": [\r\n    \"x\",\n\n    \"y\"\n  ],\r\n  \"b\": 1\n}\nlast";
+        let src = SourceText::new("f.json", text);
+        for start in 0..text.len() {
+            for len in 0..=(text.len() - start) {
+                for ctx in 0..4 {
+                    let span = miette::SourceSpan::new(start.into(), len);
+                    let ours = src.read_span(&span, ctx, ctx).unwrap();
+                    let theirs = text.read_span(&span, ctx, ctx).unwrap();
+                    let key = (start, len, ctx);
+                    assert_eq!(ours.data(), theirs.data(), "{key:?}");
+                    assert_eq!(ours.span(), theirs.span(), "{key:?}");
+                    assert_eq!(ours.line(), theirs.line(), "{key:?}");
+                    assert_eq!(ours.column(), theirs.column(), "{key:?}");
+                    assert_eq!(ours.line_count(), theirs.line_count(), "{key:?}");
+                }
+            }
+        }
+    }
 }

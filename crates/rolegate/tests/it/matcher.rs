@@ -321,3 +321,64 @@ fn adjacent_stars_and_literal_star_in_operation() {
     }
     assert!(Pattern::new("**/*/").matches("/*/"));
 }
+
+/// Every string over a small alphabet up to length 6: `z` is a character no generated pattern contains, `B`
+/// tests case folding.
+fn small_words() -> &'static [String] {
+    static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut words = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for w in &frontier {
+                for c in ['a', 'B', '/', 'z'] {
+                    next.push(format!("{w}{c}"));
+                }
+            }
+            words.extend(next.iter().cloned());
+            frontier = next;
+        }
+        words
+    })
+}
+
+fn small_pattern() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop_oneof![Just('a'), Just('b'), Just('/'), Just('*')], 0..5)
+        .prop_map(|cs| cs.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn covers_agrees_with_brute_force(a in small_pattern(), b in small_pattern()) {
+        let (pa, pb) = (Pattern::new(&a), Pattern::new(&b));
+        let brute = small_words().iter().all(|w| !pb.matches(w) || pa.matches(w));
+        prop_assert_eq!(pa.covers(&pb), brute, "{:?} covers {:?}", a, b);
+    }
+
+    #[test]
+    fn intersects_agrees_with_brute_force(a in small_pattern(), b in small_pattern()) {
+        let (pa, pb) = (Pattern::new(&a), Pattern::new(&b));
+        let brute = small_words().iter().any(|w| pb.matches(w) && pa.matches(w));
+        prop_assert_eq!(pa.intersects(&pb), brute, "{:?} intersects {:?}", a, b);
+        prop_assert_eq!(pb.intersects(&pa), brute);
+    }
+}
+
+#[test]
+fn covers_and_intersects_on_real_patterns() {
+    let p = |s: &str| Pattern::new(s);
+    assert!(p("*").covers(&p("Microsoft.Compute/*")));
+    assert!(p("Microsoft.Authorization/*").covers(&p("microsoft.authorization/roleAssignments/write")));
+    assert!(p("Microsoft.Authorization/*/Write").covers(&p("Microsoft.Authorization/roleAssignments/write")));
+    assert!(!p("Microsoft.Authorization/*/Write").covers(&p("Microsoft.Authorization/*")));
+    // `/*/` may be one `/`: `workspaces/*/read` covers `workspaces/read`, and `*/read` covers both.
+    assert!(p("Microsoft.X/workspaces/*/read").covers(&p("Microsoft.X/workspaces/read")));
+    assert!(p("*/read").covers(&p("Microsoft.X/workspaces/*/read")));
+    assert!(!p("Microsoft.X/workspaces/*/read").covers(&p("Microsoft.X/*/read")));
+    assert!(p("Microsoft.X/*/read").intersects(&p("*/workspaces/*")));
+    assert!(!p("Microsoft.X/*/read").intersects(&p("Microsoft.Y/*")));
+    assert!(!p("Microsoft.Compute/*").intersects(&p("Microsoft.Blueprint/blueprintAssignments/write")));
+}

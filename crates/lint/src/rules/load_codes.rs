@@ -1,0 +1,85 @@
+//! What `--explain` prints for the load codes (`RL000`–`RL018`), which rolegate's loaders report.
+
+/// The explanation of a load code.
+pub(crate) fn doc(code: &str) -> Option<&'static str> {
+    DOCS.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)).map(|(_, d)| *d)
+}
+
+const DOCS: &[(&str, &str)] = &[
+    (
+        "RL000",
+        "The file is not valid JSON: a syntax error, invalid UTF-8, nesting deeper than 128, or an empty file.\n\nWhy it matters: nothing of the file can be used; Azure and az reject it too.\n\nExample: a trailing comma, `{\"Name\": \"x\",}`.",
+    ),
+    (
+        "RL001",
+        "A value has the wrong JSON type for its key.\n\nWhy it matters: the file cannot be read as the shape it claims, so the engine refuses it.\n\nExample: `\"Actions\": 5`, `\"IsCustom\": \"true\"` (a string, not a boolean).",
+    ),
+    (
+        "RL002",
+        "A key appears twice in one object, exactly or up to letter case.\n\nWhy it matters: JSON parsers disagree on which copy wins; keys are case-insensitive for Azure.\n\nExample: `{\"Actions\": [], \"actions\": [\"*\"]}`.",
+    ),
+    (
+        "RL003",
+        "A key that none of the accepted formats define; it is ignored, with \"did you mean\".\n\nWhy it matters: az silently drops such keys, so a misspelt `NotAction` grants more than the file says.\n\nExample: `\"NotAction\": [...]` → did you mean `NotActions`?",
+    ),
+    (
+        "RL004",
+        "The document is not any of the accepted shapes, such as flat permission keys next to `Permissions`.\n\nWhy it matters: az uses one and silently drops the other.\n\nExample: `{\"Actions\": [...], \"Permissions\": [...]}`.",
+    ),
+    (
+        "RL005",
+        "A required field is missing (an assignment without `principalId`, `roleDefinitionId` or `scope`).\n\nWhy it matters: the value cannot be used.\n\nExample: `{\"roleDefinitionId\": \"...\", \"scope\": \"/subscriptions/s1\"}`.",
+    ),
+    (
+        "RL006",
+        "An action string that cannot be a pattern: empty, whitespace inside, control or invisible characters. It matches nothing; in NotActions its whole block grants nothing.\n\nWhy it matters: Azure rejects it; the engine fails closed.\n\nExample: `\"Microsoft.Network/virtualNetworks/ read\"`.",
+    ),
+    (
+        "RL007",
+        "Leading or trailing whitespace around an action, trimmed on load.\n\nWhy it matters: Azure tolerates it in two built-in roles, but it is a copy-paste slip that other tools may not trim.\n\nExample: `\"Microsoft.Network/virtualNetworks/read \"`.",
+    ),
+    (
+        "RL008",
+        "A scope string that cannot be parsed: `.`/`..` segments, whitespace, control characters. An assignment at it never grants.\n\nWhy it matters: Azure rejects it; a scope that is normalised into another resource would be a security bug.\n\nExample: `/subscriptions/s1/resourceGroups/../net`.",
+    ),
+    (
+        "RL009",
+        "A scope written in a non-canonical way (no leading `/`, trailing `/`, `//`), normalised on load.\n\nWhy it matters: other tools compare scopes as strings and may not match it.\n\nExample: `subscriptions/s1/`.",
+    ),
+    (
+        "RL010",
+        "An assignment names a role that is neither in the tenant nor among the built-in roles.\n\nWhy it matters: the assignment can never grant; the tenant load fails.\n\nExample: `\"roleDefinitionId\": \".../roleDefinitions/00000000-dead-...\"`.",
+    ),
+    (
+        "RL011",
+        "A value outside its allowed set, such as an unknown `roleType` or `principalType`.\n\nWhy it matters: the value is read with a safe default.\n\nExample: `\"roleType\": \"Custom\"` (the values are `CustomRole` and `BuiltInRole`).",
+    ),
+    (
+        "RL012",
+        "A tenant role reuses a built-in role's id with different content; the tenant's copy wins.\n\nWhy it matters: decisions then differ from Azure's built-in role.\n\nExample: a `roles.json` entry with Reader's GUID and `\"actions\": [\"*\"]`.",
+    ),
+    (
+        "RL013",
+        "Two roles in the tenant share an id.\n\nWhy it matters: assignments would be ambiguous; the tenant load fails.\n\nExample: two role files that both define GUID `5d4f...`.",
+    ),
+    (
+        "RL014",
+        "The management-group hierarchy contains a cycle.\n\nWhy it matters: ancestry is undefined; the tenant load fails.\n\nExample: `{\"a\": \"b\", \"b\": \"a\"}`.",
+    ),
+    (
+        "RL015",
+        "The management-group hierarchy is deeper than Azure's six levels.\n\nWhy it matters: Azure cannot hold such a tree; the export is probably wrong.\n\nExample: seven nested management groups.",
+    ),
+    (
+        "RL016",
+        "Subscriptions used by assignments are missing from `hierarchy.json`; they hang under the tenant root.\n\nWhy it matters: management-group assignments may not reach them as in Azure.\n\nExample: an assignment at `/subscriptions/s9` that `hierarchy.json` does not place.",
+    ),
+    (
+        "RL017",
+        "A file or directory could not be read (exit code 2).\n\nWhy it matters: the run is incomplete.\n\nExample: a path that does not exist, or no read permission.",
+    ),
+    (
+        "RL018",
+        "A malformed part of a deny assignment.\n\nWhy it matters: a deny that cannot be read cannot be applied, so the tenant load fails rather than allow what it would deny.\n\nExample: a deny assignment with `\"actions\": [\"a b\"]`.",
+    ),
+];
