@@ -90,9 +90,9 @@ impl Report {
         &self.findings
     }
 
-    /// Renders the report, with rule metadata for SARIF from [`KnownRules`].
+    /// Renders the report, with rule metadata for SARIF from the rule registry and [`KnownRules`].
     pub fn render(&self, format: OutputFormat) -> String {
-        self.render_with(format, &KnownRules)
+        self.render_with(format, &(crate::rules::Registry, KnownRules))
     }
 
     /// Renders the report, taking rule metadata (SARIF `rules`, GitHub titles) from `rules`.

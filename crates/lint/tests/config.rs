@@ -5,14 +5,15 @@
 use rolegate::Severity;
 use rolegate_lint::{Baseline, Config, KnownRules, Linter, OutputFormat, Report, exit_code};
 
-/// Two roles, each with a padded action (`RL007`), one also with a non-canonical scope (`RL009`).
+/// Two roles, each with a padded action (`RL007`), one also with a non-canonical scope (`RL009`); real operations,
+/// so that no lint rule adds findings.
 fn report() -> Report {
     let mut linter = Linter::new();
     linter.add_file(
         "roles.json",
         br#"[
-  {"Name": "A", "Actions": ["x/read ", " y/read"], "AssignableScopes": ["subscriptions/s"]},
-  {"Name": "B", "Actions": ["x/read "], "AssignableScopes": ["/subscriptions/s"]}
+  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read"], "AssignableScopes": ["subscriptions/s"]},
+  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}
 ]"#,
     );
     linter.finish()
@@ -77,13 +78,14 @@ fn baseline_absorbs_one_finding_per_entry() {
     linter.add_file(
         "roles.json",
         br#"[
-  {"Name": "A", "Actions": ["x/read ", " y/read", "x/read "], "AssignableScopes": ["subscriptions/s"]},
-  {"Name": "B", "Actions": ["x/read "], "AssignableScopes": ["/subscriptions/s"]}
+  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["subscriptions/s"]},
+  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}
 ]"#,
     );
     let after = linter.finish().apply_baseline(&baseline);
     let new: Vec<_> = after.findings().iter().map(|f| (f.code, f.role.clone().unwrap(), f.column)).collect();
-    assert_eq!(new, [("RL007", "A".to_owned(), 58)]);
+    // The third copy is new twice: padded (`RL007`) and a duplicate entry (a lint rule).
+    assert_eq!(new, [("RL306", "A".to_owned(), 115), ("RL007", "A".to_owned(), 154)]);
     assert!(after.render(OutputFormat::Human { color: false }).contains("; 4 baselined not shown"));
     let v: serde_json::Value = serde_json::from_str(&after.render(OutputFormat::Json)).unwrap();
     assert_eq!(v["summary"]["baselined"], 4);
