@@ -216,8 +216,12 @@ impl<'o> Analysis<'o> {
         format!("catalog of {}", self.catalog().date().unwrap_or("unknown date"))
     }
 
-    /// The catalog index.
+    /// The catalog index (for the shipped catalog, built once per process).
     pub fn index(&self) -> &CatalogIndex<'o> {
+        if self.options.catalog.is_none() {
+            static BUILTIN: std::sync::OnceLock<CatalogIndex<'static>> = std::sync::OnceLock::new();
+            return BUILTIN.get_or_init(|| CatalogIndex::new(Catalog::builtin()));
+        }
         self.index.get_or_init(|| CatalogIndex::new(self.catalog()))
     }
 
