@@ -44,7 +44,8 @@ struct Args {
 }
 
 const EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on\n  1  findings at or above --fail-on \
-                          (invalid JSON is finding RL000)\n  2  usage error, or a path that cannot be read";
+                          (invalid JSON is finding RL000)\n  2  usage error, a path that cannot be read, a --catalog or \
+                          --forbid file that cannot be used, or an unknown --explain code";
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
