@@ -363,6 +363,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_rule() {
+        let readme = include_str!("../../../../README.md");
+        for r in RULES {
+            let row = format!("| {} | {} | {} |", r.code, r.name, r.severity);
+            assert!(
+                readme.contains(&row) || (r.code == "RL300" && readme.contains("| RL300 | unknown-operation |")),
+                "README lacks `{row}`"
+            );
+        }
+    }
+
+    #[test]
     fn explain_covers_rules_and_load_codes() {
         assert!(explain("RL202").unwrap().starts_with("RL202 wildcard-pulls-sensitive (warning, security)"));
         assert!(explain("shadowed-entry").unwrap().starts_with("RL305"));
