@@ -67,7 +67,8 @@ struct Args {
 const EXIT_CODES: &str = "Exit codes:
   0  no finding at or above --fail-on (default: error)
   1  findings at or above --fail-on (invalid JSON is finding RL000)
-  2  usage error, invalid config or baseline, or a path that cannot be read
+  2  usage error, invalid config or baseline, a path that cannot be read, a --catalog or --forbid
+     file that cannot be used, or an unknown --explain code
 
 Config (role-lint.toml):
   [severity]    RL007 = \"error\"   (\"error\" | \"warning\" | \"note\" | \"allow\" to turn a rule off)
@@ -255,7 +256,7 @@ fn main() -> ExitCode {
     };
     for (category, patterns) in &config.sensitive {
         // Config parsing accepts any category name; an unknown one is a usage error here.
-        let Some(c) = Category::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(category)) else {
+        let Some(c) = Category::from_name(category) else {
             let names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
             eprintln!(
                 "error: unknown sensitive category `{category}` in the config\nhelp: use one of {}",

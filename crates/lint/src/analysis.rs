@@ -216,8 +216,12 @@ impl<'o> Analysis<'o> {
         format!("catalog of {}", self.catalog().date().unwrap_or("unknown date"))
     }
 
-    /// The catalog index.
+    /// The catalog index (for the shipped catalog, built once per process).
     pub fn index(&self) -> &CatalogIndex<'o> {
+        if self.options.catalog.is_none() {
+            static BUILTIN: std::sync::OnceLock<CatalogIndex<'static>> = std::sync::OnceLock::new();
+            return BUILTIN.get_or_init(|| CatalogIndex::new(Catalog::builtin()));
+        }
         self.index.get_or_init(|| CatalogIndex::new(self.catalog()))
     }
 
@@ -239,6 +243,20 @@ impl<'o> Analysis<'o> {
 
     /// The categories (bit set over [`Category::ALL`]) catalog operation `i` belongs to.
     pub fn op_categories(&self, i: u32) -> u8 {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        // With the shipped catalog and the shipped sets the answer is the same for every run of the process.
+        if self.options.catalog.is_none() && self.options.extra_sensitive.is_empty() {
+            static SHIPPED: std::sync::OnceLock<Vec<AtomicU8>> = std::sync::OnceLock::new();
+            let cache = SHIPPED.get_or_init(|| (0..Catalog::builtin().len()).map(|_| AtomicU8::new(u8::MAX)).collect());
+            let Some(slot) = cache.get(i as usize) else { return self.sensitive.categories(self.index().name(i)) };
+            let bits = slot.load(Ordering::Relaxed);
+            if bits != u8::MAX {
+                return bits;
+            }
+            let bits = self.sensitive.categories(self.index().name(i));
+            slot.store(bits, Ordering::Relaxed);
+            return bits;
+        }
         let cell = self.op_categories.get_or_init(|| RefCell::new(vec![u8::MAX; self.catalog().len()]));
         if let Some(&bits) = cell.borrow().get(i as usize)
             && bits != u8::MAX

@@ -76,6 +76,16 @@ pub enum Family {
 }
 
 impl Family {
+    /// Tags for SARIF rule metadata (`["security"]`), one per family.
+    pub fn tags(self) -> &'static [&'static str] {
+        match self {
+            Family::Reject => &["azure-would-reject"],
+            Family::Catalog => &["catalog"],
+            Family::Security => &["security"],
+            Family::Hygiene => &["hygiene"],
+        }
+    }
+
     /// Kebab-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -113,6 +123,20 @@ impl Rule {
     /// The diagnostic code.
     pub fn diag_code(&self) -> Code {
         Code { id: self.code, name: self.name, fatal: false }
+    }
+
+    /// The doc's first paragraph (what the rule flags), without its `What it flags: ` lead-in: a one-paragraph
+    /// summary for rule metadata (SARIF `shortDescription`).
+    pub fn summary(&self) -> &'static str {
+        let doc: &'static str = self.doc;
+        let first = doc.split("\n\n").next().unwrap_or(doc);
+        first.strip_prefix("What it flags: ").unwrap_or(first).trim()
+    }
+
+    /// The rest of the doc after the summary: why it matters and an example (SARIF `help`).
+    pub fn details(&self) -> &'static str {
+        let doc: &'static str = self.doc;
+        doc.split_once("\n\n").map_or("", |(_, rest)| rest.trim())
     }
 
     /// A diagnostic of this rule at `span` of the role's file, with the default severity.
@@ -327,6 +351,30 @@ mod tests {
     }
 
     #[test]
+    fn summaries_and_details_split_the_doc() {
+        let r = find_rule("RL202").unwrap();
+        assert!(r.summary().starts_with("a wildcard entry"), "{}", r.summary());
+        assert!(r.details().starts_with("Why it matters"), "{}", r.details());
+        for r in RULES {
+            assert!(!r.summary().is_empty() && !r.summary().starts_with("What"), "{}", r.code);
+            assert!(r.details().starts_with("Why it matters"), "{}: {}", r.code, r.details());
+            assert_eq!(r.family.tags().len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_rule() {
+        let readme = include_str!("../../../../README.md");
+        for r in RULES {
+            let row = format!("| {} | {} | {} |", r.code, r.name, r.severity);
+            assert!(
+                readme.contains(&row) || (r.code == "RL300" && readme.contains("| RL300 | unknown-operation |")),
+                "README lacks `{row}`"
+            );
+        }
+    }
+
+    #[test]
     fn explain_covers_rules_and_load_codes() {
         assert!(explain("RL202").unwrap().starts_with("RL202 wildcard-pulls-sensitive (warning, security)"));
         assert!(explain("shadowed-entry").unwrap().starts_with("RL305"));
@@ -347,19 +395,13 @@ pub struct Registry;
 impl Rule {
     /// The rule's metadata for reports and config.
     pub fn meta(&self) -> crate::RuleMeta {
-        let tags: &'static [&'static str] = match self.family {
-            Family::Reject => &["azure-would-reject"],
-            Family::Catalog => &["catalog"],
-            Family::Security => &["security"],
-            Family::Hygiene => &["hygiene"],
-        };
         crate::RuleMeta {
             code: self.code,
             name: self.name,
             default_severity: self.severity,
-            tags,
-            summary: self.doc.lines().find(|l| !l.trim().is_empty()).unwrap_or(self.name).trim(),
-            help: self.doc,
+            tags: self.family.tags(),
+            summary: self.summary(),
+            help: self.details(),
         }
     }
 }

@@ -324,6 +324,11 @@ fn adjacent_stars_and_literal_star_in_operation() {
 
 /// Every string over a small alphabet up to length 6: `z` is a character no generated pattern contains, `B`
 /// tests case folding.
+///
+/// Six is enough for patterns of at most four characters to make the brute force exact: a shortest common
+/// word of two patterns is at most as long as a star-free pattern, or the literals of both (at most 3 + 3) when
+/// both have a star; a shortest word of `b` that `a` misses fills each star of `b` with nothing or one `z`, so it
+/// is at most four long.
 fn small_words() -> &'static [String] {
     static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
