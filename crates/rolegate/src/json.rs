@@ -424,13 +424,18 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
 /// byte order mark included: after a mark the first value starts at offset 3, so spans can be used on the
 /// original buffer (or on the text decoded from all of it) without adjustment.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Value, bool), JsonError> {
+    let (text, bom, start) = decode(bytes)?;
+    Parser::new(text, start).document().map(|v| (v, bom))
+}
+
+/// The text of `bytes`, whether it starts with a byte order mark, and where the JSON starts.
+fn decode(bytes: &[u8]) -> Result<(&str, bool, usize), JsonError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         JsonError::new(ErrorKind::InvalidUtf8, Span::new(at, at.saturating_add(1)))
     })?;
     let bom = text.starts_with('\u{feff}');
-    let start = if bom { '\u{feff}'.len_utf8() } else { 0 };
-    Parser::new(text, start).document().map(|v| (v, bom))
+    Ok((text, bom, if bom { '\u{feff}'.len_utf8() } else { 0 }))
 }
 
 /// Like [`parse_bytes`], but hands every element of a top-level array to `each` (with its index) as soon as it
@@ -439,12 +444,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Value, bool), JsonError> {
 /// for other top-level values. On an error, elements already handed over must be discarded by the caller: the
 /// document as a whole is invalid.
 pub fn parse_bytes_streaming(bytes: &[u8], each: &mut dyn FnMut(usize, Value)) -> Result<(Value, bool), JsonError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        JsonError::new(ErrorKind::InvalidUtf8, Span::new(at, at.saturating_add(1)))
-    })?;
-    let bom = text.starts_with('\u{feff}');
-    let start = if bom { '\u{feff}'.len_utf8() } else { 0 };
+    let (text, bom, start) = decode(bytes)?;
     let mut parser = Parser::new(text, start);
     parser.sink = Some(each);
     parser.document().map(|v| (v, bom))

@@ -141,6 +141,12 @@ impl CiMap {
     /// The id of `s` whose hash is `h`, if interned. Does not allocate.
     #[inline]
     pub fn get_hashed(&self, h: u64, s: &str) -> Option<u32> {
+        self.probe(h, s.len(), |key| eq_lowered(key, s.as_bytes()))
+    }
+
+    /// Walks the probe sequence of `h` to the slot whose key has length `len` and passes `same`.
+    #[inline(always)]
+    fn probe(&self, h: u64, len: usize, same: impl Fn(&[u8]) -> bool) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
@@ -153,11 +159,8 @@ impl CiMap {
                 return None;
             }
             if slot.tag == tag
-                && slot.len as usize == s.len()
-                && self
-                    .lowered
-                    .get(slot.at as usize..(slot.at + slot.len) as usize)
-                    .is_some_and(|k| eq_lowered(k, s.as_bytes()))
+                && slot.len as usize == len
+                && self.lowered.get(slot.at as usize..(slot.at + slot.len) as usize).is_some_and(&same)
             {
                 return Some(slot.id);
             }
@@ -180,25 +183,7 @@ impl CiMap {
     /// compares whole slices, which is cheaper than comparing up to case.
     #[inline]
     pub fn get_lowered(&self, h: u64, lowered: &[u8]) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        #[allow(clippy::cast_possible_truncation)]
-        let (tag, mut i) = ((h >> 32) as u32, h as usize & mask);
-        loop {
-            let slot = self.slots.get(i).copied().unwrap_or(EMPTY);
-            if slot.id == NONE {
-                return None;
-            }
-            if slot.tag == tag
-                && slot.len as usize == lowered.len()
-                && self.lowered.get(slot.at as usize..(slot.at + slot.len) as usize) == Some(lowered)
-            {
-                return Some(slot.id);
-            }
-            i = (i + 1) & mask;
-        }
+        self.probe(h, lowered.len(), |key| key == lowered)
     }
 
     /// The id of `s`, interning it if new.
