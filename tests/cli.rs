@@ -563,3 +563,30 @@ fn strict_catalog_turns_unknown_operations_into_errors() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["errors"], 1);
 }
+
+/// `[sensitive]` in `role-lint.toml` reaches the rules: an operation the shipped lists do not call sensitive
+/// becomes a credential-exposure finding, and an unknown category is a usage error.
+#[test]
+fn config_sensitive_entries_feed_the_rules() {
+    let dir = temp_dir("sensitive");
+    let role = r#"{"Name": "Vm Reader", "IsCustom": true, "Description": "reads vms",
+        "Actions": ["Microsoft.Compute/virtualMachines/read"], "AssignableScopes": ["/subscriptions/s1"]}"#;
+    std::fs::write(dir.join("role.json"), role).unwrap();
+    let codes = |out: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(out).unwrap();
+        v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+    };
+    let (_, plain, _) = role_lint_in(&dir, &["role.json", "--format", "json"]);
+    assert!(!codes(&plain).contains(&"RL204".to_owned()), "{plain}");
+    std::fs::write(
+        dir.join("role-lint.toml"),
+        "[sensitive]\ncredential-exposure = [\"Microsoft.Compute/virtualMachines/read\"]\n",
+    )
+    .unwrap();
+    let (_, flagged, _) = role_lint_in(&dir, &["role.json", "--format", "json"]);
+    assert!(codes(&flagged).contains(&"RL204".to_owned()), "{flagged}");
+    std::fs::write(dir.join("role-lint.toml"), "[sensitive]\nno-such-category = [\"a/b/read\"]\n").unwrap();
+    let (code, _, err) = role_lint_in(&dir, &["role.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown sensitive category `no-such-category`"), "{err}");
+}
