@@ -112,7 +112,7 @@ struct Deny {
 struct Compiled {
     tenant: Tenant,
     principals: CiMap,
-    /// Principal → the groups it is in, transitively (itself excluded).
+    /// Principal → the groups it is in, transitively (itself excluded). Built here, then moved into `info`.
     closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
@@ -129,13 +129,9 @@ struct Compiled {
     node_chain: Vec<u32>,
     chains: Vec<Box<[u32]>>,
     default_chain: u32,
-    /// Principal → its assignments, sorted by subscription with those outside any subscription last.
+    /// Principal → its assignments, sorted by subscription with those outside any subscription last. Built
+    /// here, then moved into `info`.
     by_principal: Vec<Box<[Held]>>,
-    /// Principal → where its assignments outside any subscription start.
-    principal_split: Vec<u32>,
-    /// Principal → the [`node_bit`]s of its assignments' subscriptions (of their scopes, outside any
-    /// subscription): a check skips a principal with nothing in the request's subscription or above it.
-    principal_mask: Vec<u64>,
     /// The per-principal data a check reads, side by side: one cache line per principal instead of four.
     info: Vec<PrincipalInfo>,
     assignment_role: Vec<u32>,
@@ -227,8 +223,6 @@ impl Engine {
             chains: Vec::new(),
             default_chain: 0,
             by_principal: Vec::new(),
-            principal_split: Vec::new(),
-            principal_mask: Vec::new(),
             info: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
@@ -263,27 +257,19 @@ impl Engine {
                 *l = true;
             }
         }
-        c.principal_split = c
-            .by_principal
-            .iter()
-            .map(|v| u32::try_from(v.partition_point(|h| h.subscription != NONE)).unwrap_or(0))
-            .collect();
-        c.principal_mask = c
-            .by_principal
-            .iter()
-            .map(|v| {
-                v.iter().fold(0, |m, h| m | node_bit(if h.subscription == NONE { h.node } else { h.subscription }))
+        let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
+        let mut closure = closure.into_iter();
+        c.info = held
+            .into_iter()
+            .map(|held| PrincipalInfo {
+                mask: held
+                    .iter()
+                    .fold(0, |m, h| m | node_bit(if h.subscription == NONE { h.node } else { h.subscription })),
+                split: u32::try_from(held.partition_point(|h| h.subscription != NONE)).unwrap_or(0),
+                closure: closure.next().unwrap_or_default(),
+                held,
             })
             .collect();
-        c.info = (0..c.principals.len())
-            .map(|p| PrincipalInfo {
-                mask: c.principal_mask.get(p).copied().unwrap_or(0),
-                split: c.principal_split.get(p).copied().unwrap_or(0),
-                held: c.by_principal.get_mut(p).map(std::mem::take).unwrap_or_default(),
-                closure: c.closure.get(p).cloned().unwrap_or_default(),
-            })
-            .collect();
-        (c.by_principal, c.principal_split, c.principal_mask) = (Vec::new(), Vec::new(), Vec::new());
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
@@ -612,7 +598,7 @@ fn segments<'a>(
     }
 }
 
-/// A scope node's bit in the 64-bit filters of [`Buf`] and [`Compiled::principal_mask`].
+/// A scope node's bit in the 64-bit filters of [`Buf`] and [`PrincipalInfo::mask`].
 #[inline(always)]
 fn node_bit(node: u32) -> u64 {
     1 << (node % 64)
@@ -630,9 +616,10 @@ struct Held {
 /// What a check reads of a principal.
 #[derive(Debug, Default)]
 struct PrincipalInfo {
-    /// See [`Compiled::principal_mask`].
+    /// The [`node_bit`]s of its assignments' subscriptions (of their scopes, outside any subscription): a
+    /// check skips a principal with nothing in the request's subscription or above it.
     mask: u64,
-    /// See [`Compiled::principal_split`].
+    /// Where its assignments outside any subscription start in `held`.
     split: u32,
     /// See [`Compiled::by_principal`].
     held: Box<[Held]>,
