@@ -32,6 +32,7 @@
 pub mod action;
 pub mod builtin;
 pub mod catalog;
+pub mod condition;
 pub mod diag;
 pub mod engine;
 pub mod json;

@@ -9,6 +9,7 @@ mod reference_matcher;
 
 mod bad_input;
 mod catalog;
+mod condition;
 mod engine_agreement;
 mod matcher;
 mod roundtrip;

@@ -1,0 +1,726 @@
+//! Evaluation: Kleene logic over a compiled tree whose literals are already typed, with attribute values read
+//! from the request (or derived from its scope) on demand, without allocating.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::ast::{Family, Quantifier, Source, Test};
+use super::parse::parse_guid;
+use crate::matcher::Pattern;
+
+/// Three-valued truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tri {
+    /// Definitely false.
+    False,
+    /// Cannot be decided: an attribute it needs is absent.
+    Unknown,
+    /// Definitely true.
+    True,
+}
+
+impl Tri {
+    fn not(self) -> Tri {
+        match self {
+            Tri::False => Tri::True,
+            Tri::True => Tri::False,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+
+    fn of(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+/// The outcome of evaluating a condition: its value and the node that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The value.
+    pub value: Tri,
+    /// Pre-order index of the deciding node (see [`super::Condition::node_text`]): for `AND` the first false (or
+    /// unknown) operand, for `OR` the first true (or unknown) one, else the last operand; a leaf or `NOT` itself.
+    pub decided_by: u16,
+}
+
+/// A point in time, in 100-nanosecond ticks since 1970-01-01T00:00:00Z (the precision Azure's datetimes carry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DateTime(pub i64);
+
+impl DateTime {
+    /// The current time.
+    pub fn now() -> DateTime {
+        let ticks = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_nanos() / 100).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_nanos() / 100).unwrap_or(i64::MAX),
+        };
+        DateTime(ticks)
+    }
+
+    /// Reads `yyyy-mm-ddThh:mm:ss[.fffffff](Z|±hh:mm)`; up to seven fractional digits, as Azure writes them.
+    pub fn parse(s: &str) -> Option<DateTime> {
+        let b = s.as_bytes();
+        let num = |from: usize, len: usize| -> Option<i64> {
+            let part = b.get(from..from + len)?;
+            part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+        };
+        let at = |i: usize, c: u8| b.get(i) == Some(&c);
+        if !(at(4, b'-') && at(7, b'-') && (at(10, b'T') || at(10, b't')) && at(13, b':') && at(16, b':')) {
+            return None;
+        }
+        let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+        let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            return None;
+        }
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let mut i = 19;
+        let mut fraction = 0i64;
+        if at(i, b'.') {
+            let digits = b.get(i + 1..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || digits > 7 {
+                return None;
+            }
+            fraction = num(i + 1, digits)? * 10i64.pow(7 - u32::try_from(digits).ok()?);
+            i += 1 + digits;
+        }
+        let offset_minutes = match b.get(i..)? {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let d = |c: &u8| c.is_ascii_digit().then(|| i64::from(c - b'0'));
+                let (h, m) = (d(h1)? * 10 + d(h2)?, d(m1)? * 10 + d(m2)?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                if *sign == b'+' { h * 60 + m } else { -(h * 60 + m) }
+            }
+            _ => return None,
+        };
+        let days = days_from_civil(year, month, day);
+        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+        Some(DateTime(seconds * 10_000_000 + fraction))
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// What a condition can see of a request.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// The requested action.
+    pub action: &'a str,
+    /// The request's sub-operation (`Blob.List`), if any.
+    pub sub_operation: Option<&'a str>,
+    /// The request's scope; `@Resource[…:name]` attributes it encodes are read from it.
+    pub scope: &'a str,
+    /// Caller-supplied attributes as `(key, value)`; a key is the attribute name (`…/containers:name`) or
+    /// `@Source[name]`. A multi-valued attribute is given as several pairs with the same key.
+    pub attributes: &'a [(&'a str, &'a str)],
+    /// The evaluation time for `@Environment[UtcNow]`; the system clock when `None`.
+    pub now: Option<DateTime>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with no sub-operation, no attributes and the system clock.
+    pub fn new(action: &'a str, scope: &'a str) -> Self {
+        Context { action, sub_operation: None, scope, attributes: &[], now: None }
+    }
+}
+
+/// A typed value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Value {
+    Str(Box<str>),
+    Int(i64),
+    Bool(bool),
+    Guid(u128),
+    Time(DateTime),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ValueRef<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    Guid(u128),
+    Time(DateTime),
+}
+
+impl Value {
+    fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Str(s) => ValueRef::Str(s),
+            Value::Int(i) => ValueRef::Int(*i),
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Guid(g) => ValueRef::Guid(*g),
+            Value::Time(t) => ValueRef::Time(*t),
+        }
+    }
+}
+
+/// Reads a caller-supplied (or scope-derived) string as a value of the operator's family.
+fn read(family: Family, s: &str) -> Option<ValueRef<'_>> {
+    match family {
+        Family::String => Some(ValueRef::Str(s)),
+        Family::Numeric => s.trim().parse().ok().map(ValueRef::Int),
+        Family::DateTime => DateTime::parse(s.trim()).map(ValueRef::Time),
+        Family::Guid => parse_guid(s.trim()).map(ValueRef::Guid),
+        Family::Bool => match s.trim() {
+            t if t.eq_ignore_ascii_case("true") => Some(ValueRef::Bool(true)),
+            t if t.eq_ignore_ascii_case("false") => Some(ValueRef::Bool(false)),
+            _ => None,
+        },
+    }
+}
+
+/// How an attribute's values are found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum AttrKind {
+    /// Caller-supplied only.
+    Plain,
+    /// `@Resource[Namespace/type/…:name]`: the name the scope gives that resource type, else caller-supplied.
+    ScopeName { namespace: Box<str>, types: Box<[Box<str>]> },
+    /// `@Resource[…/containers/blobs:path]`: everything after the blob type in the scope, else caller-supplied.
+    BlobPath { namespace: Box<str>, types: Box<[Box<str>]> },
+    /// `…/tags:Key<$key_case_sensitive$>`: the prefix up to `tags:` folds case, the key does not.
+    Tag { prefix: Box<str>, key: Box<str> },
+    /// `@Environment[UtcNow]`.
+    UtcNow,
+    /// `@Request[subOperation]` (the 2021 preview syntax): the request's sub-operation.
+    SubOperation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct AttrRef {
+    pub source: Source,
+    pub name: Box<str>,
+    pub kind: AttrKind,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Side {
+    Attr(AttrRef),
+    Values(Box<[Value]>),
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Cmp {
+    pub left: Side,
+    pub right: Side,
+    pub family: Family,
+    pub test: Test,
+    pub ignore_case: bool,
+    pub quantifier: Option<Quantifier>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Node {
+    And(Box<[Node]>, u16),
+    Or(Box<[Node]>, u16),
+    Not(Box<Node>, u16),
+    Action(Pattern, u16),
+    SubOperation(Box<str>, u16),
+    Exists(AttrRef, u16),
+    Cmp(Box<Cmp>, u16),
+}
+
+/// A compiled condition.
+#[derive(Clone, Debug)]
+pub(super) struct Program {
+    pub root: Node,
+}
+
+/// Receives the attributes found absent during evaluation.
+pub(super) trait Trace {
+    fn absent(&mut self, attr: &AttrRef);
+}
+
+/// Ignores absences (the check path).
+pub(super) struct NoTrace;
+
+impl Trace for NoTrace {
+    fn absent(&mut self, _: &AttrRef) {}
+}
+
+/// Collects absent attributes for [`super::Analysis::Conditional`].
+#[derive(Default)]
+pub(super) struct Needs(Vec<String>);
+
+impl Trace for Needs {
+    fn absent(&mut self, attr: &AttrRef) {
+        let name = format!("@{}[{}]", attr.source.as_str(), attr.name);
+        if !self.0.contains(&name) {
+            self.0.push(name);
+        }
+    }
+}
+
+impl Needs {
+    pub fn into_names(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl Program {
+    pub fn evaluate(&self, cx: &Context<'_>, trace: &mut dyn Trace) -> Evaluation {
+        let scope = ScopeView::new(cx.scope);
+        let (value, decided_by) = eval(&self.root, cx, &scope, trace);
+        Evaluation { value, decided_by }
+    }
+}
+
+fn eval(node: &Node, cx: &Context<'_>, scope: &ScopeView<'_>, trace: &mut dyn Trace) -> (Tri, u16) {
+    match node {
+        // Kleene AND: false wins (so evaluation may stop there), else unknown, else true.
+        Node::And(items, id) => connective(items, *id, Tri::False, cx, scope, trace),
+        Node::Or(items, id) => connective(items, *id, Tri::True, cx, scope, trace),
+        Node::Not(inner, id) => (eval(inner, cx, scope, trace).0.not(), *id),
+        Node::Action(p, id) => (Tri::of(p.matches(cx.action)), *id),
+        Node::SubOperation(p, id) => (Tri::of(cx.sub_operation.is_some_and(|s| like(s, p, true))), *id),
+        Node::Exists(a, id) => {
+            let mut any = false;
+            values(a, cx, scope, |_| {
+                any = true;
+                false
+            });
+            (Tri::of(any), *id)
+        }
+        Node::Cmp(c, id) => (compare(c, cx, scope, trace), *id),
+    }
+}
+
+fn connective(
+    items: &[Node],
+    id: u16,
+    dominant: Tri,
+    cx: &Context<'_>,
+    scope: &ScopeView<'_>,
+    trace: &mut dyn Trace,
+) -> (Tri, u16) {
+    let mut unknown = None;
+    let mut last = id;
+    for item in items {
+        let (v, d) = eval(item, cx, scope, trace);
+        if v == dominant {
+            return (v, d);
+        }
+        if v == Tri::Unknown && unknown.is_none() {
+            unknown = Some(d);
+        }
+        last = d;
+    }
+    match unknown {
+        Some(d) => (Tri::Unknown, d),
+        None => (dominant.not(), last),
+    }
+}
+
+/// Calls `f` with each raw value of the attribute until it returns `false`.
+fn values<'c>(a: &AttrRef, cx: &Context<'c>, scope: &ScopeView<'c>, mut f: impl FnMut(&'c str) -> bool) {
+    match &a.kind {
+        AttrKind::UtcNow => {}
+        AttrKind::SubOperation => {
+            if let Some(s) = cx.sub_operation {
+                f(s);
+            }
+            return;
+        }
+        AttrKind::ScopeName { namespace, types } if a.source == Source::Resource => {
+            if let Some(v) = scope.name_of(namespace, types, false) {
+                f(v);
+                return;
+            }
+        }
+        AttrKind::BlobPath { namespace, types } if a.source == Source::Resource => {
+            if let Some(v) = scope.name_of(namespace, types, true) {
+                f(v);
+                return;
+            }
+        }
+        _ => {}
+    }
+    for (key, value) in cx.attributes {
+        if key_matches(a, key) && !f(value) {
+            return;
+        }
+    }
+}
+
+/// Whether a caller-supplied key names the attribute: `name` or `@Source[name]`, ASCII case-insensitive except
+/// for a case-sensitive tag key.
+fn key_matches(a: &AttrRef, key: &str) -> bool {
+    let name = match key.strip_prefix('@') {
+        Some(rest) => {
+            let Some((source, name)) = rest.split_once('[') else { return false };
+            if !source.eq_ignore_ascii_case(a.source.as_str()) {
+                return false;
+            }
+            name.strip_suffix(']').unwrap_or(name)
+        }
+        None => key,
+    };
+    match &a.kind {
+        AttrKind::Tag { prefix, key } => {
+            let Some(head) = name.get(..prefix.len()) else { return false };
+            let rest = name.get(prefix.len()..).unwrap_or_default();
+            head.eq_ignore_ascii_case(prefix)
+                && (rest == &**key || rest.strip_suffix("<$key_case_sensitive$>") == Some(&**key))
+        }
+        _ => name.eq_ignore_ascii_case(&a.name),
+    }
+}
+
+/// The typed values of one side of a comparison.
+enum Vals<'c> {
+    Literal(&'c [Value]),
+    Time(DateTime),
+    Attr(&'c AttrRef),
+}
+
+fn side(s: &Side, now: Option<DateTime>) -> Vals<'_> {
+    match s {
+        Side::Values(v) => Vals::Literal(v),
+        Side::Attr(a) if a.kind == AttrKind::UtcNow => Vals::Time(now.unwrap_or_else(DateTime::now)),
+        Side::Attr(a) => Vals::Attr(a),
+    }
+}
+
+fn compare(c: &Cmp, cx: &Context<'_>, scope: &ScopeView<'_>, trace: &mut dyn Trace) -> Tri {
+    let now = cx.now;
+    let (left, right) = (side(&c.left, now), side(&c.right, now));
+    // Count first: an absent attribute, or one whose value cannot be read as the operator's type, is Unknown.
+    let count = |v: &Vals<'_>, trace: &mut dyn Trace| -> Option<usize> {
+        match v {
+            Vals::Literal(items) => Some(items.len()),
+            Vals::Time(_) => Some(1),
+            Vals::Attr(a) => {
+                let (mut n, mut readable) = (0usize, true);
+                values(a, cx, scope, |s| {
+                    n += 1;
+                    readable = read(c.family, s).is_some();
+                    readable
+                });
+                if n == 0 {
+                    trace.absent(a);
+                }
+                (n > 0 && readable).then_some(n)
+            }
+        }
+    };
+    let (Some(nl), Some(nr)) = (count(&left, trace), count(&right, trace)) else { return Tri::Unknown };
+    // Without a quantifier both sides are single values; several values for a scalar test cannot be decided.
+    if c.quantifier.is_none() && (nl != 1 || nr != 1) {
+        return Tri::Unknown;
+    }
+    let each = |v: &Vals<'_>, f: &mut dyn FnMut(ValueRef<'_>) -> bool| match v {
+        Vals::Literal(items) => {
+            for item in items.iter() {
+                if !f(item.as_ref()) {
+                    return;
+                }
+            }
+        }
+        Vals::Time(t) => {
+            f(ValueRef::Time(*t));
+        }
+        Vals::Attr(a) => values(a, cx, scope, |s| read(c.family, s).is_none_or(&mut *f)),
+    };
+    let test = |l: ValueRef<'_>, r: ValueRef<'_>| apply(c, l, r);
+    // `exists` over the right side for one left value, or `forall` when `all_right`.
+    let right_ok = |l: ValueRef<'_>, all_right: bool| {
+        let mut result = all_right;
+        each(&right, &mut |r| {
+            if test(l, r) != all_right {
+                result = !all_right;
+                return false;
+            }
+            true
+        });
+        result
+    };
+    let (all_left, all_right) = match c.quantifier {
+        None | Some(Quantifier::AnyOfAny) => (false, false),
+        Some(Quantifier::AllOfAny) => (true, false),
+        Some(Quantifier::AnyOfAll) => (false, true),
+        Some(Quantifier::AllOfAll) => (true, true),
+    };
+    let mut result = all_left;
+    each(&left, &mut |l| {
+        if right_ok(l, all_right) != all_left {
+            result = !all_left;
+            return false;
+        }
+        true
+    });
+    Tri::of(result)
+}
+
+/// One test between two values; values of the wrong type (never produced after the type check) fail the test.
+fn apply(c: &Cmp, l: ValueRef<'_>, r: ValueRef<'_>) -> bool {
+    use std::cmp::Ordering;
+    let ord = |o: Option<Ordering>| -> bool {
+        let Some(o) = o else { return false };
+        match c.test {
+            Test::Equals => o == Ordering::Equal,
+            Test::NotEquals => o != Ordering::Equal,
+            Test::LessThan => o == Ordering::Less,
+            Test::LessThanEquals => o != Ordering::Greater,
+            Test::GreaterThan => o == Ordering::Greater,
+            Test::GreaterThanEquals => o != Ordering::Less,
+            Test::StartsWith | Test::NotStartsWith | Test::Like | Test::NotLike => false,
+        }
+    };
+    match (l, r) {
+        (ValueRef::Str(a), ValueRef::Str(b)) => {
+            let ic = c.ignore_case;
+            match c.test {
+                Test::Equals => str_eq(a, b, ic),
+                Test::NotEquals => !str_eq(a, b, ic),
+                Test::StartsWith => starts_with(a, b, ic),
+                Test::NotStartsWith => !starts_with(a, b, ic),
+                Test::Like => like(a, b, ic),
+                Test::NotLike => !like(a, b, ic),
+                _ => false,
+            }
+        }
+        (ValueRef::Int(a), ValueRef::Int(b)) => ord(Some(a.cmp(&b))),
+        (ValueRef::Time(a), ValueRef::Time(b)) => ord(Some(a.cmp(&b))),
+        (ValueRef::Guid(a), ValueRef::Guid(b)) => ord(Some(a.cmp(&b))),
+        (ValueRef::Bool(a), ValueRef::Bool(b)) => ord(Some(a.cmp(&b))),
+        _ => false,
+    }
+}
+
+fn char_eq(a: char, b: char, ignore_case: bool) -> bool {
+    a == b || (ignore_case && a.to_lowercase().eq(b.to_lowercase()))
+}
+
+fn str_eq(a: &str, b: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        a.chars().count() == b.chars().count() && a.chars().zip(b.chars()).all(|(x, y)| char_eq(x, y, true))
+    } else {
+        a == b
+    }
+}
+
+fn starts_with(a: &str, prefix: &str, ignore_case: bool) -> bool {
+    let mut it = a.chars();
+    prefix.chars().all(|p| it.next().is_some_and(|c| char_eq(c, p, ignore_case)))
+}
+
+/// One element of a Like pattern.
+enum Tok {
+    Star,
+    One,
+    Lit(char),
+}
+
+/// The token at byte `i` of `pattern` and its length: `*` and `?` are wildcards, `\*` and `\?` literal.
+fn tok_at(pattern: &str, i: usize) -> Option<(Tok, usize)> {
+    let mut chars = pattern.get(i..)?.chars();
+    let c = chars.next()?;
+    Some(match c {
+        '*' => (Tok::Star, 1),
+        '?' => (Tok::One, 1),
+        '\\' => match chars.next() {
+            Some(e @ ('*' | '?')) => (Tok::Lit(e), 2),
+            _ => (Tok::Lit('\\'), 1),
+        },
+        c => (Tok::Lit(c), c.len_utf8()),
+    })
+}
+
+/// `StringLike`: `*` matches any run, `?` one character; iterative with one backtrack point, so linear-ish and
+/// allocation-free.
+pub(super) fn like(s: &str, pattern: &str, ignore_case: bool) -> bool {
+    let (mut si, mut pi) = (0usize, 0usize);
+    let mut back: Option<(usize, usize)> = None;
+    loop {
+        let c = s.get(si..).and_then(|r| r.chars().next());
+        match (tok_at(pattern, pi), c) {
+            (Some((Tok::Star, n)), _) => {
+                pi += n;
+                back = Some((pi, si));
+                continue;
+            }
+            (Some((Tok::One, n)), Some(c)) => {
+                pi += n;
+                si += c.len_utf8();
+                continue;
+            }
+            (Some((Tok::Lit(p), n)), Some(c)) if char_eq(c, p, ignore_case) => {
+                pi += n;
+                si += c.len_utf8();
+                continue;
+            }
+            (None, None) => return true,
+            _ => {}
+        }
+        // Mismatch: let the last star swallow one more character, if there is one.
+        match back {
+            Some((bp, bs)) => {
+                let Some(c) = s.get(bs..).and_then(|r| r.chars().next()) else { return false };
+                let bs = bs + c.len_utf8();
+                back = Some((bp, bs));
+                pi = bp;
+                si = bs;
+            }
+            None => return false,
+        }
+    }
+}
+
+/// The scope split into segments once per evaluation (a fixed array: evaluation never allocates).
+struct ScopeView<'a> {
+    text: &'a str,
+    /// `(start, end)` byte offsets of each segment.
+    segs: [(u32, u32); 64],
+    len: usize,
+}
+
+impl<'a> ScopeView<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut v = ScopeView { text, segs: [(0, 0); 64], len: 0 };
+        let mut start = 0usize;
+        for (i, b) in text.bytes().enumerate().chain(std::iter::once((text.len(), b'/'))) {
+            if b != b'/' {
+                continue;
+            }
+            if i > start {
+                let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(i)) else { break };
+                match v.segs.get_mut(v.len) {
+                    Some(slot) => {
+                        *slot = (s, e);
+                        v.len += 1;
+                    }
+                    // Deeper than any real resource id: derive nothing rather than something partial.
+                    None => {
+                        v.len = 0;
+                        break;
+                    }
+                }
+            }
+            start = i + 1;
+        }
+        v
+    }
+
+    fn seg(&self, i: usize) -> Option<&'a str> {
+        if i >= self.len {
+            return None;
+        }
+        let (s, e) = *self.segs.get(i)?;
+        self.text.get(s as usize..e as usize)
+    }
+
+    /// The name the scope gives resource type `namespace/types…` (the last provider section that has it), or
+    /// with `rest`, everything after that type's segment (a blob path may contain `/`).
+    fn name_of(&self, namespace: &str, types: &[Box<str>], rest: bool) -> Option<&'a str> {
+        let mut found = None;
+        let mut k = 0;
+        while k < self.len {
+            let is_provider = self.seg(k).is_some_and(|s| s.eq_ignore_ascii_case("providers"))
+                && self.seg(k + 1).is_some_and(|s| s.eq_ignore_ascii_case(namespace));
+            if is_provider {
+                let mut at = k + 2;
+                let mut ok = true;
+                for (n, t) in types.iter().enumerate() {
+                    let ty = self.seg(at);
+                    // A later `providers` starts another section; the chain of this one ends there.
+                    if ty.is_none_or(|s| !s.eq_ignore_ascii_case(t)) || (n > 0 && ty == Some("providers")) {
+                        ok = false;
+                        break;
+                    }
+                    at += 2;
+                }
+                if ok && !types.is_empty() {
+                    let name_at = at - 1;
+                    found = if rest {
+                        let (s, _) = *self.segs.get(name_at).filter(|_| name_at < self.len)?;
+                        self.text.get(s as usize..)
+                    } else {
+                        self.seg(name_at)
+                    };
+                }
+            }
+            k += 1;
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_and_escapes() {
+        // The reference's truth examples (CF).
+        assert!(like("abcd", "a*c?", false));
+        assert!(!like("abcd", "A*C?", false));
+        assert!(like("abcd", "A*C?", true));
+        assert!(!like("abcd", "a*c", false));
+        assert!(like("a*b", "a\\*b", false));
+        assert!(!like("axb", "a\\*b", false));
+        assert!(like("a?b", "a\\?b", false));
+        assert!(like("", "*", false));
+        assert!(!like("", "?", false));
+        assert!(like("uploads/contoso/x.txt", "uploads/contoso/*", false));
+        assert!(like("aaab", "*a*b", false));
+        assert!(like("héllo", "h?llo", false));
+    }
+
+    #[test]
+    fn datetimes() {
+        let t = |s: &str| DateTime::parse(s);
+        assert_eq!(t("1970-01-01T00:00:00Z"), Some(DateTime(0)));
+        assert_eq!(t("1970-01-01T00:00:01.5Z"), Some(DateTime(15_000_000)));
+        assert_eq!(t("2022-06-01T23:38:32.8883645Z").map(|d| d.0 % 10_000_000), Some(8_883_645));
+        assert!(t("2024-02-29T00:00:00Z").is_some());
+        assert_eq!(t("2023-02-29T00:00:00Z"), None);
+        assert_eq!(t("2023-13-01T00:00:00Z"), None);
+        assert_eq!(t("2023-01-01T24:00:00Z"), None);
+        assert_eq!(t("2023-01-01T00:00:00.12345678Z"), None);
+        assert_eq!(t("2023-01-01T00:00:00"), None);
+        assert_eq!(t("2023-01-01"), None);
+        assert_eq!(t("1970-01-01T01:00:00+01:00"), Some(DateTime(0)));
+        assert!(t("2022-06-01T00:00:00.0Z") < t("2022-06-01T23:38:32.8883645Z"));
+    }
+
+    #[test]
+    fn scope_names() {
+        let v = ScopeView::new(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/logs/blobs/dir/a.txt",
+        );
+        let types = |t: &[&str]| t.iter().map(|s| Box::<str>::from(*s)).collect::<Vec<_>>();
+        let containers = types(&["storageAccounts", "blobServices", "containers"]);
+        assert_eq!(v.name_of("microsoft.storage", &containers, false), Some("logs"));
+        let blobs = types(&["storageAccounts", "blobServices", "containers", "blobs"]);
+        assert_eq!(v.name_of("Microsoft.Storage", &blobs, true), Some("dir/a.txt"));
+        assert_eq!(v.name_of("Microsoft.Storage", &types(&["storageAccounts", "queueServices"]), false), None);
+        assert_eq!(v.name_of("Microsoft.Compute", &types(&["storageAccounts"]), false), None);
+    }
+}
