@@ -590,3 +590,60 @@ fn config_sensitive_entries_feed_the_rules() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown sensitive category `no-such-category`"), "{err}");
 }
+
+// ---- conditions (SPEC §3.1) ----
+
+const LOGS: &str = "/subscriptions/sub-1/resourceGroups/logs/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers";
+
+#[test]
+fn rolegate_check_evaluates_conditions_from_the_scope_and_refuses_spoofed_attributes() {
+    let tenant = "tests/data/conditional-tenant";
+    let in_logs = format!("{LOGS}/logs/blobs/a.txt");
+    let in_other = format!("{LOGS}/other/blobs/a.txt");
+    // The container name comes from the scope: allowed with no attributes at all.
+    assert_eq!(
+        rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_logs]),
+        (0, "allowed\n".into(), String::new())
+    );
+    // Claiming the container is `logs` does not move a request in `other` there.
+    let spoof = "Microsoft.Storage/storageAccounts/blobServices/containers:name=logs";
+    let (code, out, _) = rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_other, "--attr", spoof]);
+    assert_eq!((code, out.as_str()), (3, "not_allowed\n"));
+    // `--explain` names the expression that decided.
+    let (code, out, _) =
+        rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_other, "--attr", spoof, "--explain"]);
+    assert_eq!(code, 3);
+    let decided = "the condition on the assignment is false: `@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'`";
+    assert!(out.contains(decided), "{out}");
+    let (code, out, _) = rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_logs, "--explain"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("; the condition on the assignment holds: `@Resource["), "{out}");
+}
+
+#[test]
+fn rolegate_check_takes_attributes_and_sub_operations() {
+    let tenant = "tests/data/conditional-tenant";
+    let blob = format!("{LOGS}/logs/blobs/a.txt");
+    let tag = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project=Cascade";
+    let (code, out, _) = rolegate(&["check", "--tenant", tenant, "dave", BLOB_READ, &blob, "--explain"]);
+    assert_eq!(code, 3);
+    assert!(out.contains("cannot be decided without @Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>]"), "{out}");
+    assert_eq!(rolegate(&["check", "--tenant", tenant, "dave", BLOB_READ, &blob, "--attr", tag]).0, 0);
+    assert_eq!(rolegate(&["check", "--tenant", tenant, "dave", BLOB_READ, &blob, "--sub-operation", "Blob.List"]).0, 0);
+    assert_eq!(rolegate(&["check", "--tenant", tenant, "dave", BLOB_READ, &blob, "--attr", "no-equals-sign"]).0, 2);
+    assert_eq!(rolegate(&["check", "--tenant", tenant, "dave", BLOB_READ, &blob, "--now", "yesterday"]).0, 2);
+    // The same through `--batch`, with attributes as JSON.
+    let queries = format!(
+        "{}\n{}\n",
+        serde_json::json!({"principal": "dave", "action": BLOB_READ, "scope": blob, "attributes": {"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project": ["Baker", "Cascade"]}}),
+        serde_json::json!({"principal": "dave", "action": BLOB_READ, "scope": blob, "subOperation": "Blob.List"}),
+    );
+    let path = temp_file("conditional-queries.jsonl", queries.as_bytes());
+    let (code, out, _) = rolegate(&["check", "--tenant", tenant, "--batch", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Two values for a single-valued test cannot be decided; the listing is not guarded.
+    assert_eq!(lines[0]["decision"], "not_allowed", "{out}");
+    assert_eq!(lines[0]["reason"]["condition"]["on"], "assignment", "{out}");
+    assert_eq!(lines[1]["decision"], "allowed", "{out}");
+}

@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use rolegate::Tenant;
+use rolegate::condition::DateTime;
 use rolegate::engine::{Decision, Engine, PlaneHint, Request};
 use rolegate::load::TenantLoader;
 
@@ -56,6 +57,17 @@ enum Command {
         /// Extra group ids, as a token's `groups` claim carries them.
         #[arg(long = "group")]
         groups: Vec<String>,
+        /// A request attribute for conditions, `NAME=VALUE` (repeatable; repeat a name for several values). NAME
+        /// is an attribute name (`Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project`)
+        /// or `@Source[name]`. Resource names the scope encodes (a container's) are read from the scope instead.
+        #[arg(long = "attr", value_name = "NAME=VALUE", value_parser = parse_attr)]
+        attributes: Vec<(String, String)>,
+        /// The request's sub-operation, e.g. `Blob.List`.
+        #[arg(long)]
+        sub_operation: Option<String>,
+        /// The time conditions see as `@Environment[UtcNow]` (`2024-01-01T00:00:00Z`); default: the clock.
+        #[arg(long, value_parser = parse_now)]
+        now: Option<DateTime>,
         /// Say why, with the names of the assignment, role and pattern (or deny assignment) that decided.
         #[arg(long)]
         explain: bool,
@@ -99,6 +111,20 @@ impl From<PlaneArg> for PlaneHint {
             PlaneArg::Auto => PlaneHint::Auto,
         }
     }
+}
+
+fn parse_attr(s: &str) -> Result<(String, String), String> {
+    // Split at the first `=` after any `@Source[...]` brackets: attribute names never contain `=`, values may.
+    let from = s.find(']').map_or(0, |i| i + 1);
+    let at = s.get(from..).and_then(|rest| rest.find('=')).map(|i| i + from);
+    match at {
+        Some(i) if i > 0 => Ok((s[..i].to_owned(), s[i + 1..].to_owned())),
+        _ => Err(format!("expected `NAME=VALUE`, got `{s}`")),
+    }
+}
+
+fn parse_now(s: &str) -> Result<DateTime, String> {
+    DateTime::parse(s).ok_or_else(|| format!("expected a datetime such as `2024-01-01T00:00:00Z`, got `{s}`"))
 }
 
 fn render(d: &dyn miette::Diagnostic) -> String {
@@ -167,7 +193,9 @@ fn check_batch(engine: &Engine, path: &Path) -> ExitCode {
         let value = match serde_json::from_str::<rolegate::schema::Query>(&line) {
             Ok(q) => {
                 let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
-                let d = engine.check(&q.request(&groups));
+                let pairs = q.attribute_pairs();
+                let attributes: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let d = engine.check(&q.request(&groups).attributes(&attributes));
                 let mut v = decision_json(engine, &d);
                 if let (Some(expected), serde_json::Value::Object(m)) = (q.expected, &mut v) {
                     m.insert("expected".into(), expected.into());
@@ -247,17 +275,9 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
     }
     // Owned request parts first, then requests borrowing them.
     let groups: Vec<Vec<&str>> = queries.iter().map(|q| q.groups.iter().map(String::as_str).collect()).collect();
-    let attributes: Vec<Vec<(&str, String)>> = queries
-        .iter()
-        .map(|q| {
-            q.attributes
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-                .collect()
-        })
-        .collect();
+    let pairs: Vec<Vec<(String, String)>> = queries.iter().map(rolegate::schema::Query::attribute_pairs).collect();
     let attributes: Vec<Vec<(&str, &str)>> =
-        attributes.iter().map(|a| a.iter().map(|(k, v)| (*k, v.as_str())).collect()).collect();
+        pairs.iter().map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
     let requests: Vec<Request<'_>> = queries
         .iter()
         .zip(&groups)
@@ -391,7 +411,19 @@ fn main() -> ExitCode {
             );
             if fatal { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
-        Command::Check { tenant, batch, principal, action, scope, plane, groups, explain } => {
+        Command::Check {
+            tenant,
+            batch,
+            principal,
+            action,
+            scope,
+            plane,
+            groups,
+            attributes,
+            sub_operation,
+            now,
+            explain,
+        } => {
             let tenant = match load_tenant(&tenant) {
                 Ok(t) => t,
                 Err(code) => return code,
@@ -404,7 +436,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let req = Request::new(&principal, &action, &scope).plane(plane.into()).groups(&groups);
+            let attributes: Vec<(&str, &str)> = attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut req =
+                Request::new(&principal, &action, &scope).plane(plane.into()).groups(&groups).attributes(&attributes);
+            req.sub_operation = sub_operation.as_deref();
+            req.now = now;
             let d = engine.check(&req);
             if explain {
                 print!("{}", engine.explanation_text(&engine.explain(&req)));

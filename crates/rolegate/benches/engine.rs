@@ -14,6 +14,8 @@
 // generator and reference are support code, and criterion's macros generate undocumented public functions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
+#[path = "../tests/support/reference_condition.rs"]
+mod reference_condition;
 #[path = "../tests/support/reference_matcher.rs"]
 mod reference_matcher;
 #[path = "support/gen.rs"]

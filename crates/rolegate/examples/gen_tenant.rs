@@ -13,6 +13,8 @@
 // test support with their own conventions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../tests/support/reference_condition.rs"]
+mod reference_condition;
 #[path = "../tests/support/reference_matcher.rs"]
 mod reference_matcher;
 #[path = "../benches/support/gen.rs"]

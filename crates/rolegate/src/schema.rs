@@ -195,6 +195,9 @@ pub struct Query {
     /// `@Source[name]` (or a bare name for every source) → string, number, bool or array.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, serde_json::Value>,
+    /// The time conditions see as `@Environment[UtcNow]` (`2024-01-01T00:00:00Z`); absent = the clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
     /// true = allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<bool>,
@@ -213,7 +216,30 @@ impl Query {
         let mut req =
             crate::engine::Request::new(&self.principal, &self.action, &self.scope).plane(plane).groups(groups);
         req.sub_operation = self.sub_operation.as_deref();
+        req.now = self.now.as_deref().and_then(crate::condition::DateTime::parse);
         req
+    }
+
+    /// The attributes as `(key, value)` pairs, as [`crate::engine::Request::attributes`] takes them: an array
+    /// gives one pair per element, numbers and booleans their JSON text. Null and objects are left out.
+    pub fn attribute_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, v) in &self.attributes {
+            let items = match v {
+                serde_json::Value::Array(items) => &items[..],
+                one => std::slice::from_ref(one),
+            };
+            for item in items {
+                let text = match item {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => continue,
+                };
+                out.push((k.clone(), text));
+            }
+        }
+        out
     }
 }
 

@@ -82,7 +82,9 @@ fn engine() -> Engine {
                   "scope": "/providers/Microsoft.Management/managementGroups/platform"}},
                 {{"principalId": "bob", "roleDefinitionId": "{OWNER}", "scope": "/subscriptions/s1/resourceGroups/rg1"}},
                 {{"principalId": "carol", "roleDefinitionId": "{BLOB_DATA_READER}", "scope": "/subscriptions/s1",
-                  "condition": "@Resource[x] StringEquals 'y'", "conditionVersion": "2.0"}}]"#
+                  "condition": "@Resource[x] StringEquals 'y'", "conditionVersion": "2.0"}},
+                {{"principalId": "dave", "roleDefinitionId": "{BLOB_DATA_READER}", "scope": "/subscriptions/s1",
+                  "condition": "(!(ActionMatches{{'*/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'c1' AND @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'cascade', 'baker'}} AND @Environment[UtcNow] DateTimeGreaterThan '2020-01-01T00:00:00Z')"}}]"#
         )
         .as_bytes(),
     );
@@ -90,7 +92,10 @@ fn engine() -> Engine {
         "denyAssignments.json",
         br#"[{"name": "d", "scope": "/subscriptions/s1", "permissions": [{"actions": ["*/delete"]}],
               "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
-              "excludePrincipals": [{"id": "break-glass", "type": "User"}]}]"#,
+              "excludePrincipals": [{"id": "break-glass", "type": "User"}]},
+             {"name": "d2", "scope": "/subscriptions/s1", "permissions": [{"dataActions": ["*/blobs/read"],
+              "condition": "Exists @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] AND @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'secret/'"}],
+              "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}]}]"#,
     );
     let (tenant, _) = loader.build().unwrap();
     Engine::new(tenant)
@@ -98,6 +103,15 @@ fn engine() -> Engine {
 
 const VM: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1";
 const BLOB: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/c1/blobs/a/b/c/d/e/f/g/h.txt";
+
+const TAGS: &[(&str, &str)] = &[
+    ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Skagit"),
+    ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Baker"),
+];
+const SECRET: &[(&str, &str)] = &[
+    ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Baker"),
+    ("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix]", "secret/x"),
+];
 
 #[test]
 fn check_does_not_allocate() {
@@ -118,6 +132,15 @@ fn check_does_not_allocate() {
         Request::new("bob", "Microsoft.Nope/things/read", VM),
         Request::new("bob", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB)
             .plane(PlaneHint::Data),
+        // conditions: met (from the scope, attributes and the clock), not met, unknown, a conditional deny
+        Request::new("dave", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB)
+            .attributes(TAGS),
+        Request::new("dave", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB),
+        Request::new("dave", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB)
+            .attributes(TAGS)
+            .sub_operation("Blob.List"),
+        Request::new("dave", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB)
+            .attributes(SECRET),
         // token groups
         Request::new("nobody", "Microsoft.Compute/virtualMachines/read", VM).groups(token_groups),
         // unknown principal
@@ -139,6 +162,13 @@ fn check_does_not_allocate() {
     // Warm up: lazily initialised state (the built-in catalog, thread-locals) may allocate once.
     let expected: Vec<_> = requests.iter().map(|r| engine.check(r)).collect();
     assert!(expected.iter().any(|d| d.is_allowed()), "{expected:#?}");
+    // The conditional requests decide every way: allowed, not met (unknown tag), allowed (listing is not
+    // guarded), denied by the conditional deny.
+    let conditional: Vec<_> =
+        requests.iter().zip(&expected).filter(|(r, _)| r.principal == "dave").map(|(_, d)| d).collect();
+    assert!(conditional.iter().all(|d| d.reason().condition.is_some()), "{conditional:#?}");
+    assert!(conditional[0].is_allowed() && !conditional[1].is_allowed() && conditional[2].is_allowed());
+    assert!(matches!(conditional[3], rolegate::engine::Decision::Denied(_)));
     for (req, want) in requests.iter().zip(&expected) {
         let (got, n) = allocations_in(|| engine.check(req));
         assert_eq!(n, 0, "{req:?} allocated {n} time(s)");

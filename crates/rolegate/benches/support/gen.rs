@@ -3,8 +3,8 @@
 //! evaluator (`tests/support/reference_engine.rs`), never from the engine.
 //!
 //! Used by `examples/gen_tenant.rs` and `benches/engine.rs`. The including crate must also declare
-//! `mod reference_matcher` at its root (`#[path = ".../tests/support/reference_matcher.rs"]`), because the
-//! reference evaluator refers to it as `crate::reference_matcher`.
+//! `mod reference_matcher` and `mod reference_condition` at its root (`#[path = ".../tests/support/…"]`), because the
+//! reference evaluator refers to them as `crate::reference_matcher` and `crate::reference_condition`.
 //!
 //! Everything is derived from the seed by an inline splitmix64, so a seed gives the same tenant on every
 //! platform and Rust version. Operation names come from the shipped catalog (`Catalog::builtin()`).
@@ -1086,6 +1086,7 @@ fn query(principal: String, action: String, scope: String, data_action: Option<b
         sub_operation: None,
         groups: Vec::new(),
         attributes: Default::default(),
+        now: None,
         expected: None,
     }
 }

@@ -39,6 +39,16 @@ impl Engine {
                 }
             }
         }
+        if let Some(site) = r.condition {
+            let (text, expression) = match self.reason_condition(r) {
+                Some((c, e)) => (Value::from(c.text()), Value::from(e)),
+                None => (Value::Null, Value::Null),
+            };
+            m.insert(
+                "condition".into(),
+                json!({ "on": site.as_str(), "text": text, "expression": expression, "valid": !text.is_null() }),
+            );
+        }
         if let Some(d) = r.deny.and_then(|i| t.deny_assignments.get(i as usize)) {
             m.insert(
                 "deny".into(),
@@ -59,16 +69,28 @@ impl Engine {
         let v = self.reason_json(r);
         let s = |k: &str, f: &str| v.get(k).and_then(|o| o.get(f)).and_then(Value::as_str).unwrap_or("?").to_owned();
         let pattern = v.get("pattern").and_then(Value::as_str).unwrap_or("?");
+        let on = s("condition", "on").replace('_', " ");
+        let expression = s("condition", "expression");
+        let held = if r.condition.is_some() {
+            format!("; the condition on the {on} holds: `{expression}`")
+        } else {
+            String::new()
+        };
         match r.kind {
             ReasonKind::Granted => format!(
-                "granted by role `{}` assigned to `{}` at `{}` (pattern `{pattern}`)",
+                "granted by role `{}` assigned to `{}` at `{}` (pattern `{pattern}`){held}",
                 s("role", "name"),
                 s("assignment", "principal"),
                 s("assignment", "scope")
             ),
             ReasonKind::DenyAssignment => {
+                let held = if r.condition.is_some() {
+                    format!("; the condition on the {on} is not false: `{expression}`")
+                } else {
+                    String::new()
+                };
                 format!(
-                    "denied by deny assignment `{}` at `{}` (pattern `{pattern}`)",
+                    "denied by deny assignment `{}` at `{}` (pattern `{pattern}`){held}",
                     s("deny", "name"),
                     s("deny", "scope")
                 )
@@ -77,9 +99,21 @@ impl Engine {
             ReasonKind::PlaneUnknown => {
                 "the catalog does not say whether this is a control- or data-plane operation; pass the plane".into()
             }
-            ReasonKind::ConditionNotMet => {
-                "a grant exists but carries a condition, which is not evaluated yet (fail closed)".into()
-            }
+            ReasonKind::ConditionNotMet => match v.get("condition") {
+                Some(c) if c.get("valid") == Some(&Value::Bool(true)) => format!(
+                    "role `{}` assigned to `{}` at `{}` would grant (pattern `{pattern}`), but the condition on the {on} is not met: `{expression}`",
+                    s("role", "name"),
+                    s("assignment", "principal"),
+                    s("assignment", "scope")
+                ),
+                Some(_) => format!(
+                    "role `{}` assigned to `{}` at `{}` would grant (pattern `{pattern}`), but the condition on the {on} does not parse or type-check (fail closed)",
+                    s("role", "name"),
+                    s("assignment", "principal"),
+                    s("assignment", "scope")
+                ),
+                None => "a grant exists but its condition is not met (fail closed)".into(),
+            },
             ReasonKind::InvalidRequest => "the request is malformed (scope or action)".into(),
         }
     }

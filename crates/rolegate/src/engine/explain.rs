@@ -6,8 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{Block, Buf, Compiled, Decision, Engine, NONE, Plane, Request, plane_index, segments};
+use super::{
+    Block, Buf, Compiled, ConditionSite, Decision, Deny, Engine, NONE, Plane, Reason, Request, plane_index, segments,
+};
 use crate::action::is_operation_name;
+use crate::condition::{Analysis, Tri};
 use crate::model::{Entries, Permission};
 use crate::scope::MAX_SEGMENTS;
 
@@ -35,10 +38,21 @@ pub enum Outcome {
         /// The entry that would match on the other plane.
         pattern: String,
     },
-    /// It would grant, but a condition is attached and conditions are not evaluated yet (fail closed).
+    /// A block grants (or, for a deny assignment, blocks) the action and a condition decided whether it counts.
     Condition {
-        /// `block` (the role's block) or `assignment`.
+        /// Where the deciding condition sits: `block`, `assignment` or `deny_assignment`.
         on: &'static str,
+        /// Permission block index.
+        block: usize,
+        /// The matching `Actions`/`DataActions` entry.
+        pattern: String,
+        /// `true` (the grant or deny stands), `false`, `unknown` (an attribute is absent) or `invalid` (the
+        /// condition does not parse or type-check).
+        value: &'static str,
+        /// The expression that decided, as written.
+        expression: String,
+        /// For `unknown`: the attributes whose absence left it open.
+        needs: Vec<String>,
     },
     /// A block's exclusions cannot be read, so it grants nothing (SPEC §2.2).
     Unreadable {
@@ -131,7 +145,19 @@ fn judge(blocks: &[Block], perms: &[Permission], action: &str, plane: Plane) -> 
                             excluded_by: x.raw.clone(),
                         }
                     }
-                    None if b.conditional => best = Outcome::Condition { on: "block" },
+                    // Conditional blocks are judged by the caller, which can evaluate them.
+                    None if b.conditional => {
+                        if !matches!(best, Outcome::Condition { .. }) {
+                            best = Outcome::Condition {
+                                on: "block",
+                                block: i,
+                                pattern: entry_text(grant_list, gi),
+                                value: "unknown",
+                                expression: String::new(),
+                                needs: Vec::new(),
+                            };
+                        }
+                    }
                     None => return Outcome::Matched { block: i, pattern: entry_text(grant_list, gi) },
                 }
             }
@@ -212,7 +238,18 @@ impl Engine {
                     Outcome::NotApplicable { why: "none of the request's principals is targeted" }
                 }
                 Some(x) if member(&x.excludes) => Outcome::NotApplicable { why: "a request principal is excluded" },
-                Some(x) => judge(&x.blocks, &d.permissions, req.action, plane),
+                Some(x) => match judge(&x.blocks, &d.permissions, req.action, plane) {
+                    Outcome::Matched { .. } | Outcome::Condition { .. }
+                        if x.condition != NONE || x.blocks.iter().any(|b| b.condition != NONE) =>
+                    {
+                        match c.deny_applies(x, req, plane) {
+                            Some(r) if r.condition.is_some() => c.condition_outcome(&r, true, req, Some(x)),
+                            Some(r) => c.matched(&r, &d.permissions),
+                            None => Outcome::NotApplicable { why: "its condition is false for this request" },
+                        }
+                    }
+                    o => o,
+                },
             };
             ex.denies.push(DenyStep { deny: di, outcome });
         }
@@ -224,8 +261,12 @@ impl Engine {
                 let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
                 let outcome = match (c.blocks.get(role as usize), tenant.roles.get(role as usize)) {
                     (Some(blocks), Some(r)) => match judge(blocks, &r.permissions, req.action, plane) {
-                        Outcome::Matched { .. } if c.assignment_conditional.get(a as usize) == Some(&true) => {
-                            Outcome::Condition { on: "assignment" }
+                        o @ Outcome::Matched { .. } if c.assignment_conditional.get(a as usize) != Some(&true) => o,
+                        Outcome::Matched { .. } | Outcome::Condition { .. } => {
+                            match c.conditional_grant(a, role, req, plane) {
+                                Ok(reason) => c.condition_outcome(&reason, true, req, None),
+                                Err(reason) => c.condition_outcome(&reason, false, req, None),
+                            }
                         }
                         o => o,
                     },
@@ -246,7 +287,10 @@ impl Engine {
                 json!({"result": "excluded", "block": block, "pattern": pattern, "excluded_by": excluded_by})
             }
             Outcome::WrongPlane { pattern } => json!({"result": "wrong_plane", "pattern": pattern}),
-            Outcome::Condition { on } => json!({"result": "condition", "on": on}),
+            Outcome::Condition { on, block, pattern, value, expression, needs } => json!({
+                "result": "condition", "on": on, "block": block, "pattern": pattern, "value": value,
+                "expression": expression, "needs": needs,
+            }),
             Outcome::Unreadable { block } => json!({"result": "unreadable_block", "block": block}),
             Outcome::NoMatch => json!({"result": "no_match"}),
             Outcome::UnknownRole => json!({"result": "unknown_role"}),
@@ -283,7 +327,35 @@ impl Engine {
                 "matched" => format!("matches `{}`", s("pattern")),
                 "excluded" => format!("`{}` is excluded by `{}`", s("pattern"), s("excluded_by")),
                 "wrong_plane" => format!("only `{}` on the other plane would match", s("pattern")),
-                "condition" => format!("has a condition on the {} (not evaluated yet: fail closed)", s("on")),
+                "condition" => {
+                    let on = s("on").replace('_', " ");
+                    let expression = s("expression");
+                    match s("value").as_str() {
+                        "true" => {
+                            format!("matches `{}`; the condition on the {on} holds: `{expression}`", s("pattern"))
+                        }
+                        "false" => format!(
+                            "matches `{}`, but the condition on the {on} is false: `{expression}`",
+                            s("pattern")
+                        ),
+                        "invalid" => format!(
+                            "matches `{}`, but the condition on the {on} does not parse or type-check (fail closed)",
+                            s("pattern")
+                        ),
+                        _ => {
+                            let needs: Vec<&str> = o
+                                .get("needs")
+                                .and_then(Value::as_array)
+                                .map(|v| v.iter().filter_map(Value::as_str).collect())
+                                .unwrap_or_default();
+                            format!(
+                                "matches `{}`, but the condition on the {on} cannot be decided without {} (fail closed): `{expression}`",
+                                s("pattern"),
+                                if needs.is_empty() { "more attributes".to_owned() } else { needs.join(", ") }
+                            )
+                        }
+                    }
+                }
                 "unreadable_block" => "a permission block with unreadable exclusions grants nothing".to_owned(),
                 "unknown_role" => "its role is unknown".to_owned(),
                 "not_applicable" => s("why"),
@@ -314,6 +386,59 @@ impl Engine {
 impl Compiled {
     fn principals_name(&self, p: u32) -> String {
         self.principals.name(p).to_owned()
+    }
+
+    /// The outcome of a grant or deny whose condition decided: `reason` names the block, the condition's site and
+    /// the deciding expression; `held` says whether it let the grant or deny stand.
+    fn condition_outcome(&self, reason: &Reason, held: bool, req: &Request<'_>, deny: Option<&Deny>) -> Outcome {
+        let block = reason.block.map_or(0, usize::from);
+        let id = self.condition_id(reason);
+        let pattern = self.pattern_text(reason, deny);
+        let on = reason.condition.map_or("block", ConditionSite::as_str);
+        let Some(condition) = self.condition(id) else {
+            return Outcome::Condition {
+                on,
+                block,
+                pattern,
+                value: "invalid",
+                expression: String::new(),
+                needs: Vec::new(),
+            };
+        };
+        let expression = reason.expr.map(|e| condition.node_text(e).to_owned()).unwrap_or_default();
+        let cx = req.condition_context();
+        let (value, needs) = match (held, condition.evaluate(&cx).value) {
+            (true, Tri::True) => ("true", Vec::new()),
+            (_, Tri::False) => ("false", Vec::new()),
+            _ => match condition.analyze(&cx) {
+                Analysis::Conditional { needs } => ("unknown", needs),
+                _ => ("unknown", Vec::new()),
+            },
+        };
+        Outcome::Condition { on, block, pattern, value, expression, needs }
+    }
+
+    /// A plain match, named from a reason.
+    fn matched(&self, reason: &Reason, perms: &[Permission]) -> Outcome {
+        let block = reason.block.map_or(0, usize::from);
+        let pattern = perms
+            .get(block)
+            .map(|p| entry_text(lists(p, reason.plane.unwrap_or(Plane::Control)).0, reason.pattern.unwrap_or(0)))
+            .unwrap_or_default();
+        Outcome::Matched { block, pattern }
+    }
+
+    /// The text of the pattern a reason names.
+    fn pattern_text(&self, reason: &Reason, deny: Option<&Deny>) -> String {
+        let t = &self.tenant;
+        let perms = match deny {
+            Some(d) => t.deny_assignments.get(d.index as usize).map(|d| &d.permissions[..]),
+            None => reason.role.and_then(|r| t.roles.get(r as usize)).map(|r| &r.permissions[..]),
+        };
+        match self.matched(reason, perms.unwrap_or_default()) {
+            Outcome::Matched { pattern, .. } => pattern,
+            _ => String::new(),
+        }
     }
 }
 

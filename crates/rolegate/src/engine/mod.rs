@@ -35,10 +35,11 @@ use std::sync::Arc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 pub use explain::{AssignmentStep, DenyStep, Explanation, Outcome};
-pub use request::{Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
+pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
 
 use crate::action::is_operation_name;
 use crate::catalog::{Catalog, PlaneAnswer};
+use crate::condition::{Condition, Context, Tri};
 use crate::matcher::Pattern;
 use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
 use crate::scope::{Canonical, MAX_SEGMENTS, Scope, ScopeKind, canonical_segments, is_canonical_scope};
@@ -54,10 +55,12 @@ struct Block {
     excludes: [Vec<Pattern>; 2],
     dead: bool,
     conditional: bool,
+    /// Index into `Compiled::conditions`, or `NONE`.
+    condition: u32,
 }
 
 impl Block {
-    fn compile(p: &Permission) -> Block {
+    fn compile(p: &Permission, condition: u32) -> Block {
         let valid = |e: &Entries<Action>| -> Vec<(u16, Pattern)> {
             e.items()
                 .iter()
@@ -74,6 +77,7 @@ impl Block {
             excludes: [excl(&p.not_actions), excl(&p.not_data_actions)],
             dead: unreadable(&p.not_actions) || unreadable(&p.not_data_actions),
             conditional: p.condition.is_some(),
+            condition,
         }
     }
 
@@ -106,6 +110,8 @@ struct Deny {
     principals: Box<[u32]>,
     excludes: Box<[u32]>,
     blocks: Vec<Block>,
+    /// The deny assignment's own condition: index into `Compiled::conditions`, or `NONE`.
+    condition: u32,
 }
 
 #[derive(Debug)]
@@ -136,6 +142,12 @@ struct Compiled {
     info: Vec<PrincipalInfo>,
     assignment_role: Vec<u32>,
     assignment_conditional: Vec<bool>,
+    /// Assignment → index into `conditions`, or `NONE`.
+    assignment_condition: Vec<u32>,
+    /// Every distinct condition text once; `None` where it failed to parse or type-check (its grant never
+    /// allows, its deny always applies).
+    conditions: Vec<Option<Condition>>,
+    condition_ids: HashMap<String, u32>,
     blocks: Vec<Vec<Block>>,
     vocab: CiMap,
     vocab_plane: Vec<PlaneAnswer>,
@@ -210,6 +222,12 @@ impl Engine {
         &self.c.tenant
     }
 
+    /// The condition a reason names and the text of the expression in it that decided, when there is one.
+    pub fn reason_condition(&self, r: &Reason) -> Option<(&Condition, &str)> {
+        let c = self.c.condition(self.c.condition_id(r))?;
+        Some((c, r.expr.map_or("", |e| c.node_text(e))))
+    }
+
     fn compile(tenant: Tenant, catalog: &Catalog) -> Engine {
         let mut c = Compiled {
             principals: CiMap::default(),
@@ -226,6 +244,9 @@ impl Engine {
             info: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
+            assignment_condition: Vec::new(),
+            conditions: Vec::new(),
+            condition_ids: HashMap::new(),
             blocks: Vec::new(),
             vocab: CiMap::default(),
             vocab_plane: Vec::new(),
@@ -319,23 +340,14 @@ impl Engine {
                 if !(deny.everyone || member(&deny.principals)) || member(&deny.excludes) {
                     continue;
                 }
-                if let Some((b, pattern)) =
-                    deny.blocks.iter().enumerate().find_map(|(b, blk)| Some((b, blk.grant(req.action, plane)?)))
-                {
-                    return Decision::Denied(Reason {
-                        kind: ReasonKind::DenyAssignment,
-                        deny: Some(deny.index),
-                        block: u16::try_from(b).ok(),
-                        pattern: Some(pattern),
-                        plane: Some(plane),
-                        ..Reason::of(ReasonKind::DenyAssignment)
-                    });
+                if let Some(reason) = c.deny_applies(deny, req, plane) {
+                    return Decision::Denied(reason);
                 }
             }
         }
 
-        // Then role assignments: any unconditional grant in scope allows.
-        let mut blocked = false;
+        // Then role assignments: any unconditional grant in scope allows; a conditional one is evaluated.
+        let mut not_met: Option<Reason> = None;
         let wanted = anc.mask | subscription.map_or(0, node_bit);
         for p in principals.iter() {
             if c.info.get(p as usize).is_none_or(|i| i.mask & wanted == 0) {
@@ -359,15 +371,21 @@ impl Engine {
                         role: Some(role),
                         block,
                         pattern,
-                        deny: None,
                         plane: Some(plane),
+                        ..Reason::of(ReasonKind::Granted)
                     });
                 }
-                blocked |= plain || conditional;
+                if plain || conditional {
+                    match c.conditional_grant(a, role, req, plane) {
+                        Ok(reason) => return Decision::Allowed(reason),
+                        Err(reason) => {
+                            not_met.get_or_insert(reason);
+                        }
+                    }
+                }
             }
         }
-        let kind = if blocked { ReasonKind::ConditionNotMet } else { ReasonKind::NoGrant };
-        Decision::NotAllowed(Reason::of(kind))
+        Decision::NotAllowed(not_met.unwrap_or(Reason::of(ReasonKind::NoGrant)))
     }
 }
 
@@ -494,6 +512,123 @@ impl Compiled {
                 }
                 out
             }
+        }
+    }
+
+    /// A condition's value for a request and the expression that decided it; `NONE` holds. A condition that could
+    /// not be read is Unknown: it never lets a grant through and never stops a deny.
+    fn evaluate(&self, condition: u32, cx: &Context<'_>) -> (Tri, Option<u16>) {
+        if condition == NONE {
+            return (Tri::True, None);
+        }
+        match self.conditions.get(condition as usize) {
+            Some(Some(c)) => {
+                let e = c.evaluate(cx);
+                (e.value, Some(e.decided_by))
+            }
+            _ => (Tri::Unknown, None),
+        }
+    }
+
+    /// Evaluates a grant that carries a condition on a block or on the assignment, off the fast path: `Ok` with
+    /// the granting reason, or `Err` with the first block's unmet condition (SPEC §3.1: block condition AND
+    /// assignment condition, Kleene, Unknown does not allow).
+    fn conditional_grant(&self, a: u32, role: u32, req: &Request<'_>, plane: Plane) -> Result<Reason, Reason> {
+        let cx = req.condition_context();
+        let assignment = self.assignment_condition.get(a as usize).copied().unwrap_or(NONE);
+        let mut on_assignment: Option<(Tri, Option<u16>)> = None;
+        let mut not_met = None;
+        for (bi, b) in self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]).iter().enumerate() {
+            let Some(pattern) = b.grant(req.action, plane) else { continue };
+            let base = Reason {
+                assignment: Some(a),
+                role: Some(role),
+                block: u16::try_from(bi).ok(),
+                pattern: Some(pattern),
+                plane: Some(plane),
+                ..Reason::of(ReasonKind::Granted)
+            };
+            let block = self.evaluate(b.condition, &cx);
+            let whole = *on_assignment.get_or_insert_with(|| self.evaluate(assignment, &cx));
+            let (value, site, expr) = match (block, whole) {
+                ((Tri::False, e), _) => (Tri::False, ConditionSite::Block, e),
+                (_, (Tri::False, e)) => (Tri::False, ConditionSite::Assignment, e),
+                ((Tri::Unknown, e), _) => (Tri::Unknown, ConditionSite::Block, e),
+                (_, (Tri::Unknown, e)) => (Tri::Unknown, ConditionSite::Assignment, e),
+                ((Tri::True, e), _) if b.condition != NONE => (Tri::True, ConditionSite::Block, e),
+                (_, (Tri::True, e)) => (Tri::True, ConditionSite::Assignment, e),
+            };
+            if value == Tri::True {
+                return Ok(Reason { condition: Some(site), expr, ..base });
+            }
+            not_met.get_or_insert(Reason { kind: ReasonKind::ConditionNotMet, condition: Some(site), expr, ..base });
+        }
+        Err(not_met.unwrap_or(Reason::of(ReasonKind::ConditionNotMet)))
+    }
+
+    /// Whether an enforced deny assignment (already known to target the request) blocks it: a block grants the
+    /// action and neither its condition nor the deny assignment's is definitely false (SPEC §3, rule 1).
+    fn deny_applies(&self, deny: &Deny, req: &Request<'_>, plane: Plane) -> Option<Reason> {
+        for (b, blk) in deny.blocks.iter().enumerate() {
+            let Some(pattern) = blk.grant(req.action, plane) else { continue };
+            let mut reason = Reason {
+                deny: Some(deny.index),
+                block: u16::try_from(b).ok(),
+                pattern: Some(pattern),
+                plane: Some(plane),
+                ..Reason::of(ReasonKind::DenyAssignment)
+            };
+            if blk.condition != NONE || deny.condition != NONE {
+                let cx = req.condition_context();
+                let (block, block_expr) = self.evaluate(blk.condition, &cx);
+                let (whole, whole_expr) = self.evaluate(deny.condition, &cx);
+                if block == Tri::False || whole == Tri::False {
+                    continue;
+                }
+                (reason.condition, reason.expr) = if blk.condition != NONE {
+                    (Some(ConditionSite::Block), block_expr)
+                } else {
+                    (Some(ConditionSite::Deny), whole_expr)
+                };
+            }
+            return Some(reason);
+        }
+        None
+    }
+
+    /// Interns a condition text: parsed and type-checked once however many blocks and assignments carry it.
+    fn intern_condition(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else { return NONE };
+        if let Some(&id) = self.condition_ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(self.conditions.len()).unwrap_or(NONE);
+        self.conditions.push(Condition::parse(text).ok());
+        self.condition_ids.insert(text.to_owned(), id);
+        id
+    }
+
+    /// The compiled condition at `id`, when it parsed.
+    fn condition(&self, id: u32) -> Option<&Condition> {
+        self.conditions.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// The condition a reason names (`NONE` if it names none).
+    fn condition_id(&self, reason: &Reason) -> u32 {
+        let block = reason.block.map_or(0, usize::from);
+        let deny = reason.deny.and_then(|i| self.denies.iter().find(|d| d.index == i));
+        match (reason.condition, deny) {
+            (Some(ConditionSite::Block), Some(d)) => d.blocks.get(block).map_or(NONE, |b| b.condition),
+            (Some(ConditionSite::Block), None) => reason
+                .role
+                .and_then(|r| self.blocks.get(r as usize))
+                .and_then(|b| b.get(block))
+                .map_or(NONE, |b| b.condition),
+            (Some(ConditionSite::Assignment), _) => {
+                reason.assignment.and_then(|a| self.assignment_condition.get(a as usize).copied()).unwrap_or(NONE)
+            }
+            (Some(ConditionSite::Deny), Some(d)) => d.condition,
+            _ => NONE,
         }
     }
 
@@ -705,6 +840,8 @@ fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
         let i = u32::try_from(i).unwrap_or(NONE);
         c.assignment_role.push(role_index.get(&a.role_id.key()).copied().unwrap_or(NONE));
         c.assignment_conditional.push(a.condition.is_some());
+        let condition = c.intern_condition(a.condition.as_ref().map(|t| t.value.as_str()));
+        c.assignment_condition.push(condition);
         // A placeholder, template or malformed scope never grants.
         let Some(scope) = a.scope.scope() else { continue };
         let node = scope_node(c, scope);
@@ -725,7 +862,16 @@ fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
 }
 
 fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
-    c.blocks = tenant.roles.iter().map(|r| r.permissions.iter().map(Block::compile).collect()).collect();
+    let mut blocks = Vec::with_capacity(tenant.roles.len());
+    for r in &tenant.roles {
+        let mut compiled = Vec::with_capacity(r.permissions.len());
+        for p in &r.permissions {
+            let condition = c.intern_condition(p.condition.as_ref().map(|t| t.value.as_str()));
+            compiled.push(Block::compile(p, condition));
+        }
+        blocks.push(compiled);
+    }
+    c.blocks = blocks;
     // The vocabulary: catalog operations and every exact action a role names, sorted so that a pattern's
     // literal prefix selects a contiguous range.
     let mut names: Vec<(String, &str)> =
@@ -814,6 +960,15 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         };
         let principals = ids(&d.principals, c);
         let excludes = ids(&d.exclude_principals, c);
+        let blocks = d
+            .permissions
+            .iter()
+            .map(|p| {
+                let condition = c.intern_condition(p.condition.as_ref().map(|t| t.value.as_str()));
+                Block::compile(p, condition)
+            })
+            .collect();
+        let condition = c.intern_condition(d.condition.as_ref().map(|t| t.value.as_str()));
         c.denies.push(Deny {
             index: u32::try_from(i).unwrap_or(NONE),
             node,
@@ -821,8 +976,8 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
             everyone: d.principals.iter().any(crate::model::Principal::is_everyone),
             principals,
             excludes,
-            // Conditions on deny blocks are not evaluated yet: the deny applies (fail closed).
-            blocks: d.permissions.iter().map(Block::compile).collect(),
+            blocks,
+            condition,
         });
     }
     c.closure.resize_with(c.principals.len(), Box::default);

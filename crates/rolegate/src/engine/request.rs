@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::condition::{Context, DateTime};
+
 /// The plane a request is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Plane {
@@ -40,14 +42,57 @@ pub struct Request<'a> {
     pub plane: PlaneHint,
     /// The target scope (a resource id, possibly below a resource).
     pub scope: &'a str,
-    /// Request attributes as `(key, value)` (for conditions).
+    /// Request attributes as `(key, value)` (for conditions): the key is an attribute name
+    /// (`Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project`) or `@Source[name]`; a
+    /// multi-valued attribute is several pairs with one key. `@Resource` attributes the scope encodes (a
+    /// container's name) are read from the scope instead, so these cannot override them.
     pub attributes: &'a [(&'a str, &'a str)],
+    /// The time conditions see as `@Environment[UtcNow]`; the system clock when `None`.
+    pub now: Option<DateTime>,
 }
 
 impl<'a> Request<'a> {
     /// A request with no token groups, no sub-operation, the plane left to the catalog and no attributes.
     pub fn new(principal: &'a str, action: &'a str, scope: &'a str) -> Self {
-        Request { principal, groups: &[], action, sub_operation: None, plane: PlaneHint::Auto, scope, attributes: &[] }
+        Request {
+            principal,
+            groups: &[],
+            action,
+            sub_operation: None,
+            plane: PlaneHint::Auto,
+            scope,
+            attributes: &[],
+            now: None,
+        }
+    }
+
+    /// Sets the sub-operation (`Blob.List`).
+    pub fn sub_operation(mut self, sub_operation: &'a str) -> Self {
+        self.sub_operation = Some(sub_operation);
+        self
+    }
+
+    /// Sets the request attributes.
+    pub fn attributes(mut self, attributes: &'a [(&'a str, &'a str)]) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// Sets the time conditions evaluate `@Environment[UtcNow]` at.
+    pub fn now(mut self, now: DateTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// What a condition sees of this request.
+    pub fn condition_context(&self) -> Context<'a> {
+        Context {
+            action: self.action,
+            sub_operation: self.sub_operation,
+            scope: self.scope,
+            attributes: self.attributes,
+            now: self.now,
+        }
     }
 
     /// Sets the plane.
@@ -127,12 +172,49 @@ pub struct Reason {
     pub deny: Option<u32>,
     /// The plane the request was decided on (which list `pattern` indexes: `Actions` or `DataActions`).
     pub plane: Option<Plane>,
+    /// Which condition decided, when one did (held, not met, or let a deny block apply).
+    pub condition: Option<ConditionSite>,
+    /// The expression in that condition that decided it: a node index as in
+    /// [`crate::condition::Condition::node_text`]. `None` when the condition could not be read at all.
+    pub expr: Option<u16>,
+}
+
+/// Where a condition sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConditionSite {
+    /// On the role's (or deny assignment's) permission block `Reason::block`.
+    Block,
+    /// On the role assignment `Reason::assignment`.
+    Assignment,
+    /// On the deny assignment `Reason::deny` itself.
+    Deny,
+}
+
+impl ConditionSite {
+    /// Snake-case name, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionSite::Block => "block",
+            ConditionSite::Assignment => "assignment",
+            ConditionSite::Deny => "deny_assignment",
+        }
+    }
 }
 
 impl Reason {
     /// A reason with no ids.
     pub const fn of(kind: ReasonKind) -> Self {
-        Reason { kind, assignment: None, role: None, block: None, pattern: None, deny: None, plane: None }
+        Reason {
+            kind,
+            assignment: None,
+            role: None,
+            block: None,
+            pattern: None,
+            deny: None,
+            plane: None,
+            condition: None,
+            expr: None,
+        }
     }
 }
 

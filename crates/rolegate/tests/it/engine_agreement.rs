@@ -13,6 +13,7 @@ use std::time::Instant;
 use proptest::prelude::Rng;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use rolegate::catalog::{Catalog, Operation};
+use rolegate::condition::DateTime;
 use rolegate::engine::{Engine, PlaneHint, ReasonKind, Request};
 use rolegate::load::TenantLoader;
 use rolegate::model::{EVERYONE, Tenant};
@@ -125,10 +126,34 @@ const PATTERNS: [&str; 18] = [
 const BROAD_PATTERNS: [&str; 7] =
     ["*", "Microsoft.A/*", "*/read", "Microsoft.A/x/*", "*/action", "Microsoft.A/x/blobs/*", "Microsoft.A/x/*/read"];
 const MALFORMED_PATTERNS: [&str; 2] = ["a /read", "Microsoft.A/x/\u{200b}read"];
-const CONDITIONS: [&str; 2] = [
+/// Conditions that read the scope (`x` and `blobs` names), request attributes, the sub-operation and the clock;
+/// two do not type-check or parse (their grants never allow, their denies always apply).
+const CONDITIONS: [&str; 11] = [
     "@Resource[x] StringEquals 'y'",
     "((!(ActionMatches{'Microsoft.A/x/read'})) OR (@Request[tag] StringEquals 'ok'))",
+    "@Resource[Microsoft.A/x:name] StringEqualsIgnoreCase 'R1'",
+    "!(ActionMatches{'Microsoft.A/x/blobs/*'}) OR @Resource[Microsoft.A/x/blobs:name] StringEquals 'c1'",
+    "NOT Exists @Request[tag]",
+    "@Request[tag] ForAnyOfAnyValues:StringNotEquals {'ok', 'no'}",
+    "(!(ActionMatches{'Microsoft.A/*'} AND NOT SubOperationMatches{'List'})) || @Request[level] NumericGreaterThan 3",
+    "NOT @Request[tag] StringEquals 'no' AND @Environment[UtcNow] DateTimeGreaterThan '2024-01-01T00:00:00Z'",
+    "@Request[level] ForAllOfAnyValues:NumericLessThanEquals {1, 5}",
+    "@Request[level] NumericEquals 'five'",
+    "@Request[tag] StringEquals",
 ];
+/// Request attributes; `Microsoft.A/x:name` tries to override what the scope says.
+const ATTRIBUTES: [(&str, &str); 7] = [
+    ("tag", "ok"),
+    ("tag", "no"),
+    ("level", "5"),
+    ("level", "1"),
+    ("@Request[level]", "7"),
+    ("Microsoft.A/x:name", "r1"),
+    ("Microsoft.A/x/blobs:name", "c1"),
+];
+const SUB_OPERATIONS: [&str; 3] = ["List", "list", "Read"];
+/// Requests evaluate `UtcNow` at one of these.
+const NOWS: [&str; 2] = ["2023-06-01T00:00:00Z", "2025-06-01T00:00:00Z"];
 
 // ---------------------------------------------------------------------------------------------------------------
 // A small deterministic generator
@@ -259,7 +284,7 @@ fn permission_block(g: &mut Gen, for_deny: bool) -> Value {
     block.insert("dataActions".into(), json!(patterns(g, 0, max, malformed, broad)));
     let max = if g.chance(30) { 1 } else { 0 };
     block.insert("notDataActions".into(), json!(patterns(g, 0, max, malformed * 2, 20)));
-    if g.chance(if for_deny { 5 } else { 12 }) {
+    if g.chance(if for_deny { 10 } else { 18 }) {
         block.insert("condition".into(), json!(g.pick(&CONDITIONS)));
         block.insert("conditionVersion".into(), json!("2.0"));
     }
@@ -295,7 +320,7 @@ fn random_tenant(g: &mut Gen) -> TenantFiles {
             };
             let scope = if g.chance(8) { (*g.pick(&ASSIGNMENT_ONLY_SCOPES)).to_owned() } else { assigned_scope(g, 65) };
             let mut a = json!({"principalId": principal, "roleDefinitionId": role, "scope": scope});
-            if g.chance(10) {
+            if g.chance(18) {
                 a["condition"] = json!(g.pick(&CONDITIONS));
                 a["conditionVersion"] = json!("2.0");
             }
@@ -325,6 +350,10 @@ fn random_tenant(g: &mut Gen) -> TenantFiles {
                 });
                 if g.chance(15) {
                     d["doNotApplyToChildScopes"] = json!(true);
+                }
+                if g.chance(8) {
+                    d["condition"] = json!(g.pick(&CONDITIONS));
+                    d["conditionVersion"] = json!("2.0");
                 }
                 match g.below(6) {
                     0 => d["denyAssignmentEffect"] = json!("audit"),
@@ -397,6 +426,9 @@ struct OwnedRequest {
     action: String,
     plane: PlaneHint,
     scope: String,
+    sub_operation: Option<&'static str>,
+    attributes: Vec<(&'static str, &'static str)>,
+    now: DateTime,
 }
 
 fn random_request(g: &mut Gen) -> OwnedRequest {
@@ -430,7 +462,11 @@ fn random_request(g: &mut Gen) -> OwnedRequest {
         3..=49 => pick_cased(g, &SCOPES[7..]),
         _ => pick_cased(g, &SCOPES),
     };
-    OwnedRequest { principal, groups, action, plane, scope }
+    let sub_operation = g.chance(30).then(|| *g.pick(&SUB_OPERATIONS));
+    let attributes = (0..g.below(4)).map(|_| *g.pick(&ATTRIBUTES)).collect();
+    let now = NOWS[g.below(NOWS.len())];
+    let now = DateTime::parse(now).expect("valid");
+    OwnedRequest { principal, groups, action, plane, scope, sub_operation, attributes, now }
 }
 
 fn catalog() -> Arc<Catalog> {
@@ -469,6 +505,8 @@ fn engine_agrees_with_the_reference() {
     let mut by_outcome: BTreeMap<(Effect, ReasonKind), usize> = BTreeMap::new();
     let (mut tenants, mut built, mut checked) = (0usize, 0usize, 0usize);
     let mut failures: Vec<String> = Vec::new();
+    // Decisions in which a condition decided (held, was not met, or let a deny stand), by effect.
+    let mut conditions_deciding: BTreeMap<Effect, usize> = BTreeMap::new();
 
     while checked < budget {
         let seed = master.next_u64();
@@ -481,9 +519,17 @@ fn engine_agrees_with_the_reference() {
         for _ in 0..REQUESTS_PER_TENANT {
             let r = random_request(&mut g);
             let groups: Vec<&str> = r.groups.iter().map(String::as_str).collect();
-            let req = Request::new(&r.principal, &r.action, &r.scope).plane(r.plane).groups(&groups);
-            let got = engine.check(&req);
-            let got = (Effect::of(&got), got.reason().kind);
+            let mut req = Request::new(&r.principal, &r.action, &r.scope)
+                .plane(r.plane)
+                .groups(&groups)
+                .attributes(&r.attributes)
+                .now(r.now);
+            req.sub_operation = r.sub_operation;
+            let decision = engine.check(&req);
+            let got = (Effect::of(&decision), decision.reason().kind);
+            if decision.reason().condition.is_some() {
+                *conditions_deciding.entry(got.0).or_default() += 1;
+            }
             let want = reference_check(engine.tenant(), &catalog, &req);
             checked += 1;
             *by_outcome.entry(want).or_default() += 1;
@@ -499,8 +545,10 @@ fn engine_agrees_with_the_reference() {
     let share = |e: Effect| {
         by_outcome.iter().filter(|((eff, _), _)| *eff == e).map(|(_, n)| *n).sum::<usize>() as f64 / checked as f64
     };
-    let summary =
-        format!("{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}", started.elapsed());
+    let summary = format!(
+        "{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}; a condition decided {conditions_deciding:?}",
+        started.elapsed()
+    );
     eprintln!("{summary}");
     assert!(failures.is_empty(), "the engine disagrees with the reference:\n{}", failures.join("\n"));
     assert!(built * 10 >= tenants * 9, "only {built} of {tenants} generated tenants load: {summary}");
@@ -509,6 +557,9 @@ fn engine_agrees_with_the_reference() {
     }
     for effect in [Effect::Allowed, Effect::Denied, Effect::NotAllowed] {
         assert!(share(effect) >= 0.15, "{effect:?} is {:.1}% of cases: {summary}", share(effect) * 100.0);
+        // Conditions must decide often enough in every direction that agreement says something about them.
+        let decided = conditions_deciding.get(&effect).copied().unwrap_or(0);
+        assert!(decided * 100 >= checked, "a condition decided {decided} {effect:?} cases: {summary}");
     }
 }
 

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../support/reference_condition.rs"]
+mod reference_condition;
 #[path = "../support/reference_engine.rs"]
 mod reference_engine;
 #[path = "../support/reference_matcher.rs"]

@@ -400,3 +400,159 @@ fn a_malformed_not_actions_entry_makes_its_block_grant_nothing() {
     check(&t, "alice", BLOB_READ, BLOB, Auto, NotAllowed, NoGrant);
     check(&t, "alice", VM_READ, VM, Auto, Allowed, Granted);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conditions (SPEC §3.1)
+
+const BLOB_DATA_CONTRIBUTOR: &str = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const RBAC_ADMIN: &str = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";
+const KEY_VAULT_DATA_ACCESS_ADMIN: &str = "8b54135c-b56d-4d72-a534-26097cfdc8d8";
+const KEY_VAULT_SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
+const RA_DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
+const BLOB_WRITE: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write";
+const CONTAINERS: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers";
+const TAG_PROJECT: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project";
+const ROLE_DEFINITION_ID: &str = "Microsoft.Authorization/roleAssignments:RoleDefinitionId";
+
+/// `assignments.json` with one conditional assignment.
+fn conditional(principal: &str, role: &str, scope: &str, condition: &str) -> String {
+    serde_json::json!([{"principalId": principal, "roleDefinitionId": role, "scope": scope,
+        "condition": condition, "conditionVersion": "2.0"}])
+    .to_string()
+}
+
+/// Checks one request against the expected effect and reason kind, in the engine and in the reference.
+#[track_caller]
+fn check_req(engine: &Engine, req: &Request<'_>, effect: Effect, kind: ReasonKind) {
+    let got = engine.check(req);
+    assert_eq!((Effect::of(&got), got.reason().kind), (effect, kind), "engine: {req:?}: {got:?}");
+    assert_eq!(reference_check(engine.tenant(), Catalog::builtin(), req), (effect, kind), "reference: {req:?}");
+}
+
+fn blob(container: &str) -> String {
+    format!("{CONTAINERS}/{container}/blobs/dir/a.txt")
+}
+
+#[test]
+fn a_container_condition_allows_reads_only_in_that_container() {
+    let t1 = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conditions/T1.txt"))
+        .unwrap()
+        .replace("blobs-example-container", "logs");
+    let t = tenant(&[("assignments.json", &conditional("alice", BLOB_DATA_CONTRIBUTOR, RG1, &t1))]);
+    let (logs, other) = (blob("logs"), blob("other"));
+    check_req(&t, &Request::new("alice", BLOB_READ, &logs), Allowed, Granted);
+    check_req(&t, &Request::new("alice", BLOB_READ, &other), NotAllowed, ConditionNotMet);
+    // The container name comes from the scope: claiming another one changes nothing.
+    let spoof = [("Microsoft.Storage/storageAccounts/blobServices/containers:name", "logs")];
+    check_req(&t, &Request::new("alice", BLOB_READ, &other).attributes(&spoof), NotAllowed, ConditionNotMet);
+    // The guard names only reads: writes anywhere pass through.
+    check_req(&t, &Request::new("alice", BLOB_WRITE, &other), Allowed, Granted);
+    // The reason names the condition and the expression that decided.
+    let d = t.check(&Request::new("alice", BLOB_READ, &other));
+    let (_, expression) = t.reason_condition(d.reason()).unwrap();
+    assert!(expression.starts_with("@Resource[") && expression.ends_with("'logs'"), "{expression}");
+}
+
+#[test]
+fn a_tag_condition_leaves_listing_alone() {
+    let t3 = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conditions/T3.txt")).unwrap();
+    let t = tenant(&[("assignments.json", &conditional("alice", BLOB_DATA_READER, RG1, &t3))]);
+    let at = blob("c1");
+    let cascade = [(TAG_PROJECT, "Cascade")];
+    let baker = [(TAG_PROJECT, "Baker")];
+    check_req(&t, &Request::new("alice", BLOB_READ, &at).attributes(&cascade), Allowed, Granted);
+    check_req(&t, &Request::new("alice", BLOB_READ, &at).attributes(&baker), NotAllowed, ConditionNotMet);
+    // Without the tag the read cannot be decided: not allowed (fail closed).
+    check_req(&t, &Request::new("alice", BLOB_READ, &at), NotAllowed, ConditionNotMet);
+    // Listing is excluded from the guard (`AND NOT SubOperationMatches{'Blob.List'}`).
+    check_req(&t, &Request::new("alice", BLOB_READ, &at).sub_operation("Blob.List"), Allowed, Granted);
+}
+
+#[test]
+fn a_delegation_condition_limits_which_roles_may_be_assigned() {
+    let t15 = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conditions/T15.txt")).unwrap();
+    let t = tenant(&[("assignments.json", &conditional("alice", RBAC_ADMIN, S1, &t15))]);
+    let listed = "5e467623-bb1f-42f4-a55d-6e525e11384b";
+    let user = [(ROLE_DEFINITION_ID, listed), ("Microsoft.Authorization/roleAssignments:PrincipalType", "user")];
+    let owner = [(ROLE_DEFINITION_ID, OWNER), ("Microsoft.Authorization/roleAssignments:PrincipalType", "User")];
+    let sp =
+        [(ROLE_DEFINITION_ID, listed), ("Microsoft.Authorization/roleAssignments:PrincipalType", "ServicePrincipal")];
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&user), Allowed, Granted);
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&owner), NotAllowed, ConditionNotMet);
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&sp), NotAllowed, ConditionNotMet);
+    // Deletion reads the same attributes from the existing assignment (`@Resource`).
+    let resource = [
+        ("@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]", listed),
+        ("@Resource[Microsoft.Authorization/roleAssignments:PrincipalType]", "Group"),
+    ];
+    check_req(&t, &Request::new("alice", RA_DELETE, RG1).attributes(&resource), Allowed, Granted);
+    check_req(&t, &Request::new("alice", RA_DELETE, RG1).attributes(&user), Allowed, Granted);
+    check_req(&t, &Request::new("alice", RA_DELETE, RG1).attributes(&owner), NotAllowed, ConditionNotMet);
+    // Reads are not guarded.
+    check_req(&t, &Request::new("alice", VM_READ, VM), Allowed, Granted);
+}
+
+#[test]
+fn the_docs_any_of_any_not_equals_delegation_lets_owner_through() {
+    // T17 as documented in 09/2023: `ForAnyOfAnyValues:GuidNotEquals` over three roles is always true.
+    let t17 = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conditions/T17.txt")).unwrap();
+    let t = tenant(&[("assignments.json", &conditional("alice", RBAC_ADMIN, S1, &t17))]);
+    let owner = [(ROLE_DEFINITION_ID, OWNER)];
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&owner), Allowed, Granted);
+    let fixed = t17.replace("ForAnyOfAnyValues:GuidNotEquals", "ForAnyOfAllValues:GuidNotEquals");
+    let t = tenant(&[("assignments.json", &conditional("alice", RBAC_ADMIN, S1, &fixed))]);
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&owner), NotAllowed, ConditionNotMet);
+    let reader = [(ROLE_DEFINITION_ID, READER)];
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&reader), Allowed, Granted);
+}
+
+#[test]
+fn a_built_in_block_condition_filters_its_own_grants() {
+    // Key Vault Data Access Administrator may assign only Key Vault data roles.
+    let t = tenant(&[("assignments.json", &assignments(&[("alice", KEY_VAULT_DATA_ACCESS_ADMIN, S1)]))]);
+    let secrets_user = [(ROLE_DEFINITION_ID, KEY_VAULT_SECRETS_USER)];
+    let owner = [(ROLE_DEFINITION_ID, OWNER)];
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&secrets_user), Allowed, Granted);
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1).attributes(&owner), NotAllowed, ConditionNotMet);
+    check_req(&t, &Request::new("alice", RA_WRITE, RG1), NotAllowed, ConditionNotMet);
+    // The condition filters every action of its block; the block's other grants need no attribute.
+    check_req(&t, &Request::new("alice", "Microsoft.Resources/subscriptions/read", S1), Allowed, Granted);
+}
+
+#[test]
+fn a_deny_condition_stops_the_deny_only_when_definitely_false() {
+    let deny = serde_json::json!([{"name": "d", "scope": S1,
+        "permissions": [{"dataActions": ["*/blobs/read"],
+            "condition": "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringStartsWith 'secret' OR @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Class] StringEquals 'restricted'"}],
+        "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}]}])
+    .to_string();
+    let t = tenant(&[
+        ("assignments.json", &assignments(&[("alice", BLOB_DATA_READER, S1)])),
+        ("denyAssignments.json", &deny),
+    ]);
+    let open = [("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Class", "open")];
+    let restricted = [("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Class", "restricted")];
+    check_req(&t, &Request::new("alice", BLOB_READ, &blob("secrets")), Denied, DenyAssignment);
+    check_req(&t, &Request::new("alice", BLOB_READ, &blob("public")).attributes(&open), Allowed, Granted);
+    check_req(&t, &Request::new("alice", BLOB_READ, &blob("public")).attributes(&restricted), Denied, DenyAssignment);
+    // Without the tag the deny cannot be ruled out, so it applies.
+    check_req(&t, &Request::new("alice", BLOB_READ, &blob("public")), Denied, DenyAssignment);
+}
+
+#[test]
+fn a_condition_that_does_not_parse_never_grants_and_always_denies() {
+    let broken = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'c1' OR";
+    let deny =
+        serde_json::json!([{"name": "d", "scope": S1, "permissions": [{"actions": ["*/delete"], "condition": broken}],
+        "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}]}])
+        .to_string();
+    let mut list: serde_json::Value =
+        serde_json::from_str(&conditional("alice", BLOB_DATA_READER, RG1, broken)).unwrap();
+    list.as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"principalId": "alice", "roleDefinitionId": OWNER, "scope": S1}));
+    let t = tenant(&[("assignments.json", &list.to_string()), ("denyAssignments.json", &deny)]);
+    check_req(&t, &Request::new("alice", BLOB_READ, &blob("c1")), NotAllowed, ConditionNotMet);
+    check_req(&t, &Request::new("alice", VM_DELETE, VM), Denied, DenyAssignment);
+    check_req(&t, &Request::new("alice", VM_WRITE, VM), Allowed, Granted);
+}

@@ -7,9 +7,10 @@
 //! 1. The request scope must parse without normalisation, the action must be a valid, untrimmed action without
 //!    `*`; else `NotAllowed(InvalidRequest)`.
 //! 2. The plane is the caller's, or the catalog's unique answer; else `NotAllowed(PlaneUnknown)`.
-//! 3. An enforced deny assignment that applies to the scope and a principal and matches → `Denied`.
-//! 4. An assignment in scope to a principal whose role has a matching block → `Allowed`, unless a condition is
-//!    attached (block or assignment), which is remembered as `ConditionNotMet`.
+//! 3. An enforced deny assignment that applies to the scope and a principal and has a matching block → `Denied`,
+//!    unless the block's condition or the deny assignment's is definitely false.
+//! 4. An assignment in scope to a principal whose role has a matching block → `Allowed` when the block's
+//!    condition AND the assignment's condition (Kleene) are true; otherwise remembered as `ConditionNotMet`.
 //! 5. Else `NotAllowed(ConditionNotMet)` or `NotAllowed(NoGrant)`.
 
 #![allow(dead_code, clippy::indexing_slicing)]
@@ -22,7 +23,9 @@ use rolegate::engine::{Plane, PlaneHint, ReasonKind, Request};
 use rolegate::model::{ActionKind, DenyEffect, Entries, Id, Permission, Tenant};
 use rolegate::scope::{Scope, parse_scope};
 
+use crate::reference_condition::{Facts, reference_condition};
 use crate::reference_matcher::reference_matches;
+use rolegate::condition::{DateTime, Tri};
 
 /// The effect of a decision, without its reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +73,18 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
         },
     };
 
+    let facts = Facts {
+        action: req.action,
+        sub_operation: req.sub_operation,
+        scope: req.scope,
+        attributes: req.attributes,
+        now: req.now.unwrap_or_else(DateTime::now),
+    };
+    let condition = |c: &Option<rolegate::model::Spanned<String>>| match c {
+        Some(text) => reference_condition(&text.value, &facts),
+        None => Tri::True,
+    };
+
     // 3. Principals and ancestors.
     let principals = principals_of(tenant, req.principal, req.groups);
     let ancestors = ancestors_of(tenant, &target);
@@ -91,7 +106,12 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
         if !names || excluded {
             continue;
         }
-        if d.permissions.iter().any(|b| block_matches(b, plane, op)) {
+        let applies = |b: &Permission| {
+            block_matches(b, plane, op)
+                && condition(&b.condition) != Tri::False
+                && condition(&d.condition) != Tri::False
+        };
+        if d.permissions.iter().any(applies) {
             return (Effect::Denied, ReasonKind::DenyAssignment);
         }
     }
@@ -108,11 +128,10 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
             if !block_matches(b, plane, op) {
                 continue;
             }
-            if b.condition.is_some() || a.condition.is_some() {
-                condition_blocked = true;
-                continue;
+            if condition(&b.condition) == Tri::True && condition(&a.condition) == Tri::True {
+                return (Effect::Allowed, ReasonKind::Granted);
             }
-            return (Effect::Allowed, ReasonKind::Granted);
+            condition_blocked = true;
         }
     }
     if condition_blocked {
