@@ -84,7 +84,9 @@ fn engine() -> Engine {
                 {{"principalId": "carol", "roleDefinitionId": "{BLOB_DATA_READER}", "scope": "/subscriptions/s1",
                   "condition": "@Resource[x] StringEquals 'y'", "conditionVersion": "2.0"}},
                 {{"principalId": "dave", "roleDefinitionId": "{BLOB_DATA_READER}", "scope": "/subscriptions/s1",
-                  "condition": "(!(ActionMatches{{'*/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'c1' AND @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'cascade', 'baker'}} AND @Environment[UtcNow] DateTimeGreaterThan '2020-01-01T00:00:00Z')"}}]"#
+                  "condition": "(!(ActionMatches{{'*/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'c1' AND @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'cascade', 'baker'}} AND @Environment[UtcNow] DateTimeGreaterThan '2020-01-01T00:00:00Z')"}},
+                {{"principalId": "erin", "roleDefinitionId": "f58310d9-a9f6-439a-9e8d-f62e7b41a168", "scope": "/subscriptions/s1",
+                  "condition": "(!(ActionMatches{{'Microsoft.Authorization/roleAssignments/write'}})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{acdd72a7338548efbd42f606fba81ae7, 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] StringEqualsIgnoreCase 'group')"}}]"#
         )
         .as_bytes(),
     );
@@ -107,6 +109,14 @@ const BLOB: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Sto
 const TAGS: &[(&str, &str)] = &[
     ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Skagit"),
     ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Baker"),
+];
+const ASSIGN_READER: &[(&str, &str)] = &[
+    ("Microsoft.Authorization/roleAssignments:RoleDefinitionId", "ACDD72A7-3385-48EF-BD42-F606FBA81AE7"),
+    ("Microsoft.Authorization/roleAssignments:PrincipalType", "Group"),
+];
+const ASSIGN_OWNER: &[(&str, &str)] = &[
+    ("Microsoft.Authorization/roleAssignments:RoleDefinitionId", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
+    ("Microsoft.Authorization/roleAssignments:PrincipalType", "Group"),
 ];
 const SECRET: &[(&str, &str)] = &[
     ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project", "Baker"),
@@ -141,6 +151,8 @@ fn check_does_not_allocate() {
             .sub_operation("Blob.List"),
         Request::new("dave", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", BLOB)
             .attributes(SECRET),
+        Request::new("erin", "Microsoft.Authorization/roleAssignments/write", VM).attributes(ASSIGN_READER),
+        Request::new("erin", "Microsoft.Authorization/roleAssignments/write", VM).attributes(ASSIGN_OWNER),
         // token groups
         Request::new("nobody", "Microsoft.Compute/virtualMachines/read", VM).groups(token_groups),
         // unknown principal
@@ -169,6 +181,9 @@ fn check_does_not_allocate() {
     assert!(conditional.iter().all(|d| d.reason().condition.is_some()), "{conditional:#?}");
     assert!(conditional[0].is_allowed() && !conditional[1].is_allowed() && conditional[2].is_allowed());
     assert!(matches!(conditional[3], rolegate::engine::Decision::Denied(_)));
+    let delegation: Vec<_> =
+        requests.iter().zip(&expected).filter(|(r, _)| r.principal == "erin").map(|(_, d)| d.is_allowed()).collect();
+    assert_eq!(delegation, [true, false]);
     for (req, want) in requests.iter().zip(&expected) {
         let (got, n) = allocations_in(|| engine.check(req));
         assert_eq!(n, 0, "{req:?} allocated {n} time(s)");

@@ -286,44 +286,36 @@ impl Needs {
 
 impl Program {
     pub fn evaluate(&self, cx: &Context<'_>, trace: &mut dyn Trace) -> Evaluation {
-        let scope = ScopeView::new(cx.scope);
-        let (value, decided_by) = eval(&self.root, cx, &scope, trace);
+        let (value, decided_by) = eval(&self.root, cx, trace);
         Evaluation { value, decided_by }
     }
 }
 
-fn eval(node: &Node, cx: &Context<'_>, scope: &ScopeView<'_>, trace: &mut dyn Trace) -> (Tri, u16) {
+fn eval(node: &Node, cx: &Context<'_>, trace: &mut dyn Trace) -> (Tri, u16) {
     match node {
         // Kleene AND: false wins (so evaluation may stop there), else unknown, else true.
-        Node::And(items, id) => connective(items, *id, Tri::False, cx, scope, trace),
-        Node::Or(items, id) => connective(items, *id, Tri::True, cx, scope, trace),
-        Node::Not(inner, id) => (eval(inner, cx, scope, trace).0.not(), *id),
+        Node::And(items, id) => connective(items, *id, Tri::False, cx, trace),
+        Node::Or(items, id) => connective(items, *id, Tri::True, cx, trace),
+        Node::Not(inner, id) => (eval(inner, cx, trace).0.not(), *id),
         Node::Action(p, id) => (Tri::of(p.matches(cx.action)), *id),
         Node::SubOperation(p, id) => (Tri::of(cx.sub_operation.is_some_and(|s| like(s, p, true))), *id),
         Node::Exists(a, id) => {
             let mut any = false;
-            values(a, cx, scope, |_| {
+            values(a, cx, |_| {
                 any = true;
                 false
             });
             (Tri::of(any), *id)
         }
-        Node::Cmp(c, id) => (compare(c, cx, scope, trace), *id),
+        Node::Cmp(c, id) => (compare(c, cx, trace), *id),
     }
 }
 
-fn connective(
-    items: &[Node],
-    id: u16,
-    dominant: Tri,
-    cx: &Context<'_>,
-    scope: &ScopeView<'_>,
-    trace: &mut dyn Trace,
-) -> (Tri, u16) {
+fn connective(items: &[Node], id: u16, dominant: Tri, cx: &Context<'_>, trace: &mut dyn Trace) -> (Tri, u16) {
     let mut unknown = None;
     let mut last = id;
     for item in items {
-        let (v, d) = eval(item, cx, scope, trace);
+        let (v, d) = eval(item, cx, trace);
         if v == dominant {
             return (v, d);
         }
@@ -339,7 +331,7 @@ fn connective(
 }
 
 /// Calls `f` with each raw value of the attribute until it returns `false`.
-fn values<'c>(a: &AttrRef, cx: &Context<'c>, scope: &ScopeView<'c>, mut f: impl FnMut(&'c str) -> bool) {
+fn values<'c>(a: &AttrRef, cx: &Context<'c>, mut f: impl FnMut(&'c str) -> bool) {
     match &a.kind {
         AttrKind::UtcNow => {}
         AttrKind::SubOperation => {
@@ -349,13 +341,13 @@ fn values<'c>(a: &AttrRef, cx: &Context<'c>, scope: &ScopeView<'c>, mut f: impl 
             return;
         }
         AttrKind::ScopeName { namespace, types } if a.source == Source::Resource => {
-            if let Some(v) = scope.name_of(namespace, types, false) {
+            if let Some(v) = name_in_scope(cx.scope, namespace, types, false) {
                 f(v);
                 return;
             }
         }
         AttrKind::BlobPath { namespace, types } if a.source == Source::Resource => {
-            if let Some(v) = scope.name_of(namespace, types, true) {
+            if let Some(v) = name_in_scope(cx.scope, namespace, types, true) {
                 f(v);
                 return;
             }
@@ -397,28 +389,38 @@ fn key_matches(a: &AttrRef, key: &str) -> bool {
 enum Vals<'c> {
     Literal(&'c [Value]),
     Time(DateTime),
+    /// One value derived from the scope, found once.
+    Text(&'c str),
     Attr(&'c AttrRef),
 }
 
-fn side(s: &Side, now: Option<DateTime>) -> Vals<'_> {
+fn side<'c>(s: &'c Side, cx: &Context<'c>) -> Vals<'c> {
     match s {
         Side::Values(v) => Vals::Literal(v),
-        Side::Attr(a) if a.kind == AttrKind::UtcNow => Vals::Time(now.unwrap_or_else(DateTime::now)),
-        Side::Attr(a) => Vals::Attr(a),
+        Side::Attr(a) => match &a.kind {
+            AttrKind::UtcNow => Vals::Time(cx.now.unwrap_or_else(DateTime::now)),
+            AttrKind::ScopeName { namespace, types } | AttrKind::BlobPath { namespace, types }
+                if a.source == Source::Resource =>
+            {
+                let rest = matches!(a.kind, AttrKind::BlobPath { .. });
+                name_in_scope(cx.scope, namespace, types, rest).map_or(Vals::Attr(a), Vals::Text)
+            }
+            _ => Vals::Attr(a),
+        },
     }
 }
 
-fn compare(c: &Cmp, cx: &Context<'_>, scope: &ScopeView<'_>, trace: &mut dyn Trace) -> Tri {
-    let now = cx.now;
-    let (left, right) = (side(&c.left, now), side(&c.right, now));
+fn compare(c: &Cmp, cx: &Context<'_>, trace: &mut dyn Trace) -> Tri {
+    let (left, right) = (side(&c.left, cx), side(&c.right, cx));
     // Count first: an absent attribute, or one whose value cannot be read as the operator's type, is Unknown.
     let count = |v: &Vals<'_>, trace: &mut dyn Trace| -> Option<usize> {
         match v {
             Vals::Literal(items) => Some(items.len()),
             Vals::Time(_) => Some(1),
+            Vals::Text(s) => read(c.family, s).map(|_| 1),
             Vals::Attr(a) => {
                 let (mut n, mut readable) = (0usize, true);
-                values(a, cx, scope, |s| {
+                values(a, cx, |s| {
                     n += 1;
                     readable = read(c.family, s).is_some();
                     readable
@@ -446,7 +448,12 @@ fn compare(c: &Cmp, cx: &Context<'_>, scope: &ScopeView<'_>, trace: &mut dyn Tra
         Vals::Time(t) => {
             f(ValueRef::Time(*t));
         }
-        Vals::Attr(a) => values(a, cx, scope, |s| read(c.family, s).is_none_or(&mut *f)),
+        Vals::Text(s) => {
+            if let Some(v) = read(c.family, s) {
+                f(v);
+            }
+        }
+        Vals::Attr(a) => values(a, cx, |s| read(c.family, s).is_none_or(&mut *f)),
     };
     let test = |l: ValueRef<'_>, r: ValueRef<'_>| apply(c, l, r);
     // `exists` over the right side for one left value, or `forall` when `all_right`.
@@ -593,83 +600,43 @@ pub(super) fn like(s: &str, pattern: &str, ignore_case: bool) -> bool {
     }
 }
 
-/// The scope split into segments once per evaluation (a fixed array: evaluation never allocates).
-struct ScopeView<'a> {
-    text: &'a str,
-    /// `(start, end)` byte offsets of each segment.
-    segs: [(u32, u32); 64],
-    len: usize,
-}
-
-impl<'a> ScopeView<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut v = ScopeView { text, segs: [(0, 0); 64], len: 0 };
-        let mut start = 0usize;
-        for (i, b) in text.bytes().enumerate().chain(std::iter::once((text.len(), b'/'))) {
-            if b != b'/' {
-                continue;
-            }
-            if i > start {
-                let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(i)) else { break };
-                match v.segs.get_mut(v.len) {
-                    Some(slot) => {
-                        *slot = (s, e);
-                        v.len += 1;
-                    }
-                    // Deeper than any real resource id: derive nothing rather than something partial.
-                    None => {
-                        v.len = 0;
-                        break;
-                    }
+/// The name the scope gives resource type `namespace/types…` (in the last provider section that has it), or with
+/// `rest`, everything from that name on (a blob path may contain `/`). Walks the scope's segments without
+/// allocating.
+fn name_in_scope<'a>(scope: &'a str, namespace: &str, types: &[Box<str>], rest: bool) -> Option<&'a str> {
+    let mut pos = 0usize;
+    let mut segments = scope
+        .split('/')
+        .map(move |s| {
+            let start = pos;
+            pos += s.len() + 1;
+            (start, s)
+        })
+        .filter(|(_, s)| !s.is_empty());
+    let mut found = None;
+    while let Some((_, s)) = segments.next() {
+        if !s.eq_ignore_ascii_case("providers") {
+            continue;
+        }
+        let mut look = segments.clone();
+        if !look.next().is_some_and(|(_, ns)| ns.eq_ignore_ascii_case(namespace)) {
+            continue;
+        }
+        let mut name = None;
+        for t in types {
+            match (look.next(), look.next()) {
+                (Some((_, ty)), Some(n)) if ty.eq_ignore_ascii_case(t) => name = Some(n),
+                _ => {
+                    name = None;
+                    break;
                 }
             }
-            start = i + 1;
         }
-        v
-    }
-
-    fn seg(&self, i: usize) -> Option<&'a str> {
-        if i >= self.len {
-            return None;
+        if let Some((start, n)) = name {
+            found = if rest { scope.get(start..) } else { Some(n) };
         }
-        let (s, e) = *self.segs.get(i)?;
-        self.text.get(s as usize..e as usize)
     }
-
-    /// The name the scope gives resource type `namespace/types…` (the last provider section that has it), or
-    /// with `rest`, everything after that type's segment (a blob path may contain `/`).
-    fn name_of(&self, namespace: &str, types: &[Box<str>], rest: bool) -> Option<&'a str> {
-        let mut found = None;
-        let mut k = 0;
-        while k < self.len {
-            let is_provider = self.seg(k).is_some_and(|s| s.eq_ignore_ascii_case("providers"))
-                && self.seg(k + 1).is_some_and(|s| s.eq_ignore_ascii_case(namespace));
-            if is_provider {
-                let mut at = k + 2;
-                let mut ok = true;
-                for (n, t) in types.iter().enumerate() {
-                    let ty = self.seg(at);
-                    // A later `providers` starts another section; the chain of this one ends there.
-                    if ty.is_none_or(|s| !s.eq_ignore_ascii_case(t)) || (n > 0 && ty == Some("providers")) {
-                        ok = false;
-                        break;
-                    }
-                    at += 2;
-                }
-                if ok && !types.is_empty() {
-                    let name_at = at - 1;
-                    found = if rest {
-                        let (s, _) = *self.segs.get(name_at).filter(|_| name_at < self.len)?;
-                        self.text.get(s as usize..)
-                    } else {
-                        self.seg(name_at)
-                    };
-                }
-            }
-            k += 1;
-        }
-        found
-    }
+    found
 }
 
 #[cfg(test)]
@@ -712,15 +679,18 @@ mod tests {
 
     #[test]
     fn scope_names() {
-        let v = ScopeView::new(
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/logs/blobs/dir/a.txt",
-        );
+        let scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/logs/blobs/dir/a.txt";
+        let v = |ns: &str, types: &[Box<str>], rest: bool| name_in_scope(scope, ns, types, rest);
         let types = |t: &[&str]| t.iter().map(|s| Box::<str>::from(*s)).collect::<Vec<_>>();
         let containers = types(&["storageAccounts", "blobServices", "containers"]);
-        assert_eq!(v.name_of("microsoft.storage", &containers, false), Some("logs"));
+        assert_eq!(v("microsoft.storage", &containers, false), Some("logs"));
         let blobs = types(&["storageAccounts", "blobServices", "containers", "blobs"]);
-        assert_eq!(v.name_of("Microsoft.Storage", &blobs, true), Some("dir/a.txt"));
-        assert_eq!(v.name_of("Microsoft.Storage", &types(&["storageAccounts", "queueServices"]), false), None);
-        assert_eq!(v.name_of("Microsoft.Compute", &types(&["storageAccounts"]), false), None);
+        assert_eq!(v("Microsoft.Storage", &blobs, true), Some("dir/a.txt"));
+        assert_eq!(v("Microsoft.Storage", &types(&["storageAccounts", "queueServices"]), false), None);
+        assert_eq!(v("Microsoft.Compute", &types(&["storageAccounts"]), false), None);
+        // An extension resource: the last provider section that has the type wins.
+        let ext = "/subscriptions/s/providers/Microsoft.A/x/one/providers/Microsoft.A/x/two";
+        assert_eq!(name_in_scope(ext, "Microsoft.A", &types(&["x"]), false), Some("two"));
+        assert_eq!(name_in_scope("/", "Microsoft.A", &types(&["x"]), false), None);
     }
 }

@@ -559,23 +559,25 @@ fn is_integer(tok: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A GUID written as 32 hex digits, bare or grouped 8-4-4-4-12 (ASCII case-insensitive).
+/// A GUID written as 32 hex digits, bare or grouped 8-4-4-4-12 (ASCII case-insensitive). Does not allocate:
+/// request attributes are read with it on the check path.
 pub fn parse_guid(tok: &str) -> Option<u128> {
-    let hex: String = match tok.len() {
-        32 => tok.to_owned(),
-        36 => {
-            let groups: Vec<&str> = tok.split('-').collect();
-            if groups.iter().map(|g| g.len()).ne([8, 4, 4, 4, 12]) {
-                return None;
-            }
-            groups.concat()
-        }
+    let hyphens: &[usize] = match tok.len() {
+        32 => &[],
+        36 => &[8, 13, 18, 23],
         _ => return None,
     };
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    let mut value: u128 = 0;
+    for (i, c) in tok.bytes().enumerate() {
+        if hyphens.contains(&i) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        value = (value << 4) | u128::from(char::from(c).to_digit(16)?);
     }
-    u128::from_str_radix(&hex, 16).ok()
+    Some(value)
 }
 
 #[cfg(test)]
