@@ -444,6 +444,10 @@ fn tenant_mode_reports_the_tenant_family() {
             ("RL402", assignments.as_str(), 12),
             ("RL401", assignments.as_str(), 18),
             ("RL401", assignments.as_str(), 30),
+            // The per-role rules over the tenant's role file.
+            ("RL208", roles.as_str(), 9),
+            ("RL210", roles.as_str(), 12),
+            ("RL303", roles.as_str(), 12),
             ("RL403", roles.as_str(), 22)
         ]
     );
@@ -458,6 +462,71 @@ fn tenant_mode_reports_the_tenant_family() {
         "{out}"
     );
     assert_eq!(role_lint(&["--tenant", "no/such/dir"]).0, 2);
+}
+
+/// `--tenant DIR` runs every rule over the tenant's role files, with spans and pointers into them; naming the
+/// same files again as paths (any spelling, or the directory itself) changes nothing, and the output is stable.
+#[test]
+fn tenant_mode_lints_the_tenant_role_files_once() {
+    let work = temp_dir("tenant-roles");
+    let tenant = work.join("tenant");
+    std::fs::create_dir_all(&tenant).unwrap();
+    for f in ["roles.json", "assignments.json", "hierarchy.json"] {
+        std::fs::copy(repo("crates/lint/tests/data/tenant").join(f), tenant.join(f)).unwrap();
+    }
+    // A second role file: a role Azure would reject (root assignable scope) with a load warning (whitespace).
+    std::fs::write(
+        tenant.join("team-roles.json"),
+        r#"[{"Name": "Team VM Reader", "IsCustom": true, "Description": "reads vms",
+  "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/"]}]"#,
+    )
+    .unwrap();
+    let json = |extra: &[&str]| {
+        let mut args = vec!["--tenant", "tenant", "--format", "json", "--no-config"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = role_lint_in(&work, &args);
+        assert_eq!(code, 1, "{out}{err}");
+        out
+    };
+    let base = json(&[]);
+    let v: Value = serde_json::from_str(&base).unwrap();
+    assert_eq!(v["summary"]["files"], 4);
+    assert_eq!(v["summary"]["roles"], 5);
+    let team: Vec<(&str, u64, u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"] == "tenant/team-roles.json")
+        .map(|f| {
+            let pointer = f["pointer"].as_str().unwrap_or("");
+            (f["code"].as_str().unwrap(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap(), pointer)
+        })
+        .collect();
+    assert_eq!(team, [("RL007", 2, 54, "/0/Actions/0"), ("RL103", 2, 80, "/0/AssignableScopes/0")], "{base}");
+    let roles_rules = v["findings"].as_array().unwrap().iter().filter(|f| f["file"] == "tenant/roles.json");
+    assert_eq!(roles_rules.filter(|f| f["code"] == "RL208").count(), 1, "{base}");
+    // The same files again as paths: skipped, whatever the spelling.
+    let absolute = tenant.join("roles.json");
+    for extra in [
+        &["tenant/roles.json"][..],
+        &["./tenant/roles.json", "tenant/team-roles.json", "tenant/../tenant/roles.json"],
+        &[absolute.to_str().unwrap()],
+        &["tenant"],
+    ] {
+        assert_eq!(json(extra), base, "{extra:?}");
+    }
+    // Deterministic human output, which names the tenant file and line.
+    let human = |_: ()| role_lint_in(&work, &["--tenant", "tenant", "--no-config", "--color", "never"]).1;
+    let first = human(());
+    assert_eq!(first, human(()));
+    assert!(first.contains("[tenant/team-roles.json:2:80]"), "{first}");
+    assert!(first.contains("4 errors, 5 warnings in 4 files (5 roles)"), "{first}");
+    // Outside a tenant, a file named twice is linted once.
+    let once = role_lint_in(&work, &["tenant/team-roles.json", "--format", "json", "--no-config"]).1;
+    let twice =
+        role_lint_in(&work, &["tenant/team-roles.json", "./tenant/team-roles.json", "--format", "json", "--no-config"])
+            .1;
+    assert_eq!(once, twice);
 }
 
 #[test]

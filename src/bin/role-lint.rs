@@ -21,8 +21,9 @@ struct Args {
     /// Role-definition files, or directories searched recursively for `*.json`.
     #[arg(required_unless_present_any = ["tenant", "explain"], value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
-    /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): assignments outside AssignableScopes,
-    /// DataActions roles at management groups, unassigned custom roles, assignment limits (codes RL4xx).
+    /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): every rule over its role files, and
+    /// assignments outside AssignableScopes, DataActions roles at management groups, unassigned custom roles,
+    /// assignment limits (codes RL4xx).
     #[arg(long, value_name = "DIR")]
     tenant: Option<PathBuf>,
     /// Print what a code (`RL202`, or a load code such as `RL006`) flags and why, then exit.
@@ -267,6 +268,8 @@ fn main() -> ExitCode {
         options.extra_sensitive.extend(patterns.iter().map(|p| (c, p.clone())));
     }
     let mut linter = Linter::with_options(options);
+    // The tenant first: its role files are linted under the tenant's names, and positional paths naming one of
+    // its files are skipped.
     if let Some(dir) = &args.tenant {
         linter.add_tenant(dir, &TenantContext { limits: config.tenant });
     }
@@ -283,11 +286,8 @@ fn main() -> ExitCode {
             continue;
         }
         for file in files {
-            let name = file.display().to_string();
-            match std::fs::read(&file) {
-                Ok(bytes) => linter.add_file(&name, &bytes),
-                Err(e) => linter.add_unreadable(&name, &e),
-            }
+            // A file already read (given twice, or a file of the --tenant directory) is linted once.
+            linter.add_path(&file);
         }
     }
     let mut report = linter.finish();

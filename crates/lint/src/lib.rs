@@ -42,11 +42,13 @@ pub use report::{OutputFormat, Report, Summary, relative_uri};
 pub use rules::{RULES, Rule, explain, find_rule};
 pub use sensitive::{SENSITIVE_OPERATIONS_FILE, SENSITIVE_OPERATIONS_JSON, SensitiveSets};
 
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rolegate::Severity;
 use rolegate::json::Value;
-use rolegate::load::{load_roles_from_value, parse_source, pointer_to};
+use rolegate::load::{TenantFile, load_roles_from_value, parse_source, pointer_to};
 use rolegate::model::RoleDefinition;
 use rolegate::span::SourceText;
 
@@ -57,6 +59,9 @@ struct LoadedFile {
     source: Arc<SourceText>,
     /// Index of the file's first role in the run's role list.
     first_role: usize,
+    /// A role file of a `--tenant` directory: its built-in role definitions (an `az role definition list`
+    /// export holds them all) are not linted, as nobody can change them.
+    tenant: bool,
 }
 
 /// Collects the files of one run; [`Linter::finish`] runs the lint rules and returns the report.
@@ -66,9 +71,10 @@ pub struct Linter {
     files: Vec<LoadedFile>,
     unreadable: usize,
     roles: Vec<RoleDefinition>,
-    /// Files and roles of `--tenant` directories (linted by their own rules, counted here).
+    /// Files of `--tenant` directories other than their role files (those are in `files`).
     tenant_files: usize,
-    tenant_roles: usize,
+    /// Every file read from a path so far, by canonical path: a file is linted once per run.
+    seen: HashSet<PathBuf>,
     findings: Vec<Finding>,
 }
 
@@ -91,32 +97,58 @@ impl Linter {
     /// Loads one role-definition file; its load problems become findings now, the rules run in
     /// [`Linter::finish`] (some look across files, such as duplicate role names).
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) {
+        self.add_source(name, bytes, false);
+    }
+
+    /// Reads the file at `path` and adds it as [`Linter::add_file`] does, named by the path as given; an
+    /// unreadable file is recorded as [`Linter::add_unreadable`] does. A file this run has already read (the
+    /// same file by canonical path: given twice, or one of an earlier [`Linter::add_tenant`] directory's files)
+    /// is skipped, so that its findings are not reported twice. Returns whether the file was added.
+    pub fn add_path(&mut self, path: &Path) -> bool {
+        if !self.seen.insert(canonical(path)) {
+            return false;
+        }
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => self.add_file(&name, &bytes),
+            Err(e) => self.add_unreadable(&name, &e),
+        }
+        true
+    }
+
+    /// Loads one role-definition file. The load problems of a tenant's role file are not findings here: the
+    /// tenant family reports them with those of the tenant's other files.
+    fn add_source(&mut self, name: &str, bytes: &[u8], tenant: bool) {
         let (source, parsed) = parse_source(name, bytes);
         let first_role = self.roles.len();
         let root = match parsed {
             Ok(root) => {
                 let loaded = load_roles_from_value(&source, &root);
-                for d in &loaded.diagnostics {
-                    // Name the role a problem belongs to: the innermost role object whose span holds it.
-                    let role = d.span.and_then(|span| {
-                        loaded
-                            .value
-                            .iter()
-                            .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-                            .min_by_key(|r| r.origin.span.len())
-                            .map(RoleDefinition::label)
-                    });
-                    self.findings.push(Finding::from_diagnostic(d, role));
+                if !tenant {
+                    for d in &loaded.diagnostics {
+                        // Name the role a problem belongs to: the innermost role object whose span holds it.
+                        let role = d.span.and_then(|span| {
+                            loaded
+                                .value
+                                .iter()
+                                .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+                                .min_by_key(|r| r.origin.span.len())
+                                .map(RoleDefinition::label)
+                        });
+                        self.findings.push(Finding::from_diagnostic(d, role));
+                    }
                 }
                 self.roles.extend(loaded.value);
                 Some(root)
             }
             Err(d) => {
-                self.findings.push(Finding::from_diagnostic(&d, None));
+                if !tenant {
+                    self.findings.push(Finding::from_diagnostic(&d, None));
+                }
                 None
             }
         };
-        self.files.push(LoadedFile { root, source, first_role });
+        self.files.push(LoadedFile { root, source, first_role, tenant });
     }
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
@@ -132,12 +164,26 @@ impl Linter {
     }
 
     /// Lints a tenant directory (`role-lint --tenant DIR`): the load problems of its files and the tenant rules
-    /// (`RL4xx`).
-    pub fn add_tenant(&mut self, dir: &std::path::Path, cx: &tenant::TenantContext) {
-        let (files, roles, findings) = tenant::lint_dir(dir, cx);
-        self.tenant_files += files;
-        self.tenant_roles += roles;
-        self.findings.extend(findings);
+    /// (`RL4xx`) now; its role files join the run, so that [`Linter::finish`] runs the per-role rules over their
+    /// roles too (named as the tenant loader names them, `DIR/roles.json`; built-in role definitions in them, as
+    /// in an `az role definition list` export, are not linted: nobody can change them). Call it before
+    /// [`Linter::add_path`]: the directory's files are then not linted a second time, however their paths are
+    /// spelled.
+    pub fn add_tenant(&mut self, dir: &Path, cx: &tenant::TenantContext) {
+        let run = tenant::lint_dir(dir, cx);
+        self.findings.extend(run.findings);
+        let mut role_files = 0;
+        for path in &run.paths {
+            if !self.seen.insert(canonical(path)) || TenantFile::of(path) != TenantFile::Roles {
+                continue;
+            }
+            match std::fs::read(path) {
+                Ok(bytes) => self.add_source(&path.display().to_string(), &bytes, true),
+                Err(e) => self.add_unreadable(&path.display().to_string(), &e),
+            }
+            role_files += 1;
+        }
+        self.tenant_files += run.files.saturating_sub(role_files);
     }
 
     /// Runs the rules over every role and finishes the run: findings in a deterministic order (file, position,
@@ -146,12 +192,15 @@ impl Linter {
         let analysis = analysis::Analysis::new(&self.options);
         for index in 0..self.roles.len() {
             let Some(cx) = rules::RoleCx::new(&self.roles, index, &analysis) else { continue };
-            let root = self
+            let file = self
                 .files
                 .iter()
                 .rev()
-                .find(|f| f.first_role <= index && Arc::ptr_eq(&f.source, &cx.role.origin.source))
-                .and_then(|f| f.root.as_ref());
+                .find(|f| f.first_role <= index && Arc::ptr_eq(&f.source, &cx.role.origin.source));
+            if file.is_some_and(|f| f.tenant) && cx.is_builtin() {
+                continue;
+            }
+            let root = file.and_then(|f| f.root.as_ref());
             let mut hits = Vec::new();
             for rule in RULES {
                 (rule.check)(&cx, &mut hits);
@@ -170,8 +219,14 @@ impl Linter {
         }
         report::sort_findings(&mut self.findings);
         let files = self.files.len() + self.unreadable + self.tenant_files;
-        Report::new(files, self.roles.len() + self.tenant_roles, self.findings)
+        Report::new(files, self.roles.len(), self.findings)
     }
+}
+
+/// The key under which a run remembers a file it has read: the canonical path, or the path as given when it
+/// cannot be resolved (reading it will fail and say so).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The exit code for a report (SPEC §5): 2 when an input could not be read, 1 when a finding is at or above

@@ -10,11 +10,11 @@ mod limits;
 mod unassigned_role;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rolegate::json::{Kind, Value};
-use rolegate::load::TenantLoader;
+use rolegate::load::{TenantFile, TenantLoader};
 use rolegate::model::{Id, RoleAssignment, RoleDefinition, RoleType, Tenant};
 use rolegate::scope::{Scope, ScopeKind};
 use rolegate::span::{SourceText, Span};
@@ -140,9 +140,22 @@ impl<'t> Index<'t> {
     }
 }
 
-/// Loads a tenant directory and lints it: the load problems of every file, then the tenant rules. Returns the
-/// number of files read, the number of tenant (non-built-in) roles and the findings.
-pub fn lint_dir(dir: &Path, cx: &TenantContext) -> (usize, usize, Vec<Finding>) {
+/// What [`lint_dir`] read and found.
+#[derive(Debug, Default)]
+pub struct DirLint {
+    /// How many files were read (the directory itself, when it could not be read).
+    pub files: usize,
+    /// The files of the directory, by name, when it could be loaded ([`TenantFile::list`]); those of kind
+    /// [`TenantFile::Roles`] are the tenant's role files.
+    pub paths: Vec<PathBuf>,
+    /// The load problems of every file and the findings of the tenant rules.
+    pub findings: Vec<Finding>,
+}
+
+/// Loads a tenant directory and lints it: the load problems of every file, then the tenant rules. The per-role
+/// rules are not run here: [`crate::Linter::add_tenant`] runs them over the role files ([`DirLint::paths`]) with
+/// the rest of the run.
+pub fn lint_dir(dir: &Path, cx: &TenantContext) -> DirLint {
     let loader = match TenantLoader::from_dir(dir) {
         Ok(loader) => loader,
         Err(e) => {
@@ -158,16 +171,11 @@ pub fn lint_dir(dir: &Path, cx: &TenantContext) -> (usize, usize, Vec<Finding>) 
                     f
                 })
                 .collect();
-            return (1, 0, findings);
+            return DirLint { files: 1, paths: Vec::new(), findings };
         }
     };
-    let files = std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
-            .count()
-    });
+    // The loader has just listed the directory the same way.
+    let paths = TenantFile::list(dir).unwrap_or_default();
     let loaded = loader.finish();
     let tenant = &loaded.value;
     let own_roles: Vec<&RoleDefinition> = tenant.roles.iter().filter(|r| is_tenant_role(r)).collect();
@@ -191,7 +199,7 @@ pub fn lint_dir(dir: &Path, cx: &TenantContext) -> (usize, usize, Vec<Finding>) 
         })
         .collect();
     findings.extend(check(tenant, cx));
-    (files, own_roles.len(), findings)
+    DirLint { files: paths.len(), paths, findings }
 }
 
 /// Whether a role came from the tenant's files rather than the embedded built-in snapshot.

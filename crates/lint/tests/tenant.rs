@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rolegate_lint::config::TenantLimits;
 use rolegate_lint::tenant::TenantContext;
-use rolegate_lint::{Linter, OutputFormat, Report};
+use rolegate_lint::{Finding, Linter, OutputFormat, Report};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tenant")
@@ -19,9 +19,11 @@ fn lint(limits: TenantLimits) -> Report {
 }
 
 fn summary(report: &Report) -> Vec<(String, String, String)> {
-    report
-        .findings()
-        .iter()
+    rows(report.findings().iter())
+}
+
+fn rows<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<(String, String, String)> {
+    findings
         .map(|f| {
             let file = Path::new(f.file.as_deref().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
             (f.code.to_owned(), format!("{file}:{}:{}", f.line, f.column), f.role.clone().unwrap_or_default())
@@ -29,11 +31,17 @@ fn summary(report: &Report) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The tenant family's findings (`RL4xx`) of a report.
+fn tenant_family(report: &Report) -> Vec<&Finding> {
+    report.findings().iter().filter(|f| f.code.starts_with("RL4")).collect()
+}
+
 #[test]
 fn tenant_rules_point_at_the_assignment() {
     let report = lint(TenantLimits::default());
     let s = report.summary();
-    assert_eq!((s.files, s.roles, s.errors, s.warnings), (3, 4, 3, 1));
+    // Three of the warnings are the role rules' (see `the_tenant_role_files_get_every_rule`).
+    assert_eq!((s.files, s.roles, s.errors, s.warnings), (3, 4, 3, 4));
     let expected = [
         // ops at management group `platform`: a DataActions custom role cannot be assigned there.
         ("RL402", "assignments.json:12:14", "Blob Log Reader"),
@@ -45,13 +53,116 @@ fn tenant_rules_point_at_the_assignment() {
     ];
     let expected: Vec<_> =
         expected.iter().map(|(c, at, r)| ((*c).to_owned(), (*at).to_owned(), (*r).to_owned())).collect();
-    assert_eq!(summary(&report), expected);
+    let family = tenant_family(&report);
+    assert_eq!(rows(family.iter().copied()), expected);
     // The scope string is underlined, quotes included.
-    let dave = &report.findings()[2];
+    let dave = family[2];
     assert_eq!(dave.diagnostic.snippet(), Some("\"/subscriptions/sub-3\""));
     assert!(dave.message.contains("`dave`"), "{}", dave.message);
     assert_eq!(dave.pointer.as_deref(), Some("/4/scope"));
-    assert_eq!(report.findings()[3].pointer, None, "roles carry no pointer from the tenant rules");
+    assert_eq!(family[3].pointer, None, "roles carry no pointer from the tenant rules");
+}
+
+/// The role files of a tenant get every per-role rule, with the findings (spans, pointers, fingerprints) the
+/// same file gets when it is linted on its own, under the name the tenant gives it.
+#[test]
+fn the_tenant_role_files_get_every_rule() {
+    let report = lint(TenantLimits::default());
+    let roles_file = fixture().join("roles.json");
+    let mut alone = Linter::new();
+    alone.add_file(&roles_file.display().to_string(), &std::fs::read(&roles_file).unwrap());
+    let alone = alone.finish();
+    let key = |f: &Finding| {
+        (
+            f.code,
+            f.file.clone(),
+            f.line,
+            f.column,
+            f.end_column,
+            f.pointer.clone(),
+            f.role.clone(),
+            f.fingerprint.clone(),
+        )
+    };
+    let role_rules: Vec<_> = report.findings().iter().filter(|f| !f.code.starts_with("RL4")).map(key).collect();
+    let expected: Vec<_> = alone.findings().iter().map(key).collect();
+    assert_eq!(role_rules, expected);
+    let codes: Vec<&str> = role_rules.iter().map(|k| k.0).collect();
+    assert_eq!(codes, ["RL208", "RL210", "RL303"]);
+    assert_eq!(role_rules[0].5.as_deref(), Some("/0/permissions/0/dataActions/0"));
+}
+
+/// A fresh copy of the fixture tenant, plus `extra` files.
+fn tenant_copy(name: &str, extra: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolegate-lint-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["roles.json", "assignments.json", "hierarchy.json"] {
+        std::fs::copy(fixture().join(f), dir.join(f)).unwrap();
+    }
+    for (file, text) in extra {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+/// Every role file of the directory is linted (not `assignments.json` or `hierarchy.json`), once: load problems
+/// come from the tenant load only, rules see the roles of all role files together (duplicate names across
+/// them), and built-in role definitions in a tenant export are left alone.
+#[test]
+fn every_tenant_role_file_is_linted_once() {
+    let owner = r#"{"roleName": "Owner", "name": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "roleType": "BuiltInRole",
+        "permissions": [{"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}],
+        "assignableScopes": ["/"]}"#;
+    let more = format!(
+        r#"[{owner},
+  {{"roleName": "legacy operator", "name": "55555555-5555-5555-5555-555555555555", "roleType": "CustomRole",
+   "permissions": [{{"actions": ["Microsoft.Compute/virtualMachines/read "]}}], "assignableScopes": ["/subscriptions/sub-1"]}}
+]"#
+    );
+    let dir = tenant_copy("more-roles", &[("team-roles.json", &more)]);
+    let mut linter = Linter::new();
+    linter.add_tenant(&dir, &TenantContext::default());
+    let report = linter.finish();
+    let s = report.summary();
+    assert_eq!((s.files, s.roles), (4, 6));
+    let in_team: Vec<(&str, usize)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.file.as_deref().is_some_and(|n| n.ends_with("team-roles.json")))
+        .map(|f| (f.code, f.line))
+        .collect();
+    // RL007 (whitespace, a load warning) once; RL110 against `Legacy Operator` of roles.json; RL403 (the role is
+    // not assigned). Nothing about the built-in Owner (lines 1-3): not RL200 `*`, not RL103 `/`.
+    assert_eq!(in_team, [("RL110", 4), ("RL403", 4), ("RL007", 5)], "{:#?}", report.findings());
+    let rl110 = report.findings().iter().find(|f| f.code == "RL110").unwrap();
+    assert!(rl110.diagnostic.label.as_deref().is_some_and(|l| l.ends_with("/roles.json`")), "{:?}", rl110.diagnostic);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `add_path` after `add_tenant` skips the tenant's files, however the path is spelled, and a file given twice.
+#[test]
+fn paths_already_read_are_skipped() {
+    let dir = tenant_copy("dedup", &[]);
+    let run = |paths: &[PathBuf]| {
+        let mut linter = Linter::new();
+        linter.add_tenant(&dir, &TenantContext::default());
+        let added: Vec<bool> = paths.iter().map(|p| linter.add_path(p)).collect();
+        (added, linter.finish().render(OutputFormat::Json))
+    };
+    let (_, plain) = run(&[]);
+    let dotted = dir.join(".").join("roles.json");
+    let (added, with_paths) = run(&[dir.join("roles.json"), dotted, dir.join("assignments.json")]);
+    assert_eq!(added, [false, false, false]);
+    assert_eq!(with_paths, plain);
+    // Outside a tenant: the second mention of one file is skipped.
+    let mut linter = Linter::new();
+    assert!(linter.add_path(&dir.join("roles.json")));
+    assert!(!linter.add_path(&dir.join(".").join("roles.json")));
+    let report = linter.finish();
+    assert_eq!((report.summary().files, report.summary().roles), (1, 4));
+    assert!(report.findings().iter().all(|f| f.code != "RL110"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub use deny::load_deny_assignments;
 pub use groups::load_groups;
 pub use hierarchy::load_hierarchy;
 pub use roles::{load_roles, load_roles_from_value};
-pub use tenant::{LoadError, TenantLoader};
+pub use tenant::{LoadError, TenantFile, TenantLoader};
 
 use crate::action::{ActionPattern, parse_action};
 use crate::diag::{Code, Diagnostic, Severity, codes, excerpt};

@@ -2,7 +2,7 @@
 //! hierarchy, with the cross-file checks (unknown roles, overridden built-ins, unplaced subscriptions).
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Loaded, load_assignments, load_deny_assignments, load_groups, load_hierarchy, load_roles};
@@ -18,6 +18,46 @@ pub const DENY_FILE: &str = "denyAssignments.json";
 pub const GROUPS_FILE: &str = "groups.json";
 /// Management-group hierarchy.
 pub const HIERARCHY_FILE: &str = "hierarchy.json";
+
+/// What [`TenantLoader::from_dir`] reads a file of a tenant directory as, by its name (SPEC §2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TenantFile {
+    /// `assignments.json`.
+    Assignments,
+    /// `denyAssignments.json`.
+    DenyAssignments,
+    /// `groups.json`.
+    Groups,
+    /// `hierarchy.json`.
+    Hierarchy,
+    /// Any other `*.json`: role definitions.
+    Roles,
+}
+
+impl TenantFile {
+    /// The kind of the file at `path`, by its file name (exact spelling).
+    pub fn of(path: &Path) -> TenantFile {
+        match path.file_name().and_then(|f| f.to_str()).unwrap_or_default() {
+            ASSIGNMENTS_FILE => TenantFile::Assignments,
+            DENY_FILE => TenantFile::DenyAssignments,
+            GROUPS_FILE => TenantFile::Groups,
+            HIERARCHY_FILE => TenantFile::Hierarchy,
+            _ => TenantFile::Roles,
+        }
+    }
+
+    /// The files [`TenantLoader::from_dir`] reads: every `*.json` (extension in any case) directly in `dir`, in
+    /// name order, each named `dir` joined with its file name.
+    pub fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+}
 
 /// A tenant could not be loaded; nothing of it may be used.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -111,7 +151,7 @@ impl TenantLoader {
     }
 
     /// Reads a tenant directory: the fixed file names of SPEC §2.2, and every other `*.json` directly in it
-    /// as a role file (in name order, so that results do not depend on the file system).
+    /// as a role file (in name order, so that results do not depend on the file system; see [`TenantFile`]).
     pub fn from_dir(dir: &Path) -> Result<Self, LoadError> {
         let mut loader = TenantLoader::new();
         let unreadable = |path: &Path, e: std::io::Error| LoadError {
@@ -120,34 +160,27 @@ impl TenantLoader {
                     .with_help("check the path and its permissions"),
             ],
         };
-        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
-        let mut files: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
-            .collect();
-        files.sort();
+        let files = TenantFile::list(dir).map_err(|e| unreadable(dir, e))?;
         for path in files {
             let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
             let name = path.display().to_string();
-            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
-            match file {
+            match TenantFile::of(&path) {
                 // The big files hand their buffers over, so that their text is held once, not twice.
-                ASSIGNMENTS_FILE => {
+                TenantFile::Assignments => {
                     let loaded = super::assignments::load_assignments_owned(&name, bytes);
                     loader.diagnostics.extend(loaded.diagnostics);
                     loader.tenant.assignments.extend(loaded.value);
                     &mut loader
                 }
-                DENY_FILE => {
+                TenantFile::DenyAssignments => {
                     let loaded = super::deny::load_deny_assignments_owned(&name, bytes);
                     loader.diagnostics.extend(loaded.diagnostics);
                     loader.tenant.deny_assignments.extend(loaded.value);
                     &mut loader
                 }
-                GROUPS_FILE => loader.add_groups(&name, &bytes),
-                HIERARCHY_FILE => loader.add_hierarchy(&name, &bytes),
-                _ => loader.add_roles(&name, &bytes),
+                TenantFile::Groups => loader.add_groups(&name, &bytes),
+                TenantFile::Hierarchy => loader.add_hierarchy(&name, &bytes),
+                TenantFile::Roles => loader.add_roles(&name, &bytes),
             };
         }
         Ok(loader)
