@@ -670,10 +670,10 @@ fn rolegate_check_evaluates_conditions_from_the_scope_and_refuses_spoofed_attrib
     let in_logs = format!("{LOGS}/logs/blobs/a.txt");
     let in_other = format!("{LOGS}/other/blobs/a.txt");
     // The container name comes from the scope: allowed with no attributes at all.
-    assert_eq!(
-        rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_logs]),
-        (0, "allowed\n".into(), String::new())
-    );
+    let (code, out, err) = rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_logs]);
+    assert_eq!((code, out.as_str()), (0, "allowed\n"));
+    // The tenant's one invalid condition (grace's) is reported, and the rest of the tenant is used.
+    assert!(err.contains("RL019") && err.contains("mixed with"), "{err}");
     // Claiming the container is `logs` does not move a request in `other` there.
     let spoof = "Microsoft.Storage/storageAccounts/blobServices/containers:name=logs";
     let (code, out, _) = rolegate(&["check", "--tenant", tenant, "carol", BLOB_READ, &in_other, "--attr", spoof]);
@@ -715,4 +715,23 @@ fn rolegate_check_takes_attributes_and_sub_operations() {
     assert_eq!(lines[0]["decision"], "not_allowed", "{out}");
     assert_eq!(lines[0]["reason"]["condition"]["on"], "assignment", "{out}");
     assert_eq!(lines[1]["decision"], "allowed", "{out}");
+}
+
+#[test]
+fn role_lint_tenant_checks_assignment_conditions() {
+    let (code, out, _) = role_lint_in(&repo(""), &["--tenant", "tests/data/conditional-tenant", "--format", "json"]);
+    assert_eq!(code, 1, "an invalid condition is an error: {out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let of = |c: &str| findings.iter().filter(|f| f["code"] == c).collect::<Vec<_>>();
+    // The docs' any-of-any delegation (T17) is always true, for both of its actions.
+    assert_eq!(of("RL213").len(), 2, "{out}");
+    assert!(of("RL213").iter().all(|f| f["message"].as_str().unwrap().ends_with("always true")), "{out}");
+    // A guard on `blobs/write` under a role that only reads blobs.
+    assert_eq!(of("RL312").len(), 1, "{out}");
+    // AND and OR mixed without parentheses; the underline is the second connective.
+    let invalid = of("RL019");
+    assert_eq!(invalid.len(), 1, "{out}");
+    assert_eq!(invalid[0]["severity"], "error", "{out}");
+    assert_eq!(invalid[0]["line"], 39, "{out}");
 }

@@ -222,7 +222,7 @@ fn main() -> ExitCode {
             }
             None => {
                 eprintln!(
-                    "error: unknown code `{code}`\nhelp: codes are RL000-RL018 (load) and the rules listed in the README"
+                    "error: unknown code `{code}`\nhelp: codes are RL000-RL019 (load) and the rules listed in the README"
                 );
                 ExitCode::from(2)
             }

@@ -23,6 +23,7 @@
 
 mod analysis;
 pub mod baseline;
+mod conditions;
 pub mod config;
 mod finding;
 pub mod meta;

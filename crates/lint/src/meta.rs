@@ -86,7 +86,9 @@ fn tables() -> impl Iterator<Item = RuleMeta> {
 /// Metadata for a code a diagnostic carries; the load codes have no doc text at run time, so it lives here.
 fn load_meta(code: Code) -> Option<RuleMeta> {
     let (summary, help) = LOAD_DOCS.iter().find(|(id, _, _)| *id == code.id).map(|(_, s, h)| (*s, *h))?;
-    let default_severity = if code.fatal { Severity::Error } else { Severity::Warning };
+    // An invalid condition does not stop the engine (it fails closed on it), but Azure rejects it: an error.
+    let error = code.fatal || code == rolegate::diag::codes::INVALID_CONDITION;
+    let default_severity = if error { Severity::Error } else { Severity::Warning };
     Some(RuleMeta { code: code.id, name: code.name, default_severity, tags: &["load"], summary, help })
 }
 
@@ -181,6 +183,11 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "RL018",
         "A malformed part of a deny assignment.",
         "A deny that cannot be read cannot be applied, so the tenant is refused; fix the deny assignment.",
+    ),
+    (
+        "RL019",
+        "A condition does not parse or type-check.",
+        "Azure rejects it; rolegate fails closed (the grant never allows, the deny always applies). Fix the condition at the underlined place.",
     ),
 ];
 

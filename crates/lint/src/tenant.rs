@@ -5,6 +5,7 @@
 //! Findings point at the assignment in `assignments.json` (or at the role, for unassigned roles).
 
 mod assignable_scopes;
+mod assignment_conditions;
 mod data_actions_at_management_group;
 mod limits;
 mod unassigned_role;
@@ -56,6 +57,7 @@ pub fn check(tenant: &Tenant, cx: &TenantContext) -> Vec<Finding> {
     data_actions_at_management_group::check(&index, &mut out);
     unassigned_role::check(tenant, &mut out);
     limits::check(tenant, &cx.limits, &mut out);
+    assignment_conditions::check(&index, &mut out);
     add_pointers(tenant, &mut out);
     out
 }

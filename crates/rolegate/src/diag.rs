@@ -103,6 +103,8 @@ pub mod codes {
         UNREADABLE = "RL017", "unreadable", true;
         /// A malformed part of a deny assignment: a deny that cannot be read cannot be applied.
         MALFORMED_DENY = "RL018", "malformed-deny", true;
+        /// A condition that does not parse or type-check: its grant never allows and its deny always applies.
+        INVALID_CONDITION = "RL019", "invalid-condition", false;
     }
 
     /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.

@@ -402,6 +402,51 @@ impl Kind {
     }
 }
 
+/// The source text that spells part of a string's decoded value: `token` is the string as written in the file
+/// (both quotes included) and `decoded` a byte range of its value; the result is relative to the token's start.
+/// Escapes (`\"`, `\u00e9`, surrogate pairs) take more source than value, so offsets must be walked, not added.
+pub fn decoded_to_source(token: &str, decoded: crate::span::Span) -> crate::span::Span {
+    let bytes = token.as_bytes();
+    let end_of_value = token.len().saturating_sub(1).max(1);
+    let (mut at, mut value) = (1usize, 0usize);
+    let (mut start, mut end) = (None, None);
+    while at < end_of_value {
+        if value >= decoded.start && start.is_none() {
+            start = Some(at);
+        }
+        if value >= decoded.end {
+            end = Some(at);
+            break;
+        }
+        let (raw, len) = match bytes.get(at) {
+            Some(b'\\') => match bytes.get(at + 1) {
+                Some(b'u') => {
+                    let unit = |i: usize| token.get(i..i + 4).and_then(|h| u32::from_str_radix(h, 16).ok());
+                    match unit(at + 2) {
+                        Some(hi @ 0xD800..=0xDBFF) if bytes.get(at + 6..at + 8) == Some(b"\\u") => {
+                            let lo = unit(at + 8).unwrap_or(0);
+                            let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF));
+                            (12, c.map_or(3, char::len_utf8))
+                        }
+                        Some(u) => (6, char::from_u32(u).map_or(3, char::len_utf8)),
+                        None => (2, 1),
+                    }
+                }
+                _ => (2, 1),
+            },
+            _ => {
+                let len = token.get(at..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8);
+                (len, len)
+            }
+        };
+        at += raw;
+        value += len;
+    }
+    let start = start.unwrap_or(at.min(end_of_value));
+    let end = end.unwrap_or(at.min(end_of_value)).max(start);
+    crate::span::Span::new(start, end)
+}
+
 /// Escapes one reference token of an RFC 6901 JSON pointer (`~` becomes `~0`, `/` becomes `~1`).
 pub fn pointer_escape(key: &str) -> String {
     if !key.contains(['~', '/']) {
@@ -921,6 +966,28 @@ impl<'a> Parser<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn decoded_offsets_map_back_through_escapes() {
+        use crate::span::Span;
+        // Value `a"é😀b`: `\"` is 2 bytes for 1, `\u00e9` 6 for 2, the surrogate pair 12 for 4.
+        let token = r#""a\"\u00e9\ud83d\ude00b""#;
+        let value = "a\"é😀b";
+        let find = |needle: &str| {
+            let at = value.find(needle).unwrap();
+            let s = decoded_to_source(token, Span::new(at, at + needle.len()));
+            &token[s.start..s.end]
+        };
+        assert_eq!(find("a"), "a");
+        assert_eq!(find("\""), r#"\""#);
+        assert_eq!(find("é"), r"\u00e9");
+        assert_eq!(find("😀"), r"\ud83d\ude00");
+        assert_eq!(find("b"), "b");
+        assert_eq!(find("é😀b"), r"\u00e9\ud83d\ude00b");
+        // An empty range at the end sits before the closing quote.
+        let end = decoded_to_source(token, Span::point(value.len()));
+        assert_eq!((end.start, end.end), (token.len() - 1, token.len() - 1));
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -1,4 +1,4 @@
-//! What `--explain` prints for the load codes (`RL000`–`RL018`), which rolegate's loaders report.
+//! What `--explain` prints for the load codes (`RL000`–`RL019`), which rolegate's loaders report.
 
 /// The explanation of a load code.
 pub(crate) fn doc(code: &str) -> Option<&'static str> {
@@ -81,5 +81,9 @@ const DOCS: &[(&str, &str)] = &[
     (
         "RL018",
         "A malformed part of a deny assignment.\n\nWhy it matters: a deny that cannot be read cannot be applied, so the tenant load fails rather than allow what it would deny.\n\nExample: a deny assignment with `\"actions\": [\"a b\"]`.",
+    ),
+    (
+        "RL019",
+        "A condition (on a permission block, a role assignment or a deny assignment) that does not parse or type-check: the underline points at the problem inside the condition string.\n\nWhy it matters: Azure rejects it (\"The given role assignment condition is invalid.\"); rolegate keeps the rest of the policy but fails closed: the grant never allows and the deny always applies.\n\nExample: `\"condition\": \"@Resource[...:name] StringEquals 'logs' AND @Request[...:prefix] StringStartsWith 'a/' OR Exists @Request[...]\"` (AND and OR mixed without parentheses).",
     ),
 ];

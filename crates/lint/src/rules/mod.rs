@@ -25,10 +25,12 @@ mod category;
 mod code_execution;
 mod condition_bypass;
 mod condition_version;
+mod constant_condition;
 mod create_input_condition;
 mod credential_exposure;
 mod data_access;
 mod data_actions_management_group;
+mod dead_condition_guard;
 mod duplicate_entry;
 mod duplicate_role_name;
 mod equal_to_builtin;
@@ -163,6 +165,11 @@ impl Hit {
     }
 }
 
+/// RL213, also run on role-assignment conditions by the tenant family.
+pub(crate) const CONSTANT_CONDITION: Rule = constant_condition::RULE;
+/// RL312, also run on role-assignment conditions by the tenant family.
+pub(crate) const DEAD_CONDITION_GUARD: Rule = dead_condition_guard::RULE;
+
 /// Every lint rule, in code order.
 pub static RULES: &[Rule] = &[
     missing_name::RULE,
@@ -192,6 +199,7 @@ pub static RULES: &[Rule] = &[
     broad_scope_sensitive::RULE,
     forbidden_operation::RULE,
     condition_bypass::RULE,
+    constant_condition::RULE,
     unknown_operation::RULE,
     wildcard_matches_nothing::RULE,
     no_permissions::RULE,
@@ -204,6 +212,7 @@ pub static RULES: &[Rule] = &[
     create_input_condition::RULE,
     equal_to_builtin::RULE,
     template_expression::RULE,
+    dead_condition_guard::RULE,
 ];
 
 /// Looks a rule up by code (`RL202`) or name, ASCII case-insensitively.
@@ -211,7 +220,7 @@ pub fn find_rule(key: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
 }
 
-/// The documentation `role-lint --explain CODE` prints, for a rule or a load code (`RL000`–`RL018`).
+/// The documentation `role-lint --explain CODE` prints, for a rule or a load code (`RL000`–`RL019`).
 pub fn explain(key: &str) -> Option<String> {
     if let Some(rule) = find_rule(key) {
         return Some(format!(

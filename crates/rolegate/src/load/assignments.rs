@@ -67,7 +67,7 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
     let principal_type = r.string(bget(1));
     let role = r.string(bget(2));
     let scope = r.string(bget(3));
-    let condition = r.string(bget(4));
+    let condition = r.condition(bget(4));
     let condition_version = r.string(bget(5));
     let description = r.string(bget(6)).map(|s| s.value);
 

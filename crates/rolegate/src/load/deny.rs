@@ -144,7 +144,7 @@ fn read_deny(r: &mut Reader, v: &Value) -> Option<DenyAssignment> {
             DenyEffect::Enforced
         }
     };
-    let condition = r.string(get(8));
+    let condition = r.condition(get(8));
     let condition_version = r.string(get(9));
     Some(DenyAssignment {
         id: name.map(|n| Id::new(n.value)).or_else(|| resource_id.as_ref().map(|r| Id::new(&r.value))),

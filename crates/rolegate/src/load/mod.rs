@@ -175,11 +175,13 @@ pub(crate) struct Reader {
     /// Ids already made, by exact spelling: half a million assignments name a few thousand roles and
     /// principals, and sharing their ids keeps a large tenant's model in budget.
     ids: HashMap<Box<str>, Id>,
+    /// Condition texts already checked: assignments often repeat one condition.
+    conditions: HashMap<Box<str>, Vec<crate::condition::ConditionError>>,
 }
 
 impl Reader {
     pub fn new(src: &Arc<SourceText>) -> Self {
-        Reader { src: Arc::clone(src), diags: Vec::new(), ids: HashMap::new() }
+        Reader { src: Arc::clone(src), diags: Vec::new(), ids: HashMap::new(), conditions: HashMap::new() }
     }
 
     /// An id for `s`, shared with earlier ids of exactly the same spelling.
@@ -194,6 +196,43 @@ impl Reader {
 
     pub fn report(&mut self, code: Code, severity: Severity, span: Span, message: String, help: String) {
         self.diags.push(Diagnostic::new(code, severity, message).at(&self.src, span).with_help(help));
+    }
+
+    /// A condition string: read like any string, then parsed and type-checked. A bad condition is a warning
+    /// (RL019) pointing into the condition inside the file; the value is kept, and the engine fails closed on it.
+    pub fn condition(&mut self, m: Option<&Member>) -> Option<Spanned<String>> {
+        let c = self.string(m)?;
+        if c.value.trim().is_empty() {
+            // Azure's way of deleting a condition is an empty string.
+            return None;
+        }
+        let errors = match self.conditions.get(c.value.as_str()) {
+            Some(e) => e.clone(),
+            None => {
+                let e = crate::condition::Condition::parse(&c.value).err().unwrap_or_default();
+                self.conditions.insert(c.value.as_str().into(), e.clone());
+                e
+            }
+        };
+        for e in errors {
+            let token = self.src.slice(c.span);
+            let in_file = |s: Span| {
+                let rel = crate::json::decoded_to_source(token, s);
+                Span::new(c.span.start + rel.start, c.span.start + rel.end)
+            };
+            let mut d = Diagnostic::error(codes::INVALID_CONDITION, format!("invalid condition: {}", e.message))
+                .at(&self.src, in_file(e.span))
+                .with_label(e.label.clone());
+            d.help = Some(e.help.clone().unwrap_or_else(|| {
+                "Azure rejects this condition; until it is fixed the grant never allows and a deny always applies"
+                    .to_owned()
+            }));
+            if let Some(r) = &e.related {
+                d = d.with_related(in_file(r.0), r.1.clone());
+            }
+            self.diags.push(d);
+        }
+        Some(c)
     }
 
     pub fn error(&mut self, code: Code, span: Span, message: String, help: String) {

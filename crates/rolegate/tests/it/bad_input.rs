@@ -214,6 +214,33 @@ fn cases() -> Vec<Case> {
         column: 12,
         underlined: "\u{fffd}".into(),
     });
+    // Conditions: the underline lands inside the condition string, past JSON escapes, on the problem.
+    let conditional = |condition: &str| {
+        format!(
+            "[\n  {{\n    \"principalId\": \"alice\",\n    \"roleDefinitionId\": \"acdd72a7-3385-48ef-bd42-f606fba81ae7\",\n    \"scope\": \"/subscriptions/s1\",\n    \"condition\": \"{condition}\"\n  }}\n]\n"
+        )
+    };
+    cases.push(case(
+        "condition_mixes_and_or",
+        File::Assignments,
+        &conditional(
+            r"@Request[a] StringEquals \u0027x\u0027 AND @Request[b] StringEquals '\u00e9' OR Exists @Request[c]",
+        ),
+        codes::INVALID_CONDITION,
+        6,
+        96,
+        "OR",
+    ));
+    cases.push(case(
+        "condition_wrong_type",
+        File::Deny,
+        r#"[{"name": "d", "scope": "/subscriptions/s1", "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+  "permissions": [{"actions": ["*/delete"], "condition": "@Resource[Microsoft.Storage/storageAccounts:isHnsEnabled] BoolEquals \"true\""}]}]"#,
+        codes::INVALID_CONDITION,
+        2,
+        128,
+        "\\\"",
+    ));
     // A byte-order mark is accepted and takes no column.
     let mut bom = "\u{feff}".as_bytes().to_vec();
     bom.extend_from_slice(br#"{"Name": "r", "Actions": 5}"#);
