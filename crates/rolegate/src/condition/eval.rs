@@ -604,27 +604,34 @@ pub(super) fn like(s: &str, pattern: &str, ignore_case: bool) -> bool {
 /// `rest`, everything from that name on (a blob path may contain `/`). Walks the scope's segments without
 /// allocating.
 fn name_in_scope<'a>(scope: &'a str, namespace: &str, types: &[Box<str>], rest: bool) -> Option<&'a str> {
-    let mut pos = 0usize;
-    let mut segments = scope
-        .split('/')
-        .map(move |s| {
-            let start = pos;
-            pos += s.len() + 1;
-            (start, s)
-        })
-        .filter(|(_, s)| !s.is_empty());
+    const PROVIDERS: &[u8] = b"/providers/";
+    let bytes = scope.as_bytes();
     let mut found = None;
-    while let Some((_, s)) = segments.next() {
-        if !s.eq_ignore_ascii_case("providers") {
-            continue;
-        }
-        let mut look = segments.clone();
-        if !look.next().is_some_and(|(_, ns)| ns.eq_ignore_ascii_case(namespace)) {
+    let mut from = 0;
+    // Jump from one `/providers/` to the next: the segments before the first one (subscription, resource
+    // group) never name a resource type.
+    while let Some(at) =
+        bytes.get(from..).and_then(|b| b.windows(PROVIDERS.len()).position(|w| w.eq_ignore_ascii_case(PROVIDERS)))
+    {
+        let section = from + at + PROVIDERS.len();
+        from = section;
+        let mut pos = section;
+        let mut segments = scope
+            .get(section..)
+            .unwrap_or_default()
+            .split('/')
+            .map(move |s| {
+                let start = pos;
+                pos += s.len() + 1;
+                (start, s)
+            })
+            .filter(|(_, s)| !s.is_empty());
+        if !segments.next().is_some_and(|(_, ns)| ns.eq_ignore_ascii_case(namespace)) {
             continue;
         }
         let mut name = None;
         for t in types {
-            match (look.next(), look.next()) {
+            match (segments.next(), segments.next()) {
                 (Some((_, ty)), Some(n)) if ty.eq_ignore_ascii_case(t) => name = Some(n),
                 _ => {
                     name = None;
