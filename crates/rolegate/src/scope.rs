@@ -321,6 +321,100 @@ pub fn canonical_segments<'a>(raw: &'a str, segs: &mut [&'a str; MAX_SEGMENTS]) 
     }
 }
 
+/// The longest scope [`scan_lowered`] takes; longer ones (none are real) go to [`canonical_segments`].
+pub(crate) const SCAN_BYTES: usize = 256;
+
+/// What [`scan_lowered`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// Canonical, with this many segment ends written (0 for `/`).
+    Segments(usize),
+    /// Not canonical.
+    No,
+    /// Not printable ASCII, longer than [`SCAN_BYTES`] or deeper than [`MAX_SEGMENTS`]: undecided, ask
+    /// [`canonical_segments`].
+    Other,
+}
+
+/// [`canonical_segments`] for the scopes a check meets, fused with the lower-casing the engine's lookups need:
+/// validates, writes the ASCII-lower-cased text to `lowered` (padded to whole words) and finds the segment ends
+/// (`ends[i]` is the byte offset where segment `i` ends), without the per-segment slices and the kind the
+/// parser works out. Agrees with [`canonical_segments`] whenever it decides (tested).
+pub(crate) fn scan_lowered(raw: &str, lowered: &mut [u8; SCAN_BYTES], ends: &mut [u32; MAX_SEGMENTS]) -> Scan {
+    use crate::swar::{LO, word, zero_bytes};
+    let bytes = raw.as_bytes();
+    if bytes.len() > SCAN_BYTES {
+        return Scan::Other;
+    }
+    if bytes.first() != Some(&b'/') {
+        return Scan::No;
+    }
+    if bytes.len() == 1 {
+        lowered[0] = b'/';
+        return Scan::Segments(0);
+    }
+    // Copied first and padded to whole words with a printable byte that is not `/`, as `canonical_segments`
+    // pads; the byte loop is simple enough for the compiler to vectorise.
+    let words = bytes.len().div_ceil(8);
+    let Some(padded) = lowered.get_mut(..words * 8) else { return Scan::Other };
+    let Some((text, pad)) = padded.split_at_mut_checked(bytes.len()) else { return Scan::Other };
+    text.copy_from_slice(bytes);
+    pad.fill(b'a');
+    let mut bad = false;
+    for b in padded.iter_mut() {
+        bad |= !b.is_ascii_graphic();
+        *b = b.to_ascii_lowercase();
+    }
+    if bad {
+        return Scan::Other;
+    }
+    // Segment ends, and whether any segment is short enough to be empty, `.` or `..`.
+    let (mut n, mut prev, mut short) = (0usize, 0usize, false);
+    for (i, c) in padded.chunks_exact(8).enumerate() {
+        let mut slashes = zero_bytes(word(c) ^ (LO * u64::from(b'/')));
+        while slashes != 0 {
+            let at = i * 8 + (slashes.trailing_zeros() / 8) as usize;
+            slashes &= slashes - 1;
+            if at == 0 {
+                continue;
+            }
+            short |= at - prev <= 3;
+            prev = at;
+            let Some(end) = ends.get_mut(n) else { return Scan::Other };
+            *end = at as u32;
+            n += 1;
+        }
+    }
+    short |= bytes.len() - prev <= 3;
+    let Some(end) = ends.get_mut(n) else { return Scan::Other };
+    *end = bytes.len() as u32;
+    n += 1;
+    let low = lowered.get(..bytes.len()).unwrap_or_default();
+    let seg = |k: usize| -> &[u8] {
+        let start = if k == 0 { 1 } else { ends.get(k - 1).map_or(0, |&e| e as usize + 1) };
+        let end = ends.get(k).map_or(0, |&e| e as usize);
+        low.get(start..end).unwrap_or_default()
+    };
+    if short && (0..n).any(|k| matches!(seg(k), b"" | b"." | b"..")) {
+        return Scan::No;
+    }
+    // `classify`, on lower-cased segments: only whether it accepts matters here.
+    let mut at = 0;
+    if seg(0) == b"subscriptions" {
+        if n < 2 {
+            return Scan::No;
+        }
+        at = 2;
+        if n > 2 && seg(2) == b"resourcegroups" {
+            if n < 4 {
+                return Scan::No;
+            }
+            at = 4;
+        }
+    }
+    if at == n || (seg(at) == b"providers" && n > at + 1) { Scan::Segments(n) } else { Scan::No }
+}
+
 enum Token<'a> {
     Slashes(&'a str),
     Segment(&'a str),
@@ -596,6 +690,7 @@ impl FromStr for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn scope(s: &str) -> Scope {
         s.parse().unwrap()
@@ -620,6 +715,50 @@ mod tests {
                 "/",
             ]
         );
+    }
+
+    proptest! {
+        /// The check path's fused scanner agrees with `canonical_segments` whenever it decides, and decides every
+        /// printable-ASCII scope of ordinary length and depth.
+        #[test]
+        fn scan_lowered_agrees_with_canonical_segments(
+            parts in prop::collection::vec(prop_oneof![
+                Just("subscriptions"), Just("SubScriptions"),
+                Just("resourceGroups"), Just("RESOURCEGROUPS"),
+                Just("providers"), Just("Providers"),
+                Just("Microsoft.Compute"), Just("vm"),
+                Just("s1"), Just("."), Just(".."),
+                Just("..."), Just(""), Just("a b"),
+                Just("x\u{7f}"), Just("é"), Just("\t"),
+                Just("ab~!"), Just("1234567"),
+                Just("ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789"),
+            ], 0..40),
+            lead in prop::bool::ANY,
+            trail in prop::bool::ANY,
+        ) {
+            let mut raw = parts.join("/");
+            if lead { raw.insert(0, '/'); }
+            if trail { raw.push('/'); }
+            let (mut lowered, mut ends) = ([0u8; SCAN_BYTES], [0u32; MAX_SEGMENTS]);
+            let mut segs = [""; MAX_SEGMENTS];
+            let scan = scan_lowered(&raw, &mut lowered, &mut ends);
+            let canonical = canonical_segments(&raw, &mut segs);
+            let plain = raw.len() <= SCAN_BYTES && raw.bytes().all(|b| b.is_ascii_graphic());
+            match scan {
+                Scan::Segments(n) => {
+                    prop_assert_eq!(canonical, Canonical::Segments(n), "{:?}", raw);
+                    let want = raw.to_ascii_lowercase();
+                    prop_assert_eq!(&lowered[..raw.len()], want.as_bytes());
+                    let mut end = 0;
+                    for (seg, &e) in segs[..n].iter().zip(&ends[..n]) {
+                        end += 1 + seg.len();
+                        prop_assert_eq!(e as usize, end);
+                    }
+                }
+                Scan::No => prop_assert_eq!(canonical, Canonical::No, "{:?}", raw),
+                Scan::Other => prop_assert!(!plain || canonical == Canonical::TooDeep, "{:?}", raw),
+            }
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub(crate) fn ci_hash(s: &str) -> u64 {
 }
 
 /// [`ci_hash`] of bytes that are already ASCII-lower-cased (lower-casing is idempotent, so the two agree).
-#[inline]
+#[cfg(test)]
 pub(crate) fn lowered_hash(bytes: &[u8]) -> u64 {
     hash_words::<false>(bytes)
 }
@@ -73,16 +73,21 @@ impl<'a> PrefixHasher<'a, false> {
 }
 
 impl<const LOWER: bool> PrefixHasher<'_, LOWER> {
-    /// The hash of the first `end` bytes; `end` must not decrease between calls.
+    /// The hash of the first `end` bytes; `end` must not decrease between calls. Bytes past `end` may be read
+    /// (and ignored), so a hasher over a padded buffer reads the last partial word in one load.
     #[inline]
     pub fn hash_to(&mut self, end: usize) -> u64 {
         let lower = |w: u64| if LOWER { lower8(w) } else { w };
-        while self.done + 8 <= end {
-            let w = self.bytes.get(self.done..self.done + 8).map_or(0, word);
-            self.h = fold(self.h ^ lower(w), MUL);
-            self.done += 8;
+        let full = end.saturating_sub(self.done) & !7;
+        for c in self.bytes.get(self.done..self.done + full).unwrap_or_default().chunks_exact(8) {
+            self.h = fold(self.h ^ lower(word(c)), MUL);
         }
-        let rest = self.bytes.get(self.done..end).map_or(0, word);
+        self.done += full;
+        let n = end.saturating_sub(self.done);
+        let rest = match self.bytes.get(self.done..self.done + 8) {
+            Some(w) => word(w) & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0),
+            None => self.bytes.get(self.done..end).map_or(0, word),
+        };
         fold(self.h ^ lower(rest) ^ (end as u64).rotate_left(40), MUL ^ 0x5851_f42d_4c95_7f2d)
     }
 }
@@ -105,6 +110,24 @@ pub(crate) fn lower_into<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
         *d = c.to_ascii_lowercase();
     }
     Some(out)
+}
+
+/// [`lower_into`] and [`lowered_hash`] of the result; `None` when `s` does not fit. The bytes are lower-cased
+/// by a loop simple enough for the compiler to vectorise, then hashed a word at a time.
+#[inline(always)]
+pub(crate) fn lower_hash_into<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u8], u64)> {
+    let out = buf.get_mut(..s.len())?;
+    out.copy_from_slice(s.as_bytes());
+    out.make_ascii_lowercase();
+    let mut h = SEED ^ (s.len() as u64);
+    let mut words = out.chunks_exact(8);
+    for w in &mut words {
+        h = fold(h ^ word(w), MUL);
+    }
+    if !words.remainder().is_empty() {
+        h = fold(h ^ word(words.remainder()), MUL);
+    }
+    Some((out, fold(h, MUL ^ 0x5851_f42d_4c95_7f2d)))
 }
 
 /// One slot: the high half of the key's hash, the id (`NONE` when empty), and where the key sits in the arena,
@@ -168,14 +191,13 @@ impl CiMap {
         }
     }
 
-    /// Like [`CiMap::get`], lower-casing `s` into a stack buffer first so that the hash skips case folding and
-    /// the comparison is a plain one; for the check path.
-    #[inline]
-    pub fn get_fast(&self, s: &str) -> Option<u32> {
-        let mut buf = [0u8; 128];
-        match lower_into(s, &mut buf) {
-            Some(low) => self.get_lowered(lowered_hash(low), low),
-            None => self.get(s),
+    /// Like [`CiMap::get`], lower-casing and hashing `s` into `buf` first so that the comparison is a plain one;
+    /// for the check path. Returns the lower-cased text too, when it fit.
+    #[inline(always)]
+    pub fn get_fast<'b>(&self, s: &str, buf: &'b mut [u8]) -> (Option<u32>, Option<&'b [u8]>) {
+        match lower_hash_into(s, buf) {
+            Some((low, h)) => (self.get_lowered(h, low), Some(low)),
+            None => (self.get(s), None),
         }
     }
 
@@ -301,6 +323,12 @@ mod tests {
             prop_assert_eq!(lowered_hash(&low), ci_hash(&s));
             prop_assert_eq!(m.get_lowered(lowered_hash(&low), &low), Some(id));
             prop_assert!(lower_into(&s, &mut [0u8; 3]).is_none() || s.len() <= 3);
+            let upper = s.to_ascii_uppercase();
+            let (fused, h) = lower_hash_into(&upper, &mut buf).unwrap();
+            prop_assert_eq!(fused, expected.as_bytes());
+            prop_assert_eq!(h, ci_hash(&s));
+            prop_assert_eq!(m.get_fast(&upper, &mut [0u8; 8]).0, Some(id));
+            prop_assert_eq!(m.get_fast(&upper, &mut [0u8; 64]).0, Some(id));
         }
 
         #[test]
@@ -311,9 +339,13 @@ mod tests {
             let mut p = PrefixHasher::new(&s);
             let lower = s.to_ascii_lowercase();
             let mut q = PrefixHasher::lowered(lower.as_bytes());
+            // Whatever follows in a padded buffer is ignored.
+            let padded = [lower.as_bytes(), b"/Junk\xff/junk"].concat();
+            let mut r = PrefixHasher::lowered(&padded);
             for end in (0..=s.len()).filter(|&e| s.is_char_boundary(e)) {
                 prop_assert_eq!(p.hash_to(end), path_hash(&s[..end]));
                 prop_assert_eq!(q.hash_to(end), path_hash(&s[..end]));
+                prop_assert_eq!(r.hash_to(end), path_hash(&s[..end]));
             }
             let mut m = CiMap::default();
             let id = m.intern(&s);

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::{
-    Block, Buf, Compiled, ConditionSite, Decision, Deny, Engine, NONE, Plane, Reason, Request, plane_index, segments,
+    Block, Buf, Compiled, ConditionSite, Decision, Deny, Engine, NONE, Plane, Reason, Request, ScopeBuf, plane_index,
+    split,
 };
 use crate::action::is_operation_name;
 use crate::condition::{Analysis, Tri};
 use crate::model::{Entries, Permission};
-use crate::scope::MAX_SEGMENTS;
 
 /// What one permission block or assignment did with the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,8 +180,8 @@ impl Engine {
         let decision = self.check(req);
         let mut ex =
             Explanation { decision, plane: None, principals: Vec::new(), denies: Vec::new(), assignments: Vec::new() };
-        let (mut buf, mut deep) = ([""; MAX_SEGMENTS], Vec::new());
-        let Some(segs) = segments(req.scope, &mut buf, &mut deep).filter(|_| is_operation_name(req.action)) else {
+        let mut sb = ScopeBuf::new();
+        let Some(split) = split(req.scope, &mut sb).filter(|_| is_operation_name(req.action)) else {
             return ex;
         };
         ex.plane = c.plane(req.plane, c.vocab.get(req.action));
@@ -218,7 +218,7 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(req.scope, segs, &mut anc).exact;
+        let exact = c.ancestors(&split, &mut anc).exact;
         let tenant = &c.tenant;
         for (di, d) in tenant.deny_assignments.iter().enumerate() {
             let Some(node) = d.scope.scope().and_then(|s| c.scope_node(s.as_str())) else {

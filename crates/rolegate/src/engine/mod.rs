@@ -42,7 +42,9 @@ use crate::catalog::{Catalog, PlaneAnswer};
 use crate::condition::{Condition, Context, Tri};
 use crate::matcher::Pattern;
 use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
-use crate::scope::{Canonical, MAX_SEGMENTS, Scope, ScopeKind, canonical_segments, is_canonical_scope};
+use crate::scope::{
+    Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, canonical_segments, is_canonical_scope, scan_lowered,
+};
 use cimap::CiMap;
 
 const NONE: u32 = u32::MAX;
@@ -302,19 +304,18 @@ impl Engine {
     /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
     pub fn check(&self, req: &Request<'_>) -> Decision {
         let c = &*self.c;
-        let (mut buf, mut deep) = ([""; MAX_SEGMENTS], Vec::new());
-        let segs = segments(req.scope, &mut buf, &mut deep);
-        let Some(segs) = segs.filter(|_| is_operation_name(req.action)) else {
+        let mut sb = ScopeBuf::new();
+        let (op, valid) = c.operation(req.action);
+        let Some(split) = split(req.scope, &mut sb).filter(|_| valid) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
         };
-        let op = c.vocab.get_fast(req.action);
         let Some(plane) = c.plane(req.plane, op) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
 
         let mut principals: Buf<32> = Buf::new();
         let mut add = |id: &str| {
-            if let Some(p) = c.principals.get_fast(id) {
+            if let Some(p) = c.principals.get_fast(id, &mut [0u8; 64]).0 {
                 principals.push(p);
                 for &g in c.info.get(p as usize).map_or(&[][..], |i| &i.closure[..]) {
                     principals.push(g);
@@ -327,7 +328,7 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let Found { exact, subscription } = c.ancestors(req.scope, segs, &mut anc);
+        let Found { exact, subscription } = c.ancestors(&split, &mut anc);
 
         // Deny assignments first: any enforced one that applies blocks.
         for node in anc.iter() {
@@ -403,47 +404,58 @@ impl Compiled {
         }
     }
 
-    /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `scope`, and the
-    /// management groups above it; returns the node of `scope` itself when it has one. `segs` are the scope's
-    /// segments (see [`segments`]).
-    fn ancestors<const N: usize>(&self, scope: &str, segs: &[&str], out: &mut Buf<N>) -> Found {
+    /// The operation's id in the vocabulary, and whether `action` is a valid operation name
+    /// ([`is_operation_name`], checked word by word while the lookup lower-cases it).
+    fn operation(&self, action: &str) -> (Option<u32>, bool) {
+        let mut buf = [0u8; 128];
+        let (op, lowered) = self.vocab.get_fast(action, &mut buf);
+        // Only text with a byte outside printable ASCII, or with `*`, needs the exact (Unicode) rule; the loop
+        // is simple enough for the compiler to vectorise.
+        let plain = lowered.is_some_and(|l| l.iter().fold(true, |ok, &b| ok & (b.is_ascii_graphic() & (b != b'*'))));
+        (op, if plain { !action.is_empty() } else { is_operation_name(action) })
+    }
+
+    /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `split`, and the
+    /// management groups above it; returns the node of the scope itself when it has one.
+    fn ancestors<const N: usize>(&self, split: &Split<'_>, out: &mut Buf<N>) -> Found {
         let push = |out: &mut Buf<N>, node: u32| {
             if self.live.get(node as usize).copied().unwrap_or(false) {
                 out.push(node);
             }
         };
         push(out, self.root);
-        if segs.is_empty() {
+        if split.ends.is_empty() {
             return Found { exact: Some(self.root), subscription: None };
         }
+        let scope = split.text;
         // Where the subscription or management group that owns the scope sits, if any.
-        let starts = |p: &str| scope.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+        let starts = |p: &str| match split.lowered {
+            Some(l) => l.starts_with(p.as_bytes()),
+            None => scope.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p)),
+        };
         let owner_depth = if starts("/subscriptions/") {
             2
-        } else if starts("/providers/Microsoft.Management/managementGroups/") {
+        } else if starts("/providers/microsoft.management/managementgroups/") {
             4
         } else {
             0
         };
-        let (mut exact, mut owner, mut end) = (None, None, 0);
-        // Lower-cased once, the scope hashes without case folding and its prefixes compare as plain bytes.
-        let mut buf = [0u8; 512];
-        let lowered = cimap::lower_into(scope, &mut buf);
-        let mut fast = lowered.map(cimap::PrefixHasher::lowered);
+        let (mut exact, mut owner) = (None, None);
+        // Lower-cased, the scope hashes without case folding and its prefixes compare as plain bytes.
+        let mut fast = split.padded.map(cimap::PrefixHasher::lowered);
         let mut slow = cimap::PrefixHasher::new(scope);
-        for (i, seg) in segs.iter().enumerate() {
-            let depth = i + 1;
-            end += 1 + seg.len();
+        for (i, &end) in split.ends.iter().enumerate() {
+            let (depth, end) = (i + 1, end as usize);
             if self.depths & depth_bit(depth) == 0 {
                 continue;
             }
-            let node = match (lowered, fast.as_mut()) {
+            let node = match (split.lowered, fast.as_mut()) {
                 (Some(l), Some(f)) => l.get(..end).and_then(|prefix| self.scopes.get_lowered(f.hash_to(end), prefix)),
                 _ => scope.get(..end).and_then(|prefix| self.scopes.get_hashed(slow.hash_to(end), prefix)),
             };
             if let Some(node) = node {
                 push(out, node);
-                if depth == segs.len() {
+                if depth == split.ends.len() {
                     exact = Some(node);
                 }
                 if depth == owner_depth {
@@ -716,21 +728,67 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
     }
 }
 
-/// The segments of a canonical scope, or `None` when the scope is not canonical. Only scopes deeper than
-/// [`MAX_SEGMENTS`] (none are real) use `deep`, which allocates.
-fn segments<'a>(
-    scope: &'a str,
-    buf: &'a mut [&'a str; MAX_SEGMENTS],
-    deep: &'a mut Vec<&'a str>,
-) -> Option<&'a [&'a str]> {
-    match canonical_segments(scope, buf) {
-        Canonical::Segments(n) => buf.get(..n),
-        Canonical::TooDeep if is_canonical_scope(scope) => {
-            deep.extend(scope.split('/').filter(|s| !s.is_empty()));
-            Some(deep)
-        }
-        _ => None,
+/// A request scope ready for lookups: where its segments end, and its ASCII-lower-cased text when it fits
+/// [`SCAN_BYTES`].
+struct Split<'a> {
+    text: &'a str,
+    lowered: Option<&'a [u8]>,
+    /// `lowered` and the rest of its buffer, for [`cimap::PrefixHasher`] to read whole words.
+    padded: Option<&'a [u8]>,
+    ends: &'a [u32],
+}
+
+/// The stack space [`split`] works in. Only scopes deeper than [`MAX_SEGMENTS`] (none are real) use `deep`,
+/// which allocates.
+struct ScopeBuf {
+    lowered: [u8; SCAN_BYTES],
+    ends: [u32; MAX_SEGMENTS],
+    deep: Vec<u32>,
+}
+
+impl ScopeBuf {
+    fn new() -> Self {
+        ScopeBuf { lowered: [0; SCAN_BYTES], ends: [0; MAX_SEGMENTS], deep: Vec::new() }
     }
+}
+
+/// Splits a canonical scope for lookups, or `None` when the scope is not canonical. Printable-ASCII scopes of
+/// ordinary length take the one-pass [`scan_lowered`]; anything else the general [`canonical_segments`].
+fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
+    let n = match scan_lowered(scope, &mut b.lowered, &mut b.ends) {
+        Scan::Segments(n) => n,
+        Scan::No => return None,
+        Scan::Other => {
+            let mut segs = [""; MAX_SEGMENTS];
+            let (n, deep) = match canonical_segments(scope, &mut segs) {
+                Canonical::Segments(n) => (n, false),
+                Canonical::TooDeep if is_canonical_scope(scope) => (0, true),
+                _ => return None,
+            };
+            let fits = cimap::lower_into(scope, &mut b.lowered).is_some();
+            let lens = segs.get(..n).unwrap_or_default().iter().map(|s| s.len());
+            let mut end = 0;
+            let mut ends = |len: usize| {
+                end += 1 + len;
+                u32::try_from(end).unwrap_or(u32::MAX)
+            };
+            if deep {
+                b.deep.extend(scope.split('/').filter(|s| !s.is_empty()).map(|s| ends(s.len())));
+            } else {
+                for (slot, len) in b.ends.iter_mut().zip(lens) {
+                    *slot = ends(len);
+                }
+            }
+            let b = &*b;
+            let ends = if deep { &b.deep[..] } else { b.ends.get(..n).unwrap_or_default() };
+            let (lowered, padded) =
+                (b.lowered.get(..scope.len()).filter(|_| fits), Some(&b.lowered[..]).filter(|_| fits));
+            return Some(Split { text: scope, lowered, padded, ends });
+        }
+    };
+    let b = &*b;
+    let ends = b.ends.get(..n).unwrap_or_default();
+    Some(Split { text: scope, lowered: b.lowered.get(..scope.len()), padded: Some(&b.lowered[..]), ends })
 }
 
 /// A scope node's bit in the 64-bit filters of [`Buf`] and [`PrincipalInfo::mask`].
