@@ -3,7 +3,7 @@
 use rolegate::Severity;
 
 use super::{Family, Hit, RoleCx, Rule};
-use crate::conditions::{constant_parts, file_span, parsed};
+use crate::conditions::{constant_parts, parsed};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {
@@ -35,11 +35,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         let Some(text) = &p.condition else { continue };
         let Some(c) = parsed(&text.value) else { continue };
         for hit in constant_parts(&c) {
-            out.push(Hit::new(
-                RULE.at(cx, file_span(cx.source(), text.span, hit.span), hit.message)
-                    .with_label(hit.label)
-                    .with_help(hit.help),
-            ));
+            out.push(RULE.condition_hit(cx, text.span, hit));
         }
     }
 }

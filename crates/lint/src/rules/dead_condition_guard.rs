@@ -4,7 +4,7 @@ use rolegate::Severity;
 use rolegate::matcher::Pattern;
 
 use super::{Family, Hit, RoleCx, Rule};
-use crate::conditions::{dead_guards, file_span, parsed};
+use crate::conditions::{dead_guards, parsed};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {
@@ -35,11 +35,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
         let grants: Vec<&Pattern> =
             p.actions.items().iter().chain(p.data_actions.items()).filter_map(|a| a.pattern()).collect();
         for hit in dead_guards(&c, &grants) {
-            out.push(Hit::new(
-                RULE.at(cx, file_span(cx.source(), text.span, hit.span), hit.message)
-                    .with_label(hit.label)
-                    .with_help(hit.help),
-            ));
+            out.push(RULE.condition_hit(cx, text.span, hit));
         }
     }
 }

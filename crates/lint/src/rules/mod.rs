@@ -141,6 +141,12 @@ impl Rule {
         doc.split_once("\n\n").map_or("", |(_, rest)| rest.trim())
     }
 
+    /// A finding of this rule at `hit`, a span inside the condition whose JSON string token is at `token`.
+    pub(crate) fn condition_hit(&self, cx: &RoleCx<'_>, token: Span, hit: crate::conditions::ConditionHit) -> Hit {
+        let span = crate::conditions::file_span(cx.source(), token, hit.span);
+        Hit::new(self.at(cx, span, hit.message).with_label(hit.label).with_help(hit.help))
+    }
+
     /// A diagnostic of this rule at `span` of the role's file, with the default severity.
     pub(crate) fn at(&self, cx: &RoleCx<'_>, span: Span, message: String) -> Diagnostic {
         Diagnostic::new(self.diag_code(), self.severity, message).at(cx.source(), span)
