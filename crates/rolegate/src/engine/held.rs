@@ -6,6 +6,8 @@
 
 const NONE: u32 = u32::MAX;
 
+/// An entry: the key, and what a check needs of the assignment, its role included so that testing the role
+/// reads no other array first.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     principal: u32,
@@ -13,11 +15,20 @@ struct Slot {
     subscription: u32,
     node: u32,
     assignment: u32,
+    role: u32,
 }
 
-const EMPTY: Slot = Slot { principal: NONE, subscription: NONE, node: NONE, assignment: NONE };
+const EMPTY: Slot = Slot { principal: NONE, subscription: NONE, node: NONE, assignment: NONE, role: NONE };
 
-/// A multimap from (principal, subscription node or `NONE`) to (scope node, assignment index).
+/// What [`HeldMap::get`] finds: an assignment, the scope node it sits at and its role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Entry {
+    pub node: u32,
+    pub assignment: u32,
+    pub role: u32,
+}
+
+/// A multimap from (principal, subscription node or `NONE`) to [`Entry`].
 #[derive(Debug, Default)]
 pub(super) struct HeldMap {
     slots: Vec<Slot>,
@@ -25,17 +36,18 @@ pub(super) struct HeldMap {
 }
 
 impl HeldMap {
-    /// The map of `entries` (`principal, subscription, node, assignment`). Entries of one key come back in the
-    /// order given: linear probing never places a later entry of a key before an earlier one.
-    pub fn new(entries: &[(u32, u32, u32, u32)]) -> HeldMap {
-        let cap = (entries.len() * 2).next_power_of_two().max(16);
+    /// The map of `entries` (`principal, subscription, entry`; `count` of them, which sizes the table). Entries
+    /// of one key come back in the order given: linear probing never places a later entry of a key before an
+    /// earlier one.
+    pub fn new(count: usize, entries: impl IntoIterator<Item = (u32, u32, Entry)>) -> HeldMap {
+        let cap = (count * 2).next_power_of_two().max(16);
         let mut map = HeldMap { slots: vec![EMPTY; cap], shift: 64 - cap.trailing_zeros() };
         let mask = cap - 1;
-        for &(principal, subscription, node, assignment) in entries {
+        for (principal, subscription, Entry { node, assignment, role }) in entries {
             let mut i = map.home(principal, subscription);
             while let Some(slot) = map.slots.get_mut(i) {
                 if slot.principal == NONE {
-                    *slot = Slot { principal, subscription, node, assignment };
+                    *slot = Slot { principal, subscription, node, assignment, role };
                     break;
                 }
                 i = (i + 1) & mask;
@@ -62,10 +74,10 @@ impl HeldMap {
         std::hint::black_box(slot.principal);
     }
 
-    /// The `(node, assignment)` entries of `principal` in `subscription` (`NONE`: outside any subscription), in
-    /// the order they were given.
+    /// The entries of `principal` in `subscription` (`NONE`: outside any subscription), in the order they were
+    /// given.
     #[inline]
-    pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+    pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = Entry> + '_ {
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = self.home(principal, subscription);
         std::iter::from_fn(move || {
@@ -76,7 +88,7 @@ impl HeldMap {
                 }
                 i = (i + 1) & mask;
                 if slot.principal == principal && slot.subscription == subscription {
-                    return Some((slot.node, slot.assignment));
+                    return Some(Entry { node: slot.node, assignment: slot.assignment, role: slot.role });
                 }
             }
         })
@@ -93,19 +105,18 @@ mod tests {
         for p in 0..300u32 {
             for s in [p % 7, NONE] {
                 for k in 0..(p % 4) {
-                    entries.push((p, s, k * 10 + p, k));
+                    entries.push((p, s, Entry { node: k * 10 + p, assignment: k, role: p ^ k }));
                 }
             }
         }
-        let map = HeldMap::new(&entries);
+        let map = HeldMap::new(entries.len(), entries.iter().copied());
         for p in 0..300u32 {
             for s in [p % 7, NONE, 99] {
-                let want: Vec<(u32, u32)> =
-                    entries.iter().filter(|e| e.0 == p && e.1 == s).map(|e| (e.2, e.3)).collect();
+                let want: Vec<Entry> = entries.iter().filter(|e| e.0 == p && e.1 == s).map(|e| e.2).collect();
                 assert_eq!(map.get(p, s).collect::<Vec<_>>(), want, "{p} {s}");
             }
         }
-        assert_eq!(HeldMap::new(&[]).get(1, 2).count(), 0);
+        assert_eq!(HeldMap::new(0, []).get(1, 2).count(), 0);
         assert_eq!(HeldMap::default().get(1, 2).count(), 0);
     }
 }

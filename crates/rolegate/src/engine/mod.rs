@@ -27,6 +27,7 @@
 mod cimap;
 mod describe;
 mod explain;
+mod grants;
 mod held;
 mod request;
 
@@ -46,6 +47,7 @@ use crate::scope::{
     Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, canonical_segments, is_canonical_scope, scan_lowered,
 };
 use cimap::CiMap;
+use grants::GrantBits;
 use held::HeldMap;
 
 const NONE: u32 = u32::MAX;
@@ -53,6 +55,9 @@ const NONE: u32 = u32::MAX;
 /// the node, and an enforced deny assignment does.
 const LIVE: u16 = 1;
 const DENY: u16 = 2;
+/// The rest of a subscription or management-group node's bits say which of `chains` is above it: 1 the default
+/// chain, `k + 2` chain `k`; 0 sends the walk to `node_chain` (chains past what fits, and other nodes).
+const CHAIN_SHIFT: u16 = 2;
 
 /// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
 /// exclusions. A block whose exclusions cannot be read grants nothing (SPEC §2.2), so it is `dead`.
@@ -156,8 +161,8 @@ struct Compiled {
     vocab: CiMap,
     vocab_plane: Vec<PlaneAnswer>,
     words: usize,
-    /// `[(op * 2 + plane) * 2 + conditional] * words` → bits over roles.
-    grants: Vec<u64>,
+    /// Row `op * 2 + plane` → the roles that grant it, without and with a condition.
+    grants: GrantBits,
     /// Scope node → enforced deny assignments at it.
     denies_at: Vec<Vec<u32>>,
     denies: Vec<Deny>,
@@ -274,7 +279,7 @@ impl Engine {
             vocab: CiMap::default(),
             vocab_plane: Vec::new(),
             words: 0,
-            grants: Vec::new(),
+            grants: GrantBits::default(),
             denies_at: Vec::new(),
             denies: Vec::new(),
             tenant: Tenant::default(),
@@ -302,12 +307,14 @@ impl Engine {
             }
         }
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
-        let entries: Vec<(u32, u32, u32, u32)> = (0u32..)
-            .zip(&held)
-            .flat_map(|(p, list)| list.iter().map(move |h| (p, h.subscription, h.node, h.assignment)))
-            .collect();
-        c.held = HeldMap::new(&entries);
-        drop(entries);
+        let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
+        let entries = (0u32..).zip(&held).flat_map(|(p, list)| {
+            list.iter().map(move |h| {
+                let entry = held::Entry { node: h.node, assignment: h.assignment, role: role(h.assignment) };
+                (p, h.subscription, entry)
+            })
+        });
+        c.held = HeldMap::new(held.iter().map(|l| l.len()).sum(), entries);
         let masks: Vec<u64> = held.iter().map(|list| list.iter().fold(0, |m, h| m | held_bit(h))).collect();
         c.placed = held
             .into_iter()
@@ -332,7 +339,12 @@ impl Engine {
             if live { LIVE | if deny { DENY } else { 0 } } else { 0 }
         };
         for node in 0..c.scopes.len() {
-            let bits = aux(&c, node);
+            let chain = match c.node_chain.get(node).copied() {
+                Some(NONE) => 1,
+                Some(k) => u16::try_from(k + 2).ok().filter(|&k| k <= u16::MAX >> CHAIN_SHIFT).unwrap_or(0),
+                None => 0,
+            };
+            let bits = aux(&c, node) | chain << CHAIN_SHIFT;
             c.scopes.set_aux(u32::try_from(node).unwrap_or(NONE), bits);
         }
         c.root_aux = aux(&c, c.root as usize);
@@ -377,6 +389,9 @@ impl Engine {
         let Some(plane) = c.plane(req.plane, op) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
+        if let Some(op) = op {
+            c.grants.warm(op as usize * 2 + plane_index(plane));
+        }
 
         let (mut anc, mut denied): (Buf<48>, Buf<8>) = (Buf::new(), Buf::new());
         let Found { exact, subscription, outside } = c.ancestors(&split, &prefixes, &mut anc, &mut denied);
@@ -444,11 +459,10 @@ impl Engine {
         // Then role assignments: any unconditional grant in scope allows.
         let mut blocked = false;
         for &(p, s) in keys.iter() {
-            for (node, a) in c.held.get(p, s) {
+            for held::Entry { node, assignment: a, role } in c.held.get(p, s) {
                 if !anc.contains(node) {
                     continue;
                 }
-                let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
                 if role == NONE {
                     continue;
                 }
@@ -554,7 +568,7 @@ impl Compiled {
         } else {
             0
         };
-        let (mut exact, mut owner, mut outside) = (None, None, out_bit(self.root));
+        let (mut exact, mut owner, mut owner_aux, mut outside) = (None, None, 0, out_bit(self.root));
         for &Prefix { depth, end, hash } in prefixes.iter() {
             let (depth, end) = (depth as usize, end as usize);
             let found = match split.lowered {
@@ -571,15 +585,19 @@ impl Compiled {
                     exact = Some(node);
                 }
                 if depth == owner_depth {
-                    owner = Some(node);
+                    (owner, owner_aux) = (Some(node), aux);
                 }
             }
         }
         if owner_depth > 0 {
-            let chain = owner
-                .and_then(|o| self.node_chain.get(o as usize).copied())
-                .filter(|&c| c != NONE)
-                .unwrap_or(self.default_chain);
+            let chain = match owner_aux >> CHAIN_SHIFT {
+                0 => owner
+                    .and_then(|o| self.node_chain.get(o as usize).copied())
+                    .filter(|&c| c != NONE)
+                    .unwrap_or(self.default_chain),
+                1 => self.default_chain,
+                k => u32::from(k - 2),
+            };
             for &(node, aux) in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
                 push(out, denied, node, aux);
                 outside |= out_bit(node);
@@ -601,12 +619,7 @@ impl Compiled {
     /// Whether `role` grants the operation on `plane`: `(unconditionally, only with a condition)`.
     fn role_grants(&self, op: Option<u32>, action: &str, plane: Plane, role: u32) -> (bool, bool) {
         match op {
-            Some(op) => {
-                let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
-                let base = (op as usize * 2 + plane_index(plane)) * 2;
-                let get = |k: usize| self.grants.get((base + k) * self.words + word).is_some_and(|w| w & bit != 0);
-                (get(0), get(1))
-            }
+            Some(op) => self.grants.get(op as usize * 2 + plane_index(plane), role),
             // Outside the vocabulary: match the role's blocks directly.
             None => {
                 let mut out = (false, false);
@@ -1019,7 +1032,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
     }
     let lower: Vec<&str> = names.iter().map(|(l, _)| l.as_str()).collect();
     c.words = tenant.roles.len().div_ceil(64).max(1);
-    c.grants = vec![0; names.len() * 4 * c.words];
+    // Dense while it is filled, `((op * 2 + plane) * words + role / 64) * 2 + conditional`, then compressed.
+    let mut dense = vec![0u64; names.len() * 4 * c.words];
 
     let mut cache: HashMap<String, Vec<u32>> = HashMap::new();
     let mut ops_of = |p: &Pattern| -> Vec<u32> {
@@ -1049,8 +1063,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
                         if excludes.iter().any(|x| x.matches(name)) {
                             continue;
                         }
-                        let at = ((op as usize * 2 + pi) * 2 + usize::from(b.conditional)) * c.words + word;
-                        if let Some(w) = c.grants.get_mut(at) {
+                        let at = ((op as usize * 2 + pi) * c.words + word) * 2 + usize::from(b.conditional);
+                        if let Some(w) = dense.get_mut(at) {
                             *w |= bit;
                         }
                     }
@@ -1058,6 +1072,7 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
             }
         }
     }
+    c.grants = GrantBits::from_dense(&dense, names.len() * 2, c.words);
 }
 
 fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
