@@ -130,31 +130,48 @@ pub(crate) fn lower_hash_into<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u8
     Some((out, fold(h, MUL ^ 0x5851_f42d_4c95_7f2d)))
 }
 
-/// One slot: the high half of the key's hash, the id (`NONE` when empty), and where the key sits in the arena,
-/// so that a probe reads one cache line before it compares text.
+/// One slot: 16 bits of the key's hash, a caller's 16 bits about the key (see [`CiMap::set_aux`]), the id
+/// (`NONE` when empty), and where the key sits in the arena, so that a probe reads one cache line before it
+/// compares text, and a hit answers the caller's first question without another.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    tag: u32,
+    tag: u16,
+    aux: u16,
     id: u32,
     at: u32,
     len: u32,
 }
 
-const EMPTY: Slot = Slot { tag: 0, id: NONE, at: 0, len: 0 };
+const EMPTY: Slot = Slot { tag: 0, aux: 0, id: NONE, at: 0, len: 0 };
 
 /// Interns strings up to ASCII case under a caller-chosen hash ([`ci_hash`] for plain keys, [`path_hash`] for
 /// scopes); ids are dense, in insertion order. Two keys equal up to ASCII case must be given equal hashes.
 #[derive(Default, Debug)]
 pub(crate) struct CiMap {
     slots: Vec<Slot>,
-    /// Keys as interned, for names.
+    /// Keys as interned, for names; empty when the map was made [`CiMap::without_names`].
     arena: String,
+    names: Names,
     /// The same keys ASCII-lower-cased, at the same offsets, for comparisons.
     lowered: Vec<u8>,
     keys: Vec<(u32, u32, u64)>,
 }
 
+/// Whether a [`CiMap`] keeps its keys' original spelling.
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    #[default]
+    Kept,
+    Lowered,
+}
+
 impl CiMap {
+    /// A map that keeps only the lower-cased keys: [`CiMap::name`] answers them lower-cased. Scopes need no
+    /// original spelling (reasons point into the tenant), and on a large tenant the copy is tens of megabytes.
+    pub fn without_names() -> CiMap {
+        CiMap { names: Names::Lowered, ..CiMap::default() }
+    }
+
     /// The id of `s`, if interned. Does not allocate.
     #[inline]
     pub fn get(&self, s: &str) -> Option<u32> {
@@ -164,18 +181,24 @@ impl CiMap {
     /// The id of `s` whose hash is `h`, if interned. Does not allocate.
     #[inline]
     pub fn get_hashed(&self, h: u64, s: &str) -> Option<u32> {
+        self.get_hashed_aux(h, s).map(|(id, _)| id)
+    }
+
+    /// [`CiMap::get_hashed`] with the key's [`CiMap::set_aux`] bits.
+    #[inline]
+    pub fn get_hashed_aux(&self, h: u64, s: &str) -> Option<(u32, u16)> {
         self.probe(h, s.len(), |key| eq_lowered(key, s.as_bytes()))
     }
 
     /// Walks the probe sequence of `h` to the slot whose key has length `len` and passes `same`.
     #[inline(always)]
-    fn probe(&self, h: u64, len: usize, same: impl Fn(&[u8]) -> bool) -> Option<u32> {
+    fn probe(&self, h: u64, len: usize, same: impl Fn(&[u8]) -> bool) -> Option<(u32, u16)> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)]
-        let (tag, mut i) = ((h >> 32) as u32, h as usize & mask);
+        let (tag, mut i) = ((h >> 48) as u16, h as usize & mask);
         loop {
             let slot = self.slots.get(i).copied().unwrap_or(EMPTY);
             if slot.id == NONE {
@@ -185,7 +208,33 @@ impl CiMap {
                 && slot.len as usize == len
                 && self.lowered.get(slot.at as usize..(slot.at + slot.len) as usize).is_some_and(&same)
             {
-                return Some(slot.id);
+                return Some((slot.id, slot.aux));
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Reads the first slot of `h`'s probe sequence and the start of the key in it, so that a lookup of `h`
+    /// soon after finds both in cache: a check issues these for all of its keys at once, and the misses overlap.
+    #[inline]
+    pub fn warm(&self, h: u64) {
+        let slot = self.slots.get(h as usize & self.slots.len().wrapping_sub(1)).copied().unwrap_or(EMPTY);
+        let key = self.lowered.get(slot.at as usize).copied();
+        std::hint::black_box((slot.id, key));
+    }
+
+    /// Sets the caller's 16 bits about key `id`, which [`CiMap::get_lowered_aux`] returns with the id.
+    pub fn set_aux(&mut self, id: u32, aux: u16) {
+        let Some(&(_, _, h)) = self.keys.get(id as usize) else { return };
+        let mask = self.slots.len().wrapping_sub(1);
+        #[allow(clippy::cast_possible_truncation)]
+        let mut i = h as usize & mask;
+        while let Some(s) = self.slots.get_mut(i) {
+            if s.id == id || s.id == NONE {
+                if s.id == id {
+                    s.aux = aux;
+                }
+                return;
             }
             i = (i + 1) & mask;
         }
@@ -205,6 +254,12 @@ impl CiMap {
     /// compares whole slices, which is cheaper than comparing up to case.
     #[inline]
     pub fn get_lowered(&self, h: u64, lowered: &[u8]) -> Option<u32> {
+        self.get_lowered_aux(h, lowered).map(|(id, _)| id)
+    }
+
+    /// [`CiMap::get_lowered`] with the key's [`CiMap::set_aux`] bits.
+    #[inline]
+    pub fn get_lowered_aux(&self, h: u64, lowered: &[u8]) -> Option<(u32, u16)> {
         self.probe(h, lowered.len(), |key| key == lowered)
     }
 
@@ -221,7 +276,7 @@ impl CiMap {
         // Ids are dense `u32`s with `NONE` reserved and the arena is addressed by `u32`: a table that full is far
         // beyond any tenant, and everything past it shares one id that matches nothing real.
         let fits = |n: usize| u32::try_from(n).ok().filter(|&n| n < NONE - 1);
-        let (Some(id), Some(at), Some(len)) = (fits(self.keys.len()), fits(self.arena.len()), fits(s.len())) else {
+        let (Some(id), Some(at), Some(len)) = (fits(self.keys.len()), fits(self.lowered.len()), fits(s.len())) else {
             return NONE - 1;
         };
         if at.checked_add(len).is_none_or(|end| end >= NONE - 1) {
@@ -230,10 +285,12 @@ impl CiMap {
         if (self.keys.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        self.arena.push_str(s);
+        if self.names == Names::Kept {
+            self.arena.push_str(s);
+        }
         self.lowered.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
         self.keys.push((at, len, h));
-        self.place(Slot { tag: 0, id, at, len }, h);
+        self.place(Slot { id, at, len, ..EMPTY }, h);
         id
     }
 
@@ -241,7 +298,7 @@ impl CiMap {
         let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)]
         let mut i = h as usize & mask;
-        slot.tag = (h >> 32) as u32;
+        slot.tag = (h >> 48) as u16;
         while let Some(s) = self.slots.get_mut(i) {
             if s.id == NONE {
                 *s = slot;
@@ -253,22 +310,22 @@ impl CiMap {
 
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(16);
-        self.slots = vec![EMPTY; cap];
-        let keys = std::mem::take(&mut self.keys);
-        for (id, &(at, len, h)) in keys.iter().enumerate() {
-            let Ok(id) = u32::try_from(id) else { break };
-            self.place(Slot { tag: 0, id, at, len }, h);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
+        for slot in old.into_iter().filter(|s| s.id != NONE) {
+            let h = self.keys.get(slot.id as usize).map_or(0, |k| k.2);
+            self.place(slot, h);
         }
-        self.keys = keys;
     }
 
-    /// The text as first interned.
+    /// The text as first interned (lower-cased for a map made [`CiMap::without_names`]).
     #[inline]
     pub fn name(&self, id: u32) -> &str {
-        self.keys
-            .get(id as usize)
-            .and_then(|&(at, len, _)| self.arena.get(at as usize..(at + len) as usize))
-            .unwrap_or("")
+        let Some(&(at, len, _)) = self.keys.get(id as usize) else { return "" };
+        let range = at as usize..(at + len) as usize;
+        match self.names {
+            Names::Kept => self.arena.get(range).unwrap_or(""),
+            Names::Lowered => self.lowered.get(range).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or(""),
+        }
     }
 
     /// Number of interned keys.

@@ -218,7 +218,9 @@ impl Engine {
         }
 
         let mut anc: Buf<48> = Buf::new();
-        let exact = c.ancestors(&split, &mut anc).exact;
+        let mut prefixes = super::Prefixes::new();
+        c.prefixes(&split, &mut prefixes);
+        let exact = c.ancestors(&split, &prefixes, &mut anc, &mut Buf::<8>::new()).exact;
         let tenant = &c.tenant;
         for (di, d) in tenant.deny_assignments.iter().enumerate() {
             let Some(node) = d.scope.scope().and_then(|s| c.scope_node(s.as_str())) else {
@@ -254,7 +256,7 @@ impl Engine {
             ex.denies.push(DenyStep { deny: di, outcome });
         }
         for &p in &queue {
-            for &super::Held { node, assignment: a, .. } in c.info.get(p as usize).map_or(&[][..], |i| &i.held[..]) {
+            for &super::Placed { node, assignment: a } in c.placed.get(p as usize).map_or(&[][..], |v| &v[..]) {
                 if !anc.contains(node) {
                     continue;
                 }

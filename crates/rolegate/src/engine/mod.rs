@@ -27,6 +27,8 @@
 mod cimap;
 mod describe;
 mod explain;
+mod grants;
+mod held;
 mod request;
 
 use std::collections::HashMap;
@@ -46,8 +48,17 @@ use crate::scope::{
     Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, canonical_segments, is_canonical_scope, scan_lowered,
 };
 use cimap::CiMap;
+use grants::GrantBits;
+use held::HeldMap;
 
 const NONE: u32 = u32::MAX;
+/// Scope-node bits kept beside the node in its slot ([`CiMap::set_aux`]): an assignment or deny assignment sits at
+/// the node, and an enforced deny assignment does.
+const LIVE: u16 = 1;
+const DENY: u16 = 2;
+/// The rest of a subscription or management-group node's bits say which of `chains` is above it: 1 the default
+/// chain, `k + 2` chain `k`; 0 sends the walk to `node_chain` (chains past what fits, and other nodes).
+const CHAIN_SHIFT: u16 = 2;
 
 /// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
 /// exclusions. A block whose exclusions cannot be read grants nothing (SPEC §2.2), so it is `dead`.
@@ -135,13 +146,21 @@ struct Compiled {
     /// Scope node of a subscription or management group → index into `chains` of the management groups above
     /// it; `NONE` for other nodes. Unknown subscriptions and management groups use `default_chain`.
     node_chain: Vec<u32>,
-    chains: Vec<Box<[u32]>>,
+    /// The live management-group nodes above a subscription or management group, with their [`LIVE`]/[`DENY`]
+    /// bits (the chains as the hierarchy gives them while compiling).
+    chains: Vec<Box<[(u32, u16)]>>,
+    /// The [`LIVE`]/[`DENY`] bits of `root`; every other node's are kept in its slot of `scopes`.
+    root_aux: u16,
     default_chain: u32,
     /// Principal → its assignments, sorted by subscription with those outside any subscription last. Built
-    /// here, then moved into `info`.
+    /// here, then moved into `held` and `info`.
     by_principal: Vec<Box<[Held]>>,
-    /// The per-principal data a check reads, side by side: one cache line per principal instead of four.
+    /// The assignments by (principal, subscription), in the order of `by_principal`.
+    held: HeldMap,
+    /// The per-principal data a check reads.
     info: Vec<PrincipalInfo>,
+    /// Principal → its assignments in the order a check meets them (see `by_principal`), for explaining.
+    placed: Vec<Box<[Placed]>>,
     assignment_role: Vec<u32>,
     assignment_conditional: Vec<bool>,
     /// Assignment → index into `conditions`, or `NONE`.
@@ -151,11 +170,15 @@ struct Compiled {
     conditions: Vec<Option<Condition>>,
     condition_ids: HashMap<String, u32>,
     blocks: Vec<Vec<Block>>,
+    /// Role → per plane, `block << 16 | pattern` when exactly one block of the role has grant patterns on the
+    /// plane, that block is readable and unconditional, and it has exactly one: then whatever the role grants
+    /// there, that pattern grants (see [`Compiled::first_grant`]); `NONE` otherwise.
+    sole_grant: Vec<[u32; 2]>,
     vocab: CiMap,
     vocab_plane: Vec<PlaneAnswer>,
     words: usize,
-    /// `[(op * 2 + plane) * 2 + conditional] * words` → bits over roles.
-    grants: Vec<u64>,
+    /// Row `op * 2 + plane` → the roles that grant it, without and with a condition.
+    grants: GrantBits,
     /// Scope node → enforced deny assignments at it.
     denies_at: Vec<Vec<u32>>,
     denies: Vec<Deny>,
@@ -208,6 +231,31 @@ impl<const N: usize> Buf<N> {
     }
 }
 
+/// A small list on the stack; spills to the heap only for pathological requests.
+struct Small<T, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy + Default, const N: usize> Small<T, N> {
+    fn new() -> Self {
+        Small { inline: [T::default(); N], len: 0, spill: Vec::new() }
+    }
+    fn push(&mut self, v: T) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = v;
+                self.len += 1;
+            }
+            None => self.spill.push(v),
+        }
+    }
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.inline.get(..self.len).unwrap_or_default().iter().chain(&self.spill)
+    }
+}
+
 impl Engine {
     /// Compiles a tenant against the shipped operation catalog.
     pub fn new(tenant: Tenant) -> Engine {
@@ -235,25 +283,29 @@ impl Engine {
             principals: CiMap::default(),
             closure: Vec::new(),
             member_of: Vec::new(),
-            scopes: CiMap::default(),
+            scopes: CiMap::without_names(),
             root: 0,
             live: Vec::new(),
+            root_aux: 0,
             depths: 0b10100,
             node_chain: Vec::new(),
             chains: Vec::new(),
             default_chain: 0,
             by_principal: Vec::new(),
+            held: HeldMap::default(),
             info: Vec::new(),
+            placed: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
             assignment_condition: Vec::new(),
             conditions: Vec::new(),
             condition_ids: HashMap::new(),
             blocks: Vec::new(),
+            sole_grant: Vec::new(),
             vocab: CiMap::default(),
             vocab_plane: Vec::new(),
             words: 0,
-            grants: Vec::new(),
+            grants: GrantBits::default(),
             denies_at: Vec::new(),
             denies: Vec::new(),
             tenant: Tenant::default(),
@@ -281,21 +333,53 @@ impl Engine {
             }
         }
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
-        let mut closure = closure.into_iter();
-        c.info = held
+        let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
+        let entries = (0u32..).zip(&held).flat_map(|(p, list)| {
+            list.iter().map(move |h| {
+                let entry = held::Entry { node: h.node, assignment: h.assignment, role: role(h.assignment) };
+                (p, h.subscription, entry)
+            })
+        });
+        c.held = HeldMap::new(held.iter().map(|l| l.len()).sum(), entries);
+        let masks: Vec<u64> = held.iter().map(|list| list.iter().fold(0, |m, h| m | held_bit(h))).collect();
+        c.placed = held
             .into_iter()
-            .map(|held| PrincipalInfo {
-                mask: held
-                    .iter()
-                    .fold(0, |m, h| m | node_bit(if h.subscription == NONE { h.node } else { h.subscription })),
-                split: u32::try_from(held.partition_point(|h| h.subscription != NONE)).unwrap_or(0),
-                closure: closure.next().unwrap_or_default(),
-                held,
+            .map(|list| list.iter().map(|h| Placed { node: h.node, assignment: h.assignment }).collect())
+            .collect();
+        c.info = masks
+            .iter()
+            .zip(closure.iter())
+            .map(|(&mask, groups)| {
+                let member = |&g: &u32| Member::new(g, masks.get(g as usize).copied().unwrap_or(0));
+                PrincipalInfo::new(mask, groups.iter().map(member).collect())
             })
             .collect();
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
+        }
+        // What a check asks of an ancestor first, answered by the slot that finds it.
+        let aux = |c: &Compiled, node: usize| -> u16 {
+            let live = c.live.get(node).copied().unwrap_or(false);
+            let deny = c.denies_at.get(node).is_some_and(|d| !d.is_empty());
+            if live { LIVE | if deny { DENY } else { 0 } } else { 0 }
+        };
+        for node in 0..c.scopes.len() {
+            let chain = match c.node_chain.get(node).copied() {
+                Some(NONE) => 1,
+                Some(k) => u16::try_from(k + 2).ok().filter(|&k| k <= u16::MAX >> CHAIN_SHIFT).unwrap_or(0),
+                None => 0,
+            };
+            let bits = aux(&c, node) | chain << CHAIN_SHIFT;
+            c.scopes.set_aux(u32::try_from(node).unwrap_or(NONE), bits);
+        }
+        c.root_aux = aux(&c, c.root as usize);
+        for chain in 0..c.chains.len() {
+            let nodes = c.chains.get(chain).map(|ch| ch.iter().map(|&(n, _)| (n, aux(&c, n as usize))));
+            let live: Box<[(u32, u16)]> = nodes.into_iter().flatten().filter(|&(_, a)| a & LIVE != 0).collect();
+            if let Some(slot) = c.chains.get_mut(chain) {
+                *slot = live;
+            }
         }
         c.tenant = tenant;
         Engine { c: Arc::new(c) }
@@ -304,34 +388,76 @@ impl Engine {
     /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
     pub fn check(&self, req: &Request<'_>) -> Decision {
         let c = &*self.c;
-        let mut sb = ScopeBuf::new();
-        let (op, valid) = c.operation(req.action);
-        let Some(split) = split(req.scope, &mut sb).filter(|_| valid) else {
+        // Everything the request's text gives is worked out first, so that the table lookups that follow run
+        // back to back and their cache misses overlap instead of queueing behind one another.
+        let (mut sb, mut abuf, mut pbuf) = (ScopeBuf::new(), [0u8; 128], [0u8; 64]);
+        let action = cimap::lower_hash_into(req.action, &mut abuf);
+        let principal = cimap::lower_hash_into(req.principal, &mut pbuf);
+        let split = split(req.scope, &mut sb);
+        let mut prefixes = Prefixes::new();
+        if let Some(s) = &split {
+            c.prefixes(s, &mut prefixes);
+        }
+        if let Some((_, h)) = action {
+            c.vocab.warm(h);
+        }
+        if let Some((_, h)) = principal {
+            c.principals.warm(h);
+        }
+        for p in prefixes.iter() {
+            c.scopes.warm(p.hash);
+        }
+
+        let (op, valid) = c.operation(req.action, action);
+        let Some(split) = split.filter(|_| valid) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
         };
         let Some(plane) = c.plane(req.plane, op) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
-
-        let mut principals: Buf<32> = Buf::new();
-        let mut add = |id: &str| {
-            if let Some(p) = c.principals.get_fast(id, &mut [0u8; 64]).0 {
-                principals.push(p);
-                for &g in c.info.get(p as usize).map_or(&[][..], |i| &i.closure[..]) {
-                    principals.push(g);
-                }
-            }
-        };
-        add(req.principal);
-        for g in req.groups {
-            add(g);
+        if let Some(op) = op {
+            c.grants.warm(op as usize * 2 + plane_index(plane));
         }
 
-        let mut anc: Buf<48> = Buf::new();
-        let Found { exact, subscription } = c.ancestors(&split, &mut anc);
+        let (mut anc, mut denied): (Buf<48>, Buf<8>) = (Buf::new(), Buf::new());
+        let Found { exact, subscription, outside } = c.ancestors(&split, &prefixes, &mut anc, &mut denied);
+
+        // The principals, and the (principal, subscription) keys of [`Compiled::held`] that can hold an
+        // assignment in scope, in the order a check meets them: each principal then the groups it is in, its
+        // assignments in the request's subscription before those outside any.
+        let want_in = subscription.map_or(0, in_bit);
+        let (mut principals, mut keys): (Buf<32>, Small<(u32, u32), 32>) = (Buf::new(), Small::new());
+        let mut visit = |p: u32, mask: u64| {
+            principals.push(p);
+            if let Some(s) = subscription.filter(|_| mask & want_in != 0) {
+                keys.push((p, s));
+            }
+            if mask & outside != 0 {
+                keys.push((p, NONE));
+            }
+        };
+        let mut add = |id: &str, known: Option<(&[u8], u64)>| {
+            let found = match known {
+                Some((low, h)) => c.principals.get_lowered(h, low),
+                None => c.principals.get_fast(id, &mut [0u8; 64]).0,
+            };
+            let Some(p) = found else { return };
+            let info = c.info.get(p as usize);
+            visit(p, info.map_or(0, |i| i.mask));
+            for g in info.into_iter().flat_map(PrincipalInfo::closure) {
+                visit(g.id, g.mask());
+            }
+        };
+        add(req.principal, principal);
+        for g in req.groups {
+            add(g, None);
+        }
+        for &(p, s) in keys.iter() {
+            c.held.warm(p, s);
+        }
 
         // Deny assignments first: any enforced one that applies blocks.
-        for node in anc.iter() {
+        for node in denied.iter() {
             for &d in c.denies_at.get(node as usize).map_or(&[][..], |v| &v[..]) {
                 let Some(deny) = c.denies.get(d as usize) else { continue };
                 if !deny.children && Some(node) != exact {
@@ -349,16 +475,11 @@ impl Engine {
 
         // Then role assignments: any unconditional grant in scope allows; a conditional one is evaluated.
         let mut not_met: Option<Reason> = None;
-        let wanted = anc.mask | subscription.map_or(0, node_bit);
-        for p in principals.iter() {
-            if c.info.get(p as usize).is_none_or(|i| i.mask & wanted == 0) {
-                continue;
-            }
-            for &Held { node, assignment: a, .. } in c.held_in(p, subscription) {
+        for &(p, s) in keys.iter() {
+            for held::Entry { node, assignment: a, role } in c.held.get(p, s) {
                 if !anc.contains(node) {
                     continue;
                 }
-                let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
                 if role == NONE {
                     continue;
                 }
@@ -405,27 +526,57 @@ impl Compiled {
     }
 
     /// The operation's id in the vocabulary, and whether `action` is a valid operation name
-    /// ([`is_operation_name`], checked word by word while the lookup lower-cases it).
-    fn operation(&self, action: &str) -> (Option<u32>, bool) {
-        let mut buf = [0u8; 128];
-        let (op, lowered) = self.vocab.get_fast(action, &mut buf);
+    /// ([`is_operation_name`], checked over the lower-cased bytes when they are at hand).
+    fn operation(&self, action: &str, lowered: Option<(&[u8], u64)>) -> (Option<u32>, bool) {
+        let op = match lowered {
+            Some((low, h)) => self.vocab.get_lowered(h, low),
+            None => self.vocab.get(action),
+        };
         // Only text with a byte outside printable ASCII, or with `*`, needs the exact (Unicode) rule; the loop
         // is simple enough for the compiler to vectorise.
-        let plain = lowered.is_some_and(|l| l.iter().fold(true, |ok, &b| ok & (b.is_ascii_graphic() & (b != b'*'))));
+        let plain =
+            lowered.is_some_and(|(l, _)| l.iter().fold(true, |ok, &b| ok & (b.is_ascii_graphic() & (b != b'*'))));
         (op, if plain { !action.is_empty() } else { is_operation_name(action) })
     }
 
-    /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `split`, and the
-    /// management groups above it; returns the node of the scope itself when it has one.
-    fn ancestors<const N: usize>(&self, split: &Split<'_>, out: &mut Buf<N>) -> Found {
-        let push = |out: &mut Buf<N>, node: u32| {
-            if self.live.get(node as usize).copied().unwrap_or(false) {
+    /// Appends the prefixes of `split` at the depths where the tenant has scopes, with their key hashes.
+    fn prefixes(&self, split: &Split<'_>, out: &mut Prefixes) {
+        // Lower-cased, the scope hashes without case folding.
+        let mut fast = split.padded.map(cimap::PrefixHasher::lowered);
+        let mut slow = cimap::PrefixHasher::new(split.text);
+        for (depth, &end) in (1u32..).zip(split.ends) {
+            if self.depths & depth_bit(depth as usize) == 0 {
+                continue;
+            }
+            let hash = match fast.as_mut() {
+                Some(f) => f.hash_to(end as usize),
+                None => slow.hash_to(end as usize),
+            };
+            out.push(Prefix { depth, end, hash });
+        }
+    }
+
+    /// Pushes the live scope nodes that are ancestors of (or equal to) the canonical scope `split` (looked up at
+    /// `prefixes`), and the management groups above it, to `out`, and those of them with an enforced deny
+    /// assignment to `denied`; returns the node of the scope itself when it has one.
+    fn ancestors<const N: usize, const M: usize>(
+        &self,
+        split: &Split<'_>,
+        prefixes: &Prefixes,
+        out: &mut Buf<N>,
+        denied: &mut Buf<M>,
+    ) -> Found {
+        let push = |out: &mut Buf<N>, denied: &mut Buf<M>, node: u32, aux: u16| {
+            if aux & LIVE != 0 {
                 out.push(node);
+                if aux & DENY != 0 {
+                    denied.push(node);
+                }
             }
         };
-        push(out, self.root);
+        push(out, denied, self.root, self.root_aux);
         if split.ends.is_empty() {
-            return Found { exact: Some(self.root), subscription: None };
+            return Found { exact: Some(self.root), subscription: None, outside: out_bit(self.root) };
         }
         let scope = split.text;
         // Where the subscription or management group that owns the scope sits, if any.
@@ -440,55 +591,42 @@ impl Compiled {
         } else {
             0
         };
-        let (mut exact, mut owner) = (None, None);
-        // Lower-cased, the scope hashes without case folding and its prefixes compare as plain bytes.
-        let mut fast = split.padded.map(cimap::PrefixHasher::lowered);
-        let mut slow = cimap::PrefixHasher::new(scope);
-        for (i, &end) in split.ends.iter().enumerate() {
-            let (depth, end) = (i + 1, end as usize);
-            if self.depths & depth_bit(depth) == 0 {
-                continue;
-            }
-            let node = match (split.lowered, fast.as_mut()) {
-                (Some(l), Some(f)) => l.get(..end).and_then(|prefix| self.scopes.get_lowered(f.hash_to(end), prefix)),
-                _ => scope.get(..end).and_then(|prefix| self.scopes.get_hashed(slow.hash_to(end), prefix)),
+        let (mut exact, mut owner, mut owner_aux, mut outside) = (None, None, 0, out_bit(self.root));
+        for &Prefix { depth, end, hash } in prefixes.iter() {
+            let (depth, end) = (depth as usize, end as usize);
+            let found = match split.lowered {
+                Some(l) => l.get(..end).and_then(|prefix| self.scopes.get_lowered_aux(hash, prefix)),
+                None => scope.get(..end).and_then(|prefix| self.scopes.get_hashed_aux(hash, prefix)),
             };
-            if let Some(node) = node {
-                push(out, node);
+            if let Some((node, aux)) = found {
+                push(out, denied, node, aux);
+                // Below a subscription every prefix that can hold an assignment is in it.
+                if owner_depth != 2 {
+                    outside |= out_bit(node);
+                }
                 if depth == split.ends.len() {
                     exact = Some(node);
                 }
                 if depth == owner_depth {
-                    owner = Some(node);
+                    (owner, owner_aux) = (Some(node), aux);
                 }
             }
         }
         if owner_depth > 0 {
-            let chain = owner
-                .and_then(|o| self.node_chain.get(o as usize).copied())
-                .filter(|&c| c != NONE)
-                .unwrap_or(self.default_chain);
-            for &node in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
-                push(out, node);
+            let chain = match owner_aux >> CHAIN_SHIFT {
+                0 => owner
+                    .and_then(|o| self.node_chain.get(o as usize).copied())
+                    .filter(|&c| c != NONE)
+                    .unwrap_or(self.default_chain),
+                1 => self.default_chain,
+                k => u32::from(k - 2),
+            };
+            for &(node, aux) in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
+                push(out, denied, node, aux);
+                outside |= out_bit(node);
             }
         }
-        Found { exact, subscription: owner.filter(|_| owner_depth == 2) }
-    }
-
-    /// The assignments of `p` that can be in scope of a request in `subscription`: those in it, and those
-    /// outside any subscription.
-    fn held_in(&self, p: u32, subscription: Option<u32>) -> impl Iterator<Item = &Held> {
-        let (list, split) = self.info.get(p as usize).map_or((&[][..], 0), |i| (&i.held[..], i.split as usize));
-        let (inside, outside) = list.split_at_checked(split).unwrap_or((&[], list));
-        let inside = match subscription {
-            Some(s) => {
-                let from = inside.partition_point(|h| h.subscription < s);
-                let rest = inside.get(from..).unwrap_or_default();
-                rest.get(..rest.partition_point(|h| h.subscription == s)).unwrap_or_default()
-            }
-            None => &[],
-        };
-        inside.iter().chain(outside)
+        Found { exact, subscription: owner.filter(|_| owner_depth == 2), outside }
     }
 
     /// The node of a scope interned at compile time, if any.
@@ -504,12 +642,7 @@ impl Compiled {
     /// Whether `role` grants the operation on `plane`: `(unconditionally, only with a condition)`.
     fn role_grants(&self, op: Option<u32>, action: &str, plane: Plane, role: u32) -> (bool, bool) {
         match op {
-            Some(op) => {
-                let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
-                let base = (op as usize * 2 + plane_index(plane)) * 2;
-                let get = |k: usize| self.grants.get((base + k) * self.words + word).is_some_and(|w| w & bit != 0);
-                (get(0), get(1))
-            }
+            Some(op) => self.grants.get(op as usize * 2 + plane_index(plane), role),
             // Outside the vocabulary: match the role's blocks directly.
             None => {
                 let mut out = (false, false);
@@ -644,8 +777,13 @@ impl Compiled {
         }
     }
 
-    /// The first unconditional block of `role` granting `action`, and the pattern that matched.
+    /// The first unconditional block of `role` granting `action`, and the pattern that matched. Asked only when
+    /// some block of the role grants it, so a role with a single pattern on the plane answers without matching.
     fn first_grant(&self, role: u32, action: &str, plane: Plane) -> (Option<u16>, Option<u16>) {
+        let sole = self.sole_grant.get(role as usize).and_then(|s| s.get(plane_index(plane)));
+        if let Some(&sole) = sole.filter(|&&s| s != NONE) {
+            return (u16::try_from(sole >> 16).ok(), u16::try_from(sole & 0xffff).ok());
+        }
         let blocks = self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]);
         blocks
             .iter()
@@ -738,6 +876,42 @@ struct Split<'a> {
     ends: &'a [u32],
 }
 
+/// A request-scope prefix a check looks up: its segment count, where it ends, its key hash.
+#[derive(Clone, Copy, Debug)]
+struct Prefix {
+    depth: u32,
+    end: u32,
+    hash: u64,
+}
+
+/// The prefixes of a request scope a check looks up, shallowest first; only scopes deeper than
+/// [`MAX_SEGMENTS`] (none are real) use `spill`, which allocates.
+struct Prefixes {
+    items: [Prefix; MAX_SEGMENTS],
+    len: usize,
+    spill: Vec<Prefix>,
+}
+
+impl Prefixes {
+    fn new() -> Self {
+        Prefixes { items: [Prefix { depth: 0, end: 0, hash: 0 }; MAX_SEGMENTS], len: 0, spill: Vec::new() }
+    }
+
+    fn push(&mut self, p: Prefix) {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = p;
+                self.len += 1;
+            }
+            None => self.spill.push(p),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Prefix> {
+        self.items.get(..self.len).unwrap_or_default().iter().chain(&self.spill)
+    }
+}
+
 /// The stack space [`split`] works in. Only scopes deeper than [`MAX_SEGMENTS`] (none are real) use `deep`,
 /// which allocates.
 struct ScopeBuf {
@@ -806,18 +980,76 @@ struct Held {
     assignment: u32,
 }
 
-/// What a check reads of a principal.
-#[derive(Debug, Default)]
+/// The filter bit of a principal's assignment in subscription `node` for [`PrincipalInfo::mask`]: the low 48
+/// bits stand for subscriptions, the high 16 ([`out_bit`]) for the scope nodes of assignments outside any
+/// subscription, so that a check asks [`Compiled::held`] only for the keys a principal can have.
+fn in_bit(node: u32) -> u64 {
+    1 << (node % 48)
+}
+
+/// The filter bit of a principal's assignment at scope `node` outside any subscription (see [`in_bit`]).
+fn out_bit(node: u32) -> u64 {
+    1 << (48 + node % 16)
+}
+
+fn held_bit(h: &Held) -> u64 {
+    if h.subscription == NONE { out_bit(h.node) } else { in_bit(h.subscription) }
+}
+
+/// What a check reads of a principal, in one cache line: its filter and the first groups of its closure.
+#[derive(Debug)]
+#[repr(align(64))]
 struct PrincipalInfo {
-    /// The [`node_bit`]s of its assignments' subscriptions (of their scopes, outside any subscription): a
-    /// check skips a principal with nothing in the request's subscription or above it.
+    /// The [`held_bit`]s of its assignments: a check skips a principal with nothing in the request's
+    /// subscription or above it.
     mask: u64,
-    /// Where its assignments outside any subscription start in `held`.
-    split: u32,
-    /// See [`Compiled::by_principal`].
-    held: Box<[Held]>,
-    /// See [`Compiled::closure`].
-    closure: Box<[u32]>,
+    /// The size of its closure (see [`Compiled::closure`]), whose first entries are `inline` and the rest
+    /// `more`; each group comes with its `mask`, so that filtering a group reads no record of its own.
+    groups: u32,
+    inline: [Member; 3],
+    more: Box<[Member]>,
+}
+
+impl PrincipalInfo {
+    fn new(mask: u64, closure: Vec<Member>) -> PrincipalInfo {
+        let mut inline = [Member::new(NONE, 0); 3];
+        for (slot, m) in inline.iter_mut().zip(&closure) {
+            *slot = *m;
+        }
+        let groups = u32::try_from(closure.len()).unwrap_or(u32::MAX);
+        PrincipalInfo { mask, groups, inline, more: closure.get(3..).unwrap_or_default().into() }
+    }
+
+    fn closure(&self) -> impl Iterator<Item = &Member> {
+        self.inline.iter().take(self.groups as usize).chain(self.more.iter())
+    }
+}
+
+/// An assignment and the scope node it sits at.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    node: u32,
+    assignment: u32,
+}
+
+/// A group in a closure and its [`PrincipalInfo::mask`], in two halves so that the entry takes twelve bytes.
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    id: u32,
+    mask: [u32; 2],
+}
+
+impl Member {
+    fn new(id: u32, mask: u64) -> Member {
+        // Truncation splits the mask into its halves.
+        #[allow(clippy::cast_possible_truncation)]
+        let halves = [mask as u32, (mask >> 32) as u32];
+        Member { id, mask: halves }
+    }
+
+    fn mask(&self) -> u64 {
+        u64::from(self.mask[0]) | (u64::from(self.mask[1]) << 32)
+    }
 }
 
 /// What [`Compiled::ancestors`] found besides the ancestry itself.
@@ -826,6 +1058,9 @@ struct Found {
     exact: Option<u32>,
     /// The node of the request scope's subscription.
     subscription: Option<u32>,
+    /// The [`out_bit`]s of the ancestors: a principal's assignments outside any subscription can be in scope
+    /// only if its mask shares one.
+    outside: u64,
 }
 
 /// The bit of [`Compiled::depths`] for scopes with `depth` segments.
@@ -858,7 +1093,7 @@ fn compile_hierarchy(c: &mut Compiled, tenant: &Tenant) {
         if let Some(r) = root.as_ref().filter(|r| !seen.contains(r)) {
             nodes.push(c.intern_scope(&mg_scope(r)));
         }
-        c.chains.push(nodes.into_boxed_slice());
+        c.chains.push(nodes.into_iter().map(|n| (n, 0)).collect());
         u32::try_from(c.chains.len() - 1).unwrap_or(NONE)
     };
     c.default_chain = chain_from(c, None);
@@ -930,6 +1165,25 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
         blocks.push(compiled);
     }
     c.blocks = blocks;
+    c.sole_grant = c
+        .blocks
+        .iter()
+        .map(|blocks| {
+            [0, 1].map(|pi| {
+                let mut with =
+                    blocks.iter().enumerate().filter(|(_, b)| b.grants.get(pi).is_some_and(|g| !g.is_empty()));
+                match (with.next(), with.next()) {
+                    (Some((i, b)), None) if !b.dead && !b.conditional => match b.grants.get(pi).map(|g| &g[..]) {
+                        Some([(pattern, _)]) => {
+                            u16::try_from(i).map_or(NONE, |i| u32::from(i) << 16 | u32::from(*pattern))
+                        }
+                        _ => NONE,
+                    },
+                    _ => NONE,
+                }
+            })
+        })
+        .collect();
     // The vocabulary: catalog operations and every exact action a role names, sorted so that a pattern's
     // literal prefix selects a contiguous range.
     let mut names: Vec<(String, &str)> =
@@ -953,7 +1207,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
     }
     let lower: Vec<&str> = names.iter().map(|(l, _)| l.as_str()).collect();
     c.words = tenant.roles.len().div_ceil(64).max(1);
-    c.grants = vec![0; names.len() * 4 * c.words];
+    // Dense while it is filled, `((op * 2 + plane) * words + role / 64) * 2 + conditional`, then compressed.
+    let mut dense = vec![0u64; names.len() * 4 * c.words];
 
     let mut cache: HashMap<String, Vec<u32>> = HashMap::new();
     let mut ops_of = |p: &Pattern| -> Vec<u32> {
@@ -983,8 +1238,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
                         if excludes.iter().any(|x| x.matches(name)) {
                             continue;
                         }
-                        let at = ((op as usize * 2 + pi) * 2 + usize::from(b.conditional)) * c.words + word;
-                        if let Some(w) = c.grants.get_mut(at) {
+                        let at = ((op as usize * 2 + pi) * c.words + word) * 2 + usize::from(b.conditional);
+                        if let Some(w) = dense.get_mut(at) {
                             *w |= bit;
                         }
                     }
@@ -992,6 +1247,7 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
             }
         }
     }
+    c.grants = GrantBits::from_dense(&dense, names.len() * 2, c.words);
 }
 
 fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
@@ -1041,4 +1297,38 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
     c.closure.resize_with(c.principals.len(), Box::default);
     c.member_of.resize_with(c.principals.len(), Box::default);
     c.by_principal.resize_with(c.principals.len(), Box::default);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::TenantLoader;
+
+    /// The shortcut for single-pattern roles gives what matching the blocks gives, wherever a role grants.
+    #[test]
+    fn sole_grant_agrees_with_matching() {
+        let engine = Engine::new(TenantLoader::new().build().unwrap().0);
+        let c = &*engine.c;
+        let mut shortcuts = 0;
+        for role in 0..c.blocks.len() as u32 {
+            for plane in [Plane::Control, Plane::Data] {
+                for op in (0..c.vocab.len() as u32).step_by(7) {
+                    let action = c.vocab.name(op);
+                    if !c.role_grants(Some(op), action, plane, role).0 {
+                        continue;
+                    }
+                    let blocks = &c.blocks[role as usize];
+                    let slow = blocks
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| !b.conditional)
+                        .find_map(|(i, b)| Some((u16::try_from(i).ok(), Some(b.grant(action, plane)?))))
+                        .unwrap_or((None, None));
+                    assert_eq!(c.first_grant(role, action, plane), slow, "role {role} {action}");
+                    shortcuts += usize::from(c.sole_grant[role as usize][plane_index(plane)] != NONE);
+                }
+            }
+        }
+        assert!(shortcuts > 1000, "{shortcuts}");
+    }
 }
