@@ -103,6 +103,15 @@ fn fail<'a>(at: &'a str, len: usize, message: impl Into<String>, label: impl Int
     Failure(Fail { at, detail: Some(Box::new(detail)) })
 }
 
+/// Commits to an alternative: a soft failure of `r` (nothing there starts what must come next) becomes a failure
+/// at `at` that says what was expected (nom's `cut`, with a message).
+fn cut<'a, T>(r: R<'a, T>, at: &'a str, message: impl FnOnce() -> String, label: &str) -> R<'a, T> {
+    match r {
+        Err(nom::Err::Error(_)) => fail(at, token_len(at), message(), label).err(),
+        other => other,
+    }
+}
+
 fn soft<'a, T>(at: &'a str) -> R<'a, T> {
     Err(nom::Err::Error(Fail::from_error_kind(at, NomKind::Alt)))
 }
@@ -208,19 +217,12 @@ impl<'t> P<'t> {
                 Some(_) => {}
             }
             let next = ws(rest);
-            let (r, t) = match self.term(next, depth) {
-                Ok(v) => v,
-                Err(nom::Err::Error(_)) => {
-                    return fail(
-                        next,
-                        token_len(next),
-                        format!("expected an expression after `{op_text}`, found {}", found(next)),
-                        "expected an expression",
-                    )
-                    .err();
-                }
-                Err(e) => return Err(e),
-            };
+            let (r, t) = cut(
+                self.term(next, depth),
+                next,
+                || format!("expected an expression after `{op_text}`, found {}", found(next)),
+                "expected an expression",
+            )?;
             more.push(t);
             i = r;
         }
@@ -245,20 +247,15 @@ impl<'t> P<'t> {
             return fail(i, 1, format!("condition nested more than {MAX_DEPTH} levels deep"), "too deep").err();
         }
         let next = ws(rest);
-        let (r, inner) = match self.term(next, depth + 1) {
-            Ok(v) => v,
-            Err(nom::Err::Error(_)) => {
+        let (r, inner) = cut(
+            self.term(next, depth + 1),
+            next,
+            || {
                 let neg = i.get(..i.len() - rest.len()).unwrap_or("!");
-                return fail(
-                    next,
-                    token_len(next),
-                    format!("expected an expression after `{neg}`, found {}", found(next)),
-                    "expected an expression",
-                )
-                .err();
-            }
-            Err(e) => return Err(e),
-        };
+                format!("expected an expression after `{neg}`, found {}", found(next))
+            },
+            "expected an expression",
+        )?;
         Ok((r, Expr { kind: ExprKind::Not(Box::new(inner)), span: self.span(i, r) }))
     }
 
@@ -268,19 +265,12 @@ impl<'t> P<'t> {
                 return fail(i, 1, format!("condition nested more than {MAX_DEPTH} levels deep"), "too deep").err();
             }
             let inner_start = ws(rest);
-            let (r, e) = match self.expr(inner_start, depth + 1) {
-                Ok(v) => v,
-                Err(nom::Err::Error(_)) => {
-                    return fail(
-                        inner_start,
-                        token_len(inner_start),
-                        format!("expected an expression after `(`, found {}", found(inner_start)),
-                        "expected an expression",
-                    )
-                    .err();
-                }
-                Err(e) => return Err(e),
-            };
+            let (r, e) = cut(
+                self.expr(inner_start, depth + 1),
+                inner_start,
+                || format!("expected an expression after `(`, found {}", found(inner_start)),
+                "expected an expression",
+            )?;
             let r = ws(r);
             return match r.strip_prefix(')') {
                 Some(after) => Ok((after, e)),
@@ -348,33 +338,19 @@ impl<'t> P<'t> {
     fn comparison<'a>(&self, i: &'a str) -> R<'a, Expr> {
         let (r, left) = self.operand(i)?;
         let r = ws(r);
-        let (r, op) = match self.operator(r) {
-            Ok(v) => v,
-            Err(nom::Err::Error(_)) => {
-                return fail(
-                    r,
-                    token_len(r),
-                    format!("expected an operator after `{left}`, found {}", found(r)),
-                    "expected an operator such as `StringEquals`",
-                )
-                .err();
-            }
-            Err(e) => return Err(e),
-        };
+        let (r, op) = cut(
+            self.operator(r),
+            r,
+            || format!("expected an operator after `{left}`, found {}", found(r)),
+            "expected an operator such as `StringEquals`",
+        )?;
         let r = ws(r);
-        let (r, right) = match self.operand(r) {
-            Ok(v) => v,
-            Err(nom::Err::Error(_)) => {
-                return fail(
-                    r,
-                    token_len(r),
-                    format!("expected a value after `{op}`, found {}", found(r)),
-                    "expected an attribute, a literal or `{…}`",
-                )
-                .err();
-            }
-            Err(e) => return Err(e),
-        };
+        let (r, right) = cut(
+            self.operand(r),
+            r,
+            || format!("expected a value after `{op}`, found {}", found(r)),
+            "expected an attribute, a literal or `{…}`",
+        )?;
         let span = self.span(i, r);
         Ok((r, Expr { kind: ExprKind::Compare(Box::new(Comparison { left, op, right })), span }))
     }
