@@ -18,13 +18,27 @@ pub(crate) fn lower8(w: u64) -> u64 {
     w | (upper >> 2)
 }
 
-/// Little-endian word of up to eight bytes, zero-padded; one load for a full word.
+/// Little-endian word of the first eight bytes, zero-padded when there are fewer; at most two loads, no loop
+/// (a short word is two overlapping half-size loads, so segment tails cost as little as full words).
 #[inline(always)]
 pub(crate) fn word(bytes: &[u8]) -> u64 {
-    if let Ok(w) = <[u8; 8]>::try_from(bytes) {
-        return u64::from_le_bytes(w);
+    fn load<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+        bytes.get(at..at + N).and_then(|b| <[u8; N]>::try_from(b).ok()).unwrap_or([0; N])
     }
-    bytes.iter().take(8).enumerate().fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i))
+    let n = bytes.len();
+    match n {
+        8.. => u64::from_le_bytes(load(bytes, 0)),
+        4..=7 => {
+            let (lo, hi) = (u32::from_le_bytes(load(bytes, 0)), u32::from_le_bytes(load(bytes, n - 4)));
+            u64::from(lo) | u64::from(hi) << (8 * (n - 4))
+        }
+        2..=3 => {
+            let (lo, hi) = (u16::from_le_bytes(load(bytes, 0)), u16::from_le_bytes(load(bytes, n - 2)));
+            u64::from(lo) | u64::from(hi) << (8 * (n - 2))
+        }
+        1 => bytes.first().map_or(0, |&b| u64::from(b)),
+        0 => 0,
+    }
 }
 
 /// Whether `query` equals `lower`, which is already ASCII-lower-cased, up to ASCII case; eight bytes at a time.
@@ -55,6 +69,56 @@ pub(crate) fn unprintable_bytes(w: u64) -> u64 {
     let ge_bang = b + LO * u64::from(0x80 - b'!');
     let ge_del = b + LO;
     !(ge_bang & !ge_del & !w) & HI
+}
+
+/// Bit 5 of every byte: setting it folds exactly the two cases of an ASCII letter onto the lower one (cheaper than
+/// [`lower8`]; for bytes other than letters it would conflate unrelated ones).
+const FOLD: u64 = LO * 0x20;
+
+/// The offsets of one ASCII letter, in either case, in a slice, in order, found eight bytes at a time: a branch
+/// per word and per hit rather than per byte.
+#[derive(Clone, Debug)]
+pub(crate) struct Positions<'a> {
+    bytes: &'a [u8],
+    pattern: u64,
+    /// Offset of the word after the one `hits` describes.
+    at: usize,
+    /// The high bit of every byte of the current word that is the letter.
+    hits: u64,
+}
+
+impl<'a> Positions<'a> {
+    /// The offsets of the ASCII letter `letter` in `bytes`, in either case.
+    pub(crate) fn ignoring_case(bytes: &'a [u8], letter: u8) -> Self {
+        debug_assert!(letter.is_ascii_alphabetic());
+        Positions { bytes, pattern: LO * u64::from(letter | 0x20), at: 0, hits: 0 }
+    }
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.hits == 0 {
+            let w = match self.bytes.get(self.at..self.at + 8) {
+                Some(full) => word(full),
+                None => {
+                    let tail = self.bytes.get(self.at..).filter(|t| !t.is_empty())?;
+                    // Bytes past the end are zero padding; mask them out all the same.
+                    let padding = u64::MAX << (8 * tail.len());
+                    self.hits = zero_bytes((word(tail) | FOLD) ^ self.pattern) & !padding;
+                    self.at += 8;
+                    continue;
+                }
+            };
+            self.hits = zero_bytes((w | FOLD) ^ self.pattern);
+            self.at += 8;
+        }
+        let i = self.at - 8 + (self.hits.trailing_zeros() / 8) as usize;
+        self.hits &= self.hits - 1;
+        Some(i)
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +153,22 @@ mod tests {
             let lower = a.to_ascii_lowercase();
             prop_assert_eq!(eq_lowered(lower.as_bytes(), b.as_bytes()), a.eq_ignore_ascii_case(&b));
             prop_assert!(eq_lowered(lower.as_bytes(), a.to_ascii_uppercase().as_bytes()));
+        }
+
+        #[test]
+        fn word_is_the_zero_padded_prefix(s in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let expected = s.iter().take(8).enumerate().fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+            prop_assert_eq!(word(&s), expected);
+        }
+
+        #[test]
+        fn positions_are_the_offsets_of_the_letter(
+            s in proptest::collection::vec(prop_oneof![Just(b'v'), Just(b'V'), Just(b'V' | 0x80), any::<u8>()], 0..40),
+            letter in prop_oneof![Just(b'v'), Just(b'V'), Just(b'a')],
+        ) {
+            let expected: Vec<usize> =
+                s.iter().enumerate().filter(|(_, b)| b.eq_ignore_ascii_case(&letter)).map(|(i, _)| i).collect();
+            prop_assert_eq!(Positions::ignoring_case(&s, letter).collect::<Vec<_>>(), expected);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::ast::{Family, Quantifier, Source, Test};
 use super::parse::parse_guid;
 use crate::matcher::Pattern;
+use crate::swar::{Positions, eq_lowered};
 
 /// Three-valued truth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -165,7 +166,9 @@ enum ValueRef<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
-    Guid(u128),
+    /// High and low halves, which order as the `u128` does; 8-byte alignment keeps the enum at 24 bytes and
+    /// its moves cheap (a `u128` would align it to 16 and grow it to 32).
+    Guid([u64; 2]),
     Time(DateTime),
 }
 
@@ -175,10 +178,15 @@ impl Value {
             Value::Str(s) => ValueRef::Str(s),
             Value::Int(i) => ValueRef::Int(*i),
             Value::Bool(b) => ValueRef::Bool(*b),
-            Value::Guid(g) => ValueRef::Guid(*g),
+            Value::Guid(g) => ValueRef::Guid(halves(*g)),
             Value::Time(t) => ValueRef::Time(*t),
         }
     }
+}
+
+#[expect(clippy::cast_possible_truncation, reason = "the halves are truncated on purpose")]
+fn halves(g: u128) -> [u64; 2] {
+    [(g >> 64) as u64, g as u64]
 }
 
 /// Reads a caller-supplied (or scope-derived) string as a value of the operator's family.
@@ -187,7 +195,7 @@ fn read(family: Family, s: &str) -> Option<ValueRef<'_>> {
         Family::String => Some(ValueRef::Str(s)),
         Family::Numeric => s.trim().parse().ok().map(ValueRef::Int),
         Family::DateTime => DateTime::parse(s.trim()).map(ValueRef::Time),
-        Family::Guid => parse_guid(s.trim()).map(ValueRef::Guid),
+        Family::Guid => parse_guid(s.trim()).map(|g| ValueRef::Guid(halves(g))),
         Family::Bool => match s.trim() {
             t if t.eq_ignore_ascii_case("true") => Some(ValueRef::Bool(true)),
             t if t.eq_ignore_ascii_case("false") => Some(ValueRef::Bool(false)),
@@ -202,8 +210,10 @@ pub(super) enum AttrKind {
     /// Caller-supplied only.
     Plain,
     /// `@Resource[Namespace/type/…:name]`: the name the scope gives that resource type, else caller-supplied.
+    /// Namespace and types are ASCII-lower-cased.
     ScopeName { namespace: Box<str>, types: Box<[Box<str>]> },
     /// `@Resource[…/containers/blobs:path]`: everything after the blob type in the scope, else caller-supplied.
+    /// Namespace and types are ASCII-lower-cased.
     BlobPath { namespace: Box<str>, types: Box<[Box<str>]> },
     /// `…/tags:Key<$key_case_sensitive$>`: the prefix up to `tags:` folds case, the key does not.
     Tag { prefix: Box<str>, key: Box<str> },
@@ -217,6 +227,8 @@ pub(super) enum AttrKind {
 pub(super) struct AttrRef {
     pub source: Source,
     pub name: Box<str>,
+    /// `name` ASCII-lower-cased, for comparing caller-supplied keys a word at a time.
+    pub folded: Box<str>,
     pub kind: AttrKind,
 }
 
@@ -381,58 +393,61 @@ fn key_matches(a: &AttrRef, key: &str) -> bool {
             head.eq_ignore_ascii_case(prefix)
                 && (rest == &**key || rest.strip_suffix("<$key_case_sensitive$>") == Some(&**key))
         }
-        _ => name.eq_ignore_ascii_case(&a.name),
+        _ => eq_lowered(a.folded.as_bytes(), name.as_bytes()),
     }
 }
 
 /// The typed values of one side of a comparison.
 enum Vals<'c> {
     Literal(&'c [Value]),
-    Time(DateTime),
-    /// One value derived from the scope, found once.
-    Text(&'c str),
+    /// A single value: the clock, a name derived from the scope, or an attribute the caller gave once. Read
+    /// once, where most comparisons meet them.
+    One(ValueRef<'c>),
+    /// A multi-valued attribute, read again for each use.
     Attr(&'c AttrRef),
 }
 
-fn side<'c>(s: &'c Side, cx: &Context<'c>) -> Vals<'c> {
-    match s {
-        Side::Values(v) => Vals::Literal(v),
-        Side::Attr(a) => match &a.kind {
-            AttrKind::UtcNow => Vals::Time(cx.now.unwrap_or_else(DateTime::now)),
-            AttrKind::ScopeName { namespace, types } | AttrKind::BlobPath { namespace, types }
-                if a.source == Source::Resource =>
-            {
-                let rest = matches!(a.kind, AttrKind::BlobPath { .. });
-                name_in_scope(cx.scope, namespace, types, rest).map_or(Vals::Attr(a), Vals::Text)
+/// A side's values and their number; `None` when the comparison is Unknown: an absent attribute, or one whose
+/// value cannot be read as the operator's type.
+fn resolve<'c>(s: &'c Side, family: Family, cx: &Context<'c>, trace: &mut dyn Trace) -> Option<(Vals<'c>, usize)> {
+    let a = match s {
+        Side::Values(v) => return Some((Vals::Literal(v), v.len())),
+        Side::Attr(a) => a,
+    };
+    match &a.kind {
+        AttrKind::UtcNow => return Some((Vals::One(ValueRef::Time(cx.now.unwrap_or_else(DateTime::now))), 1)),
+        AttrKind::ScopeName { namespace, types } | AttrKind::BlobPath { namespace, types }
+            if a.source == Source::Resource =>
+        {
+            let rest = matches!(a.kind, AttrKind::BlobPath { .. });
+            if let Some(text) = name_in_scope(cx.scope, namespace, types, rest) {
+                return read(family, text).map(|v| (Vals::One(v), 1));
             }
-            _ => Vals::Attr(a),
-        },
+        }
+        _ => {}
+    }
+    let (mut n, mut first, mut readable) = (0usize, None, true);
+    values(a, cx, |s| {
+        n += 1;
+        let v = read(family, s);
+        readable = v.is_some();
+        first = first.or(v);
+        readable
+    });
+    if n == 0 {
+        trace.absent(a);
+    }
+    match (n, first) {
+        _ if n == 0 || !readable => None,
+        (1, Some(v)) => Some((Vals::One(v), 1)),
+        _ => Some((Vals::Attr(a), n)),
     }
 }
 
 fn compare(c: &Cmp, cx: &Context<'_>, trace: &mut dyn Trace) -> Tri {
-    let (left, right) = (side(&c.left, cx), side(&c.right, cx));
-    // Count first: an absent attribute, or one whose value cannot be read as the operator's type, is Unknown.
-    let count = |v: &Vals<'_>, trace: &mut dyn Trace| -> Option<usize> {
-        match v {
-            Vals::Literal(items) => Some(items.len()),
-            Vals::Time(_) => Some(1),
-            Vals::Text(s) => read(c.family, s).map(|_| 1),
-            Vals::Attr(a) => {
-                let (mut n, mut readable) = (0usize, true);
-                values(a, cx, |s| {
-                    n += 1;
-                    readable = read(c.family, s).is_some();
-                    readable
-                });
-                if n == 0 {
-                    trace.absent(a);
-                }
-                (n > 0 && readable).then_some(n)
-            }
-        }
-    };
-    let (Some(nl), Some(nr)) = (count(&left, trace), count(&right, trace)) else { return Tri::Unknown };
+    // Both sides are resolved, so that an analysis hears of every absent attribute.
+    let (left, right) = (resolve(&c.left, c.family, cx, trace), resolve(&c.right, c.family, cx, trace));
+    let (Some((left, nl)), Some((right, nr))) = (left, right) else { return Tri::Unknown };
     // Without a quantifier both sides are single values; several values for a scalar test cannot be decided.
     if c.quantifier.is_none() && (nl != 1 || nr != 1) {
         return Tri::Unknown;
@@ -445,13 +460,8 @@ fn compare(c: &Cmp, cx: &Context<'_>, trace: &mut dyn Trace) -> Tri {
                 }
             }
         }
-        Vals::Time(t) => {
-            f(ValueRef::Time(*t));
-        }
-        Vals::Text(s) => {
-            if let Some(v) = read(c.family, s) {
-                f(v);
-            }
+        Vals::One(v) => {
+            f(*v);
         }
         Vals::Attr(a) => values(a, cx, |s| read(c.family, s).is_none_or(&mut *f)),
     };
@@ -474,6 +484,14 @@ fn compare(c: &Cmp, cx: &Context<'_>, trace: &mut dyn Trace) -> Tri {
         Some(Quantifier::AnyOfAll) => (false, true),
         Some(Quantifier::AllOfAll) => (true, true),
     };
+    // One value on the left (the common case: a single attribute against a literal or a list): the left
+    // quantifier ranges over a singleton, so only the right one matters.
+    if let Vals::One(l) = left {
+        return Tri::of(match right {
+            Vals::One(r) => test(l, r),
+            _ => right_ok(l, all_right),
+        });
+    }
     let mut result = all_left;
     each(&left, &mut |l| {
         if right_ok(l, all_right) != all_left {
@@ -526,7 +544,9 @@ fn char_eq(a: char, b: char, ignore_case: bool) -> bool {
 }
 
 fn str_eq(a: &str, b: &str, ignore_case: bool) -> bool {
-    if ignore_case {
+    if ignore_case && a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else if ignore_case {
         a.chars().count() == b.chars().count() && a.chars().zip(b.chars()).all(|(x, y)| char_eq(x, y, true))
     } else {
         a == b
@@ -534,6 +554,12 @@ fn str_eq(a: &str, b: &str, ignore_case: bool) -> bool {
 }
 
 fn starts_with(a: &str, prefix: &str, ignore_case: bool) -> bool {
+    if !ignore_case {
+        return a.starts_with(prefix);
+    }
+    if a.is_ascii() && prefix.is_ascii() {
+        return a.get(..prefix.len()).is_some_and(|h| h.eq_ignore_ascii_case(prefix));
+    }
     let mut it = a.chars();
     prefix.chars().all(|p| it.next().is_some_and(|c| char_eq(c, p, ignore_case)))
 }
@@ -603,47 +629,76 @@ pub(super) fn like(s: &str, pattern: &str, ignore_case: bool) -> bool {
 /// The name the scope gives resource type `namespace/types…` (in the last provider section that has it), or with
 /// `rest`, everything from that name on (a blob path may contain `/`). Walks the scope's segments without
 /// allocating.
+const PROVIDERS: &str = "/providers/";
+/// The offset of the `v` in [`PROVIDERS`].
+const PROVIDERS_V: usize = 4;
+
 fn name_in_scope<'a>(scope: &'a str, namespace: &str, types: &[Box<str>], rest: bool) -> Option<&'a str> {
-    const PROVIDERS: &[u8] = b"/providers/";
+    // Sections are found through their `v`, which is far rarer in scopes than `/`: the scan branches per word and
+    // per `v` rather than per segment. In a section, the namespace and types are known text, compared in place a
+    // word at a time; only names are searched for their end.
     let bytes = scope.as_bytes();
     let mut found = None;
-    let mut from = 0;
-    // Jump from one `/providers/` to the next: the segments before the first one (subscription, resource
-    // group) never name a resource type.
-    while let Some(at) =
-        bytes.get(from..).and_then(|b| b.windows(PROVIDERS.len()).position(|w| w.eq_ignore_ascii_case(PROVIDERS)))
-    {
-        let section = from + at + PROVIDERS.len();
-        from = section;
-        let mut pos = section;
-        let mut segments = scope
-            .get(section..)
-            .unwrap_or_default()
-            .split('/')
-            .map(move |s| {
-                let start = pos;
-                pos += s.len() + 1;
-                (start, s)
-            })
-            .filter(|(_, s)| !s.is_empty());
-        if !segments.next().is_some_and(|(_, ns)| ns.eq_ignore_ascii_case(namespace)) {
+    for v in Positions::ignoring_case(bytes, b'v') {
+        let Some(at) = v.checked_sub(PROVIDERS_V) else { continue };
+        if !bytes.get(at..at + PROVIDERS.len()).is_some_and(|w| eq_lowered(PROVIDERS.as_bytes(), w)) {
+            continue;
+        }
+        let mut walk = Walk { bytes, pos: at + PROVIDERS.len() };
+        if !walk.expect(namespace) {
             continue;
         }
         let mut name = None;
         for t in types {
-            match (segments.next(), segments.next()) {
-                (Some((_, ty)), Some(n)) if ty.eq_ignore_ascii_case(t) => name = Some(n),
-                _ => {
-                    name = None;
-                    break;
-                }
+            if !walk.expect(t) {
+                name = None;
+                break;
+            }
+            name = walk.name();
+            if name.is_none() {
+                break;
             }
         }
-        if let Some((start, n)) = name {
-            found = if rest { scope.get(start..) } else { Some(n) };
+        if let Some((start, end)) = name {
+            found = scope.get(start..if rest { bytes.len() } else { end });
         }
     }
     found
+}
+
+/// A cursor over a scope's segments; empty segments (doubled slashes) are skipped, as everywhere else.
+struct Walk<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Walk<'_> {
+    fn skip_slashes(&mut self) {
+        while self.bytes.get(self.pos) == Some(&b'/') {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes the next segment if it is `lower` (ASCII-lower-cased) up to case.
+    fn expect(&mut self, lower: &str) -> bool {
+        self.skip_slashes();
+        let end = self.pos + lower.len();
+        let fits = self.bytes.get(self.pos..end).is_some_and(|s| eq_lowered(lower.as_bytes(), s))
+            && matches!(self.bytes.get(end), None | Some(b'/'));
+        if fits {
+            self.pos = end;
+        }
+        fits
+    }
+
+    /// Consumes the next segment, whatever it is, and gives its byte range.
+    fn name(&mut self) -> Option<(usize, usize)> {
+        self.skip_slashes();
+        let start = self.pos;
+        let rest = self.bytes.get(start..)?;
+        self.pos = start + rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+        (self.pos > start).then_some((start, self.pos))
+    }
 }
 
 #[cfg(test)]
@@ -688,16 +743,19 @@ mod tests {
     fn scope_names() {
         let scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/logs/blobs/dir/a.txt";
         let v = |ns: &str, types: &[Box<str>], rest: bool| name_in_scope(scope, ns, types, rest);
-        let types = |t: &[&str]| t.iter().map(|s| Box::<str>::from(*s)).collect::<Vec<_>>();
+        // The compiler hands over lower-cased type names.
+        let types = |t: &[&str]| t.iter().map(|s| Box::<str>::from(s.to_ascii_lowercase())).collect::<Vec<_>>();
         let containers = types(&["storageAccounts", "blobServices", "containers"]);
         assert_eq!(v("microsoft.storage", &containers, false), Some("logs"));
         let blobs = types(&["storageAccounts", "blobServices", "containers", "blobs"]);
-        assert_eq!(v("Microsoft.Storage", &blobs, true), Some("dir/a.txt"));
-        assert_eq!(v("Microsoft.Storage", &types(&["storageAccounts", "queueServices"]), false), None);
-        assert_eq!(v("Microsoft.Compute", &types(&["storageAccounts"]), false), None);
+        assert_eq!(v("microsoft.storage", &blobs, true), Some("dir/a.txt"));
+        assert_eq!(v("microsoft.storage", &types(&["storageAccounts", "queueServices"]), false), None);
+        assert_eq!(v("microsoft.compute", &types(&["storageAccounts"]), false), None);
         // An extension resource: the last provider section that has the type wins.
         let ext = "/subscriptions/s/providers/Microsoft.A/x/one/providers/Microsoft.A/x/two";
-        assert_eq!(name_in_scope(ext, "Microsoft.A", &types(&["x"]), false), Some("two"));
-        assert_eq!(name_in_scope("/", "Microsoft.A", &types(&["x"]), false), None);
+        assert_eq!(name_in_scope(ext, "microsoft.a", &types(&["x"]), false), Some("two"));
+        let upper = "/SUBSCRIPTIONS/S/PROVIDERS/MICROSOFT.A/X/ONE//";
+        assert_eq!(name_in_scope(upper, "microsoft.a", &types(&["x"]), false), Some("ONE"));
+        assert_eq!(name_in_scope("/", "microsoft.a", &types(&["x"]), false), None);
     }
 }

@@ -538,23 +538,49 @@ fn is_integer(tok: &str) -> bool {
 /// A GUID written as 32 hex digits, bare or grouped 8-4-4-4-12 (ASCII case-insensitive). Does not allocate:
 /// request attributes are read with it on the check path.
 pub fn parse_guid(tok: &str) -> Option<u128> {
-    let hyphens: &[usize] = match tok.len() {
-        32 => &[],
-        36 => &[8, 13, 18, 23],
+    // Table-driven, one half of the GUID per u64 (16 digits each, hyphens or not): this runs on the check path
+    // for every GUID attribute a caller supplies.
+    let b = tok.as_bytes();
+    let (hi, lo): ([&[u8]; 3], [&[u8]; 2]) = match b.len() {
+        32 => ([b.get(..16)?, &[], &[]], [b.get(16..)?, &[]]),
+        36 if [8, 13, 18, 23].iter().all(|&i| b.get(i) == Some(&b'-')) => {
+            ([b.get(..8)?, b.get(9..13)?, b.get(14..18)?], [b.get(19..23)?, b.get(24..)?])
+        }
         _ => return None,
     };
-    let mut value: u128 = 0;
-    for (i, c) in tok.bytes().enumerate() {
-        if hyphens.contains(&i) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        value = (value << 4) | u128::from(char::from(c).to_digit(16)?);
+    let (mut invalid, mut high, mut low) = (0u8, 0u64, 0u64);
+    for &c in hi.iter().flat_map(|p| p.iter()) {
+        let d = HEX_DIGIT.get(usize::from(c)).copied().unwrap_or(INVALID);
+        invalid |= d;
+        high = high << 4 | u64::from(d & 0xf);
     }
-    Some(value)
+    for &c in lo.iter().flat_map(|p| p.iter()) {
+        let d = HEX_DIGIT.get(usize::from(c)).copied().unwrap_or(INVALID);
+        invalid |= d;
+        low = low << 4 | u64::from(d & 0xf);
+    }
+    (invalid & INVALID == 0).then_some(u128::from(high) << 64 | u128::from(low))
 }
+
+const INVALID: u8 = 0x80;
+
+/// The value of each hex digit byte, [`INVALID`] for every other byte.
+// `get_mut` is not usable in a const initialiser; the loop bound keeps the index in range.
+#[allow(clippy::indexing_slicing)]
+const HEX_DIGIT: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => INVALID,
+        };
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

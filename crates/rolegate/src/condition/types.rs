@@ -114,13 +114,15 @@ fn attr_ref(a: &Attribute) -> AttrRef {
     } else {
         AttrKind::Plain
     };
-    AttrRef { source: a.source, name: name.into(), kind }
+    AttrRef { source: a.source, name: name.into(), folded: name.to_ascii_lowercase().into(), kind }
 }
 
+/// The namespace and type names of a resource type path, ASCII-lower-cased so that the evaluator compares them
+/// with a scope's segments a word at a time.
 fn split_type(path: &str) -> (Box<str>, Box<[Box<str>]>) {
-    let mut parts = path.split('/');
-    let namespace = parts.next().unwrap_or_default().into();
-    (namespace, parts.map(Box::from).collect())
+    let mut parts = path.split('/').map(|p| p.to_ascii_lowercase().into_boxed_str());
+    let namespace = parts.next().unwrap_or_default();
+    (namespace, parts.collect())
 }
 
 /// Type-checks `expr` and compiles it; every type error is reported.
