@@ -45,7 +45,7 @@ const RG1: &str = "/subscriptions/s1/resourceGroups/rg1";
 const RES: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1";
 
 /// Scopes used by assignments, deny assignments and requests alike.
-const SCOPES: [&str; 17] = [
+const SCOPES: [&str; 19] = [
     "/",
     "/providers/Microsoft.Management/managementGroups/root",
     "/providers/Microsoft.Management/managementGroups/mgA",
@@ -63,6 +63,8 @@ const SCOPES: [&str; 17] = [
     "/subscriptions/s2/resourceGroups/rg1/providers/Microsoft.A/x/r1",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1/blobs/c1/path/to/blob.txt",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1/providers/Microsoft.Ext/e/e1",
+    "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/c1/blobs/dir/a.txt",
+    "/subscriptions/s1/resourceGroups/rg1/PROVIDERS/microsoft.storage/STORAGEACCOUNTS/sa1/blobServices/default/containers/c1/blobs/other/dir/b.txt",
 ];
 /// Scopes only assignments use: a placeholder, a malformed one, a non-canonical one (normalised on load).
 const ASSIGNMENT_ONLY_SCOPES: [&str; 3] = [
@@ -126,9 +128,9 @@ const PATTERNS: [&str; 18] = [
 const BROAD_PATTERNS: [&str; 7] =
     ["*", "Microsoft.A/*", "*/read", "Microsoft.A/x/*", "*/action", "Microsoft.A/x/blobs/*", "Microsoft.A/x/*/read"];
 const MALFORMED_PATTERNS: [&str; 2] = ["a /read", "Microsoft.A/x/\u{200b}read"];
-/// Conditions that read the scope (`x` and `blobs` names), request attributes, the sub-operation and the clock;
-/// two do not type-check or parse (their grants never allow, their denies always apply).
-const CONDITIONS: [&str; 11] = [
+/// Conditions that read the scope (`x` and `blobs` names, a blob path), request attributes, the sub-operation and
+/// the clock; two do not type-check or parse (their grants never allow, their denies always apply).
+const CONDITIONS: [&str; 12] = [
     "@Resource[x] StringEquals 'y'",
     "((!(ActionMatches{'Microsoft.A/x/read'})) OR (@Request[tag] StringEquals 'ok'))",
     "@Resource[Microsoft.A/x:name] StringEqualsIgnoreCase 'R1'",
@@ -140,9 +142,10 @@ const CONDITIONS: [&str; 11] = [
     "@Request[level] ForAllOfAnyValues:NumericLessThanEquals {1, 5}",
     "@Request[level] NumericEquals 'five'",
     "@Request[tag] StringEquals",
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'dir/'",
 ];
-/// Request attributes; `Microsoft.A/x:name` tries to override what the scope says.
-const ATTRIBUTES: [(&str, &str); 7] = [
+/// Request attributes; `Microsoft.A/x:name` and the blob path try to override what the scope says.
+const ATTRIBUTES: [(&str, &str); 8] = [
     ("tag", "ok"),
     ("tag", "no"),
     ("level", "5"),
@@ -150,6 +153,7 @@ const ATTRIBUTES: [(&str, &str); 7] = [
     ("@Request[level]", "7"),
     ("Microsoft.A/x:name", "r1"),
     ("Microsoft.A/x/blobs:name", "c1"),
+    ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path", "dir/spoofed.txt"),
 ];
 const SUB_OPERATIONS: [&str; 3] = ["List", "list", "Read"];
 /// Requests evaluate `UtcNow` at one of these.

@@ -130,31 +130,47 @@ fn side(o: &Operand, family: Family, f: &Facts<'_>) -> Option<Vec<V>> {
 }
 
 /// An attribute's raw values: from the scope for `@Resource[Namespace/type…:name]` when the scope has that
-/// resource type, else the caller's pairs whose key is the name (or `@Source[name]`), ASCII case-insensitive.
+/// resource type (the last provider section that has it wins), and for `@Resource[…/containers/blobs:path]` the
+/// rest of the scope after the blob type; else the caller's pairs whose key is the name (or `@Source[name]`),
+/// ASCII case-insensitive.
 fn values(source: Source, name: &str, f: &Facts<'_>) -> Vec<String> {
+    const BLOBS_PATH: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path";
+    let derived = match name.strip_suffix(":name").filter(|p| p.contains('/')) {
+        Some(path) => Some((path, false)),
+        None if name.eq_ignore_ascii_case(BLOBS_PATH) => BLOBS_PATH.strip_suffix(":path").map(|p| (p, true)),
+        None => None,
+    };
     if source == Source::Resource
-        && let Some(path) = name.strip_suffix(":name").filter(|p| p.contains('/'))
+        && let Some((path, rest)) = derived
     {
-        let segs: Vec<&str> = f.scope.split('/').filter(|s| !s.is_empty()).collect();
+        // The non-empty segments with the byte offsets where they start.
+        let mut segs: Vec<(usize, &str)> = Vec::new();
+        let mut pos = 0;
+        for s in f.scope.split('/') {
+            if !s.is_empty() {
+                segs.push((pos, s));
+            }
+            pos += s.len() + 1;
+        }
         let mut want = path.split('/');
         let namespace = want.next().unwrap_or_default();
         let types: Vec<&str> = want.collect();
         let mut found = None;
         for i in 0..segs.len() {
-            if !(segs[i].eq_ignore_ascii_case("providers")
-                && segs.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case(namespace)))
+            if !(segs[i].1.eq_ignore_ascii_case("providers")
+                && segs.get(i + 1).is_some_and(|n| n.1.eq_ignore_ascii_case(namespace)))
             {
                 continue;
             }
             let fits = types
                 .iter()
                 .enumerate()
-                .all(|(k, t)| segs.get(i + 2 + 2 * k).is_some_and(|s| s.eq_ignore_ascii_case(t)));
+                .all(|(k, t)| segs.get(i + 2 + 2 * k).is_some_and(|s| s.1.eq_ignore_ascii_case(t)));
             if fits
                 && !types.is_empty()
-                && let Some(n) = segs.get(i + 1 + 2 * types.len())
+                && let Some((start, n)) = segs.get(i + 1 + 2 * types.len())
             {
-                found = Some((*n).to_owned());
+                found = Some(if rest { f.scope[*start..].to_owned() } else { (*n).to_owned() });
             }
         }
         if let Some(n) = found {
