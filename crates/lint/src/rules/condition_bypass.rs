@@ -1,6 +1,7 @@
 //! RL212: a condition that guards one operation but not its equivalent, which the block also grants.
 
 use rolegate::Severity;
+use rolegate::condition::ExprKind;
 
 use super::{Family, Hit, RoleCx, Rule};
 
@@ -27,19 +28,18 @@ Example:
     \"dataActions\": [\"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*\"],
     \"condition\": \"((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'})) OR (...))\"";
 
-/// The operations a condition names with `ActionMatches{'...'}` (ASCII case-insensitive keyword).
+/// The operations a condition names with `ActionMatches{'...'}`, read from its syntax tree (so text inside a
+/// string literal is not mistaken for a guard); none when it does not parse (RL019 reports that).
 fn guarded(condition: &str) -> Vec<String> {
-    let lower = condition.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = lower.get(from..).and_then(|rest| rest.find("actionmatches{")) {
-        let start = from + at + "actionmatches{".len();
-        let Some(len) = lower.get(start..).and_then(|rest| rest.find('}')) else { break };
-        let inner = condition.get(start..start + len).unwrap_or_default();
-        out.push(inner.trim().trim_matches(|c| c == '\'' || c == '"').to_owned());
-        from = start + len;
-    }
-    out
+    let Some(c) = crate::conditions::parsed(condition) else { return Vec::new() };
+    c.expr()
+        .nodes()
+        .into_iter()
+        .filter_map(|e| match &e.kind {
+            ExprKind::ActionMatches(s) => Some(s.value.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
@@ -96,6 +96,9 @@ mod tests {
             ["a/write", "b/add/action"]
         );
         assert!(guarded("@Resource[x] StringEquals 'y'").is_empty());
+        // Text that only looks like a guard, inside a string literal, guards nothing.
+        assert!(guarded("@Request[x] StringEquals 'ActionMatches{a/write}'").is_empty());
+        assert!(guarded("ActionMatches{'a/write'} AND (").is_empty());
     }
 
     #[test]
