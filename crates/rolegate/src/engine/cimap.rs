@@ -178,6 +178,12 @@ impl CiMap {
         self.get_hashed(ci_hash(s), s)
     }
 
+    /// [`CiMap::get`] with the key's [`CiMap::set_aux`] bits.
+    #[inline]
+    pub fn get_aux(&self, s: &str) -> Option<(u32, u16)> {
+        self.get_hashed_aux(ci_hash(s), s)
+    }
+
     /// The id of `s` whose hash is `h`, if interned. Does not allocate.
     #[inline]
     pub fn get_hashed(&self, h: u64, s: &str) -> Option<u32> {

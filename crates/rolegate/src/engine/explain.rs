@@ -184,7 +184,7 @@ impl Engine {
         let Some(split) = split(req.scope, &mut sb).filter(|_| is_operation_name(req.action)) else {
             return ex;
         };
-        ex.plane = c.plane(req.plane, c.vocab.get(req.action));
+        ex.plane = Compiled::plane(req.plane, c.vocab.get_aux(req.action).map(|(_, aux)| aux));
         let Some(plane) = ex.plane else { return ex };
 
         // Principals with their chains, breadth-first so each chain is a shortest one.

@@ -106,6 +106,19 @@ impl Block {
     }
 }
 
+/// [`CiMap`] aux bits of an operation whose catalog plane is control only, or data only; `0` (no unique answer)
+/// otherwise.
+const PLANE_CONTROL: u16 = 1;
+const PLANE_DATA: u16 = 2;
+
+fn plane_aux(answer: PlaneAnswer) -> u16 {
+    match answer {
+        PlaneAnswer::Control => PLANE_CONTROL,
+        PlaneAnswer::Data => PLANE_DATA,
+        PlaneAnswer::Both | PlaneAnswer::Unknown => 0,
+    }
+}
+
 fn plane_index(p: Plane) -> usize {
     match p {
         Plane::Control => 0,
@@ -174,8 +187,9 @@ struct Compiled {
     /// plane, that block is readable and unconditional, and it has exactly one: then whatever the role grants
     /// there, that pattern grants (see [`Compiled::first_grant`]); `NONE` otherwise.
     sole_grant: Vec<[u32; 2]>,
+    /// The operations roles name exactly; each key's aux bits hold its catalog plane ([`plane_aux`]), so that a
+    /// check learns the plane from the slot it already read instead of a second, dependent load.
     vocab: CiMap,
-    vocab_plane: Vec<PlaneAnswer>,
     words: usize,
     /// Row `op * 2 + plane` → the roles that grant it, without and with a condition.
     grants: GrantBits,
@@ -303,7 +317,6 @@ impl Engine {
             blocks: Vec::new(),
             sole_grant: Vec::new(),
             vocab: CiMap::default(),
-            vocab_plane: Vec::new(),
             words: 0,
             grants: GrantBits::default(),
             denies_at: Vec::new(),
@@ -408,11 +421,12 @@ impl Engine {
             c.scopes.warm(p.hash);
         }
 
-        let (op, valid) = c.operation(req.action, action);
+        let (found, valid) = c.operation(req.action, action);
+        let op = found.map(|(op, _)| op);
         let Some(split) = split.filter(|_| valid) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
         };
-        let Some(plane) = c.plane(req.plane, op) else {
+        let Some(plane) = Compiled::plane(req.plane, found.map(|(_, aux)| aux)) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::PlaneUnknown));
         };
         if let Some(op) = op {
@@ -512,25 +526,26 @@ impl Engine {
 }
 
 impl Compiled {
-    /// The request's plane: as the caller says, else the catalog's unique answer.
-    fn plane(&self, hint: PlaneHint, op: Option<u32>) -> Option<Plane> {
+    /// The request's plane: as the caller says, else the catalog's unique answer (`answer`, the operation's
+    /// [`plane_aux`] bits, `None` outside the vocabulary).
+    fn plane(hint: PlaneHint, answer: Option<u16>) -> Option<Plane> {
         match hint {
             PlaneHint::Control => Some(Plane::Control),
             PlaneHint::Data => Some(Plane::Data),
-            PlaneHint::Auto => match op.and_then(|o| self.vocab_plane.get(o as usize)) {
-                Some(PlaneAnswer::Control) => Some(Plane::Control),
-                Some(PlaneAnswer::Data) => Some(Plane::Data),
+            PlaneHint::Auto => match answer {
+                Some(PLANE_CONTROL) => Some(Plane::Control),
+                Some(PLANE_DATA) => Some(Plane::Data),
                 _ => None,
             },
         }
     }
 
-    /// The operation's id in the vocabulary, and whether `action` is a valid operation name
-    /// ([`is_operation_name`], checked over the lower-cased bytes when they are at hand).
-    fn operation(&self, action: &str, lowered: Option<(&[u8], u64)>) -> (Option<u32>, bool) {
+    /// The operation's id in the vocabulary with its [`plane_aux`] bits, and whether `action` is a valid
+    /// operation name ([`is_operation_name`], checked over the lower-cased bytes when they are at hand).
+    fn operation(&self, action: &str, lowered: Option<(&[u8], u64)>) -> (Option<(u32, u16)>, bool) {
         let op = match lowered {
-            Some((low, h)) => self.vocab.get_lowered(h, low),
-            None => self.vocab.get(action),
+            Some((low, h)) => self.vocab.get_lowered_aux(h, low),
+            None => self.vocab.get_aux(action),
         };
         // Only text with a byte outside printable ASCII, or with `*`, needs the exact (Unicode) rule; the loop
         // is simple enough for the compiler to vectorise.
@@ -1202,8 +1217,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
     names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     names.dedup_by(|a, b| a.0 == b.0);
     for (_, name) in &names {
-        c.vocab.intern(name);
-        c.vocab_plane.push(catalog.plane(name));
+        let id = c.vocab.intern(name);
+        c.vocab.set_aux(id, plane_aux(catalog.plane(name)));
     }
     let lower: Vec<&str> = names.iter().map(|(l, _)| l.as_str()).collect();
     c.words = tenant.roles.len().div_ceil(64).max(1);
