@@ -43,7 +43,7 @@ pub use report::{OutputFormat, Report, Summary, relative_uri};
 pub use rules::{RULES, Rule, explain, find_rule};
 pub use sensitive::{SENSITIVE_OPERATIONS_FILE, SENSITIVE_OPERATIONS_JSON, SensitiveSets};
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -61,8 +61,11 @@ struct LoadedFile {
     /// Index of the file's first role in the run's role list.
     first_role: usize,
     /// A role file of a `--tenant` directory: its built-in role definitions (an `az role definition list`
-    /// export holds them all) are not linted, as nobody can change them.
+    /// export holds them all) are not linted, as nobody can change them, and its load problems are left to the
+    /// tenant family, which reports them with those of the tenant's other files.
     tenant: bool,
+    /// The file's load problems as findings, reported unless the file turns out to be a tenant's.
+    load_findings: Vec<Finding>,
 }
 
 /// Collects the files of one run; [`Linter::finish`] runs the lint rules and returns the report.
@@ -74,8 +77,9 @@ pub struct Linter {
     roles: Vec<RoleDefinition>,
     /// Files of `--tenant` directories other than their role files (those are in `files`).
     tenant_files: usize,
-    /// Every file read from a path so far, by canonical path: a file is linted once per run.
-    seen: HashSet<PathBuf>,
+    /// Every file read from a path so far, by canonical path (a file is linted once per run), with its index in
+    /// `files` when it was loaded as a role file.
+    seen: HashMap<PathBuf, Option<usize>>,
     findings: Vec<Finding>,
 }
 
@@ -103,16 +107,22 @@ impl Linter {
 
     /// Reads the file at `path` and adds it as [`Linter::add_file`] does, named by the path as given; an
     /// unreadable file is recorded as [`Linter::add_unreadable`] does. A file this run has already read (the
-    /// same file by canonical path: given twice, or one of an earlier [`Linter::add_tenant`] directory's files)
-    /// is skipped, so that its findings are not reported twice. Returns whether the file was added.
+    /// same file by canonical path: given twice, or one of a [`Linter::add_tenant`] directory's files) is
+    /// skipped, so that its findings are not reported twice. Returns whether the file was added.
     pub fn add_path(&mut self, path: &Path) -> bool {
-        if !self.seen.insert(canonical(path)) {
+        let std::collections::hash_map::Entry::Vacant(slot) = self.seen.entry(canonical(path)) else {
             return false;
-        }
+        };
         let name = path.display().to_string();
         match std::fs::read(path) {
-            Ok(bytes) => self.add_file(&name, &bytes),
-            Err(e) => self.add_unreadable(&name, &e),
+            Ok(bytes) => {
+                slot.insert(Some(self.files.len()));
+                self.add_file(&name, &bytes);
+            }
+            Err(e) => {
+                slot.insert(None);
+                self.add_unreadable(&name, &e);
+            }
         }
         true
     }
@@ -122,6 +132,7 @@ impl Linter {
     fn add_source(&mut self, name: &str, bytes: &[u8], tenant: bool) {
         let (source, parsed) = parse_source(name, bytes);
         let first_role = self.roles.len();
+        let mut load_findings = Vec::new();
         let root = match parsed {
             Ok(root) => {
                 let loaded = load_roles_from_value(&source, &root);
@@ -136,7 +147,7 @@ impl Linter {
                                 .min_by_key(|r| r.origin.span.len())
                                 .map(RoleDefinition::label)
                         });
-                        self.findings.push(Finding::from_diagnostic(d, role));
+                        load_findings.push(Finding::from_diagnostic(d, role));
                     }
                 }
                 self.roles.extend(loaded.value);
@@ -144,12 +155,12 @@ impl Linter {
             }
             Err(d) => {
                 if !tenant {
-                    self.findings.push(Finding::from_diagnostic(&d, None));
+                    load_findings.push(Finding::from_diagnostic(&d, None));
                 }
                 None
             }
         };
-        self.files.push(LoadedFile { root, source, first_role, tenant });
+        self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
     }
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
@@ -167,20 +178,36 @@ impl Linter {
     /// Lints a tenant directory (`role-lint --tenant DIR`): the load problems of its files and the tenant rules
     /// (`RL4xx`) now; its role files join the run, so that [`Linter::finish`] runs the per-role rules over their
     /// roles too (named as the tenant loader names them, `DIR/roles.json`; built-in role definitions in them, as
-    /// in an `az role definition list` export, are not linted: nobody can change them). Call it before
-    /// [`Linter::add_path`]: the directory's files are then not linted a second time, however their paths are
-    /// spelled.
+    /// in an `az role definition list` export, are not linted: nobody can change them). The directory's files
+    /// are linted once, however their paths are spelled and whether [`Linter::add_path`] named them before or
+    /// after: a role file it already added becomes the tenant's (keeping the name it was given).
     pub fn add_tenant(&mut self, dir: &Path, cx: &tenant::TenantContext) {
         let run = tenant::lint_dir(dir, cx);
         self.findings.extend(run.findings);
         let mut role_files = 0;
         for path in &run.paths {
-            if !self.seen.insert(canonical(path)) || TenantFile::of(path) != TenantFile::Roles {
+            let roles = TenantFile::of(path) == TenantFile::Roles;
+            let key = canonical(path);
+            if let Some(known) = self.seen.get(&key).copied() {
+                if let (true, Some(file)) = (roles, known.and_then(|i| self.files.get_mut(i))) {
+                    file.tenant = true;
+                    role_files += 1;
+                }
+                continue;
+            }
+            if !roles {
+                self.seen.insert(key, None);
                 continue;
             }
             match std::fs::read(path) {
-                Ok(bytes) => self.add_source(&path.display().to_string(), &bytes, true),
-                Err(e) => self.add_unreadable(&path.display().to_string(), &e),
+                Ok(bytes) => {
+                    self.seen.insert(key, Some(self.files.len()));
+                    self.add_source(&path.display().to_string(), &bytes, true);
+                }
+                Err(e) => {
+                    self.seen.insert(key, None);
+                    self.add_unreadable(&path.display().to_string(), &e);
+                }
             }
             role_files += 1;
         }
@@ -190,6 +217,9 @@ impl Linter {
     /// Runs the rules over every role and finishes the run: findings in a deterministic order (file, position,
     /// code, message).
     pub fn finish(mut self) -> Report {
+        for file in self.files.iter_mut().filter(|f| !f.tenant) {
+            self.findings.append(&mut file.load_findings);
+        }
         let analysis = analysis::Analysis::new(&self.options);
         for index in 0..self.roles.len() {
             let Some(cx) = rules::RoleCx::new(&self.roles, index, &analysis) else { continue };

@@ -140,7 +140,8 @@ fn every_tenant_role_file_is_linted_once() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `add_path` after `add_tenant` skips the tenant's files, however the path is spelled, and a file given twice.
+/// `add_path` after `add_tenant` skips the tenant's files, however the path is spelled, and a file given twice;
+/// `add_path` before `add_tenant` gives the same report.
 #[test]
 fn paths_already_read_are_skipped() {
     let dir = tenant_copy("dedup", &[]);
@@ -155,6 +156,10 @@ fn paths_already_read_are_skipped() {
     let (added, with_paths) = run(&[dir.join("roles.json"), dotted, dir.join("assignments.json")]);
     assert_eq!(added, [false, false, false]);
     assert_eq!(with_paths, plain);
+    let mut linter = Linter::new();
+    assert!(linter.add_path(&dir.join("roles.json")));
+    linter.add_tenant(&dir, &TenantContext::default());
+    assert_eq!(linter.finish().render(OutputFormat::Json), plain);
     // Outside a tenant: the second mention of one file is skipped.
     let mut linter = Linter::new();
     assert!(linter.add_path(&dir.join("roles.json")));
