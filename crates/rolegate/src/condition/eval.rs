@@ -344,27 +344,34 @@ fn connective(items: &[Node], id: u16, dominant: Tri, cx: &Context<'_>, trace: &
 
 /// Calls `f` with each raw value of the attribute until it returns `false`.
 fn values<'c>(a: &AttrRef, cx: &Context<'c>, mut f: impl FnMut(&'c str) -> bool) {
-    match &a.kind {
-        AttrKind::UtcNow => {}
-        AttrKind::SubOperation => {
-            if let Some(s) = cx.sub_operation {
-                f(s);
-            }
-            return;
+    match scope_value(a, cx) {
+        Some(v) => {
+            f(v);
         }
+        None => request_values(a, cx, f),
+    }
+}
+
+/// The value a `@Resource` name or blob path takes from the scope, when the scope encodes it.
+fn scope_value<'c>(a: &AttrRef, cx: &Context<'c>) -> Option<&'c str> {
+    match &a.kind {
         AttrKind::ScopeName { namespace, types } if a.source == Source::Resource => {
-            if let Some(v) = name_in_scope(cx.scope, namespace, types, false) {
-                f(v);
-                return;
-            }
+            name_in_scope(cx.scope, namespace, types, false)
         }
         AttrKind::BlobPath { namespace, types } if a.source == Source::Resource => {
-            if let Some(v) = name_in_scope(cx.scope, namespace, types, true) {
-                f(v);
-                return;
-            }
+            name_in_scope(cx.scope, namespace, types, true)
         }
-        _ => {}
+        _ => None,
+    }
+}
+
+/// [`values`] apart from the scope: the request's sub-operation, or the caller's pairs.
+fn request_values<'c>(a: &AttrRef, cx: &Context<'c>, mut f: impl FnMut(&'c str) -> bool) {
+    if a.kind == AttrKind::SubOperation {
+        if let Some(s) = cx.sub_operation {
+            f(s);
+        }
+        return;
     }
     for (key, value) in cx.attributes {
         if key_matches(a, key) && !f(value) {
@@ -414,20 +421,14 @@ fn resolve<'c>(s: &'c Side, family: Family, cx: &Context<'c>, trace: &mut dyn Tr
         Side::Values(v) => return Some((Vals::Literal(v), v.len())),
         Side::Attr(a) => a,
     };
-    match &a.kind {
-        AttrKind::UtcNow => return Some((Vals::One(ValueRef::Time(cx.now.unwrap_or_else(DateTime::now))), 1)),
-        AttrKind::ScopeName { namespace, types } | AttrKind::BlobPath { namespace, types }
-            if a.source == Source::Resource =>
-        {
-            let rest = matches!(a.kind, AttrKind::BlobPath { .. });
-            if let Some(text) = name_in_scope(cx.scope, namespace, types, rest) {
-                return read(family, text).map(|v| (Vals::One(v), 1));
-            }
-        }
-        _ => {}
+    if a.kind == AttrKind::UtcNow {
+        return Some((Vals::One(ValueRef::Time(cx.now.unwrap_or_else(DateTime::now))), 1));
+    }
+    if let Some(text) = scope_value(a, cx) {
+        return read(family, text).map(|v| (Vals::One(v), 1));
     }
     let (mut n, mut first, mut readable) = (0usize, None, true);
-    values(a, cx, |s| {
+    request_values(a, cx, |s| {
         n += 1;
         let v = read(family, s);
         readable = v.is_some();
