@@ -103,6 +103,11 @@ fn fail<'a>(at: &'a str, len: usize, message: impl Into<String>, label: impl Int
     Failure(Fail { at, detail: Some(Box::new(detail)) })
 }
 
+/// A failure at `at` for a missing piece: `"{what}, found …"`, underlining the token that is there instead.
+fn expected<'a>(at: &'a str, what: impl std::fmt::Display, label: impl Into<String>) -> Failure<'a> {
+    fail(at, token_len(at), format!("{what}, found {}", found(at)), label)
+}
+
 /// Commits to an alternative: a soft failure of `r` (nothing there starts what must come next) becomes a failure
 /// at `at` that says what was expected (nom's `cut`, with a message).
 fn cut<'a, T>(r: R<'a, T>, at: &'a str, message: impl FnOnce() -> String, label: &str) -> R<'a, T> {
@@ -274,7 +279,7 @@ impl<'t> P<'t> {
             let r = ws(r);
             return match r.strip_prefix(')') {
                 Some(after) => Ok((after, e)),
-                None => fail(r, token_len(r), format!("expected `)`, found {}", found(r)), "expected `)` here")
+                None => expected(r, "expected `)`", "expected `)` here")
                     .related(self.span(i, rest), "to close this `(`")
                     .help("every `(` needs a `)`; between expressions use `AND` or `OR`")
                     .err(),
@@ -284,35 +289,18 @@ impl<'t> P<'t> {
             if let Some(rest) = keyword(i, kw) {
                 let r = ws(rest);
                 let Some(r) = r.strip_prefix('{') else {
-                    return fail(
-                        r,
-                        token_len(r),
-                        format!("expected `{{` after `{kw}`, found {}", found(r)),
-                        "expected `{`",
-                    )
-                    .help(format!("write `{kw}{{'…'}}`"))
-                    .err();
+                    return expected(r, format!("expected `{{` after `{kw}`"), "expected `{`")
+                        .help(format!("write `{kw}{{'…'}}`"))
+                        .err();
                 };
                 let r = ws(r);
                 if !r.starts_with('\'') {
-                    return fail(
-                        r,
-                        token_len(r),
-                        format!("expected a quoted pattern in `{kw}{{…}}`, found {}", found(r)),
-                        "expected `'…'`",
-                    )
-                    .err();
+                    return expected(r, format!("expected a quoted pattern in `{kw}{{…}}`"), "expected `'…'`").err();
                 }
                 let (r, s) = self.string(r)?;
                 let r = ws(r);
                 let Some(after) = r.strip_prefix('}') else {
-                    return fail(
-                        r,
-                        token_len(r),
-                        format!("expected `}}` to close `{kw}{{`, found {}", found(r)),
-                        "expected `}`",
-                    )
-                    .err();
+                    return expected(r, format!("expected `}}` to close `{kw}{{`"), "expected `}`").err();
                 };
                 let kind = if action { ExprKind::ActionMatches(s) } else { ExprKind::SubOperationMatches(s) };
                 return Ok((after, Expr { kind, span: self.span(i, after) }));
@@ -321,13 +309,7 @@ impl<'t> P<'t> {
         if let Some(rest) = keyword(i, "Exists") {
             let r = ws(rest);
             if !r.starts_with('@') {
-                return fail(
-                    r,
-                    token_len(r),
-                    format!("expected an attribute after `Exists`, found {}", found(r)),
-                    "expected `@Source[name]`",
-                )
-                .err();
+                return expected(r, "expected an attribute after `Exists`", "expected `@Source[name]`").err();
             }
             let (r, a) = self.attribute(r)?;
             return Ok((r, Expr { kind: ExprKind::Exists(a), span: self.span(i, r) }));
@@ -378,14 +360,9 @@ impl<'t> P<'t> {
             let (after, lit) = match self.literal(r) {
                 Ok(v) => v,
                 Err(nom::Err::Error(_)) => {
-                    return fail(
-                        r,
-                        token_len(r),
-                        format!("expected a value in the list, found {}", found(r)),
-                        "expected a literal",
-                    )
-                    .related(Span::point(self.off(i)), "list starts here")
-                    .err();
+                    return expected(r, "expected a value in the list", "expected a literal")
+                        .related(Span::point(self.off(i)), "list starts here")
+                        .err();
                 }
                 Err(e) => return Err(e),
             };
@@ -396,14 +373,9 @@ impl<'t> P<'t> {
             } else if let Some(a) = a.strip_prefix('}') {
                 return Ok((a, Operand::List(items, self.span(i, a))));
             } else {
-                return fail(
-                    a,
-                    token_len(a),
-                    format!("expected `,` or `}}` in the list, found {}", found(a)),
-                    "expected `,` or `}`",
-                )
-                .related(Span::new(self.off(i), self.off(i) + 1), "list opened here")
-                .err();
+                return expected(a, "expected `,` or `}` in the list", "expected `,` or `}`")
+                    .related(Span::new(self.off(i), self.off(i) + 1), "list opened here")
+                    .err();
             }
         }
     }
@@ -457,8 +429,7 @@ impl<'t> P<'t> {
                 .err();
         };
         let Some(body) = r.strip_prefix('[') else {
-            return fail(r, token_len(r), format!("expected `[` after `@{name}`, found {}", found(r)), "expected `[`")
-                .err();
+            return expected(r, format!("expected `[` after `@{name}`"), "expected `[`").err();
         };
         let stop = body.find([']', '\'', '@', '[', '{', '}', '(', ')', '\n', '\r', '\t']).unwrap_or(body.len());
         let (attr, after) = body.split_at(stop);
