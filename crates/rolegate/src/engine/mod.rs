@@ -1450,8 +1450,8 @@ mod tests {
     use super::*;
     use crate::load::TenantLoader;
 
-    /// The shortcut for single-pattern roles and the answers kept for the others give what matching the blocks
-    /// gives, wherever a built-in role grants.
+    /// The shortcut for single-pattern roles and the grant lists of the others (vocabulary ids where a block
+    /// allows) give what matching the blocks gives, wherever a built-in role grants.
     #[test]
     fn first_grant_agrees_with_matching() {
         let engine = Engine::new(TenantLoader::new().build().unwrap().0);
