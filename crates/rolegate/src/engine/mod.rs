@@ -855,7 +855,8 @@ impl Compiled {
         if let Some(&sole) = sole.filter(|&&s| s != NONE) {
             return (u16::try_from(sole >> 16).ok(), u16::try_from(sole & 0xffff).ok());
         }
-        let blocks = self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]);
+        // Read only when a block has to be matched: the id walk needs nothing else of the role.
+        let blocks = || self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]);
         if let Some(op) = op {
             let range = self.grant_ranges.get(role as usize).and_then(|r| r.get(plane_index(plane)));
             let list = range.and_then(|&(from, to)| self.grant_list.get(from as usize..to as usize));
@@ -864,14 +865,14 @@ impl Compiled {
                     return (Some(e.block), Some(e.pattern));
                 }
                 if e.op == MATCH_BLOCK
-                    && let Some(p) = blocks.get(usize::from(e.block)).and_then(|b| b.grant(action, plane))
+                    && let Some(p) = blocks().get(usize::from(e.block)).and_then(|b| b.grant(action, plane))
                 {
                     return (Some(e.block), Some(p));
                 }
             }
             return (None, None);
         }
-        blocks
+        blocks()
             .iter()
             .enumerate()
             .filter(|(_, b)| !b.conditional)
