@@ -415,6 +415,87 @@ pub(crate) fn scan_lowered(raw: &str, lowered: &mut [u8; SCAN_BYTES], ends: &mut
     if at == n || (seg(at) == b"providers" && n > at + 1) { Scan::Segments(n) } else { Scan::No }
 }
 
+/// What [`scan_subscription`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SubScan {
+    /// A canonical scope in a subscription: its segment count and where the `/subscriptions/{id}` prefix ends.
+    Subscription { segments: usize, owner_end: usize },
+    /// Not canonical.
+    No,
+    /// Not a scope in a subscription, not printable ASCII, longer than [`SCAN_BYTES`] less a word, or deeper
+    /// than [`MAX_SEGMENTS`]: undecided, ask [`scan_lowered`].
+    Other,
+}
+
+/// [`scan_lowered`] for a scope in a subscription, which is what a check almost always meets: validates and
+/// writes the ASCII-lower-cased text to `lowered`, followed by `/` and padding, and finds only where the
+/// subscription prefix ends, not every segment end. Every pass is a plain loop over the bytes that the compiler
+/// vectorises, where finding each end is a branch per slash. Agrees with [`canonical_segments`] whenever it
+/// decides (tested).
+pub(crate) fn scan_subscription(raw: &str, lowered: &mut [u8; SCAN_BYTES]) -> SubScan {
+    const PREFIX: &[u8] = b"/subscriptions/";
+    let len = raw.len();
+    if len < PREFIX.len() || len + 8 > SCAN_BYTES {
+        return SubScan::Other;
+    }
+    let Some(text) = lowered.get_mut(..len) else { return SubScan::Other };
+    text.copy_from_slice(raw.as_bytes());
+    let mut bad = false;
+    for b in text.iter_mut() {
+        bad |= !b.is_ascii_graphic();
+        *b = b.to_ascii_lowercase();
+    }
+    if bad || !text.starts_with(PREFIX) {
+        return SubScan::Other;
+    }
+    // As if another segment followed: a trailing `/`, `.` or `..` then shows as it does mid-scope.
+    if let Some(tail) = lowered.get_mut(len..len + 8) {
+        tail.copy_from_slice(b"/aaaaaaa");
+    }
+    let Some(window) = lowered.get(..len + 3) else { return SubScan::Other };
+    let (Some(a), Some(b), Some(c), Some(d)) =
+        (window.get(..len), window.get(1..len + 1), window.get(2..len + 2), window.get(3..len + 3))
+    else {
+        return SubScan::Other;
+    };
+    // A segment that is empty, `.` or `..` starts at a slash followed by `/`, `./` or `../`.
+    let (mut empty_or_dots, mut slashes) = (false, 0u8);
+    for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
+        let slash = a == b'/';
+        slashes = slashes.wrapping_add(u8::from(slash));
+        empty_or_dots |= slash & ((b == b'/') | ((b == b'.') & ((c == b'/') | ((c == b'.') & (d == b'/')))));
+    }
+    // `len + 8 <= SCAN_BYTES` slashes at most, so the count did not wrap.
+    let n = usize::from(slashes);
+    if empty_or_dots {
+        return SubScan::No;
+    }
+    if n > MAX_SEGMENTS {
+        return SubScan::Other;
+    }
+    // `classify`, on lower-cased segments, knowing the text is followed by `/`.
+    let next_slash =
+        |from: usize| lowered.get(from..).and_then(|r| r.iter().position(|&b| b == b'/')).map(|i| from + i);
+    // `word` with its slash, so that the segment is exactly `word`: a fixed-size comparison, a load or two.
+    fn segment_is<const N: usize>(text: &[u8], start: usize, word: &[u8; N]) -> bool {
+        text.get(start..start + N).is_some_and(|s| s == word)
+    }
+    let Some(owner_end) = next_slash(PREFIX.len()) else { return SubScan::Other };
+    let mut at = (2, owner_end + 1);
+    if n > 2 && segment_is(lowered, owner_end + 1, b"resourcegroups/") {
+        if n < 4 {
+            return SubScan::No;
+        }
+        let Some(rg_end) = next_slash(owner_end + 1 + b"resourcegroups/".len()) else { return SubScan::Other };
+        at = (4, rg_end + 1);
+    }
+    if at.0 == n || (n > at.0 + 1 && segment_is(lowered, at.1, b"providers/")) {
+        SubScan::Subscription { segments: n, owner_end }
+    } else {
+        SubScan::No
+    }
+}
+
 enum Token<'a> {
     Slashes(&'a str),
     Segment(&'a str),
@@ -717,9 +798,73 @@ mod tests {
         );
     }
 
+    #[test]
+    fn scan_subscription_cases() {
+        let check = |raw: &str, want: SubScan| {
+            let mut lowered = [0u8; SCAN_BYTES];
+            assert_eq!(scan_subscription(raw, &mut lowered), want, "{raw}");
+        };
+        let sub = |segments, owner_end| SubScan::Subscription { segments, owner_end };
+        check("/subscriptions/S1", sub(2, 17));
+        check("/Subscriptions/s1/resourceGroups/RG", sub(4, 17));
+        check("/subscriptions/s12/resourceGroups/rg/providers/M.C/vm/x", sub(8, 18));
+        check("/subscriptions/s1/providers/M.C", sub(4, 17));
+        check("/subscriptions/s1/resourceGroups/rg/providers/M.C/vm/.../..a", sub(9, 17));
+        check("/subscriptions/s1/resourceGroups", SubScan::No);
+        check("/subscriptions/s1/", SubScan::No);
+        check("/subscriptions/", SubScan::No);
+        check("/subscriptions/s1//resourceGroups/rg", SubScan::No);
+        check("/subscriptions/s1/resourceGroups/rg/.", SubScan::No);
+        check("/subscriptions/s1/resourceGroups/rg/../x", SubScan::No);
+        check("/subscriptions/s1/resourceGroups/rg/foo", SubScan::No);
+        check("/subscriptions/s1/providers", SubScan::No);
+        check("/subscriptions/s1/foo/bar", SubScan::No);
+        check("/providers/M.C/x", SubScan::Other);
+        check("/subscriptions/é", SubScan::Other);
+        check("/subscriptions/s1/resourceGroups/r g", SubScan::Other);
+        check(&format!("/subscriptions/{}", "a".repeat(SCAN_BYTES)), SubScan::Other);
+    }
+
     proptest! {
         /// The check path's fused scanner agrees with `canonical_segments` whenever it decides, and decides every
         /// printable-ASCII scope of ordinary length and depth.
+        /// The check path's scanner for scopes in a subscription agrees with `canonical_segments` whenever it
+        /// decides, and decides every printable-ASCII scope in a subscription of ordinary length and depth.
+        #[test]
+        fn scan_subscription_agrees_with_canonical_segments(
+            parts in prop::collection::vec(prop_oneof![
+                Just("resourceGroups"), Just("RESOURCEGROUPS"), Just("resourcegroup"), Just("resourceGroupsx"),
+                Just("providers"), Just("Providers"), Just("providersx"),
+                Just("Microsoft.Compute"), Just("vm"), Just("rg1"),
+                Just("s1"), Just("."), Just(".."), Just("..."), Just(".a"), Just("a."),
+                Just(""), Just("a b"), Just("é"), Just("ab~!"),
+                Just("ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789"),
+            ], 0..40),
+            head in prop_oneof![Just("/subscriptions"), Just("/SubScriptions"), Just("/subscription"), Just("subscriptions"), Just("/providers")],
+            trail in prop::bool::ANY,
+        ) {
+            let mut raw = [&[head][..], &parts[..]].concat().join("/");
+            if trail { raw.push('/'); }
+            let mut lowered = [0u8; SCAN_BYTES];
+            let mut segs = [""; MAX_SEGMENTS];
+            let scan = scan_subscription(&raw, &mut lowered);
+            let canonical = canonical_segments(&raw, &mut segs);
+            let in_subscription = raw.len() > 15 && raw.as_bytes()[..15].eq_ignore_ascii_case(b"/subscriptions/");
+            let plain = raw.len() + 8 <= SCAN_BYTES && raw.bytes().all(|b| b.is_ascii_graphic());
+            match scan {
+                SubScan::Subscription { segments, owner_end } => {
+                    prop_assert_eq!(canonical, Canonical::Segments(segments), "{:?}", raw);
+                    let want = raw.to_ascii_lowercase();
+                    prop_assert_eq!(&lowered[..raw.len()], want.as_bytes());
+                    prop_assert_eq!(owner_end, 15 + segs[1].len(), "{:?}", raw);
+                }
+                SubScan::No => prop_assert_eq!(canonical, Canonical::No, "{:?}", raw),
+                SubScan::Other => prop_assert!(
+                    !plain || !in_subscription || canonical == Canonical::TooDeep, "{:?}", raw
+                ),
+            }
+        }
+
         #[test]
         fn scan_lowered_agrees_with_canonical_segments(
             parts in prop::collection::vec(prop_oneof![

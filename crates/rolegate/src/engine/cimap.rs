@@ -334,6 +334,13 @@ impl CiMap {
         }
     }
 
+    /// The key `id` ASCII-lower-cased (empty for an unknown id).
+    #[inline]
+    pub fn lowered_key(&self, id: u32) -> &[u8] {
+        let Some(&(at, len, _)) = self.keys.get(id as usize) else { return &[] };
+        self.lowered.get(at as usize..(at + len) as usize).unwrap_or_default()
+    }
+
     /// Number of interned keys.
     pub fn len(&self) -> usize {
         self.keys.len()

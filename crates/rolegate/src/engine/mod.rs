@@ -45,7 +45,8 @@ use crate::condition::{Condition, Context, Tri};
 use crate::matcher::Pattern;
 use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
 use crate::scope::{
-    Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, canonical_segments, is_canonical_scope, scan_lowered,
+    Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, SubScan, canonical_segments, is_canonical_scope,
+    scan_lowered, scan_subscription,
 };
 use cimap::CiMap;
 use grants::GrantBits;
@@ -56,9 +57,11 @@ const NONE: u32 = u32::MAX;
 /// the node, and an enforced deny assignment does.
 const LIVE: u16 = 1;
 const DENY: u16 = 2;
+/// A subscription node's bit: an enforced deny assignment sits below it ([`Compiled::denies_below`]).
+const DENY_BELOW: u16 = 4;
 /// The rest of a subscription or management-group node's bits say which of `chains` is above it: 1 the default
 /// chain, `k + 2` chain `k`; 0 sends the walk to `node_chain` (chains past what fits, and other nodes).
-const CHAIN_SHIFT: u16 = 2;
+const CHAIN_SHIFT: u16 = 3;
 
 /// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
 /// exclusions. A block whose exclusions cannot be read grants nothing (SPEC §2.2), so it is `dead`.
@@ -143,6 +146,8 @@ struct Deny {
     /// Index into `Tenant::deny_assignments`.
     index: u32,
     node: u32,
+    /// The node of the scope's subscription, or `NONE` outside any.
+    subscription: u32,
     children: bool,
     everyone: bool,
     principals: Box<[u32]>,
@@ -214,6 +219,9 @@ struct Compiled {
     grants: GrantBits,
     /// Scope node → enforced deny assignments at it.
     denies_at: Vec<Vec<u32>>,
+    /// Subscription node → the nodes below it where enforced deny assignments sit, sorted by subscription: a
+    /// check of a scope in a subscription looks up no other prefix, so it tests these as text.
+    denies_below: Vec<(u32, Box<[u32]>)>,
     denies: Vec<Deny>,
 }
 
@@ -354,6 +362,7 @@ impl Engine {
             words: 0,
             grants: GrantBits::default(),
             denies_at: Vec::new(),
+            denies_below: Vec::new(),
             denies: Vec::new(),
             tenant: Tenant::default(),
         };
@@ -373,6 +382,18 @@ impl Engine {
             if let Some(l) = c.live.get_mut(d.node as usize) {
                 *l = true;
             }
+        }
+        let mut below: Vec<(u32, u32)> = c
+            .denies
+            .iter()
+            .filter(|d| d.subscription != NONE && d.node != d.subscription)
+            .map(|d| (d.subscription, d.node))
+            .collect();
+        below.sort_unstable();
+        below.dedup();
+        for chunk in below.chunk_by(|a, b| a.0 == b.0) {
+            let owner = chunk.first().map_or(NONE, |&(s, _)| s);
+            c.denies_below.push((owner, chunk.iter().map(|&(_, n)| n).collect()));
         }
         for held in c.by_principal.iter().flat_map(|v| v.iter()) {
             if let Some(l) = c.live.get_mut(held.node as usize) {
@@ -417,7 +438,8 @@ impl Engine {
                 Some(k) => u16::try_from(k + 2).ok().filter(|&k| k <= u16::MAX >> CHAIN_SHIFT).unwrap_or(0),
                 None => 0,
             };
-            let bits = aux(&c, node) | chain << CHAIN_SHIFT;
+            let below = c.denies_below.binary_search_by_key(&u32::try_from(node).unwrap_or(NONE), |d| d.0).is_ok();
+            let bits = aux(&c, node) | if below { DENY_BELOW } else { 0 } | chain << CHAIN_SHIFT;
             c.scopes.set_aux(u32::try_from(node).unwrap_or(NONE), bits);
         }
         c.root_aux = aux(&c, c.root as usize);
@@ -451,9 +473,14 @@ impl Engine {
         // back to back and their cache misses overlap instead of queueing behind one another.
         let action = cimap::lower_hash_into(req.action, abuf);
         let principal = cimap::lower_hash_into(req.principal, pbuf);
-        let split = split(req.scope, sb);
-        if let Some(s) = &split {
-            c.prefixes(s, prefixes);
+        let (split, owner) = match split_for_check(req.scope, sb) {
+            Some((split, owner)) => (Some(split), owner),
+            None => (None, None),
+        };
+        match (&split, owner) {
+            (_, Some((_, hash))) => c.scopes.warm(hash),
+            (Some(s), None) => c.prefixes(s, prefixes),
+            (None, None) => {}
         }
         if let Some((_, h)) = action {
             c.vocab.warm(h);
@@ -477,7 +504,11 @@ impl Engine {
             c.grants.warm(op as usize * 2 + plane_index(plane));
         }
 
-        let Found { exact, subscription, outside } = c.ancestors(&split, prefixes, anc, denied);
+        let Found { exact, subscription, outside, by_text } = match owner {
+            Some((end, hash)) => c.subscription_ancestors(&split, end, hash, anc, denied),
+            None => c.ancestors(&split, prefixes, anc, denied),
+        };
+        let lowered = split.lowered.unwrap_or_default();
 
         // The principals, and the (principal, subscription) keys of [`Compiled::held`] that can hold an
         // assignment in scope, in the order a check meets them: each principal then the groups it is in, its
@@ -531,7 +562,9 @@ impl Engine {
         let mut not_met: Option<Reason> = None;
         for &(p, s) in keys.iter() {
             for held::Entry { node, assignment: a, role } in c.held.get(p, s) {
-                if !anc.contains(node) {
+                // Below the subscription, `anc` holds only what was looked up; the rest is tested as text.
+                let in_scope = anc.contains(node) || (by_text && s != NONE && c.scope_within(node, lowered));
+                if !in_scope {
                     continue;
                 }
                 if role == NONE {
@@ -647,7 +680,7 @@ impl Compiled {
         };
         push(out, denied, self.root, self.root_aux);
         if split.ends.is_empty() {
-            return Found { exact: Some(self.root), subscription: None, outside: out_bit(self.root) };
+            return Found { exact: Some(self.root), subscription: None, outside: out_bit(self.root), by_text: false };
         }
         let scope = split.text;
         // Where the subscription or management group that owns the scope sits, if any.
@@ -697,7 +730,66 @@ impl Compiled {
                 outside |= out_bit(node);
             }
         }
-        Found { exact, subscription: owner.filter(|_| owner_depth == 2), outside }
+        Found { exact, subscription: owner.filter(|_| owner_depth == 2), outside, by_text: false }
+    }
+
+    /// [`Compiled::ancestors`] of a scope in a subscription (see [`split_for_check`]), which looks
+    /// up only the subscription: the root, the management groups above it and the subscription go to `out`; the
+    /// nodes below it are not looked up, so the caller tests its assignments there with
+    /// [`Compiled::scope_within`], and the deny assignments below it are tested here the same way.
+    fn subscription_ancestors<const N: usize, const M: usize>(
+        &self,
+        split: &Split<'_>,
+        end: usize,
+        hash: u64,
+        out: &mut Buf<N>,
+        denied: &mut Buf<M>,
+    ) -> Found {
+        let push = |out: &mut Buf<N>, denied: &mut Buf<M>, node: u32, aux: u16| {
+            if aux & LIVE != 0 {
+                out.push(node);
+                if aux & DENY != 0 {
+                    denied.push(node);
+                }
+            }
+        };
+        push(out, denied, self.root, self.root_aux);
+        let lowered = split.lowered.unwrap_or_default();
+        let mut outside = out_bit(self.root);
+        // A subscription nothing is interned at still hangs under the default chain.
+        let found = lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p));
+        let (owner, aux) = found.unwrap_or((NONE, 0));
+        push(out, denied, owner, aux);
+        let mut exact = (end == lowered.len()).then_some(owner).filter(|&o| o != NONE);
+        let chain = match aux >> CHAIN_SHIFT {
+            0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
+            1 => self.default_chain,
+            k => u32::from(k - 2),
+        };
+        for &(node, aux) in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
+            push(out, denied, node, aux);
+            outside |= out_bit(node);
+        }
+        if aux & DENY_BELOW != 0 {
+            let at = self.denies_below.binary_search_by_key(&owner, |d| d.0).ok();
+            for &node in at.and_then(|i| self.denies_below.get(i)).map_or(&[][..], |d| &d.1[..]) {
+                if self.scope_within(node, lowered) {
+                    denied.push(node);
+                    if self.scopes.lowered_key(node).len() == lowered.len() {
+                        exact = Some(node);
+                    }
+                }
+            }
+        }
+        Found { exact, subscription: found.map(|(o, _)| o), outside, by_text: true }
+    }
+
+    /// Whether scope node `node` is `scope` (lower-cased, canonical) or an ancestor of it: its text is a prefix
+    /// of the scope's that ends where a segment does.
+    #[inline]
+    fn scope_within(&self, node: u32, scope: &[u8]) -> bool {
+        let key = self.scopes.lowered_key(node);
+        scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
     }
 
     /// The node of a scope interned at compile time, if any.
@@ -1089,6 +1181,22 @@ fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
     Some(Split { text: scope, lowered: b.lowered.get(..scope.len()), padded: Some(&b.lowered[..]), ends })
 }
 
+/// [`split`] for a check: a scope in a subscription takes [`scan_subscription`], which finds no segment ends
+/// (`ends` is empty) but where the subscription prefix ends, returned with its key hash; a check looks up no
+/// other prefix of such a scope. Any other scope is split in full.
+fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>, Option<(usize, u64)>)> {
+    match scan_subscription(scope, &mut b.lowered) {
+        SubScan::Subscription { owner_end, .. } => {
+            let padded = &b.lowered[..];
+            let hash = cimap::PrefixHasher::lowered(padded).hash_to(owner_end);
+            let split = Split { text: scope, lowered: padded.get(..scope.len()), padded: Some(padded), ends: &[] };
+            Some((split, Some((owner_end, hash))))
+        }
+        SubScan::No => None,
+        SubScan::Other => split(scope, b).map(|s| (s, None)),
+    }
+}
+
 /// A scope node's bit in the 64-bit filters of [`Buf`] and [`PrincipalInfo::mask`].
 #[inline(always)]
 fn node_bit(node: u32) -> u64 {
@@ -1185,6 +1293,8 @@ struct Found {
     /// The [`out_bit`]s of the ancestors: a principal's assignments outside any subscription can be in scope
     /// only if its mask shares one.
     outside: u64,
+    /// Whether the nodes below the subscription were left out, for the caller to test as text.
+    by_text: bool,
 }
 
 /// The bit of [`Compiled::depths`] for scopes with `depth` segments.
@@ -1402,6 +1512,7 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         // A deny whose scope could not be read fails the load; nothing unreadable reaches here.
         let Some(scope) = d.scope.scope() else { continue };
         let node = scope_node(c, scope);
+        let subscription = scope.subscription().map_or(NONE, |s| c.intern_scope(&format!("/subscriptions/{s}")));
         if c.live.len() <= node as usize {
             c.live.resize(node as usize + 1, false);
         }
@@ -1433,6 +1544,7 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         c.denies.push(Deny {
             index: u32::try_from(i).unwrap_or(NONE),
             node,
+            subscription,
             children: !d.do_not_apply_to_child_scopes,
             everyone: d.principals.iter().any(crate::model::Principal::is_everyone),
             principals,
