@@ -422,7 +422,7 @@ pub(crate) enum SubScan {
     Subscription { segments: usize, owner_end: usize },
     /// Not canonical.
     No,
-    /// Not a scope in a subscription, not printable ASCII, longer than [`SCAN_BYTES`] less a word, or deeper
+    /// Not a scope in a subscription, not printable ASCII, longer than [`SCAN_BYTES`] less 40 bytes, or deeper
     /// than [`MAX_SEGMENTS`]: undecided, ask [`scan_lowered`].
     Other,
 }
@@ -432,44 +432,52 @@ pub(crate) enum SubScan {
 /// subscription prefix ends, not every segment end. Every pass is a plain loop over the bytes that the compiler
 /// vectorises, where finding each end is a branch per slash. Agrees with [`canonical_segments`] whenever it
 /// decides (tested).
-pub(crate) fn scan_subscription(raw: &str, lowered: &mut [u8; SCAN_BYTES]) -> SubScan {
+pub(crate) fn scan_subscription(raw: &str, copy: &mut [u8; SCAN_BYTES], lowered: &mut [u8; SCAN_BYTES]) -> SubScan {
     const PREFIX: &[u8] = b"/subscriptions/";
+    // What follows the text: as if another segment did, so that a trailing `/`, `.` or `..` shows as it does
+    // mid-scope, then padding to the end of the last block and the three bytes the windows below read past it.
+    const TAIL: &[u8; 40] = b"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let len = raw.len();
-    if len < PREFIX.len() || len + 8 > SCAN_BYTES {
+    if len < PREFIX.len() || len + TAIL.len() > SCAN_BYTES {
         return SubScan::Other;
     }
-    let Some(text) = lowered.get_mut(..len) else { return SubScan::Other };
+    // Whole 32-byte blocks, the `/` after the text included: loops the compiler vectorises with no remainder.
+    let blocks = (len + 32) & !31;
+    let Some((text, rest)) = copy.split_at_mut_checked(len) else { return SubScan::Other };
+    let Some(tail) = rest.get_mut(..TAIL.len()) else { return SubScan::Other };
     text.copy_from_slice(raw.as_bytes());
-    let mut bad = false;
-    for b in text.iter_mut() {
-        bad |= !b.is_ascii_graphic();
-        *b = b.to_ascii_lowercase();
-    }
-    if bad || !text.starts_with(PREFIX) {
-        return SubScan::Other;
-    }
-    // As if another segment followed: a trailing `/`, `.` or `..` then shows as it does mid-scope.
-    if let Some(tail) = lowered.get_mut(len..len + 8) {
-        tail.copy_from_slice(b"/aaaaaaa");
-    }
-    let Some(window) = lowered.get(..len + 3) else { return SubScan::Other };
-    let (Some(a), Some(b), Some(c), Some(d)) =
-        (window.get(..len), window.get(1..len + 1), window.get(2..len + 2), window.get(3..len + 3))
-    else {
+    tail.copy_from_slice(TAIL);
+    let windows = |k: usize| copy.get(k..blocks + k);
+    let (Some(out), Some(a), Some(b)) = (lowered.get_mut(..blocks), windows(0), windows(1)) else {
         return SubScan::Other;
     };
-    // A segment that is empty, `.` or `..` starts at a slash followed by `/`, `./` or `../`.
-    let (mut empty_or_dots, mut slashes) = (false, 0u8);
-    for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
+    // One pass: lower-case, and look for anything not printable and for a slash followed by `/` or `.` (an
+    // empty segment, or one that may be `.` or `..`).
+    let (mut bad, mut suspect, mut slashes) = (false, false, 0u8);
+    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+        *o = a.to_ascii_lowercase();
+        bad |= !a.is_ascii_graphic();
         let slash = a == b'/';
         slashes = slashes.wrapping_add(u8::from(slash));
-        empty_or_dots |= slash & ((b == b'/') | ((b == b'.') & ((c == b'/') | ((c == b'.') & (d == b'/')))));
+        suspect |= slash & ((b == b'/') | (b == b'.'));
     }
-    // `len + 8 <= SCAN_BYTES` slashes at most, so the count did not wrap.
-    let n = usize::from(slashes);
-    if empty_or_dots {
-        return SubScan::No;
+    if bad || !out.starts_with(PREFIX) {
+        return SubScan::Other;
     }
+    if suspect {
+        let (Some(a), Some(b), Some(c), Some(d)) = (windows(0), windows(1), windows(2), windows(3)) else {
+            return SubScan::Other;
+        };
+        let mut empty_or_dots = false;
+        for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
+            empty_or_dots |= (a == b'/') & ((b == b'/') | ((b == b'.') & ((c == b'/') | ((c == b'.') & (d == b'/')))));
+        }
+        if empty_or_dots {
+            return SubScan::No;
+        }
+    }
+    // At most `SCAN_BYTES - 39` slashes, so the count did not wrap; one of them is the one after the text.
+    let n = usize::from(slashes).saturating_sub(1);
     if n > MAX_SEGMENTS {
         return SubScan::Other;
     }
@@ -801,8 +809,8 @@ mod tests {
     #[test]
     fn scan_subscription_cases() {
         let check = |raw: &str, want: SubScan| {
-            let mut lowered = [0u8; SCAN_BYTES];
-            assert_eq!(scan_subscription(raw, &mut lowered), want, "{raw}");
+            let (mut copy, mut lowered) = ([0u8; SCAN_BYTES], [0u8; SCAN_BYTES]);
+            assert_eq!(scan_subscription(raw, &mut copy, &mut lowered), want, "{raw}");
         };
         let sub = |segments, owner_end| SubScan::Subscription { segments, owner_end };
         check("/subscriptions/S1", sub(2, 17));
@@ -845,12 +853,12 @@ mod tests {
         ) {
             let mut raw = [&[head][..], &parts[..]].concat().join("/");
             if trail { raw.push('/'); }
-            let mut lowered = [0u8; SCAN_BYTES];
+            let (mut copy, mut lowered) = ([0u8; SCAN_BYTES], [0u8; SCAN_BYTES]);
             let mut segs = [""; MAX_SEGMENTS];
-            let scan = scan_subscription(&raw, &mut lowered);
+            let scan = scan_subscription(&raw, &mut copy, &mut lowered);
             let canonical = canonical_segments(&raw, &mut segs);
             let in_subscription = raw.len() > 15 && raw.as_bytes()[..15].eq_ignore_ascii_case(b"/subscriptions/");
-            let plain = raw.len() + 8 <= SCAN_BYTES && raw.bytes().all(|b| b.is_ascii_graphic());
+            let plain = raw.len() + 40 <= SCAN_BYTES && raw.bytes().all(|b| b.is_ascii_graphic());
             match scan {
                 SubScan::Subscription { segments, owner_end } => {
                     prop_assert_eq!(canonical, Canonical::Segments(segments), "{:?}", raw);

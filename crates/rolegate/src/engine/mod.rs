@@ -517,7 +517,7 @@ impl Engine {
         let mut add = |id: &str, known: Option<(&[u8], u64)>| {
             let found = match known {
                 Some((low, h)) => c.principals.get_lowered(h, low),
-                None => c.principals.get_fast(id, &mut [0u8; 64]).0,
+                None => c.principals.get_fast(id, &mut [0u8; 96]).0,
             };
             let Some(p) = found else { return };
             let info = c.info.get(p as usize);
@@ -1100,21 +1100,24 @@ impl Prefixes {
 /// which allocates.
 struct ScopeBuf {
     lowered: [u8; SCAN_BYTES],
+    /// The raw scope and padding, which [`scan_subscription`] reads while it writes `lowered`.
+    copy: [u8; SCAN_BYTES],
     ends: [u32; MAX_SEGMENTS],
     deep: Vec<u32>,
 }
 
 impl ScopeBuf {
     fn new() -> Self {
-        ScopeBuf { lowered: [0; SCAN_BYTES], ends: [0; MAX_SEGMENTS], deep: Vec::new() }
+        ScopeBuf { lowered: [0; SCAN_BYTES], copy: [0; SCAN_BYTES], ends: [0; MAX_SEGMENTS], deep: Vec::new() }
     }
 }
 
 /// The working space of one check (see [`Engine::check`]).
 struct Scratch {
     scope: ScopeBuf,
-    action: [u8; 128],
-    principal: [u8; 64],
+    /// Room for an action or principal id and the 32 bytes [`cimap::lower_hash_into`] pads with.
+    action: [u8; 160],
+    principal: [u8; 96],
     prefixes: Prefixes,
     anc: Buf<48>,
     denied: Buf<8>,
@@ -1126,8 +1129,8 @@ impl Scratch {
     fn new() -> Scratch {
         Scratch {
             scope: ScopeBuf::new(),
-            action: [0; 128],
-            principal: [0; 64],
+            action: [0; 160],
+            principal: [0; 96],
             prefixes: Prefixes::new(),
             anc: Buf::new(),
             denied: Buf::new(),
@@ -1185,7 +1188,7 @@ fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
 /// (`ends` is empty) but where the subscription prefix ends, returned with its key hash; a check looks up no
 /// other prefix of such a scope. Any other scope is split in full.
 fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>, Option<(usize, u64)>)> {
-    match scan_subscription(scope, &mut b.lowered) {
+    match scan_subscription(scope, &mut b.copy, &mut b.lowered) {
         SubScan::Subscription { owner_end, .. } => {
             let padded = &b.lowered[..];
             let hash = cimap::PrefixHasher::lowered(padded).hash_to(owner_end);
