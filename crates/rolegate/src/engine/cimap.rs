@@ -112,22 +112,40 @@ pub(crate) fn lower_into<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     Some(out)
 }
 
-/// [`lower_into`] and [`lowered_hash`] of the result; `None` when `s` does not fit. The text is copied, followed
-/// by 32 zero bytes, so that lower-casing runs over whole 32-byte blocks (a loop the compiler vectorises with no
-/// remainder) and hashing over whole words (the zeros are what a short last word is padded with); `buf` needs
-/// those 32 bytes of room.
+/// [`lower_into`] and [`lowered_hash`] of the result; `None` when `s` does not fit in `buf` with 32 bytes to
+/// spare (see [`lower_hash_plain`]).
 #[inline(always)]
 pub(crate) fn lower_hash_into<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u8], u64)> {
+    lower_hash_plain(s, buf).map(|(low, h, _)| (low, h))
+}
+
+/// [`lower_hash_into`], and whether every byte of `s` is printable ASCII other than `*` (the common case of an
+/// operation name, which then needs no character-by-character check). The text is copied and followed by 32
+/// bytes of `a`, so that one pass over whole 32-byte blocks lower-cases and classifies it (a loop the compiler
+/// vectorises with no remainder; the padding changes neither answer); the hash reads whole words and masks the
+/// padding out of the last.
+#[inline(always)]
+pub(crate) fn lower_hash_plain<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u8], u64, bool)> {
     let len = s.len();
     let (text, rest) = buf.split_at_mut_checked(len)?;
     text.copy_from_slice(s.as_bytes());
-    rest.get_mut(..32)?.copy_from_slice(&[0; 32]);
-    buf.get_mut(..(len + 31) & !31)?.make_ascii_lowercase();
+    rest.get_mut(..32)?.copy_from_slice(&[b'a'; 32]);
+    let mut plain = true;
+    for b in buf.get_mut(..(len + 31) & !31)?.iter_mut() {
+        plain &= b.is_ascii_graphic() & (*b != b'*');
+        b.make_ascii_lowercase();
+    }
     let mut h = SEED ^ (len as u64);
-    for w in buf.get(..(len + 7) & !7)?.chunks_exact(8) {
+    let whole = len & !7;
+    for w in buf.get(..whole)?.chunks_exact(8) {
         h = fold(h ^ word(w), MUL);
     }
-    Some((buf.get(..len)?, fold(h, MUL ^ 0x5851_f42d_4c95_7f2d)))
+    if len > whole {
+        // The last word as `word` reads a short one: zeros in place of the padding.
+        let keep = u64::MAX >> (64 - 8 * (len - whole));
+        h = fold(h ^ (word(buf.get(whole..whole + 8)?) & keep), MUL);
+    }
+    Some((buf.get(..len)?, fold(h, MUL ^ 0x5851_f42d_4c95_7f2d), plain))
 }
 
 /// One slot: 16 bits of the key's hash, a caller's 16 bits about the key (see [`CiMap::set_aux`]), the id
@@ -401,6 +419,8 @@ mod tests {
             prop_assert_eq!(m.get_fast(&upper, &mut [0u8; 8]).0, Some(id));
             prop_assert_eq!(m.get_fast(&upper, &mut [0u8; 128]).0, Some(id));
             prop_assert!(lower_hash_into(&upper, &mut vec![0u8; upper.len() + 31]).is_none());
+            let plain = lower_hash_plain(&upper, &mut buf).unwrap().2;
+            prop_assert_eq!(plain, s.bytes().all(|b| b.is_ascii_graphic() && b != b'*'));
         }
 
         #[test]

@@ -21,8 +21,9 @@
 //!
 //! How it is fast: principals, scopes and operations are interned up front; group membership is closed
 //! transitively once; for every operation of the vocabulary (the catalog plus every exact action in a role) a
-//! bit set per plane says which roles grant it, with and without a condition. A check then walks the request
-//! scope's prefixes, the principal's groups and their assignments, and tests one bit per assignment.
+//! bit set per plane says which roles grant it, with and without a condition. A check then looks up the request
+//! scope's subscription (or, outside one, its prefixes), walks the principal's groups and their assignments there,
+//! and tests one bit per assignment in scope.
 
 mod cimap;
 mod describe;
@@ -189,6 +190,8 @@ struct Compiled {
     held: HeldMap,
     /// The per-principal data a check reads.
     info: Vec<PrincipalInfo>,
+    /// The members of the principals whose [`PrincipalInfo`] they do not fit.
+    members: Vec<Member>,
     /// Principal → its assignments in the order a check meets them (see `by_principal`), for explaining.
     placed: Vec<Box<[Placed]>>,
     assignment_role: Vec<u32>,
@@ -348,6 +351,7 @@ impl Engine {
             by_principal: Vec::new(),
             held: HeldMap::default(),
             info: Vec::new(),
+            members: Vec::new(),
             placed: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
@@ -414,14 +418,14 @@ impl Engine {
             .into_iter()
             .map(|list| list.iter().map(|h| Placed { node: h.node, assignment: h.assignment }).collect())
             .collect();
-        c.info = masks
-            .iter()
-            .zip(closure.iter())
-            .map(|(&mask, groups)| {
-                let member = |&g: &u32| Member::new(g, masks.get(g as usize).copied().unwrap_or(0));
-                PrincipalInfo::new(mask, groups.iter().map(member).collect())
-            })
-            .collect();
+        let member = |p: u32| Member::new(p, masks.get(p as usize).copied().unwrap_or(0));
+        let mut list = Vec::new();
+        for (p, groups) in (0u32..).zip(closure.iter()) {
+            list.clear();
+            list.extend(std::iter::once(p).chain(groups.iter().copied()).map(member));
+            let info = PrincipalInfo::new(&list, &mut c.members);
+            c.info.push(info);
+        }
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
@@ -471,7 +475,7 @@ impl Engine {
         prefixes.clear();
         // Everything the request's text gives is worked out first, so that the table lookups that follow run
         // back to back and their cache misses overlap instead of queueing behind one another.
-        let action = cimap::lower_hash_into(req.action, abuf);
+        let action = cimap::lower_hash_plain(req.action, abuf);
         let principal = cimap::lower_hash_into(req.principal, pbuf);
         let (split, owner) = match split_for_check(req.scope, sb) {
             Some((split, owner)) => (Some(split), owner),
@@ -482,7 +486,7 @@ impl Engine {
             (Some(s), None) => c.prefixes(s, prefixes),
             (None, None) => {}
         }
-        if let Some((_, h)) = action {
+        if let Some((_, h, _)) = action {
             c.vocab.warm(h);
         }
         if let Some((_, h)) = principal {
@@ -520,10 +524,12 @@ impl Engine {
                 None => c.principals.get_fast(id, &mut [0u8; 96]).0,
             };
             let Some(p) = found else { return };
-            let info = c.info.get(p as usize);
-            let closure = info.into_iter().flat_map(PrincipalInfo::closure).map(|g| (g.id, g.mask()));
-            // One loop over the principal and its groups, so that its body is inlined once.
-            for (p, mask) in std::iter::once((p, info.map_or(0, |i| i.mask))).chain(closure) {
+            let Some(info) = c.info.get(p as usize) else {
+                principals.push(p);
+                return;
+            };
+            for m in info.members(&c.members) {
+                let (p, mask) = (m.id, m.mask());
                 principals.push(p);
                 if let Some(s) = subscription.filter(|_| mask & want_in != 0) {
                     keys.push((p, s));
@@ -614,16 +620,14 @@ impl Compiled {
     }
 
     /// The operation's id in the vocabulary with its [`plane_aux`] bits, and whether `action` is a valid
-    /// operation name ([`is_operation_name`], checked over the lower-cased bytes when they are at hand).
-    fn operation(&self, action: &str, lowered: Option<(&[u8], u64)>) -> (Option<(u32, u16)>, bool) {
+    /// operation name ([`is_operation_name`]), given [`cimap::lower_hash_plain`] of it when it fit.
+    fn operation(&self, action: &str, lowered: Option<(&[u8], u64, bool)>) -> (Option<(u32, u16)>, bool) {
         let op = match lowered {
-            Some((low, h)) => self.vocab.get_lowered_aux(h, low),
+            Some((low, h, _)) => self.vocab.get_lowered_aux(h, low),
             None => self.vocab.get_aux(action),
         };
-        // Only text with a byte outside printable ASCII, or with `*`, needs the exact (Unicode) rule; the loop
-        // is simple enough for the compiler to vectorise.
-        let plain =
-            lowered.is_some_and(|(l, _)| l.iter().fold(true, |ok, &b| ok & (b.is_ascii_graphic() & (b != b'*'))));
+        // Only text with a byte outside printable ASCII, or with `*`, needs the exact (Unicode) rule.
+        let plain = lowered.is_some_and(|(_, _, plain)| plain);
         (op, if plain { !action.is_empty() } else { is_operation_name(action) })
     }
 
@@ -1231,32 +1235,42 @@ fn held_bit(h: &Held) -> u64 {
     if h.subscription == NONE { out_bit(h.node) } else { in_bit(h.subscription) }
 }
 
-/// What a check reads of a principal, in one cache line: its filter and the first groups of its closure.
+/// What a check reads of a principal, in one cache line: the principal and the groups of its closure (see
+/// [`Compiled::closure`]), each with the [`held_bit`]s of its assignments, so that a check skips a principal with
+/// nothing in the request's subscription or above it and reads no record of a group's own.
 #[derive(Debug)]
 #[repr(align(64))]
 struct PrincipalInfo {
-    /// The [`held_bit`]s of its assignments: a check skips a principal with nothing in the request's
-    /// subscription or above it.
-    mask: u64,
-    /// The size of its closure (see [`Compiled::closure`]), whose first entries are `inline` and the rest
-    /// `more`; each group comes with its `mask`, so that filtering a group reads no record of its own.
-    groups: u32,
-    inline: [Member; 3],
-    more: Box<[Member]>,
+    /// The number of members: the principal itself, then its groups.
+    len: u32,
+    /// Where the members start in `Compiled::members` when they do not fit `inline`.
+    at: u32,
+    inline: [Member; 4],
 }
 
 impl PrincipalInfo {
-    fn new(mask: u64, closure: Vec<Member>) -> PrincipalInfo {
-        let mut inline = [Member::new(NONE, 0); 3];
-        for (slot, m) in inline.iter_mut().zip(&closure) {
-            *slot = *m;
+    /// The record of `list` (the principal, then its groups), which goes to `pool` when it does not fit.
+    fn new(list: &[Member], pool: &mut Vec<Member>) -> PrincipalInfo {
+        let mut inline = [Member::new(NONE, 0); 4];
+        let len = u32::try_from(list.len()).unwrap_or(0);
+        let mut at = 0;
+        if list.len() <= inline.len() {
+            for (slot, m) in inline.iter_mut().zip(list) {
+                *slot = *m;
+            }
+        } else {
+            at = u32::try_from(pool.len()).unwrap_or(NONE);
+            pool.extend_from_slice(list);
         }
-        let groups = u32::try_from(closure.len()).unwrap_or(u32::MAX);
-        PrincipalInfo { mask, groups, inline, more: closure.get(3..).unwrap_or_default().into() }
+        PrincipalInfo { len, at, inline }
     }
 
-    fn closure(&self) -> impl Iterator<Item = &Member> {
-        self.inline.iter().take(self.groups as usize).chain(self.more.iter())
+    /// The principal and its groups, one slice so that a check's loop over them is inlined once.
+    #[inline(always)]
+    fn members<'a>(&'a self, pool: &'a [Member]) -> &'a [Member] {
+        let len = self.len as usize;
+        let list = if len <= self.inline.len() { self.inline.get(..len) } else { pool.get(self.at as usize..) };
+        list.and_then(|l| l.get(..len)).unwrap_or_default()
     }
 }
 
@@ -1565,6 +1579,22 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
 mod tests {
     use super::*;
     use crate::load::TenantLoader;
+
+    /// A principal's members come back as given whether they fit its record or went to the pool.
+    #[test]
+    fn principal_members_inline_or_pooled() {
+        let mut pool = vec![Member::new(99, 1)];
+        let lists: Vec<Vec<Member>> =
+            (0..9u32).map(|n| (0..n).map(|i| Member::new(n * 10 + i, u64::from(i) << 40 | 7)).collect()).collect();
+        let infos: Vec<PrincipalInfo> = lists.iter().map(|l| PrincipalInfo::new(l, &mut pool)).collect();
+        for (list, info) in lists.iter().zip(&infos) {
+            let got: Vec<(u32, u64)> = info.members(&pool).iter().map(|m| (m.id, m.mask())).collect();
+            let want: Vec<(u32, u64)> = list.iter().map(|m| (m.id, m.mask())).collect();
+            assert_eq!(got, want);
+        }
+        assert_eq!(pool.len(), 1 + (5..9).sum::<usize>());
+        assert_eq!(std::mem::size_of::<PrincipalInfo>(), 64);
+    }
 
     /// The shortcut for single-pattern roles and the grant lists of the others (vocabulary ids where a block
     /// allows) give what matching the blocks gives, wherever a built-in role grants.
