@@ -674,15 +674,7 @@ impl Compiled {
         out: &mut Buf<N>,
         denied: &mut Buf<M>,
     ) -> Found {
-        let push = |out: &mut Buf<N>, denied: &mut Buf<M>, node: u32, aux: u16| {
-            if aux & LIVE != 0 {
-                out.push(node);
-                if aux & DENY != 0 {
-                    denied.push(node);
-                }
-            }
-        };
-        push(out, denied, self.root, self.root_aux);
+        push_live(out, denied, self.root, self.root_aux);
         if split.ends.is_empty() {
             return Found { exact: Some(self.root), subscription: None, outside: out_bit(self.root), by_text: false };
         }
@@ -707,7 +699,7 @@ impl Compiled {
                 None => scope.get(..end).and_then(|prefix| self.scopes.get_hashed_aux(hash, prefix)),
             };
             if let Some((node, aux)) = found {
-                push(out, denied, node, aux);
+                push_live(out, denied, node, aux);
                 // Below a subscription every prefix that can hold an assignment is in it.
                 if owner_depth != 2 {
                     outside |= out_bit(node);
@@ -721,16 +713,8 @@ impl Compiled {
             }
         }
         if owner_depth > 0 {
-            let chain = match owner_aux >> CHAIN_SHIFT {
-                0 => owner
-                    .and_then(|o| self.node_chain.get(o as usize).copied())
-                    .filter(|&c| c != NONE)
-                    .unwrap_or(self.default_chain),
-                1 => self.default_chain,
-                k => u32::from(k - 2),
-            };
-            for &(node, aux) in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
-                push(out, denied, node, aux);
+            for &(node, aux) in self.chain_above(owner.unwrap_or(NONE), owner_aux) {
+                push_live(out, denied, node, aux);
                 outside |= out_bit(node);
             }
         }
@@ -749,29 +733,16 @@ impl Compiled {
         out: &mut Buf<N>,
         denied: &mut Buf<M>,
     ) -> Found {
-        let push = |out: &mut Buf<N>, denied: &mut Buf<M>, node: u32, aux: u16| {
-            if aux & LIVE != 0 {
-                out.push(node);
-                if aux & DENY != 0 {
-                    denied.push(node);
-                }
-            }
-        };
-        push(out, denied, self.root, self.root_aux);
+        push_live(out, denied, self.root, self.root_aux);
         let lowered = split.lowered.unwrap_or_default();
         let mut outside = out_bit(self.root);
         // A subscription nothing is interned at still hangs under the default chain.
         let found = lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p));
         let (owner, aux) = found.unwrap_or((NONE, 0));
-        push(out, denied, owner, aux);
+        push_live(out, denied, owner, aux);
         let mut exact = (end == lowered.len()).then_some(owner).filter(|&o| o != NONE);
-        let chain = match aux >> CHAIN_SHIFT {
-            0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
-            1 => self.default_chain,
-            k => u32::from(k - 2),
-        };
-        for &(node, aux) in self.chains.get(chain as usize).map_or(&[][..], |c| &c[..]) {
-            push(out, denied, node, aux);
+        for &(node, aux) in self.chain_above(owner, aux) {
+            push_live(out, denied, node, aux);
             outside |= out_bit(node);
         }
         if aux & DENY_BELOW != 0 {
@@ -786,6 +757,18 @@ impl Compiled {
             }
         }
         Found { exact, subscription: found.map(|(o, _)| o), outside, by_text: true }
+    }
+
+    /// The live management groups above subscription or management-group node `owner` (`NONE`: one nothing is
+    /// interned at), whose slot bits are `aux`.
+    #[inline]
+    fn chain_above(&self, owner: u32, aux: u16) -> &[(u32, u16)] {
+        let chain = match aux >> CHAIN_SHIFT {
+            0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
+            1 => self.default_chain,
+            k => u32::from(k - 2),
+        };
+        self.chains.get(chain as usize).map_or(&[][..], |c| &c[..])
     }
 
     /// Whether scope node `node` is `scope` (lower-cased, canonical) or an ancestor of it: its text is a prefix
@@ -1201,6 +1184,18 @@ fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>
         }
         SubScan::No => None,
         SubScan::Other => split(scope, b).map(|s| (s, None)),
+    }
+}
+
+/// Pushes an ancestor `node` whose slot bits are `aux` to `out` if anything sits at it, and to `denied` if an
+/// enforced deny assignment does.
+#[inline(always)]
+fn push_live<const N: usize, const M: usize>(out: &mut Buf<N>, denied: &mut Buf<M>, node: u32, aux: u16) {
+    if aux & LIVE != 0 {
+        out.push(node);
+        if aux & DENY != 0 {
+            denied.push(node);
+        }
     }
 }
 
