@@ -63,10 +63,12 @@ impl GrantBits {
         }
     }
 
-    /// Reads the head of `row`, so that [`GrantBits::get`] soon after finds it in cache.
+    /// Prefetches the head of `row`, so that [`GrantBits::get`] soon after finds it in cache.
     #[inline]
     pub fn warm(&self, row: usize) {
-        std::hint::black_box(self.rows.get(row * self.stride));
+        if let Some(head) = self.rows.get(row * self.stride) {
+            super::prefetch(head);
+        }
     }
 
     /// Bytes held, for sizing.

@@ -66,12 +66,13 @@ impl HeldMap {
         home
     }
 
-    /// Reads the first slot of the key, so that [`HeldMap::get`] soon after finds it in cache (see
+    /// Prefetches the first slot of the key, so that [`HeldMap::get`] soon after finds it in cache (see
     /// [`super::cimap::CiMap::warm`]).
     #[inline]
     pub fn warm(&self, principal: u32, subscription: u32) {
-        let slot = self.slots.get(self.home(principal, subscription)).copied().unwrap_or(EMPTY);
-        std::hint::black_box(slot.principal);
+        if let Some(slot) = self.slots.get(self.home(principal, subscription)) {
+            super::prefetch(slot);
+        }
     }
 
     /// The entries of `principal` in `subscription` (`NONE`: outside any subscription), in the order they were

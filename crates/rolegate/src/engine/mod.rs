@@ -30,6 +30,7 @@ mod describe;
 mod explain;
 mod grants;
 mod held;
+mod idmap;
 mod request;
 
 use std::collections::HashMap;
@@ -52,6 +53,7 @@ use crate::scope::{
 use cimap::CiMap;
 use grants::GrantBits;
 use held::HeldMap;
+use idmap::{IdMap, Probe};
 
 const NONE: u32 = u32::MAX;
 /// Scope-node bits kept beside the node in its slot ([`CiMap::set_aux`]): an assignment or deny assignment sits at
@@ -162,12 +164,18 @@ struct Deny {
 struct Compiled {
     tenant: Tenant,
     principals: CiMap,
+    /// The principals whose ids are 36 bytes long (GUIDs), for the check path; a request's id of that length is
+    /// looked up only here.
+    principal_ids: IdMap,
     /// Principal → the groups it is in, transitively (itself excluded). Built here, then moved into `info`.
     closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
     /// Scopes keyed by their segment-chained hash ([`cimap::path_hash`]); `root` is `/`.
     scopes: CiMap,
+    /// The subscription nodes whose ids are 36 bytes long (GUIDs), by id, with their `scopes` aux bits: a check of
+    /// a scope in such a subscription looks it up only here.
+    subscription_ids: IdMap,
     root: u32,
     /// Scope node → whether an assignment or deny assignment sits at it.
     live: Vec<bool>,
@@ -338,9 +346,11 @@ impl Engine {
     fn compile(tenant: Tenant, catalog: &Catalog) -> Engine {
         let mut c = Compiled {
             principals: CiMap::default(),
+            principal_ids: IdMap::default(),
             closure: Vec::new(),
             member_of: Vec::new(),
             scopes: CiMap::without_names(),
+            subscription_ids: IdMap::default(),
             root: 0,
             live: Vec::new(),
             root_aux: 0,
@@ -436,6 +446,7 @@ impl Engine {
             let deny = c.denies_at.get(node).is_some_and(|d| !d.is_empty());
             if live { LIVE | if deny { DENY } else { 0 } } else { 0 }
         };
+        let mut subscriptions = Vec::new();
         for node in 0..c.scopes.len() {
             let chain = match c.node_chain.get(node).copied() {
                 Some(NONE) => 1,
@@ -444,8 +455,20 @@ impl Engine {
             };
             let below = c.denies_below.binary_search_by_key(&u32::try_from(node).unwrap_or(NONE), |d| d.0).is_ok();
             let bits = aux(&c, node) | if below { DENY_BELOW } else { 0 } | chain << CHAIN_SHIFT;
-            c.scopes.set_aux(u32::try_from(node).unwrap_or(NONE), bits);
+            let node = u32::try_from(node).unwrap_or(NONE);
+            c.scopes.set_aux(node, bits);
+            let id = c.scopes.lowered_key(node).strip_prefix(b"/subscriptions/");
+            if id.is_some_and(|id| id.len() == idmap::LEN && !id.contains(&b'/')) {
+                subscriptions.push((node, bits));
+            }
         }
+        let ids = subscriptions.iter().map(|&(node, bits)| {
+            (c.scopes.lowered_key(node).get(b"/subscriptions/".len()..).unwrap_or_default(), node, bits)
+        });
+        c.subscription_ids = IdMap::new(ids);
+        let ids =
+            (0..u32::try_from(c.principals.len()).unwrap_or(NONE)).map(|p| (c.principals.name(p).as_bytes(), p, 0));
+        c.principal_ids = IdMap::new(ids);
         c.root_aux = aux(&c, c.root as usize);
         for chain in 0..c.chains.len() {
             let nodes = c.chains.get(chain).map(|ch| ch.iter().map(|&(n, _)| (n, aux(&c, n as usize))));
@@ -473,24 +496,23 @@ impl Engine {
         let Scratch { scope: sb, action: abuf, principal: pbuf, prefixes, anc, denied, principals, keys } = scratch;
         let (anc, denied, principals, keys) = (anc.cleared(), denied.cleared(), principals.cleared(), keys.cleared());
         prefixes.clear();
-        // Everything the request's text gives is worked out first, so that the table lookups that follow run
-        // back to back and their cache misses overlap instead of queueing behind one another.
+        // The first table slots are prefetched as soon as the text gives their keys, so that their misses are
+        // under way while the scope is scanned, and overlap instead of queueing behind one another.
         let action = cimap::lower_hash_plain(req.action, abuf);
-        let principal = cimap::lower_hash_into(req.principal, pbuf);
+        if let Some((_, h, _)) = action {
+            c.vocab.warm(h);
+        }
+        let principal = IdKey::of(req.principal, pbuf);
+        c.warm_principal(&principal);
         let (split, owner) = match split_for_check(req.scope, sb) {
             Some((split, owner)) => (Some(split), owner),
             None => (None, None),
         };
         match (&split, owner) {
-            (_, Some((_, hash))) => c.scopes.warm(hash),
+            (_, Some((_, OwnerKey::Id(p)))) => c.subscription_ids.warm(&p),
+            (_, Some((_, OwnerKey::Hash(hash)))) => c.scopes.warm(hash),
             (Some(s), None) => c.prefixes(s, prefixes),
             (None, None) => {}
-        }
-        if let Some((_, h, _)) = action {
-            c.vocab.warm(h);
-        }
-        if let Some((_, h)) = principal {
-            c.principals.warm(h);
         }
         for p in prefixes.iter() {
             c.scopes.warm(p.hash);
@@ -509,7 +531,7 @@ impl Engine {
         }
 
         let Found { exact, subscription, outside, by_text } = match owner {
-            Some((end, hash)) => c.subscription_ancestors(&split, end, hash, anc, denied),
+            Some((end, key)) => c.subscription_ancestors(&split, end, key, anc, denied),
             None => c.ancestors(&split, prefixes, anc, denied),
         };
         let lowered = split.lowered.unwrap_or_default();
@@ -518,12 +540,8 @@ impl Engine {
         // assignment in scope, in the order a check meets them: each principal then the groups it is in, its
         // assignments in the request's subscription before those outside any.
         let want_in = subscription.map_or(0, in_bit);
-        let mut add = |id: &str, known: Option<(&[u8], u64)>| {
-            let found = match known {
-                Some((low, h)) => c.principals.get_lowered(h, low),
-                None => c.principals.get_fast(id, &mut [0u8; 96]).0,
-            };
-            let Some(p) = found else { return };
+        let mut add = |id: &str, key: IdKey<'_>| {
+            let Some(p) = c.principal(id, key) else { return };
             let Some(info) = c.info.get(p as usize) else {
                 principals.push(p);
                 return;
@@ -541,7 +559,7 @@ impl Engine {
         };
         add(req.principal, principal);
         for g in req.groups {
-            add(g, None);
+            add(g, IdKey::of(g, &mut [0u8; 96]));
         }
         for &(p, s) in keys.iter() {
             c.held.warm(p, s);
@@ -729,7 +747,7 @@ impl Compiled {
         &self,
         split: &Split<'_>,
         end: usize,
-        hash: u64,
+        key: OwnerKey,
         out: &mut Buf<N>,
         denied: &mut Buf<M>,
     ) -> Found {
@@ -737,7 +755,10 @@ impl Compiled {
         let lowered = split.lowered.unwrap_or_default();
         let mut outside = out_bit(self.root);
         // A subscription nothing is interned at still hangs under the default chain.
-        let found = lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p));
+        let found = match key {
+            OwnerKey::Id(p) => self.subscription_ids.get(&p),
+            OwnerKey::Hash(hash) => lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p)),
+        };
         let (owner, aux) = found.unwrap_or((NONE, 0));
         push_live(out, denied, owner, aux);
         let mut exact = (end == lowered.len()).then_some(owner).filter(|&o| o != NONE);
@@ -777,6 +798,26 @@ impl Compiled {
     fn scope_within(&self, node: u32, scope: &[u8]) -> bool {
         let key = self.scopes.lowered_key(node);
         scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
+    }
+
+    /// Prefetches the first slot `key` will be looked up in (see [`CiMap::warm`]).
+    #[inline(always)]
+    fn warm_principal(&self, key: &IdKey<'_>) {
+        match key {
+            IdKey::Id(p) => self.principal_ids.warm(p),
+            IdKey::Lowered(_, h) => self.principals.warm(*h),
+            IdKey::Other => {}
+        }
+    }
+
+    /// The principal whose id is `id`, given [`IdKey::of`] it.
+    #[inline(always)]
+    fn principal(&self, id: &str, key: IdKey<'_>) -> Option<u32> {
+        match key {
+            IdKey::Id(p) => self.principal_ids.get(&p).map(|(p, _)| p),
+            IdKey::Lowered(low, h) => self.principals.get_lowered(h, low),
+            IdKey::Other => self.principals.get(id),
+        }
     }
 
     /// The node of a scope interned at compile time, if any.
@@ -1172,19 +1213,63 @@ fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
 }
 
 /// [`split`] for a check: a scope in a subscription takes [`scan_subscription`], which finds no segment ends
-/// (`ends` is empty) but where the subscription prefix ends, returned with its key hash; a check looks up no
-/// other prefix of such a scope. Any other scope is split in full.
-fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>, Option<(usize, u64)>)> {
+/// (`ends` is empty) but where the subscription prefix ends, returned with how to look the subscription up; a
+/// check looks up no other prefix of such a scope. Any other scope is split in full.
+fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>, Option<(usize, OwnerKey)>)> {
     match scan_subscription(scope, &mut b.copy, &mut b.lowered) {
         SubScan::Subscription { owner_end, .. } => {
             let padded = &b.lowered[..];
-            let hash = cimap::PrefixHasher::lowered(padded).hash_to(owner_end);
+            let id = padded.get(b"/subscriptions/".len()..owner_end).and_then(Probe::of_lowered);
+            let key = match id {
+                Some(p) => OwnerKey::Id(p),
+                None => OwnerKey::Hash(cimap::PrefixHasher::lowered(padded).hash_to(owner_end)),
+            };
             let split = Split { text: scope, lowered: padded.get(..scope.len()), padded: Some(padded), ends: &[] };
-            Some((split, Some((owner_end, hash))))
+            Some((split, Some((owner_end, key))))
         }
         SubScan::No => None,
         SubScan::Other => split(scope, b).map(|s| (s, None)),
     }
+}
+
+/// A request's principal or group id ready to be looked up: a 36-byte one (a GUID) in [`Compiled::principal_ids`],
+/// any other in [`Compiled::principals`], lower-cased with its hash when it fits the buffer.
+enum IdKey<'b> {
+    Id(Probe),
+    Lowered(&'b [u8], u64),
+    Other,
+}
+
+impl<'b> IdKey<'b> {
+    #[inline(always)]
+    fn of(id: &str, buf: &'b mut [u8]) -> IdKey<'b> {
+        if let Some(p) = Probe::of(id.as_bytes()) {
+            return IdKey::Id(p);
+        }
+        match cimap::lower_hash_into(id, buf) {
+            Some((low, h)) => IdKey::Lowered(low, h),
+            None => IdKey::Other,
+        }
+    }
+}
+
+/// How a check looks up the subscription that owns the request scope: a 36-byte id (a GUID) in
+/// [`Compiled::subscription_ids`], any other by the `/subscriptions/{id}` prefix's hash in [`Compiled::scopes`].
+#[derive(Clone, Copy)]
+enum OwnerKey {
+    Id(Probe),
+    Hash(u64),
+}
+
+/// Asks the CPU to start loading the cache line of `r` without waiting for it. A check issues these for every
+/// table slot it can already address before it reads any of them, so that their misses overlap instead of
+/// queueing one behind another; unlike a plain load, a prefetch does not hold up the instructions after it.
+#[inline(always)]
+fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(r);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
 }
 
 /// Pushes an ancestor `node` whose slot bits are `aux` to `out` if anything sits at it, and to `denied` if an

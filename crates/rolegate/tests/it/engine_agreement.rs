@@ -29,9 +29,10 @@ const DEFAULT_TENANTS: usize = 1_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabularies
 
-const USERS: [&str; 4] = ["alice", "bob", "carol", "svc-1"];
-const GROUPS: [&str; 3] = ["g1", "g2", "g3"];
-const UNKNOWN_PRINCIPALS: [&str; 2] = ["mallory", "g9"];
+// Some ids have a GUID's length, which the engine looks up in tables of their own (as it does `S2`).
+const USERS: [&str; 4] = ["alice", "bob", "c0ffee00-0000-4a1e-9bcd-00000000ca01", "svc-1"];
+const GROUPS: [&str; 3] = ["g1", "g2", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"];
+const UNKNOWN_PRINCIPALS: [&str; 2] = ["mallory", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5e"];
 const TENANT_ROOT: &str = "root";
 const MGS: [&str; 3] = ["mgA", "mgB", "mgC"];
 const ROLE_IDS: [&str; 4] = [
@@ -42,6 +43,8 @@ const ROLE_IDS: [&str; 4] = [
 ];
 
 const RG1: &str = "/subscriptions/s1/resourceGroups/rg1";
+/// A subscription whose id has a GUID's length.
+const S2: &str = "5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f";
 const RES: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1";
 
 /// Scopes used by assignments, deny assignments and requests alike.
@@ -52,15 +55,15 @@ const SCOPES: [&str; 19] = [
     "/providers/Microsoft.Management/managementGroups/mgB",
     "/providers/Microsoft.Management/managementGroups/mgC",
     "/subscriptions/s1",
-    "/subscriptions/s2",
+    "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f",
     RG1,
     "/subscriptions/s1/resourceGroups/rg10",
-    "/subscriptions/s2/resourceGroups/rg1",
+    "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f/resourceGroups/rg1",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x",
     RES,
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1/y/c1",
     "/subscriptions/s1/resourceGroups/rg10/providers/Microsoft.A/x/r1",
-    "/subscriptions/s2/resourceGroups/rg1/providers/Microsoft.A/x/r1",
+    "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f/resourceGroups/rg1/providers/Microsoft.A/x/r1",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1/blobs/c1/path/to/blob.txt",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1/providers/Microsoft.Ext/e/e1",
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/c1/blobs/dir/a.txt",
@@ -383,7 +386,7 @@ fn random_tenant(g: &mut Gen) -> TenantFiles {
     });
 
     // Hierarchy: mgA under the root (or nothing), mgB under mgA or nothing, mgC under either; s1 always placed,
-    // s2 sometimes missing.
+    // `S2` sometimes missing.
     let hierarchy = g.chance(85).then(|| {
         let tenant_known = g.chance(65);
         let mut mgs = serde_json::Map::new();
@@ -401,7 +404,7 @@ fn random_tenant(g: &mut Gen) -> TenantFiles {
         let mut subs = serde_json::Map::new();
         subs.insert("s1".into(), json!(pick_cased(g, &MGS)));
         if g.chance(50) {
-            subs.insert(g.case("s2"), json!(pick_cased(g, &MGS)));
+            subs.insert(g.case(S2), json!(pick_cased(g, &MGS)));
         }
         let mut h = json!({"managementGroups": mgs, "subscriptions": subs});
         if tenant_known {
