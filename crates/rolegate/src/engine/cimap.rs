@@ -349,6 +349,18 @@ impl CiMap {
         self.lowered.get(at as usize..(at + len) as usize).unwrap_or_default()
     }
 
+    /// Where the lower-cased key `id` sits, for [`CiMap::lowered_range`]: `(offset, length)`.
+    #[inline]
+    pub fn key_range(&self, id: u32) -> (u32, u32) {
+        self.keys.get(id as usize).map_or((0, 0), |&(at, len, _)| (at, len))
+    }
+
+    /// The lower-cased key text at `at` of `len` bytes (see [`CiMap::key_range`]).
+    #[inline]
+    pub fn lowered_range(&self, at: u32, len: usize) -> &[u8] {
+        self.lowered.get(at as usize..at as usize + len).unwrap_or_default()
+    }
+
     /// Number of interned keys.
     pub fn len(&self) -> usize {
         self.keys.len()

@@ -6,26 +6,34 @@
 
 const NONE: u32 = u32::MAX;
 
-/// An entry: the key, and what a check needs of the assignment, its role included so that testing the role
-/// reads no other array first.
+/// An entry and its key.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     principal: u32,
     /// The subscription's scope node, or `NONE` for an assignment outside any subscription.
     subscription: u32,
-    node: u32,
-    assignment: u32,
-    role: u32,
+    entry: Entry,
 }
 
-const EMPTY: Slot = Slot { principal: NONE, subscription: NONE, node: NONE, assignment: NONE, role: NONE };
+const EMPTY: Slot = Slot {
+    principal: NONE,
+    subscription: NONE,
+    entry: Entry { node: NONE, assignment: NONE, role: NONE, text_at: 0, text_len: 0, conditional: true },
+};
 
-/// What [`HeldMap::get`] finds: an assignment, the scope node it sits at and its role.
+/// What [`HeldMap::get`] finds: what a check needs of an assignment, in the slot it already read rather than
+/// in arrays it would read next: the scope node the assignment sits at and where that scope's lower-cased text
+/// is (for comparing it with the request's), its role, and whether it has a condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Entry {
     pub node: u32,
     pub assignment: u32,
     pub role: u32,
+    /// The scope's text in the scope map's arena (`CiMap::lowered_range`); `text_len` is `u16::MAX` for a text
+    /// that long or longer, which is then found by its node.
+    pub text_at: u32,
+    pub text_len: u16,
+    pub conditional: bool,
 }
 
 /// A multimap from (principal, subscription node or `NONE`) to [`Entry`].
@@ -43,11 +51,11 @@ impl HeldMap {
         let cap = (count * 2).next_power_of_two().max(16);
         let mut map = HeldMap { slots: vec![EMPTY; cap], shift: 64 - cap.trailing_zeros() };
         let mask = cap - 1;
-        for (principal, subscription, Entry { node, assignment, role }) in entries {
+        for (principal, subscription, entry) in entries {
             let mut i = map.home(principal, subscription);
             while let Some(slot) = map.slots.get_mut(i) {
                 if slot.principal == NONE {
-                    *slot = Slot { principal, subscription, node, assignment, role };
+                    *slot = Slot { principal, subscription, entry };
                     break;
                 }
                 i = (i + 1) & mask;
@@ -89,7 +97,7 @@ impl HeldMap {
                 }
                 i = (i + 1) & mask;
                 if slot.principal == principal && slot.subscription == subscription {
-                    return Some(Entry { node: slot.node, assignment: slot.assignment, role: slot.role });
+                    return Some(slot.entry);
                 }
             }
         })
@@ -106,7 +114,8 @@ mod tests {
         for p in 0..300u32 {
             for s in [p % 7, NONE] {
                 for k in 0..(p % 4) {
-                    entries.push((p, s, Entry { node: k * 10 + p, assignment: k, role: p ^ k }));
+                    let entry = Entry { node: k * 10 + p, assignment: k, role: p ^ k, ..EMPTY.entry };
+                    entries.push((p, s, entry));
                 }
             }
         }

@@ -416,9 +416,23 @@ impl Engine {
         }
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
         let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
+        let conditional = |a: u32| c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
+        let text = |node: u32| {
+            let (at, len) = c.scopes.key_range(node);
+            (at, u16::try_from(len).ok().filter(|&l| l != u16::MAX).unwrap_or(u16::MAX))
+        };
         let entries = (0u32..).zip(&held).flat_map(|(p, list)| {
             list.iter().map(move |h| {
-                let entry = held::Entry { node: h.node, assignment: h.assignment, role: role(h.assignment) };
+                let a = h.assignment;
+                let (text_at, text_len) = text(h.node);
+                let entry = held::Entry {
+                    node: h.node,
+                    assignment: a,
+                    role: role(a),
+                    text_at,
+                    text_len,
+                    conditional: conditional(a),
+                };
                 (p, h.subscription, entry)
             })
         });
@@ -585,9 +599,10 @@ impl Engine {
         // Then role assignments: any unconditional grant in scope allows; a conditional one is evaluated.
         let mut not_met: Option<Reason> = None;
         for &(p, s) in keys.iter() {
-            for held::Entry { node, assignment: a, role } in c.held.get(p, s) {
+            for e in c.held.get(p, s) {
+                let (node, a, role) = (e.node, e.assignment, e.role);
                 // Below the subscription, `anc` holds only what was looked up; the rest is tested as text.
-                let in_scope = anc.contains(node) || (by_text && s != NONE && c.scope_within(node, lowered));
+                let in_scope = anc.contains(node) || (by_text && s != NONE && c.entry_within(&e, lowered));
                 if !in_scope {
                     continue;
                 }
@@ -595,8 +610,7 @@ impl Engine {
                     continue;
                 }
                 let (plain, conditional) = c.role_grants(op, req.action, plane, role);
-                let assignment_conditional = c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
-                if plain && !assignment_conditional {
+                if plain && !e.conditional {
                     let (block, pattern) = c.first_grant(role, op, req.action, plane);
                     return Decision::Allowed(Reason {
                         kind: ReasonKind::Granted,
@@ -818,6 +832,16 @@ impl Compiled {
             IdKey::Lowered(low, h) => self.principals.get_lowered(h, low),
             IdKey::Other => self.principals.get(id),
         }
+    }
+
+    /// [`Compiled::scope_within`] for the node of a [`held::Entry`], whose text the entry locates.
+    #[inline(always)]
+    fn entry_within(&self, e: &held::Entry, scope: &[u8]) -> bool {
+        if e.text_len == u16::MAX {
+            return self.scope_within(e.node, scope);
+        }
+        let key = self.scopes.lowered_range(e.text_at, usize::from(e.text_len));
+        scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
     }
 
     /// The node of a scope interned at compile time, if any.
