@@ -810,8 +810,7 @@ impl Compiled {
     /// of the scope's that ends where a segment does.
     #[inline]
     fn scope_within(&self, node: u32, scope: &[u8]) -> bool {
-        let key = self.scopes.lowered_key(node);
-        scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
+        within(self.scopes.lowered_key(node), scope)
     }
 
     /// Prefetches the first slot `key` will be looked up in (see [`CiMap::warm`]).
@@ -840,8 +839,7 @@ impl Compiled {
         if e.text_len == u16::MAX {
             return self.scope_within(e.node, scope);
         }
-        let key = self.scopes.lowered_range(e.text_at, usize::from(e.text_len));
-        scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
+        within(self.scopes.lowered_range(e.text_at, usize::from(e.text_len)), scope)
     }
 
     /// The node of a scope interned at compile time, if any.
@@ -1265,6 +1263,7 @@ enum IdKey<'b> {
 }
 
 impl<'b> IdKey<'b> {
+    /// The key of `id`, lower-cased into `buf` when it is not of a GUID's length.
     #[inline(always)]
     fn of(id: &str, buf: &'b mut [u8]) -> IdKey<'b> {
         if let Some(p) = Probe::of(id.as_bytes()) {
@@ -1283,6 +1282,13 @@ impl<'b> IdKey<'b> {
 enum OwnerKey {
     Id(Probe),
     Hash(u64),
+}
+
+/// Whether scope text `key` is `scope` or an ancestor of it (both lower-cased and canonical): a prefix of it that
+/// ends where a segment does.
+#[inline(always)]
+fn within(key: &[u8], scope: &[u8]) -> bool {
+    scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
 }
 
 /// Asks the CPU to start loading the cache line of `r` without waiting for it. A check issues these for every
