@@ -71,6 +71,24 @@ pub(crate) fn unprintable_bytes(w: u64) -> u64 {
     !(ge_bang & !ge_del & !w) & HI
 }
 
+/// The value of every byte of `w` read as an ASCII hex digit of either case (garbage where it is none), and the
+/// high bit of every byte that is one: the parts a GUID's text is checked and packed from, four words of it, with
+/// no branch per byte.
+#[inline(always)]
+pub(crate) fn hex_digits(w: u64) -> (u64, u64) {
+    // With the top bit of every byte cleared, these additions cannot carry into the next byte; bytes that had it
+    // set are no digits.
+    let b = w & !HI;
+    let ge = |x: u64, lo: u8| x + LO * u64::from(0x80 - lo);
+    let gt = |x: u64, hi: u8| x + LO * u64::from(0x7f - hi);
+    let digit = ge(b, b'0') & !gt(b, b'9');
+    // Setting bit 5 maps exactly `A`..=`F` and `a`..=`f` onto `a`..=`f`.
+    let f = b | (LO * 0x20);
+    let letter = ge(f, b'a') & !gt(f, b'f') & HI;
+    let values = (b & (LO * 0x0f)) + (letter >> 7) * 9;
+    (values, (digit | letter) & !w & HI)
+}
+
 /// Bit 5 of every byte: setting it folds exactly the two cases of an ASCII letter onto the lower one (cheaper than
 /// [`lower8`]; for bytes other than letters it would conflate unrelated ones).
 const FOLD: u64 = LO * 0x20;
@@ -144,6 +162,28 @@ mod tests {
             let bad: u64 =
                 w.to_le_bytes().iter().enumerate().map(|(i, &x)| u64::from(!x.is_ascii_graphic()) << (8 * i + 7)).sum();
             assert_eq!(unprintable_bytes(w), bad, "{b:#x}");
+        }
+    }
+
+    /// Every byte value in every position: the digit's value where it is one, the flag exactly where it is one.
+    #[test]
+    fn hex_digits_bytewise() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"0a9F5cE1";
+                bytes[at] = b;
+                let (values, ok) = hex_digits(u64::from_le_bytes(bytes));
+                for (i, (&byte, (&v, &k))) in
+                    bytes.iter().zip(values.to_le_bytes().iter().zip(&ok.to_le_bytes())).enumerate()
+                {
+                    let want = char::from(byte).to_digit(16).filter(|_| byte.is_ascii());
+                    assert_eq!(k == 0x80, want.is_some(), "{bytes:?} {i}");
+                    assert_eq!(k & 0x7f, 0);
+                    if let Some(d) = want {
+                        assert_eq!(u32::from(v), d, "{bytes:?} {i}");
+                    }
+                }
+            }
         }
     }
 

@@ -1,112 +1,119 @@
-//! A lookup table for keys of exactly 36 bytes, the length of a GUID's text, which is what real principal and
-//! subscription ids are.
+//! Lookup tables keyed by GUIDs, which is what real principal and subscription ids are.
 //!
 //! [`super::cimap::CiMap`] keeps its keys in an arena: a lookup reads the slot, then the key, then compares
-//! with `memcmp`, and the request's text must first be copied to be lower-cased and hashed. Here the key is read
-//! straight from the request in five words, lower-cased in registers, hashed with three independent
-//! multiplications, and sits lower-cased in its slot, so a hit is one slot read and five word comparisons.
+//! with `memcmp`, and the request's text must first be copied to be lower-cased and hashed. Here a request's id
+//! converts, in registers, to the 128-bit number its digits spell ([`Probe::of`]); the number is both the hash's
+//! input and the key, sixteen bytes, so a slot holds the key and the caller's value in one cache line and a hit
+//! is one line read and one comparison. The principal table puts in that line what a check needs next (the
+//! principal's groups), so that a check reads no second record before it looks up assignments.
 //!
-//! Any 36-byte text is a key, GUID or not. Ids of other lengths stay in the general map only, and which map a
-//! request's id is looked up in depends only on its length, so the two never disagree.
+//! Only text in a GUID's canonical shape is a key: 36 bytes, hex digits of either case in groups of 8-4-4-4-12
+//! with hyphens between. Two such texts spell the same number exactly when they are equal up to ASCII case, and
+//! a text has the shape exactly when its every case variant has it, so the tables agree with the general map,
+//! which holds every other id; which one a request's id is looked up in depends only on its text.
 
-use crate::swar::lower8;
+use crate::swar::{HI, hex_digits};
 
-const NONE: u32 = u32::MAX;
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// The key length.
+/// The length of a GUID's text.
 pub(crate) const LEN: usize = 36;
 
-/// A key looked up: the text ASCII-lower-cased as five little-endian words (the last holds bytes 32..36 and
-/// zeros), and its hash.
+/// A key looked up: the GUID's digits, one per nibble, and their hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Probe {
-    key: [u64; 5],
+    key: u128,
     hash: u64,
 }
 
 impl Probe {
-    /// The probe of `text` when it is [`LEN`] bytes long, ASCII-lower-cased on the way.
+    /// The probe of `text` when it is a GUID in canonical shape (see the module docs), in either case.
     #[inline(always)]
     pub fn of(text: &[u8]) -> Option<Probe> {
-        Self::words(text).map(|w| Self::hashed(w.map(lower8)))
-    }
-
-    /// [`Probe::of`] for text already ASCII-lower-cased.
-    #[inline(always)]
-    pub fn of_lowered(text: &[u8]) -> Option<Probe> {
-        Self::words(text).map(Self::hashed)
-    }
-
-    #[inline(always)]
-    fn words(text: &[u8]) -> Option<[u64; 5]> {
         let text: &[u8; LEN] = text.try_into().ok()?;
-        let (words, tail) = text.as_chunks::<8>();
-        let mut key = [0u64; 5];
-        for (k, w) in key.iter_mut().zip(words) {
-            *k = u64::from_le_bytes(*w);
+        // The digit groups start at 0, 9, 14, 19 and 24, and are multiples of four long.
+        let four = |at: usize| text.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
+        let eight = |lo: usize, hi: usize| hex_digits(u64::from(four(lo)) | u64::from(four(hi)) << 32);
+        let [(a, a_ok), (b, b_ok), (c, c_ok), (d, d_ok)] = [eight(0, 4), eight(9, 14), eight(19, 24), eight(28, 32)];
+        let hyphens = [8, 13, 18, 23].map(|at| text.get(at) == Some(&b'-'));
+        // One branch for the shape, not one per part.
+        if a_ok & b_ok & c_ok & d_ok != HI || hyphens != [true; 4] {
+            return None;
         }
-        if let (Some(last), Ok(tail)) = (key.last_mut(), <[u8; 4]>::try_from(tail)) {
-            *last = u64::from(u32::from_le_bytes(tail));
-        }
-        Some(key)
-    }
-
-    #[inline(always)]
-    fn hashed(key: [u64; 5]) -> Probe {
-        let fold = |a: u64, b: u64| {
-            let r = u128::from(a) * u128::from(b);
-            // Truncations are the point: fold the high half into the low half.
-            #[allow(clippy::cast_possible_truncation)]
-            let (lo, hi) = (r as u64, (r >> 64) as u64);
-            lo ^ hi
-        };
-        let [a, b, c, d, e] = key;
-        // Three products that do not wait for one another; each word reaches the low bits the index uses.
-        let hash = fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344)
-            ^ fold(c ^ 0xa409_3822_299f_31d0, d ^ 0x082e_fa98_ec4e_6c89)
-            ^ fold(e ^ 0x4528_21e6_38d0_1377, MUL);
-        Probe { key, hash }
+        // Each digit's value fills half a byte, so two words of them share one: sixteen bytes, a digit per nibble
+        // (not in the text's order, which nothing needs).
+        let key = u128::from(a | b << 4) << 64 | u128::from(c | d << 4);
+        Some(Probe { key, hash: hash(key) })
     }
 }
 
+/// Two products that do not wait for each other; each half of the key reaches the low bits the index uses.
+#[inline(always)]
+fn hash(key: u128) -> u64 {
+    let fold = |a: u64, b: u64| {
+        let r = u128::from(a) * u128::from(b);
+        // Truncations are the point: fold the high half into the low half.
+        #[allow(clippy::cast_possible_truncation)]
+        let (lo, hi) = (r as u64, (r >> 64) as u64);
+        lo ^ hi
+    };
+    // Truncations split the key into its halves.
+    #[allow(clippy::cast_possible_truncation)]
+    let (hi, lo) = ((key >> 64) as u64, key as u64);
+    fold(hi ^ 0x243f_6a88_85a3_08d3, MUL) ^ fold(lo ^ 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d1)
+}
+
+/// What an [`IdMap`] holds per key; one value is reserved to mark an empty slot.
+pub(crate) trait Value: Copy {
+    /// The value of an empty slot, which no entry has.
+    const EMPTY: Self;
+    /// Whether this is [`Value::EMPTY`].
+    fn is_empty(&self) -> bool;
+}
+
+/// A slot: the key and the caller's value in one cache line.
 #[derive(Clone, Copy, Debug)]
-#[repr(C, align(16))]
-struct Slot {
-    key: [u64; 5],
-    /// `NONE` when empty.
-    id: u32,
-    aux: u16,
+#[repr(C, align(64))]
+struct Slot<V> {
+    key: u128,
+    value: V,
 }
 
-const EMPTY: Slot = Slot { key: [0; 5], id: NONE, aux: 0 };
-
-/// A map from 36-byte keys, up to ASCII case, to an id and 16 bits of the caller's.
-#[derive(Debug, Default)]
-pub(crate) struct IdMap {
-    slots: Box<[Slot]>,
+/// A map from GUIDs, up to ASCII case, to values.
+#[derive(Debug)]
+pub(crate) struct IdMap<V> {
+    slots: Box<[Slot<V>]>,
 }
 
-impl IdMap {
-    /// The map of `entries` (`key, id, aux`): the first entry of a key wins, texts that are not [`LEN`] bytes
-    /// long are left out.
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a [u8], u32, u16)>) -> IdMap {
-        let probes: Vec<(Probe, u32, u16)> =
-            entries.into_iter().filter_map(|(text, id, aux)| Some((Probe::of(text)?, id, aux))).collect();
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap { slots: Box::default() }
+    }
+}
+
+impl<V: Value> IdMap<V> {
+    /// The map of `entries` (`key, value`): the first entry of a key wins; texts that are not GUIDs in canonical
+    /// shape, and values that are [`Value::EMPTY`], are left out.
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a [u8], V)>) -> IdMap<V> {
+        let probes: Vec<(Probe, V)> = entries
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(text, v)| Some((Probe::of(text)?, v)))
+            .collect();
         if probes.is_empty() {
             return IdMap::default();
         }
         // At most half full, so that a miss ends after a slot or two.
         let cap = (probes.len() * 2).next_power_of_two();
-        let mut slots = vec![EMPTY; cap].into_boxed_slice();
+        let mut slots = vec![Slot { key: 0, value: V::EMPTY }; cap].into_boxed_slice();
         let mask = cap - 1;
-        for (p, id, aux) in probes {
+        for (p, value) in probes {
             // `hash` is 64 bits; only the bits under the mask are kept.
             #[allow(clippy::cast_possible_truncation)]
             let mut i = p.hash as usize & mask;
             while let Some(slot) = slots.get_mut(i) {
-                if slot.id == NONE {
-                    *slot = Slot { key: p.key, id, aux };
+                if slot.value.is_empty() {
+                    *slot = Slot { key: p.key, value };
                     break;
                 }
                 if slot.key == p.key {
@@ -125,18 +132,18 @@ impl IdMap {
         i
     }
 
-    /// The id and aux bits of the probe's key, if present.
+    /// The value of the probe's key, if present.
     #[inline]
-    pub fn get(&self, p: &Probe) -> Option<(u32, u16)> {
+    pub fn get(&self, p: &Probe) -> Option<&V> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = self.home(p);
         loop {
             let slot = self.slots.get(i)?;
-            if slot.id == NONE {
+            if slot.value.is_empty() {
                 return None;
             }
             if slot.key == p.key {
-                return Some((slot.id, slot.aux));
+                return Some(&slot.value);
             }
             i = (i + 1) & mask;
         }
@@ -154,41 +161,129 @@ impl IdMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::condition::parse_guid;
     use proptest::prelude::*;
 
+    impl Value for u32 {
+        const EMPTY: u32 = u32::MAX;
+        fn is_empty(&self) -> bool {
+            *self == u32::MAX
+        }
+    }
+
+    fn map(keys: &[&str]) -> IdMap<u32> {
+        IdMap::new(keys.iter().zip(0u32..).map(|(k, i)| (k.as_bytes(), i)))
+    }
+
     #[test]
-    fn only_36_byte_keys_up_to_ascii_case() {
-        let ids = ["0000000a-0000-0000-0000-00000000000B", "ffffffff-ffff-ffff-ffff-ffffffffffff", "short"];
-        let map = IdMap::new(ids.iter().zip(0u32..).map(|(s, i)| (s.as_bytes(), i, 7 - i as u16)));
-        let get = |s: &str| Probe::of(s.as_bytes()).and_then(|p| map.get(&p));
-        assert_eq!(get("0000000A-0000-0000-0000-00000000000b"), Some((0, 7)));
-        assert_eq!(get("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"), Some((1, 6)));
+    fn guids_up_to_ascii_case() {
+        let m = map(&["0000000a-0000-0000-0000-00000000000B", "ffffffff-ffff-ffff-ffff-ffffffffffff", "short"]);
+        let get = |s: &str| Probe::of(s.as_bytes()).and_then(|p| m.get(&p)).copied();
+        assert_eq!(get("0000000A-0000-0000-0000-00000000000b"), Some(0));
+        assert_eq!(get("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"), Some(1));
         assert_eq!(get("0000000a-0000-0000-0000-00000000000c"), None);
-        assert_eq!(Probe::of(b"short"), None);
-        assert_eq!(Probe::of(&[b'a'; 37]), None);
-        // The last four bytes count, and the first entry of a key wins.
-        let twice =
-            IdMap::new([(&b"x"[..], 0, 0)].into_iter().chain([(&[b'a'; 36][..], 1, 0), (&[b'A'; 36][..], 2, 0)]));
-        assert_eq!(twice.get(&Probe::of(&[b'a'; 36]).unwrap()), Some((1, 0)));
-        let mut near = [b'a'; 36];
-        near[35] = b'b';
-        assert_eq!(twice.get(&Probe::of(&near).unwrap()), None);
-        assert_eq!(IdMap::default().get(&Probe::of(&near).unwrap()), None);
-        IdMap::default().warm(&Probe::of(&near).unwrap());
+        // The all-zero GUID is a key like any other.
+        let zero = "00000000-0000-0000-0000-000000000000";
+        assert_eq!(get(zero), None);
+        assert_eq!(map(&[zero]).get(&Probe::of(zero.as_bytes()).unwrap()), Some(&0));
+        // Not GUIDs in canonical shape: the general map holds these.
+        for text in [
+            "short",
+            "0000000a00000-0000-0000-00000000000b",
+            "0000000a-0000-0000-0000-00000000000g",
+            "0000000a-0000-0000-0000-00000000000b0",
+            "{0000000a-0000-0000-0000-00000000000b}",
+            "0000000a000000000000000000000000000b",
+            "0000000a0000000000000000000000000000",
+        ] {
+            assert_eq!(Probe::of(text.as_bytes()), None, "{text}");
+        }
+        // The first entry of a key wins; the last digit counts.
+        let twice = map(&["x", "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA"]);
+        assert_eq!(twice.get(&Probe::of(b"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa").unwrap()), Some(&1));
+        let near = Probe::of(b"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaab").unwrap();
+        assert_eq!(twice.get(&near), None);
+        assert_eq!(IdMap::<u32>::default().get(&near), None);
+        IdMap::<u32>::default().warm(&near);
+    }
+
+    /// Every digit of a GUID counts, at every position, with every value: a change of one digit is a change of
+    /// probe, a change of its case is not.
+    #[test]
+    fn every_digit_counts() {
+        for base in ["0123abcd-ef45-6789-0abc-def012345678", "ffffffff-ffff-ffff-ffff-ffffffffffff"] {
+            let original = Probe::of(base.as_bytes()).unwrap();
+            let mut seen = std::collections::HashSet::new();
+            for at in (0..LEN).filter(|at| ![8, 13, 18, 23].contains(at)) {
+                for digit in "0123456789abcdefABCDEF".chars() {
+                    let mut text = base.to_string();
+                    text.replace_range(at..at + 1, &digit.to_string());
+                    let probe = Probe::of(text.as_bytes()).unwrap();
+                    assert_eq!(probe == original, text.eq_ignore_ascii_case(base), "{text}");
+                    seen.insert(probe.key);
+                }
+            }
+            // One original plus 32 positions times 15 other values, each its own key.
+            assert_eq!(seen.len(), 1 + 32 * 15);
+        }
+    }
+
+    /// Text shaped like a GUID, with now and then a byte that breaks the shape.
+    fn guidish() -> impl Strategy<Value = String> {
+        let part = |n: usize| proptest::collection::vec(prop_oneof![8 => "[0-9a-fA-F]", 1 => "[gG/-é\\u{10}]"], n);
+        let sep = prop_oneof![9 => Just("-".to_string()), 1 => "[0a/]"];
+        (part(8), sep.clone(), part(4), sep.clone(), part(4), sep.clone(), part(4), sep, part(12)).prop_map(
+            |(a, s1, b, s2, c, s3, d, s4, e)| {
+                [a.concat(), s1, b.concat(), s2, c.concat(), s3, d.concat(), s4, e.concat()].concat()
+            },
+        )
     }
 
     proptest! {
+        /// Two texts have the same probe exactly when they are the same GUID in canonical shape.
         #[test]
-        fn agrees_with_eq_ignore_ascii_case(
-            keys in proptest::collection::vec("[a-fA-F0-9é-]{34,38}", 0..40),
-            query in "[a-fA-F0-9é-]{34,38}",
+        fn probes_are_guids_up_to_ascii_case(
+            a in guidish(),
+            other in guidish(),
+            flips in proptest::collection::vec(any::<bool>(), LEN),
+            change in proptest::option::of((0..LEN, "[0-9a-fA-Fg-]")),
         ) {
-            let map = IdMap::new(keys.iter().zip(0u32..).map(|(k, i)| (k.as_bytes(), i, 0)));
-            let want = keys.iter().position(|k| k.len() == LEN && k.eq_ignore_ascii_case(&query));
-            let got = Probe::of(query.as_bytes()).and_then(|p| map.get(&p)).map(|(id, _)| id as usize);
+            let canonical = |t: &str| t.len() == LEN && [8, 13, 18, 23].iter().all(|&i| t.as_bytes()[i] == b'-');
+            let guid = |t: &str| parse_guid(t).filter(|_| canonical(t));
+            // Mostly `a` with its case flipped here and there, now and then with a character changed as well, so
+            // that equal and nearly equal pairs are common; sometimes an unrelated text.
+            let mut b: String = a
+                .chars()
+                .zip(flips.iter().chain(std::iter::repeat(&false)))
+                .map(|(ch, &f)| if f { ch.to_ascii_uppercase() } else { ch })
+                .collect();
+            if let Some((at, ch)) = change.filter(|(at, _)| b.is_char_boundary(*at) && b.is_char_boundary(at + 1)) {
+                b.replace_range(at..at + 1, &ch);
+            }
+            if flips.first() == Some(&true) && flips.get(1) == Some(&true) {
+                b = other;
+            }
+            for t in [&a, &b] {
+                prop_assert_eq!(Probe::of(t.as_bytes()).is_some(), guid(t).is_some(), "{}", t);
+            }
+            let (pa, pb) = (Probe::of(a.as_bytes()), Probe::of(b.as_bytes()));
+            if let (Some(pa), Some(pb)) = (pa, pb) {
+                prop_assert_eq!(pa == pb, guid(&a) == guid(&b));
+                prop_assert_eq!(pa == pb, a.eq_ignore_ascii_case(&b));
+            }
+            // The same GUID in other case spells the same probe.
+            let b_lower = b.to_ascii_lowercase();
+            prop_assert_eq!(Probe::of(b_lower.as_bytes()), pb);
+        }
+
+        #[test]
+        fn agrees_with_eq_ignore_ascii_case(keys in proptest::collection::vec(guidish(), 0..40), query in guidish()) {
+            let m = IdMap::new(keys.iter().zip(0u32..).map(|(k, i)| (k.as_bytes(), i)));
+            let want = keys.iter().position(|k| k.eq_ignore_ascii_case(&query) && Probe::of(k.as_bytes()).is_some());
+            let got = Probe::of(query.as_bytes()).and_then(|p| m.get(&p)).map(|&i| i as usize);
             prop_assert_eq!(got, want);
-            let lowered = query.to_ascii_lowercase();
-            prop_assert_eq!(Probe::of_lowered(lowered.as_bytes()), Probe::of(query.as_bytes()));
+            let upper = query.to_ascii_uppercase();
+            prop_assert_eq!(Probe::of(upper.as_bytes()), Probe::of(query.as_bytes()));
         }
     }
 }

@@ -164,18 +164,18 @@ struct Deny {
 struct Compiled {
     tenant: Tenant,
     principals: CiMap,
-    /// The principals whose ids are 36 bytes long (GUIDs), for the check path; a request's id of that length is
-    /// looked up only here.
-    principal_ids: IdMap,
+    /// The principals whose ids are GUIDs ([`idmap`]), each with its [`PrincipalInfo`] in the slot that finds
+    /// it, for the check path; a request's id that is a GUID is looked up only here.
+    principal_ids: IdMap<PrincipalInfo>,
     /// Principal → the groups it is in, transitively (itself excluded). Built here, then moved into `info`.
     closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
     /// Scopes keyed by their segment-chained hash ([`cimap::path_hash`]); `root` is `/`.
     scopes: CiMap,
-    /// The subscription nodes whose ids are 36 bytes long (GUIDs), by id, with their `scopes` aux bits: a check of
-    /// a scope in such a subscription looks it up only here.
-    subscription_ids: IdMap,
+    /// The subscription nodes whose ids are GUIDs ([`idmap`]), by id, with their `scopes` aux bits: a check of a
+    /// scope in such a subscription looks it up only here.
+    subscription_ids: IdMap<(u32, u16)>,
     root: u32,
     /// Scope node → whether an assignment or deny assignment sits at it.
     live: Vec<bool>,
@@ -196,7 +196,8 @@ struct Compiled {
     by_principal: Vec<Box<[Held]>>,
     /// The assignments by (principal, subscription), in the order of `by_principal`.
     held: HeldMap,
-    /// The per-principal data a check reads.
+    /// The per-principal data a check reads, for principals whose ids are not GUIDs (`principal_ids` holds a
+    /// copy for the others).
     info: Vec<PrincipalInfo>,
     /// The members of the principals whose [`PrincipalInfo`] they do not fit.
     members: Vec<Member>,
@@ -477,11 +478,10 @@ impl Engine {
             }
         }
         let ids = subscriptions.iter().map(|&(node, bits)| {
-            (c.scopes.lowered_key(node).get(b"/subscriptions/".len()..).unwrap_or_default(), node, bits)
+            (c.scopes.lowered_key(node).get(b"/subscriptions/".len()..).unwrap_or_default(), (node, bits))
         });
         c.subscription_ids = IdMap::new(ids);
-        let ids =
-            (0..u32::try_from(c.principals.len()).unwrap_or(NONE)).map(|p| (c.principals.name(p).as_bytes(), p, 0));
+        let ids = c.info.iter().zip(0u32..).map(|(info, p)| (c.principals.name(p).as_bytes(), *info));
         c.principal_ids = IdMap::new(ids);
         c.root_aux = aux(&c, c.root as usize);
         for chain in 0..c.chains.len() {
@@ -555,11 +555,7 @@ impl Engine {
         // assignments in the request's subscription before those outside any.
         let want_in = subscription.map_or(0, in_bit);
         let mut add = |id: &str, key: IdKey<'_>| {
-            let Some(p) = c.principal(id, key) else { return };
-            let Some(info) = c.info.get(p as usize) else {
-                principals.push(p);
-                return;
-            };
+            let Some(info) = c.principal(id, key) else { return };
             for m in info.members(&c.members) {
                 let (p, mask) = (m.id, m.mask());
                 principals.push(p);
@@ -770,7 +766,7 @@ impl Compiled {
         let mut outside = out_bit(self.root);
         // A subscription nothing is interned at still hangs under the default chain.
         let found = match key {
-            OwnerKey::Id(p) => self.subscription_ids.get(&p),
+            OwnerKey::Id(p) => self.subscription_ids.get(&p).copied(),
             OwnerKey::Hash(hash) => lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p)),
         };
         let (owner, aux) = found.unwrap_or((NONE, 0));
@@ -823,14 +819,15 @@ impl Compiled {
         }
     }
 
-    /// The principal whose id is `id`, given [`IdKey::of`] it.
+    /// What a check reads of the principal whose id is `id`, given [`IdKey::of`] it.
     #[inline(always)]
-    fn principal(&self, id: &str, key: IdKey<'_>) -> Option<u32> {
-        match key {
-            IdKey::Id(p) => self.principal_ids.get(&p).map(|(p, _)| p),
+    fn principal(&self, id: &str, key: IdKey<'_>) -> Option<&PrincipalInfo> {
+        let p = match key {
+            IdKey::Id(p) => return self.principal_ids.get(&p),
             IdKey::Lowered(low, h) => self.principals.get_lowered(h, low),
             IdKey::Other => self.principals.get(id),
-        }
+        };
+        p.and_then(|p| self.info.get(p as usize))
     }
 
     /// [`Compiled::scope_within`] for the node of a [`held::Entry`], whose text the entry locates.
@@ -1241,7 +1238,7 @@ fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>
     match scan_subscription(scope, &mut b.copy, &mut b.lowered) {
         SubScan::Subscription { owner_end, .. } => {
             let padded = &b.lowered[..];
-            let id = padded.get(b"/subscriptions/".len()..owner_end).and_then(Probe::of_lowered);
+            let id = padded.get(b"/subscriptions/".len()..owner_end).and_then(Probe::of);
             let key = match id {
                 Some(p) => OwnerKey::Id(p),
                 None => OwnerKey::Hash(cimap::PrefixHasher::lowered(padded).hash_to(owner_end)),
@@ -1254,8 +1251,8 @@ fn split_for_check<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<(Split<'a>
     }
 }
 
-/// A request's principal or group id ready to be looked up: a 36-byte one (a GUID) in [`Compiled::principal_ids`],
-/// any other in [`Compiled::principals`], lower-cased with its hash when it fits the buffer.
+/// A request's principal or group id ready to be looked up: a GUID in [`Compiled::principal_ids`], any other in
+/// [`Compiled::principals`], lower-cased with its hash when it fits the buffer.
 enum IdKey<'b> {
     Id(Probe),
     Lowered(&'b [u8], u64),
@@ -1263,7 +1260,7 @@ enum IdKey<'b> {
 }
 
 impl<'b> IdKey<'b> {
-    /// The key of `id`, lower-cased into `buf` when it is not of a GUID's length.
+    /// The key of `id`, lower-cased into `buf` when it is not a GUID.
     #[inline(always)]
     fn of(id: &str, buf: &'b mut [u8]) -> IdKey<'b> {
         if let Some(p) = Probe::of(id.as_bytes()) {
@@ -1276,8 +1273,8 @@ impl<'b> IdKey<'b> {
     }
 }
 
-/// How a check looks up the subscription that owns the request scope: a 36-byte id (a GUID) in
-/// [`Compiled::subscription_ids`], any other by the `/subscriptions/{id}` prefix's hash in [`Compiled::scopes`].
+/// How a check looks up the subscription that owns the request scope: a GUID in [`Compiled::subscription_ids`], any
+/// other id by the `/subscriptions/{id}` prefix's hash in [`Compiled::scopes`].
 #[derive(Clone, Copy)]
 enum OwnerKey {
     Id(Probe),
@@ -1345,23 +1342,40 @@ fn held_bit(h: &Held) -> u64 {
     if h.subscription == NONE { out_bit(h.node) } else { in_bit(h.subscription) }
 }
 
-/// What a check reads of a principal, in one cache line: the principal and the groups of its closure (see
-/// [`Compiled::closure`]), each with the [`held_bit`]s of its assignments, so that a check skips a principal with
-/// nothing in the request's subscription or above it and reads no record of a group's own.
-#[derive(Debug)]
-#[repr(align(64))]
+/// What a check reads of a principal: the principal and the groups of its closure (see [`Compiled::closure`]), each
+/// with the [`held_bit`]s of its assignments, so that a check skips a principal with nothing in the request's
+/// subscription or above it and reads no record of a group's own. It fits a slot of [`Compiled::principal_ids`]
+/// beside its key, so a principal in at most two groups costs a check one cache line.
+#[derive(Clone, Copy, Debug)]
 struct PrincipalInfo {
-    /// The number of members: the principal itself, then its groups.
+    /// The number of members: the principal itself, then its groups; never 0 but in [`idmap::Value::EMPTY`].
     len: u32,
     /// Where the members start in `Compiled::members` when they do not fit `inline`.
     at: u32,
-    inline: [Member; 4],
+    inline: [Member; 3],
+}
+
+// With its sixteen-byte key, a slot of `principal_ids` is one cache line.
+const _: () = assert!(std::mem::size_of::<PrincipalInfo>() <= 48);
+
+impl idmap::Value for PrincipalInfo {
+    const EMPTY: PrincipalInfo = PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3] };
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl idmap::Value for (u32, u16) {
+    const EMPTY: (u32, u16) = (NONE, 0);
+    fn is_empty(&self) -> bool {
+        self.0 == NONE
+    }
 }
 
 impl PrincipalInfo {
     /// The record of `list` (the principal, then its groups), which goes to `pool` when it does not fit.
     fn new(list: &[Member], pool: &mut Vec<Member>) -> PrincipalInfo {
-        let mut inline = [Member::new(NONE, 0); 4];
+        let mut inline = [Member::new(NONE, 0); 3];
         let len = u32::try_from(list.len()).unwrap_or(0);
         let mut at = 0;
         if list.len() <= inline.len() {
@@ -1702,8 +1716,7 @@ mod tests {
             let want: Vec<(u32, u64)> = list.iter().map(|m| (m.id, m.mask())).collect();
             assert_eq!(got, want);
         }
-        assert_eq!(pool.len(), 1 + (5..9).sum::<usize>());
-        assert_eq!(std::mem::size_of::<PrincipalInfo>(), 64);
+        assert_eq!(pool.len(), 1 + (4..9).sum::<usize>());
     }
 
     /// The shortcut for single-pattern roles and the grant lists of the others (vocabulary ids where a block

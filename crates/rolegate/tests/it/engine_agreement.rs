@@ -29,8 +29,10 @@ const DEFAULT_TENANTS: usize = 1_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabularies
 
-// Some ids have a GUID's length, which the engine looks up in tables of their own (as it does `S2`).
-const USERS: [&str; 4] = ["alice", "bob", "c0ffee00-0000-4a1e-9bcd-00000000ca01", "svc-1"];
+// Some ids are GUIDs, which the engine looks up in tables of their own (as it does `S2`); `svc-…` has a GUID's
+// length and hyphens but is none, so it is looked up with the other ids.
+const USERS: [&str; 4] =
+    ["alice", "bob", "c0ffee00-0000-4a1e-9bcd-00000000ca01", "svc-0000-0000-0000-0000-000000000001"];
 const GROUPS: [&str; 3] = ["g1", "g2", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"];
 const UNKNOWN_PRINCIPALS: [&str; 2] = ["mallory", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5e"];
 const TENANT_ROOT: &str = "root";
