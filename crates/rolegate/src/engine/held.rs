@@ -6,8 +6,9 @@
 
 const NONE: u32 = u32::MAX;
 
-/// An entry and its key.
+/// An entry and its key, in 32 bytes aligned to 32, so that a slot never straddles two cache lines.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(32))]
 struct Slot {
     principal: u32,
     /// The subscription's scope node, or `NONE` for an assignment outside any subscription.
@@ -18,12 +19,21 @@ struct Slot {
 const EMPTY: Slot = Slot {
     principal: NONE,
     subscription: NONE,
-    entry: Entry { node: NONE, assignment: NONE, role: NONE, text_at: 0, text_len: 0, conditional: true },
+    entry: Entry {
+        node: NONE,
+        assignment: NONE,
+        role: NONE,
+        text_at: 0,
+        text_len: 0,
+        conditional: true,
+        sole: [SOLE_NONE; 2],
+    },
 };
 
 /// What [`HeldMap::get`] finds: what a check needs of an assignment, in the slot it already read rather than
 /// in arrays it would read next: the scope node the assignment sits at and where that scope's lower-cased text
-/// is (for comparing it with the request's), its role, and whether it has a condition.
+/// is (for comparing it with the request's), its role, whether it has a condition, and which pattern of the role
+/// grants whatever it grants on each plane when a single one does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Entry {
     pub node: u32,
@@ -34,6 +44,28 @@ pub(super) struct Entry {
     pub text_at: u32,
     pub text_len: u16,
     pub conditional: bool,
+    /// Per plane, the role's sole grant pattern ([`Entry::sole_grant`]) as `block << 12 | pattern`, or
+    /// `SOLE_NONE` when it has none or its numbers do not fit.
+    pub sole: [u16; 2],
+}
+
+const SOLE_NONE: u16 = u16::MAX;
+
+impl Entry {
+    /// `sole` of a role's `(block, pattern)` per plane ([`super::Compiled::sole_grant`]).
+    pub fn pack_sole(sole: [Option<(u16, u16)>; 2]) -> [u16; 2] {
+        sole.map(|bp| match bp {
+            Some((block, pattern)) if block < 16 && pattern < 0xfff => block << 12 | pattern,
+            _ => SOLE_NONE,
+        })
+    }
+
+    /// The block and pattern of the role that grant whatever it grants on the plane (by index), when a single
+    /// pattern of the role grants on it; `None` says to look (see [`super::Compiled::first_grant`]).
+    #[inline(always)]
+    pub fn sole_grant(&self, plane: usize) -> Option<(u16, u16)> {
+        self.sole.get(plane).filter(|&&s| s != SOLE_NONE).map(|&s| (s >> 12, s & 0xfff))
+    }
 }
 
 /// A multimap from (principal, subscription node or `NONE`) to [`Entry`].
@@ -109,12 +141,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sole_grants_pack_when_they_fit() {
+        let packed = Entry::pack_sole([Some((3, 4094)), Some((16, 0))]);
+        let e = Entry { sole: packed, ..EMPTY.entry };
+        assert_eq!((e.sole_grant(0), e.sole_grant(1), e.sole_grant(2)), (Some((3, 4094)), None, None));
+        let e = Entry { sole: Entry::pack_sole([Some((15, 4095)), Some((0, 0))]), ..EMPTY.entry };
+        assert_eq!((e.sole_grant(0), e.sole_grant(1)), (None, Some((0, 0))));
+    }
+
+    #[test]
     fn entries_of_a_key_in_order_and_nothing_else() {
         let mut entries = Vec::new();
         for p in 0..300u32 {
             for s in [p % 7, NONE] {
                 for k in 0..(p % 4) {
-                    let entry = Entry { node: k * 10 + p, assignment: k, role: p ^ k, ..EMPTY.entry };
+                    let sole = Entry::pack_sole([Some((k as u16, p as u16)), None]);
+                    let entry = Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, ..EMPTY.entry };
                     entries.push((p, s, entry));
                 }
             }
@@ -127,6 +169,7 @@ mod tests {
             }
         }
         assert_eq!(HeldMap::new(0, []).get(1, 2).count(), 0);
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
         assert_eq!(HeldMap::default().get(1, 2).count(), 0);
     }
 }

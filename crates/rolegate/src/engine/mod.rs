@@ -418,6 +418,14 @@ impl Engine {
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
         let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
         let conditional = |a: u32| c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
+        let sole = |role: u32| {
+            let planes = c.sole_grant.get(role as usize).copied().unwrap_or([NONE; 2]);
+            held::Entry::pack_sole(planes.map(|s| {
+                (s != NONE).then(|| {
+                    (u16::try_from(s >> 16).unwrap_or(u16::MAX), u16::try_from(s & 0xffff).unwrap_or(u16::MAX))
+                })
+            }))
+        };
         let text = |node: u32| {
             let (at, len) = c.scopes.key_range(node);
             (at, u16::try_from(len).ok().filter(|&l| l != u16::MAX).unwrap_or(u16::MAX))
@@ -433,6 +441,7 @@ impl Engine {
                     text_at,
                     text_len,
                     conditional: conditional(a),
+                    sole: sole(role(a)),
                 };
                 (p, h.subscription, entry)
             })
@@ -607,7 +616,10 @@ impl Engine {
                 }
                 let (plain, conditional) = c.role_grants(op, req.action, plane, role);
                 if plain && !e.conditional {
-                    let (block, pattern) = c.first_grant(role, op, req.action, plane);
+                    let (block, pattern) = match e.sole_grant(plane_index(plane)) {
+                        Some((block, pattern)) => (Some(block), Some(pattern)),
+                        None => c.first_grant(role, op, req.action, plane),
+                    };
                     return Decision::Allowed(Reason {
                         kind: ReasonKind::Granted,
                         assignment: Some(a),
@@ -1285,7 +1297,8 @@ enum OwnerKey {
 /// ends where a segment does.
 #[inline(always)]
 fn within(key: &[u8], scope: &[u8]) -> bool {
-    scope.starts_with(key) && scope.get(key.len()).is_none_or(|&b| b == b'/')
+    // The request's byte first: it is at hand, while `key` is a read elsewhere that this often spares.
+    key.len() <= scope.len() && scope.get(key.len()).is_none_or(|&b| b == b'/') && scope.starts_with(key)
 }
 
 /// Asks the CPU to start loading the cache line of `r` without waiting for it. A check issues these for every

@@ -14,12 +14,12 @@ use proptest::prelude::Rng;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use rolegate::catalog::{Catalog, Operation};
 use rolegate::condition::DateTime;
-use rolegate::engine::{Engine, PlaneHint, ReasonKind, Request};
+use rolegate::engine::{Decision, Engine, PlaneHint, ReasonKind, Request};
 use rolegate::load::TenantLoader;
 use rolegate::model::{EVERYONE, Tenant};
 use serde_json::{Value, json};
 
-use crate::reference_engine::{Effect, reference_check};
+use crate::reference_engine::{Effect, names_a_granting_pattern, reference_check};
 
 /// Requests per tenant.
 const REQUESTS_PER_TENANT: usize = 10;
@@ -540,6 +540,14 @@ fn engine_agrees_with_the_reference() {
                 *conditions_deciding.entry(got.0).or_default() += 1;
             }
             let want = reference_check(engine.tenant(), &catalog, &req);
+            // An unconditional grant names the pattern that grants, in a block that grants.
+            if let Decision::Allowed(reason) = &decision
+                && reason.condition.is_none()
+                && !names_a_granting_pattern(engine.tenant(), reason, &r.action)
+                && failures.len() < 5
+            {
+                failures.push(format!("tenant seed {seed:#018x}\n{}request {r:?}\n  names {reason:?}\n", files.dump()));
+            }
             checked += 1;
             *by_outcome.entry(want).or_default() += 1;
             if got != want && failures.len() < 5 {

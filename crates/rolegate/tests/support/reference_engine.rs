@@ -245,6 +245,26 @@ pub fn block_matches(b: &Permission, plane: Plane, op: &str) -> bool {
     list_matches(grants, op) && !list_matches(exclusions, op)
 }
 
+/// Whether a reason names a pattern that grants `op` on `plane` by itself: the pattern (index `pattern` into the
+/// plane's list of block `block` of role `role`) matches, its block has no condition and grants `op`.
+pub fn names_a_granting_pattern(tenant: &Tenant, reason: &rolegate::engine::Reason, op: &str) -> bool {
+    let (Some(role), Some(block), Some(pattern), Some(plane)) =
+        (reason.role, reason.block, reason.pattern, reason.plane)
+    else {
+        return false;
+    };
+    let Some(b) = tenant.roles.get(role as usize).and_then(|r| r.permissions.get(usize::from(block))) else {
+        return false;
+    };
+    let list = match plane {
+        Plane::Control => &b.actions,
+        Plane::Data => &b.data_actions,
+    };
+    let Entries::List(items) = list else { return false };
+    let named = items.get(usize::from(pattern)).and_then(entry_pattern);
+    b.condition.is_none() && named.is_some_and(|p| reference_matches(p, op)) && block_matches(b, plane, op)
+}
+
 /// A template expression, or any entry that is not a usable pattern.
 fn poisoned(list: &Entries<rolegate::Action>) -> bool {
     match list {
