@@ -26,6 +26,7 @@ const EMPTY: Slot = Slot {
         text_at: 0,
         text_len: 0,
         conditional: true,
+        last: true,
         sole: [SOLE_NONE; 2],
     },
 };
@@ -44,6 +45,9 @@ pub(super) struct Entry {
     pub text_at: u32,
     pub text_len: u16,
     pub conditional: bool,
+    /// Whether no later slot holds an entry of the same key, so that [`HeldMap::get`] stops here rather than at
+    /// the next empty slot (set by [`HeldMap::new`]; ignored in its input).
+    pub last: bool,
     /// Per plane, the role's sole grant pattern ([`Entry::sole_grant`]) as `block << 12 | pattern`, or
     /// `SOLE_NONE` when it has none or its numbers do not fit.
     pub sole: [u16; 2],
@@ -85,12 +89,20 @@ impl HeldMap {
         let mask = cap - 1;
         for (principal, subscription, entry) in entries {
             let mut i = map.home(principal, subscription);
+            // The key's entries so far all sit on the way to the free slot; the one found last stops being last.
+            let mut before = None;
             while let Some(slot) = map.slots.get_mut(i) {
                 if slot.principal == NONE {
-                    *slot = Slot { principal, subscription, entry };
+                    *slot = Slot { principal, subscription, entry: Entry { last: true, ..entry } };
                     break;
                 }
+                if slot.principal == principal && slot.subscription == subscription {
+                    before = Some(i);
+                }
                 i = (i + 1) & mask;
+            }
+            if let Some(slot) = before.and_then(|b| map.slots.get_mut(b)) {
+                slot.entry.last = false;
             }
         }
         map
@@ -120,17 +132,18 @@ impl HeldMap {
     #[inline]
     pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = Entry> + '_ {
         let mask = self.slots.len().wrapping_sub(1);
-        let mut i = self.home(principal, subscription);
+        let mut i = Some(self.home(principal, subscription));
         std::iter::from_fn(move || {
             loop {
-                let slot = self.slots.get(i)?;
+                let slot = self.slots.get(i?)?;
                 if slot.principal == NONE {
                     return None;
                 }
-                i = (i + 1) & mask;
                 if slot.principal == principal && slot.subscription == subscription {
+                    i = (!slot.entry.last).then_some((i? + 1) & mask);
                     return Some(slot.entry);
                 }
+                i = Some((i? + 1) & mask);
             }
         })
     }
@@ -151,12 +164,14 @@ mod tests {
 
     #[test]
     fn entries_of_a_key_in_order_and_nothing_else() {
+        // A key's entries are given apart from one another, as nothing requires them to be together.
         let mut entries = Vec::new();
-        for p in 0..300u32 {
-            for s in [p % 7, NONE] {
-                for k in 0..(p % 4) {
+        for k in 0..3u32 {
+            for p in (0..300u32).filter(|p| k < p % 4) {
+                for s in [p % 7, NONE] {
                     let sole = Entry::pack_sole([Some((k as u16, p as u16)), None]);
-                    let entry = Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, ..EMPTY.entry };
+                    let entry =
+                        Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, last: k % 2 == 0, ..EMPTY.entry };
                     entries.push((p, s, entry));
                 }
             }
@@ -165,7 +180,16 @@ mod tests {
         for p in 0..300u32 {
             for s in [p % 7, NONE, 99] {
                 let want: Vec<Entry> = entries.iter().filter(|e| e.0 == p && e.1 == s).map(|e| e.2).collect();
-                assert_eq!(map.get(p, s).collect::<Vec<_>>(), want, "{p} {s}");
+                let got: Vec<Entry> = map.get(p, s).collect();
+                // Only the key's final entry says it is the last, whatever the input said.
+                let lasts: Vec<bool> = got.iter().map(|e| e.last).collect();
+                let mut want_lasts = vec![false; want.len()];
+                if let Some(l) = want_lasts.last_mut() {
+                    *l = true;
+                }
+                assert_eq!(lasts, want_lasts, "{p} {s}");
+                let unflagged = |v: Vec<Entry>| v.into_iter().map(|e| Entry { last: true, ..e }).collect::<Vec<_>>();
+                assert_eq!(unflagged(got), unflagged(want), "{p} {s}");
             }
         }
         assert_eq!(HeldMap::new(0, []).get(1, 2).count(), 0);
