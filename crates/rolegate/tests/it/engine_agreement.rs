@@ -45,7 +45,7 @@ const ROLE_IDS: [&str; 4] = [
 ];
 
 const RG1: &str = "/subscriptions/s1/resourceGroups/rg1";
-/// A subscription whose id has a GUID's length.
+/// A subscription whose id is a GUID.
 const S2: &str = "5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f";
 const RES: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1";
 
