@@ -2,13 +2,16 @@
 //!
 //! Lookups are the check path's main cost, so the table is built for them: open addressing over one `u64` per
 //! slot (32 bits of the hash beside the id, so a probe rarely touches a key that does not match), all keys in
-//! one arena, and a hash that lower-cases and mixes eight bytes at a time.
+//! one arena, and a hash that lower-cases and mixes eight bytes at a time. Keys of 32 to 96 bytes, nearly every
+//! operation name, hash as a [`Fixed`] key instead, so that a check can look its action up without copying it.
 
+use super::fixed::Fixed;
 use crate::swar::{eq_lowered, lower8, word};
 
 const NONE: u32 = u32::MAX;
 const SEED: u64 = 0x243f_6a88_85a3_08d3;
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+const FINISH: u64 = 0x5851_f42d_4c95_7f2d;
 
 #[inline]
 fn fold(a: u64, b: u64) -> u64 {
@@ -19,16 +22,22 @@ fn fold(a: u64, b: u64) -> u64 {
     lo ^ hi
 }
 
-/// Hashes `s` up to ASCII case: strings equal up to ASCII case hash equally.
+/// Hashes `s` up to ASCII case: strings equal up to ASCII case hash equally. Keys of [`Fixed`] shape take its hash.
 #[inline]
 pub(crate) fn ci_hash(s: &str) -> u64 {
-    hash_words::<true>(s.as_bytes())
+    match Fixed::of(s.as_bytes()) {
+        Some(f) => f.hash(),
+        None => hash_words::<true>(s.as_bytes()),
+    }
 }
 
 /// [`ci_hash`] of bytes that are already ASCII-lower-cased (lower-casing is idempotent, so the two agree).
 #[cfg(test)]
 pub(crate) fn lowered_hash(bytes: &[u8]) -> u64 {
-    hash_words::<false>(bytes)
+    match Fixed::of(bytes) {
+        Some(f) => f.hash(),
+        None => hash_words::<false>(bytes),
+    }
 }
 
 #[inline(always)]
@@ -43,7 +52,7 @@ fn hash_words<const LOWER: bool>(bytes: &[u8]) -> u64 {
     if !rest.is_empty() {
         h = fold(h ^ lower(word(rest)), MUL);
     }
-    fold(h, MUL ^ 0x5851_f42d_4c95_7f2d)
+    fold(h, MUL ^ FINISH)
 }
 
 /// Hashes the prefixes of one string up to ASCII case, word by word, so that hashing every prefix a check
@@ -88,7 +97,7 @@ impl<const LOWER: bool> PrefixHasher<'_, LOWER> {
             Some(w) => word(w) & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0),
             None => self.bytes.get(self.done..end).map_or(0, word),
         };
-        fold(self.h ^ lower(rest) ^ (end as u64).rotate_left(40), MUL ^ 0x5851_f42d_4c95_7f2d)
+        fold(self.h ^ lower(rest) ^ (end as u64).rotate_left(40), MUL ^ FINISH)
     }
 }
 
@@ -135,6 +144,9 @@ pub(crate) fn lower_hash_plain<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u
         plain &= b.is_ascii_graphic() & (*b != b'*');
         b.make_ascii_lowercase();
     }
+    if let Some(f) = Fixed::of(buf.get(..len)?) {
+        return Some((buf.get(..len)?, f.hash(), plain));
+    }
     let mut h = SEED ^ (len as u64);
     let whole = len & !7;
     for w in buf.get(..whole)?.chunks_exact(8) {
@@ -145,7 +157,7 @@ pub(crate) fn lower_hash_plain<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u
         let keep = u64::MAX >> (64 - 8 * (len - whole));
         h = fold(h ^ (word(buf.get(whole..whole + 8)?) & keep), MUL);
     }
-    Some((buf.get(..len)?, fold(h, MUL ^ 0x5851_f42d_4c95_7f2d), plain))
+    Some((buf.get(..len)?, fold(h, MUL ^ FINISH), plain))
 }
 
 /// One slot: 16 bits of the key's hash, a caller's 16 bits about the key (see [`CiMap::set_aux`]), the id
@@ -262,6 +274,12 @@ impl CiMap {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// [`CiMap::get_aux`] of a fixed-shape key.
+    #[inline]
+    pub fn get_fixed_aux(&self, key: &Fixed) -> Option<(u32, u16)> {
+        self.probe(key.hash(), key.len(), |k| key.matches(k))
     }
 
     /// The id of the key whose ASCII-lower-cased bytes are `lowered` and whose hash is `h`. Does not allocate;

@@ -28,6 +28,7 @@
 mod cimap;
 mod describe;
 mod explain;
+mod fixed;
 mod grants;
 mod held;
 mod idmap;
@@ -128,6 +129,8 @@ const MATCH_BLOCK: u32 = NONE;
 /// otherwise.
 const PLANE_CONTROL: u16 = 1;
 const PLANE_DATA: u16 = 2;
+/// Set on an operation of the vocabulary whose name [`is_operation_name`] accepts.
+const VALID_NAME: u16 = 4;
 
 fn plane_aux(answer: PlaneAnswer) -> u16 {
     match answer {
@@ -525,8 +528,9 @@ impl Engine {
         prefixes.clear();
         // The first table slots are prefetched as soon as the text gives their keys, so that their misses are
         // under way while the scope is scanned, and overlap instead of queueing behind one another.
-        let action = cimap::lower_hash_plain(req.action, abuf);
-        if let Some((_, h, _)) = action {
+        let fixed = fixed::Fixed::of(req.action.as_bytes());
+        let action = if fixed.is_some() { None } else { cimap::lower_hash_plain(req.action, abuf) };
+        if let Some(h) = fixed.map(|f| f.hash()).or(action.map(|(_, h, _)| h)) {
             c.vocab.warm(h);
         }
         let principal = IdKey::of(req.principal, pbuf);
@@ -545,7 +549,7 @@ impl Engine {
             c.scopes.warm(p.hash);
         }
 
-        let (found, valid) = c.operation(req.action, action);
+        let (found, valid) = c.operation(req.action, fixed.as_ref(), action);
         let op = found.map(|(op, _)| op);
         let Some(split) = split.filter(|_| valid) else {
             return Decision::NotAllowed(Reason::of(ReasonKind::InvalidRequest));
@@ -653,7 +657,7 @@ impl Compiled {
         match hint {
             PlaneHint::Control => Some(Plane::Control),
             PlaneHint::Data => Some(Plane::Data),
-            PlaneHint::Auto => match answer {
+            PlaneHint::Auto => match answer.map(|a| a & (PLANE_CONTROL | PLANE_DATA)) {
                 Some(PLANE_CONTROL) => Some(Plane::Control),
                 Some(PLANE_DATA) => Some(Plane::Data),
                 _ => None,
@@ -662,8 +666,21 @@ impl Compiled {
     }
 
     /// The operation's id in the vocabulary with its [`plane_aux`] bits, and whether `action` is a valid
-    /// operation name ([`is_operation_name`]), given [`cimap::lower_hash_plain`] of it when it fit.
-    fn operation(&self, action: &str, lowered: Option<(&[u8], u64, bool)>) -> (Option<(u32, u16)>, bool) {
+    /// operation name ([`is_operation_name`]), given its [`fixed::Fixed`] key or, when it has none,
+    /// [`cimap::lower_hash_plain`] of it when it fit.
+    fn operation(
+        &self,
+        action: &str,
+        fixed: Option<&fixed::Fixed>,
+        lowered: Option<(&[u8], u64, bool)>,
+    ) -> (Option<(u32, u16)>, bool) {
+        if let Some(f) = fixed {
+            // Validity does not change with ASCII case, so a known operation's was settled when it was interned.
+            return match self.vocab.get_fixed_aux(f) {
+                Some(found) => (Some(found), found.1 & VALID_NAME != 0),
+                None => (None, is_operation_name(action)),
+            };
+        }
         let op = match lowered {
             Some((low, h, _)) => self.vocab.get_lowered_aux(h, low),
             None => self.vocab.get_aux(action),
@@ -1593,7 +1610,7 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
     names.dedup_by(|a, b| a.0 == b.0);
     for (_, name) in &names {
         let id = c.vocab.intern(name);
-        c.vocab.set_aux(id, plane_aux(catalog.plane(name)));
+        c.vocab.set_aux(id, plane_aux(catalog.plane(name)) | if is_operation_name(name) { VALID_NAME } else { 0 });
     }
     for blocks in &c.blocks {
         let ranges = [0, 1].map(|pi| {

@@ -385,6 +385,39 @@ fn malformed_requests_are_refused() {
     check(&t, "alice", VM_READ, BLOB, Auto, Allowed, Granted);
 }
 
+/// Operations named exactly, at the lengths where the engine changes how it reads an action (below 32 bytes, 32
+/// to 96 bytes, above), in either case; one byte off, anywhere, matches nothing.
+#[test]
+fn exact_actions_of_every_length_class_match_up_to_case_only() {
+    let actions = [
+        "Anyscale.Platform/clouds/delete",
+        "Astronomer.Astro/operations/read",
+        "Anyscale.Platform/agreements/read",
+        "Microsoft.ApiManagement/service/authorizationProviders/authorizations/confirmConsentCode/action",
+        "Microsoft.AppConfiguration/configurationStores/networkSecurityPerimeterAssociationProxies/delete",
+        "Microsoft.Approvals/approvalWorkflowDefinitions/approvalWorkflowInstances/syncPolicyStatus/action",
+    ];
+    assert_eq!(actions.map(str::len), [31, 32, 33, 95, 96, 97]);
+    let role = serde_json::json!([{"roleName": "exact", "name": "exact-1",
+        "permissions": [{"actions": actions}], "assignableScopes": ["/"]}]);
+    let t =
+        tenant(&[("roles.json", &role.to_string()), ("assignments.json", &assignments(&[("alice", "exact-1", S1)]))]);
+    for a in actions {
+        check(&t, "alice", a, RG1, Auto, Allowed, Granted);
+        check(&t, "alice", &a.to_ascii_uppercase(), RG1, Control, Allowed, Granted);
+        for at in 0..a.len() {
+            let mut other = a.as_bytes().to_vec();
+            other[at] = if other[at] == b'x' { b'y' } else { b'x' };
+            let other = String::from_utf8(other).unwrap();
+            check(&t, "alice", &other, RG1, Control, NotAllowed, NoGrant);
+        }
+    }
+    // Text no operation can have, at lengths read both ways.
+    check(&t, "alice", "Anyscale.Platform/clouds/*", RG1, Control, NotAllowed, InvalidRequest);
+    check(&t, "alice", "Microsoft.ApiManagement/service/*", RG1, Control, NotAllowed, InvalidRequest);
+    check(&t, "alice", "Microsoft.ApiManagement/service/\u{200b}read", RG1, Control, NotAllowed, InvalidRequest);
+}
+
 #[test]
 fn a_malformed_not_actions_entry_makes_its_block_grant_nothing() {
     let t = tenant(&[
