@@ -385,6 +385,66 @@ fn malformed_requests_are_refused() {
     check(&t, "alice", VM_READ, BLOB, Auto, Allowed, Granted);
 }
 
+/// A GUID subscription under management groups six deep below the tenant root (Azure's limit), each holding an
+/// assignment (as do the root `/` and the tenant root group) and one an Everyone deny, and the same tenant cut to
+/// two levels: every live ancestor counts, case variants included, and an unknown subscription hangs under the
+/// tenant root only.
+#[test]
+fn deep_and_shallow_hierarchies_over_a_guid_subscription() {
+    const SUB: &str = "/subscriptions/0B1E5C6A-7D2F-4E8A-9C3B-5F6A7E8D9C0B";
+    let mg = |i: usize| format!("/providers/Microsoft.Management/managementGroups/mg{i}");
+    for depth in [2usize, 6] {
+        let mut groups = serde_json::Map::new();
+        for i in 1..=depth {
+            let parent =
+                if i == 1 { serde_json::json!("tenant-root") } else { serde_json::json!(format!("mg{}", i - 1)) };
+            groups.insert(format!("mg{i}"), parent);
+        }
+        let hierarchy = serde_json::json!({
+            "tenantId": "tenant-root",
+            "managementGroups": groups,
+            "subscriptions": {SUB.trim_start_matches("/subscriptions/").to_ascii_lowercase(): format!("mg{depth}")},
+        });
+        let scopes: Vec<String> = (1..=depth).map(mg).collect();
+        let principals: Vec<String> = (1..=depth).map(|i| format!("user{i}")).collect();
+        let list: Vec<(&str, &str, &str)> =
+            principals.iter().zip(&scopes).map(|(p, s)| (p.as_str(), READER, s.as_str())).collect();
+        let deny = serde_json::json!([{"name": "d", "scope": mg(1), "permissions": [{"actions": [VM_DELETE]}],
+            "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}]}]);
+        let t = tenant(&[
+            ("hierarchy.json", &hierarchy.to_string()),
+            (
+                "assignments.json",
+                &assignments(
+                    &[
+                        &list[..],
+                        &[
+                            ("owner", OWNER, SUB),
+                            ("at-root", READER, "/"),
+                            ("at-tenant", READER, "/providers/Microsoft.Management/managementGroups/tenant-root"),
+                        ],
+                    ]
+                    .concat(),
+                ),
+            ),
+            ("denyAssignments.json", &deny.to_string()),
+        ]);
+        let rg = format!("{SUB}/resourceGroups/rg1");
+        for p in &principals {
+            check(&t, p, VM_READ, &rg, Auto, Allowed, Granted);
+            check(&t, p, VM_READ, &rg.to_ascii_lowercase(), Auto, Allowed, Granted);
+            check(&t, p, VM_WRITE, &rg, Auto, NotAllowed, NoGrant);
+        }
+        check(&t, "owner", VM_WRITE, &rg, Auto, Allowed, Granted);
+        check(&t, "owner", VM_DELETE, &rg, Auto, Denied, DenyAssignment);
+        check(&t, "at-root", VM_READ, &rg, Auto, Allowed, Granted);
+        check(&t, "at-tenant", VM_READ, &rg, Auto, Allowed, Granted);
+        check(&t, "at-tenant", VM_READ, "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f", Auto, Allowed, Granted);
+        check(&t, "owner", VM_DELETE, "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f", Auto, NotAllowed, NoGrant);
+        check(&t, "user1", VM_READ, "/subscriptions/5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f", Auto, NotAllowed, NoGrant);
+    }
+}
+
 /// Operations named exactly, at the lengths where the engine changes how it reads an action (below 32 bytes, 32
 /// to 96 bytes, above), in either case; one byte off, anywhere, matches nothing.
 #[test]
