@@ -18,6 +18,17 @@ pub(crate) fn lower8(w: u64) -> u64 {
     w | (upper >> 2)
 }
 
+/// The 128-bit product of `a` and `b` with its high half folded into its low half: the mixing step of the
+/// engine's hashes, a multiplication and an exclusive or.
+#[inline(always)]
+pub(crate) fn fold(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    // Truncations are the point: fold the high half into the low half.
+    #[allow(clippy::cast_possible_truncation)]
+    let (lo, hi) = (r as u64, (r >> 64) as u64);
+    lo ^ hi
+}
+
 /// Little-endian word of the first eight bytes, zero-padded when there are fewer; at most two loads, no loop
 /// (a short word is two overlapping half-size loads, so segment tails cost as little as full words).
 #[inline(always)]

@@ -6,21 +6,12 @@
 //! operation name, hash as a [`Fixed`] key instead, so that a check can look its action up without copying it.
 
 use super::fixed::Fixed;
-use crate::swar::{eq_lowered, lower8, word};
+use crate::swar::{eq_lowered, fold, lower8, word};
 
 const NONE: u32 = u32::MAX;
 const SEED: u64 = 0x243f_6a88_85a3_08d3;
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
 const FINISH: u64 = 0x5851_f42d_4c95_7f2d;
-
-#[inline]
-fn fold(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    // Truncations are the point: fold the high half into the low half.
-    #[allow(clippy::cast_possible_truncation)]
-    let (lo, hi) = (r as u64, (r >> 64) as u64);
-    lo ^ hi
-}
 
 /// Hashes `s` up to ASCII case: strings equal up to ASCII case hash equally. Keys of [`Fixed`] shape take its hash.
 #[inline]

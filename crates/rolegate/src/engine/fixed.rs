@@ -8,6 +8,8 @@
 //! (Black et al., UMAC): per 64-bit word, the product of its 32-bit halves each plus a constant, summed; six
 //! multiplications for the whole text, two at a time, then one fold.
 
+use crate::swar::fold;
+
 /// The shortest text that has a fixed shape.
 pub(crate) const MIN: usize = 32;
 /// The longest text that has a fixed shape.
@@ -49,13 +51,6 @@ impl Fixed {
             *chunk = lanes::lower(text.get(at..at + 16)?.try_into().ok()?);
             acc = lanes::nh(acc, *chunk, k);
         }
-        let fold = |a: u64, b: u64| {
-            let r = u128::from(a) * u128::from(b);
-            // Truncations are the point: fold the high half into the low half.
-            #[allow(clippy::cast_possible_truncation)]
-            let (lo, hi) = (r as u64, (r >> 64) as u64);
-            lo ^ hi
-        };
         let [a, b] = lanes::words(acc);
         let hash = fold(a ^ SEED ^ len as u64, MUL[0]) ^ fold(b ^ SEED.rotate_left(32), MUL[1]);
         Some(Fixed { chunks, len, hash })

@@ -93,16 +93,10 @@ fn digits(words: [u64; 4]) -> Option<u128> {
 /// Two products that do not wait for each other; each half of the key reaches the low bits the index uses.
 #[inline(always)]
 fn hash(key: u128) -> u64 {
-    let fold = |a: u64, b: u64| {
-        let r = u128::from(a) * u128::from(b);
-        // Truncations are the point: fold the high half into the low half.
-        #[allow(clippy::cast_possible_truncation)]
-        let (lo, hi) = (r as u64, (r >> 64) as u64);
-        lo ^ hi
-    };
     // Truncations split the key into its halves.
     #[allow(clippy::cast_possible_truncation)]
     let (hi, lo) = ((key >> 64) as u64, key as u64);
+    use crate::swar::fold;
     fold(hi ^ 0x243f_6a88_85a3_08d3, MUL) ^ fold(lo ^ 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d1)
 }
 
