@@ -262,6 +262,9 @@ fn rolegate_bench_reports_timings_and_mismatches() {
     }
     assert_eq!(v["mismatches"], 0);
     assert_eq!(v["checks"], 4);
+    // Where the kernel says how much memory huge pages back, the report says it too.
+    let thp = &v["huge_pages_bytes"];
+    assert!(thp.is_u64() || (thp.is_null() && !Path::new("/proc/self/smaps_rollup").exists()), "{v}");
     let (code, v) = bench_json("bench-wrong.jsonl", &good.replace("\"expected\":false", "\"expected\":true"), "1");
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["mismatches"], 1);

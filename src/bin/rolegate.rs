@@ -217,12 +217,20 @@ fn check_batch(engine: &Engine, path: &Path) -> ExitCode {
 
 /// Peak resident set size (`VmHWM` in /proc/self/status), 0 where unavailable.
 fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+    proc_kb_field("/proc/self/status", "VmHWM:").map_or(0, |kb| kb * 1024)
+}
+
+/// Anonymous memory backed by transparent huge pages, in bytes (Linux; `None` elsewhere). Reported because it
+/// moves the per-check numbers on a VM more than most code changes do (see the README).
+fn huge_pages_bytes() -> Option<u64> {
+    proc_kb_field("/proc/self/smaps_rollup", "AnonHugePages:").map(|kb| kb * 1024)
+}
+
+/// A `NAME: <n> kB` line of a `/proc` file.
+fn proc_kb_field(path: &str, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let value = text.lines().find_map(|l| l.strip_prefix(name))?;
+    value.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
 }
 
 /// The median of `v` (sorted in place); `None` when empty.
@@ -342,6 +350,7 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         "check_ns_p99": p99,
         "check_ns_mean_untimed": median(&mut untimed),
         "timer_overhead_ns": timer_overhead_ns,
+        "huge_pages_bytes": huge_pages_bytes(),
         "queries": requests.len(),
         "passes": passes,
         "checks": all.len(),
@@ -368,6 +377,13 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
                 ),
                 ("untimed mean", format!("{} ns per check", get("check_ns_mean_untimed"))),
                 ("timer overhead", format!("{timer_overhead_ns} ns (included in per-check times)")),
+                (
+                    "huge pages",
+                    huge_pages_bytes().map_or_else(
+                        || "unknown".to_string(),
+                        |b| format!("{:.1} MiB of anonymous memory", b as f64 / (1024.0 * 1024.0)),
+                    ),
+                ),
                 ("mismatches", mismatches.to_string()),
             ];
             for (k, v) in rows {
