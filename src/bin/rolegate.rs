@@ -338,6 +338,7 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         untimed.push(u64::try_from(per).unwrap_or(u64::MAX));
     }
     let check_ns_median = median(&mut all);
+    let huge_pages = huge_pages_bytes();
     let p99 = percentile(&all, 99);
     let report = serde_json::json!({
         "load_ms": (load_ms * 1e3).round() / 1e3,
@@ -350,7 +351,7 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         "check_ns_p99": p99,
         "check_ns_mean_untimed": median(&mut untimed),
         "timer_overhead_ns": timer_overhead_ns,
-        "huge_pages_bytes": huge_pages_bytes(),
+        "huge_pages_bytes": huge_pages,
         "queries": requests.len(),
         "passes": passes,
         "checks": all.len(),
@@ -379,7 +380,7 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
                 ("timer overhead", format!("{timer_overhead_ns} ns (included in per-check times)")),
                 (
                     "huge pages",
-                    huge_pages_bytes().map_or_else(
+                    huge_pages.map_or_else(
                         || "unknown".to_string(),
                         |b| format!("{:.1} MiB of anonymous memory", b as f64 / (1024.0 * 1024.0)),
                     ),
