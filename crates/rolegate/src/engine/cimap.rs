@@ -6,6 +6,7 @@
 //! operation name, hash as a [`Fixed`] key instead, so that a check can look its action up without copying it.
 
 use super::fixed::Fixed;
+use super::pages::Pages;
 use crate::swar::{eq_lowered, fold, lower8, word};
 
 const NONE: u32 = u32::MAX;
@@ -154,7 +155,8 @@ pub(crate) fn lower_hash_plain<'b>(s: &str, buf: &'b mut [u8]) -> Option<(&'b [u
 /// One slot: 16 bits of the key's hash, a caller's 16 bits about the key (see [`CiMap::set_aux`]), the id
 /// (`NONE` when empty), and where the key sits in the arena, so that a probe reads one cache line before it
 /// compares text, and a hit answers the caller's first question without another.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Slot {
     tag: u16,
     aux: u16,
@@ -169,12 +171,12 @@ const EMPTY: Slot = Slot { tag: 0, aux: 0, id: NONE, at: 0, len: 0 };
 /// scopes); ids are dense, in insertion order. Two keys equal up to ASCII case must be given equal hashes.
 #[derive(Default, Debug)]
 pub(crate) struct CiMap {
-    slots: Vec<Slot>,
+    slots: Pages<Slot>,
     /// Keys as interned, for names; empty when the map was made [`CiMap::without_names`].
     arena: String,
     names: Names,
     /// The same keys ASCII-lower-cased, at the same offsets, for comparisons.
-    lowered: Vec<u8>,
+    lowered: Pages<u8>,
     keys: Vec<(u32, u32, u64)>,
 }
 
@@ -184,6 +186,21 @@ enum Names {
     #[default]
     Kept,
     Lowered,
+}
+
+/// Puts `slot`, whose key's hash is `h`, in the first free slot of `h`'s probe sequence.
+fn place(slots: &mut [Slot], mut slot: Slot, h: u64) {
+    let mask = slots.len().wrapping_sub(1);
+    #[allow(clippy::cast_possible_truncation)]
+    let mut i = h as usize & mask;
+    slot.tag = (h >> 48) as u16;
+    while let Some(s) = slots.get_mut(i) {
+        if s.id == NONE {
+            *s = slot;
+            return;
+        }
+        i = (i + 1) & mask;
+    }
 }
 
 impl CiMap {
@@ -220,20 +237,22 @@ impl CiMap {
     /// Walks the probe sequence of `h` to the slot whose key has length `len` and passes `same`.
     #[inline(always)]
     fn probe(&self, h: u64, len: usize, same: impl Fn(&[u8]) -> bool) -> Option<(u32, u16)> {
-        if self.slots.is_empty() {
+        // Each table once: reading a frozen one checks its mapping ([`Pages`]).
+        let (slots, lowered): (&[Slot], &[u8]) = (&self.slots, &self.lowered);
+        if slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
+        let mask = slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)]
         let (tag, mut i) = ((h >> 48) as u16, h as usize & mask);
         loop {
-            let slot = self.slots.get(i).copied().unwrap_or(EMPTY);
+            let slot = slots.get(i).copied().unwrap_or(EMPTY);
             if slot.id == NONE {
                 return None;
             }
             if slot.tag == tag
                 && slot.len as usize == len
-                && self.lowered.get(slot.at as usize..(slot.at + slot.len) as usize).is_some_and(&same)
+                && lowered.get(slot.at as usize..(slot.at + slot.len) as usize).is_some_and(&same)
             {
                 return Some((slot.id, slot.aux));
             }
@@ -241,11 +260,18 @@ impl CiMap {
         }
     }
 
+    /// Whether the table lives in a mapping of its own ([`super::pages`]).
+    #[cfg(test)]
+    pub fn is_mapped(&self) -> bool {
+        self.slots.is_mapped()
+    }
+
     /// Prefetches the first slot of `h`'s probe sequence, so that a lookup of `h` soon after finds it in cache: a
     /// check issues these for all of its keys at once, and the misses overlap.
     #[inline]
     pub fn warm(&self, h: u64) {
-        if let Some(slot) = self.slots.get(h as usize & self.slots.len().wrapping_sub(1)) {
+        let slots: &[Slot] = &self.slots;
+        if let Some(slot) = slots.get(h as usize & slots.len().wrapping_sub(1)) {
             super::prefetch(slot);
         }
     }
@@ -253,18 +279,20 @@ impl CiMap {
     /// Sets the caller's 16 bits about key `id`, which [`CiMap::get_lowered_aux`] returns with the id.
     pub fn set_aux(&mut self, id: u32, aux: u16) {
         let Some(&(_, _, h)) = self.keys.get(id as usize) else { return };
-        let mask = self.slots.len().wrapping_sub(1);
-        #[allow(clippy::cast_possible_truncation)]
-        let mut i = h as usize & mask;
-        while let Some(s) = self.slots.get_mut(i) {
-            if s.id == id || s.id == NONE {
-                if s.id == id {
-                    s.aux = aux;
+        self.slots.edit(|slots| {
+            let mask = slots.len().wrapping_sub(1);
+            #[allow(clippy::cast_possible_truncation)]
+            let mut i = h as usize & mask;
+            while let Some(s) = slots.get_mut(i) {
+                if s.id == id || s.id == NONE {
+                    if s.id == id {
+                        s.aux = aux;
+                    }
+                    return;
                 }
-                return;
+                i = (i + 1) & mask;
             }
-            i = (i + 1) & mask;
-        }
+        });
     }
 
     /// [`CiMap::get_aux`] of a fixed-shape key.
@@ -313,31 +341,17 @@ impl CiMap {
         }
         self.lowered.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
         self.keys.push((at, len, h));
-        self.place(Slot { id, at, len, ..EMPTY }, h);
+        self.slots.edit(|slots| place(slots, Slot { id, at, len, ..EMPTY }, h));
         id
     }
 
-    fn place(&mut self, mut slot: Slot, h: u64) {
-        let mask = self.slots.len() - 1;
-        #[allow(clippy::cast_possible_truncation)]
-        let mut i = h as usize & mask;
-        slot.tag = (h >> 48) as u16;
-        while let Some(s) = self.slots.get_mut(i) {
-            if s.id == NONE {
-                *s = slot;
-                return;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
     fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
-        for slot in old.into_iter().filter(|s| s.id != NONE) {
-            let h = self.keys.get(slot.id as usize).map_or(0, |k| k.2);
-            self.place(slot, h);
-        }
+        let (old, keys) = (&self.slots, &self.keys);
+        self.slots = Pages::build((old.len() * 2).max(16), EMPTY, |slots| {
+            for &slot in old.iter().filter(|s| s.id != NONE) {
+                place(slots, slot, keys.get(slot.id as usize).map_or(0, |k| k.2));
+            }
+        });
     }
 
     /// The text as first interned (lower-cased for a map made [`CiMap::without_names`]).

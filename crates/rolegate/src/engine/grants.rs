@@ -5,15 +5,17 @@
 //! saying whether that word has a bit, and only those words, paired with the word of conditional grants so that
 //! a role test reads one of them.
 
+use super::pages::Pages;
+
 /// The compressed matrix. Rows are `op * 2 + plane`.
 #[derive(Debug, Default)]
 pub(super) struct GrantBits {
     /// Per row, `stride` words: where the row's pairs start in `pairs`, then one bit per 64-role word that has a
     /// bit in the row, then padding.
-    rows: Vec<u64>,
+    rows: Pages<u64>,
     stride: usize,
     /// `[unconditional, conditional]` words of the rows, row by row, nonzero pairs only.
-    pairs: Vec<[u64; 2]>,
+    pairs: Pages<[u64; 2]>,
 }
 
 impl GrantBits {
@@ -24,24 +26,31 @@ impl GrantBits {
         let stride = (summary + 1).next_power_of_two();
         // Counted first: the dense matrix is still alive here, and a doubling vector would add to the peak.
         let nonzero = dense.chunks_exact(2).filter(|pair| pair.iter().any(|&w| w != 0)).count();
-        let mut out = GrantBits { rows: Vec::with_capacity(rows * stride), stride, pairs: Vec::with_capacity(nonzero) };
-        for row in 0..rows {
-            out.rows.push(out.pairs.len() as u64);
-            let mut present = vec![0u64; summary];
-            for word in 0..words {
-                let at = (row * words + word) * 2;
-                let pair = [dense.get(at).copied().unwrap_or(0), dense.get(at + 1).copied().unwrap_or(0)];
-                if pair != [0, 0] {
-                    if let Some(p) = present.get_mut(word / 64) {
-                        *p |= 1 << (word % 64);
+        // Both built where they stay ([`Pages`]).
+        let mut pairs = Pages::default();
+        let heads = Pages::build(rows * stride, 0u64, |heads| {
+            pairs = Pages::build(nonzero, [0u64; 2], |pairs| {
+                let mut next = 0;
+                for (row, head) in heads.chunks_exact_mut(stride).enumerate() {
+                    let [start, present @ ..] = head else { continue };
+                    *start = next as u64;
+                    for word in 0..words {
+                        let at = (row * words + word) * 2;
+                        let pair = [dense.get(at).copied().unwrap_or(0), dense.get(at + 1).copied().unwrap_or(0)];
+                        if pair != [0, 0] {
+                            if let Some(p) = present.get_mut(word / 64) {
+                                *p |= 1 << (word % 64);
+                            }
+                            if let Some(slot) = pairs.get_mut(next) {
+                                *slot = pair;
+                            }
+                            next += 1;
+                        }
                     }
-                    out.pairs.push(pair);
                 }
-            }
-            out.rows.extend(present);
-            out.rows.resize(out.rows.len() + stride - summary - 1, 0);
-        }
-        out
+            });
+        });
+        GrantBits { rows: heads, stride, pairs }
     }
 
     /// Whether `role` is set in `row`: `(unconditionally, with a condition)`.
@@ -50,12 +59,14 @@ impl GrantBits {
         let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
         let (s, b) = (word / 64, word % 64);
         let at = row * self.stride;
-        let Some(&present) = self.rows.get(at + 1 + s) else { return (false, false) };
+        // The table once: reading a frozen one checks its mapping ([`Pages`]).
+        let rows: &[u64] = &self.rows;
+        let Some(&present) = rows.get(at + 1 + s) else { return (false, false) };
         if present & (1 << b) == 0 {
             return (false, false);
         }
-        let earlier: u32 = self.rows.get(at + 1..at + 1 + s).unwrap_or_default().iter().map(|w| w.count_ones()).sum();
-        let base = self.rows.get(at).copied().unwrap_or(0) as usize;
+        let earlier: u32 = rows.get(at + 1..at + 1 + s).unwrap_or_default().iter().map(|w| w.count_ones()).sum();
+        let base = rows.get(at).copied().unwrap_or(0) as usize;
         let index = base + (earlier + (present & ((1 << b) - 1)).count_ones()) as usize;
         match self.pairs.get(index) {
             Some(&[plain, conditional]) => (plain & bit != 0, conditional & bit != 0),

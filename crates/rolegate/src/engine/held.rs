@@ -4,31 +4,51 @@
 //! themselves are the entries of one open-addressed table: a check asks for the pair it needs and reads the
 //! assignment from the slot it lands on, one cache line, instead of searching the principal's sorted list.
 
+use super::pages::Pages;
+
 const NONE: u32 = u32::MAX;
 
-/// An entry and its key, in 32 bytes aligned to 32, so that a slot never straddles two cache lines.
-#[derive(Clone, Copy, Debug)]
+/// An entry and its key, in 32 bytes aligned to 32, so that a slot never straddles two cache lines. The flags
+/// are bytes, so that the slot is plain old data and the table can live in huge pages ([`super::pages`]).
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C, align(32))]
 struct Slot {
     principal: u32,
     /// The subscription's scope node, or `NONE` for an assignment outside any subscription.
     subscription: u32,
-    entry: Entry,
+    node: u32,
+    assignment: u32,
+    role: u32,
+    text_at: u32,
+    text_len: u16,
+    conditional: u8,
+    last: u8,
+    sole: [u16; 2],
 }
 
-const EMPTY: Slot = Slot {
-    principal: NONE,
-    subscription: NONE,
-    entry: Entry {
-        node: NONE,
-        assignment: NONE,
-        role: NONE,
-        text_at: 0,
-        text_len: 0,
-        conditional: true,
-        last: true,
-        sole: [SOLE_NONE; 2],
-    },
+impl Slot {
+    fn new(principal: u32, subscription: u32, e: Entry) -> Slot {
+        let Entry { node, assignment, role, text_at, text_len, conditional, last, sole } = e;
+        let (conditional, last) = (u8::from(conditional), u8::from(last));
+        Slot { principal, subscription, node, assignment, role, text_at, text_len, conditional, last, sole }
+    }
+
+    #[inline(always)]
+    fn entry(&self) -> Entry {
+        let Slot { node, assignment, role, text_at, text_len, conditional, last, sole, .. } = *self;
+        Entry { node, assignment, role, text_at, text_len, conditional: conditional != 0, last: last != 0, sole }
+    }
+}
+
+const EMPTY_ENTRY: Entry = Entry {
+    node: NONE,
+    assignment: NONE,
+    role: NONE,
+    text_at: 0,
+    text_len: 0,
+    conditional: true,
+    last: true,
+    sole: [SOLE_NONE; 2],
 };
 
 /// What [`HeldMap::get`] finds: what a check needs of an assignment, in the slot it already read rather than
@@ -75,8 +95,19 @@ impl Entry {
 /// A multimap from (principal, subscription node or `NONE`) to [`Entry`].
 #[derive(Debug, Default)]
 pub(super) struct HeldMap {
-    slots: Vec<Slot>,
+    slots: Pages<Slot>,
     shift: u32,
+}
+
+/// Fibonacci hashing of the pair: ids are dense, and the high bits of the product mix both. `shift` leaves the
+/// table's `log2(capacity)` bits.
+#[inline(always)]
+fn home(shift: u32, principal: u32, subscription: u32) -> usize {
+    let key = (u64::from(principal) << 32) | u64::from(subscription);
+    // The shift leaves at most `log2(capacity)` bits.
+    #[allow(clippy::cast_possible_truncation)]
+    let home = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+    home
 }
 
 impl HeldMap {
@@ -85,44 +116,48 @@ impl HeldMap {
     /// earlier one.
     pub fn new(count: usize, entries: impl IntoIterator<Item = (u32, u32, Entry)>) -> HeldMap {
         let cap = (count * 2).next_power_of_two().max(16);
-        let mut map = HeldMap { slots: vec![EMPTY; cap], shift: 64 - cap.trailing_zeros() };
-        let mask = cap - 1;
-        for (principal, subscription, entry) in entries {
-            let mut i = map.home(principal, subscription);
-            // The key's entries so far all sit on the way to the free slot; the one found last stops being last.
-            let mut before = None;
-            while let Some(slot) = map.slots.get_mut(i) {
-                if slot.principal == NONE {
-                    *slot = Slot { principal, subscription, entry: Entry { last: true, ..entry } };
-                    break;
+        let empty = Slot::new(NONE, NONE, EMPTY_ENTRY);
+        let (shift, mask) = (64 - cap.trailing_zeros(), cap - 1);
+        let slots = Pages::build(cap, empty, |slots| {
+            for (principal, subscription, entry) in entries {
+                let mut i = home(shift, principal, subscription);
+                // The key's entries so far all sit on the way to the free slot; the one found last stops being
+                // last.
+                let mut before = None;
+                while let Some(slot) = slots.get_mut(i) {
+                    if slot.principal == NONE {
+                        *slot = Slot::new(principal, subscription, Entry { last: true, ..entry });
+                        break;
+                    }
+                    if slot.principal == principal && slot.subscription == subscription {
+                        before = Some(i);
+                    }
+                    i = (i + 1) & mask;
                 }
-                if slot.principal == principal && slot.subscription == subscription {
-                    before = Some(i);
+                if let Some(slot) = before.and_then(|b| slots.get_mut(b)) {
+                    slot.last = 0;
                 }
-                i = (i + 1) & mask;
             }
-            if let Some(slot) = before.and_then(|b| map.slots.get_mut(b)) {
-                slot.entry.last = false;
-            }
-        }
-        map
+        });
+        HeldMap { slots, shift }
     }
 
-    /// Fibonacci hashing of the pair: ids are dense, and the high bits of the product mix both.
     #[inline(always)]
     fn home(&self, principal: u32, subscription: u32) -> usize {
-        let key = (u64::from(principal) << 32) | u64::from(subscription);
-        // The shift leaves at most `log2(capacity)` bits.
-        #[allow(clippy::cast_possible_truncation)]
-        let home = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
-        home
+        home(self.shift, principal, subscription)
+    }
+    /// Whether the table lives in a mapping of its own ([`super::pages`]).
+    #[cfg(test)]
+    pub fn is_mapped(&self) -> bool {
+        self.slots.is_mapped()
     }
 
     /// Prefetches the first slot of the key, so that [`HeldMap::get`] soon after finds it in cache (see
     /// [`super::cimap::CiMap::warm`]).
     #[inline]
     pub fn warm(&self, principal: u32, subscription: u32) {
-        if let Some(slot) = self.slots.get(self.home(principal, subscription)) {
+        let slots: &[Slot] = &self.slots;
+        if let Some(slot) = slots.get(self.home(principal, subscription)) {
             super::prefetch(slot);
         }
     }
@@ -131,17 +166,19 @@ impl HeldMap {
     /// given.
     #[inline]
     pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = Entry> + '_ {
-        let mask = self.slots.len().wrapping_sub(1);
+        // The table once, not per step: reading a frozen one checks its mapping ([`Pages`]).
+        let slots: &[Slot] = &self.slots;
+        let mask = slots.len().wrapping_sub(1);
         let mut i = Some(self.home(principal, subscription));
         std::iter::from_fn(move || {
             loop {
-                let slot = self.slots.get(i?)?;
+                let slot = slots.get(i?)?;
                 if slot.principal == NONE {
                     return None;
                 }
                 if slot.principal == principal && slot.subscription == subscription {
-                    i = (!slot.entry.last).then_some((i? + 1) & mask);
-                    return Some(slot.entry);
+                    i = (slot.last == 0).then_some((i? + 1) & mask);
+                    return Some(slot.entry());
                 }
                 i = Some((i? + 1) & mask);
             }
@@ -156,9 +193,9 @@ mod tests {
     #[test]
     fn sole_grants_pack_when_they_fit() {
         let packed = Entry::pack_sole([Some((3, 4094)), Some((16, 0))]);
-        let e = Entry { sole: packed, ..EMPTY.entry };
+        let e = Entry { sole: packed, ..EMPTY_ENTRY };
         assert_eq!((e.sole_grant(0), e.sole_grant(1), e.sole_grant(2)), (Some((3, 4094)), None, None));
-        let e = Entry { sole: Entry::pack_sole([Some((15, 4095)), Some((0, 0))]), ..EMPTY.entry };
+        let e = Entry { sole: Entry::pack_sole([Some((15, 4095)), Some((0, 0))]), ..EMPTY_ENTRY };
         assert_eq!((e.sole_grant(0), e.sole_grant(1)), (None, Some((0, 0))));
     }
 
@@ -171,7 +208,7 @@ mod tests {
                 for s in [p % 7, NONE] {
                     let sole = Entry::pack_sole([Some((k as u16, p as u16)), None]);
                     let entry =
-                        Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, last: k % 2 == 0, ..EMPTY.entry };
+                        Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, last: k % 2 == 0, ..EMPTY_ENTRY };
                     entries.push((p, s, entry));
                 }
             }

@@ -15,6 +15,10 @@
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 use crate::swar::{HI, hex_digits};
 
+use std::marker::PhantomData;
+
+use super::pages::Pages;
+
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The length of a GUID's text.
@@ -100,31 +104,54 @@ fn hash(key: u128) -> u64 {
     fold(hi ^ 0x243f_6a88_85a3_08d3, MUL) ^ fold(lo ^ 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d1)
 }
 
-/// What an [`IdMap`] holds per key; one value is reserved to mark an empty slot.
-pub(crate) trait Value: Copy {
+/// What an [`IdMap`] holds per key, at most [`VALUE_BYTES`] of plain old data; one value is reserved to mark an
+/// empty slot.
+pub(crate) trait Value: bytemuck::Pod {
     /// The value of an empty slot, which no entry has.
     const EMPTY: Self;
     /// Whether this is [`Value::EMPTY`].
     fn is_empty(&self) -> bool;
 }
 
-/// A slot: the key and the caller's value in one cache line.
-#[derive(Clone, Copy, Debug)]
+/// The room for a value beside its key in one cache line.
+pub(crate) const VALUE_BYTES: usize = 48;
+
+/// A slot: the key and the caller's value (its bytes, at the start of `value`) in one cache line.
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C, align(64))]
-struct Slot<V> {
+struct Slot {
     key: u128,
-    value: V,
+    value: [u32; VALUE_BYTES / 4],
+}
+
+impl Slot {
+    fn new<V: Value>(key: u128, v: V) -> Slot {
+        const { assert!(std::mem::size_of::<V>() <= VALUE_BYTES && std::mem::align_of::<V>() <= 4) };
+        let mut value = [0u32; VALUE_BYTES / 4];
+        if let Some(room) = bytemuck::bytes_of_mut(&mut value).get_mut(..std::mem::size_of::<V>()) {
+            room.copy_from_slice(bytemuck::bytes_of(&v));
+        }
+        Slot { key, value }
+    }
+
+    /// The value; `None` only if it could not be read, which [`Slot::new`] rules out.
+    #[inline(always)]
+    fn value<V: Value>(&self) -> Option<&V> {
+        let bytes = bytemuck::bytes_of(&self.value).get(..std::mem::size_of::<V>())?;
+        bytemuck::try_from_bytes(bytes).ok()
+    }
 }
 
 /// A map from GUIDs, up to ASCII case, to values.
 #[derive(Debug)]
 pub(crate) struct IdMap<V> {
-    slots: Box<[Slot<V>]>,
+    slots: Pages<Slot>,
+    v: PhantomData<V>,
 }
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap { slots: Box::default() }
+        IdMap { slots: Pages::default(), v: PhantomData }
     }
 }
 
@@ -142,54 +169,65 @@ impl<V: Value> IdMap<V> {
         }
         // At most half full, so that a miss ends after a slot or two.
         let cap = (probes.len() * 2).next_power_of_two();
-        let mut slots = vec![Slot { key: 0, value: V::EMPTY }; cap].into_boxed_slice();
         let mask = cap - 1;
-        for (p, value) in probes {
-            // `hash` is 64 bits; only the bits under the mask are kept.
-            #[allow(clippy::cast_possible_truncation)]
-            let mut i = p.hash as usize & mask;
-            while let Some(slot) = slots.get_mut(i) {
-                if slot.value.is_empty() {
-                    *slot = Slot { key: p.key, value };
-                    break;
+        let slots = Pages::build(cap, Slot::new(0, V::EMPTY), |slots| {
+            for (p, value) in probes {
+                // `hash` is 64 bits; only the bits under the mask are kept.
+                #[allow(clippy::cast_possible_truncation)]
+                let mut i = p.hash as usize & mask;
+                while let Some(slot) = slots.get_mut(i) {
+                    if slot.value::<V>().is_none_or(V::is_empty) {
+                        *slot = Slot::new(p.key, value);
+                        break;
+                    }
+                    if slot.key == p.key {
+                        break;
+                    }
+                    i = (i + 1) & mask;
                 }
-                if slot.key == p.key {
-                    break;
-                }
-                i = (i + 1) & mask;
             }
-        }
-        IdMap { slots }
+        });
+        IdMap { slots, v: PhantomData }
     }
 
     #[inline(always)]
-    fn home(&self, p: &Probe) -> usize {
+    fn home(len: usize, p: &Probe) -> usize {
         #[allow(clippy::cast_possible_truncation)]
-        let i = p.hash as usize & self.slots.len().wrapping_sub(1);
+        let i = p.hash as usize & len.wrapping_sub(1);
         i
     }
 
     /// The value of the probe's key, if present.
     #[inline]
     pub fn get(&self, p: &Probe) -> Option<&V> {
-        let mask = self.slots.len().wrapping_sub(1);
-        let mut i = self.home(p);
+        // The table once: reading a frozen one checks its mapping ([`Pages`]).
+        let slots: &[Slot] = &self.slots;
+        let mask = slots.len().wrapping_sub(1);
+        let mut i = Self::home(slots.len(), p);
         loop {
-            let slot = self.slots.get(i)?;
-            if slot.value.is_empty() {
+            let slot = slots.get(i)?;
+            let value = slot.value::<V>()?;
+            if value.is_empty() {
                 return None;
             }
             if slot.key == p.key {
-                return Some(&slot.value);
+                return Some(value);
             }
             i = (i + 1) & mask;
         }
     }
 
+    /// Whether the table lives in a mapping of its own ([`super::pages`]).
+    #[cfg(test)]
+    pub fn is_mapped(&self) -> bool {
+        self.slots.is_mapped()
+    }
+
     /// Prefetches the probe's first slot, so that [`IdMap::get`] soon after finds it in cache.
     #[inline]
     pub fn warm(&self, p: &Probe) {
-        if let Some(slot) = self.slots.get(self.home(p)) {
+        let slots: &[Slot] = &self.slots;
+        if let Some(slot) = slots.get(Self::home(slots.len(), p)) {
             super::prefetch(slot);
         }
     }

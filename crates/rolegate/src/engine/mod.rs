@@ -26,9 +26,9 @@
 //! and tests one bit per assignment in scope.
 //!
 //! A check reads a dozen cache lines spread over the tables, which for a large tenant are over a hundred
-//! megabytes. On a virtual machine the TLB misses that follow are a visible part of its cost. A process that backs
-//! its heap with transparent huge pages avoids most of them. With glibc, set `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`;
-//! with jemalloc, `thp:always`. The README gives measured numbers.
+//! megabytes. On a virtual machine the TLB misses that follow are a visible part of its cost, so the large tables
+//! live in mappings of their own advised for transparent huge pages (Linux, THP in the `madvise` or `always`
+//! mode; elsewhere they work the same in small pages). The README gives measured numbers.
 
 mod cimap;
 mod describe;
@@ -37,6 +37,7 @@ mod fixed;
 mod grants;
 mod held;
 mod idmap;
+mod pages;
 mod request;
 
 use std::collections::HashMap;
@@ -60,6 +61,7 @@ use cimap::CiMap;
 use grants::GrantBits;
 use held::HeldMap;
 use idmap::{IdMap, Probe};
+use pages::Pages;
 
 const NONE: u32 = u32::MAX;
 /// Scope-node bits kept beside the node in its slot ([`CiMap::set_aux`]): an assignment or deny assignment sits at
@@ -183,7 +185,7 @@ struct Compiled {
     scopes: CiMap,
     /// The subscription nodes whose ids are GUIDs ([`idmap`]), by id, with their `scopes` aux bits: a check of a
     /// scope in such a subscription looks it up only here.
-    subscription_ids: IdMap<(u32, u16)>,
+    subscription_ids: IdMap<SubscriptionNode>,
     root: u32,
     /// Scope node → whether an assignment or deny assignment sits at it.
     live: Vec<bool>,
@@ -208,7 +210,7 @@ struct Compiled {
     /// copy for the others).
     info: Vec<PrincipalInfo>,
     /// The members of the principals whose [`PrincipalInfo`] they do not fit.
-    members: Vec<Member>,
+    members: Pages<Member>,
     /// Principal → its assignments in the order a check meets them (see `by_principal`), for explaining.
     placed: Vec<Box<[Placed]>>,
     assignment_role: Vec<u32>,
@@ -373,7 +375,7 @@ impl Engine {
             by_principal: Vec::new(),
             held: HeldMap::default(),
             info: Vec::new(),
-            members: Vec::new(),
+            members: Pages::default(),
             placed: Vec::new(),
             assignment_role: Vec::new(),
             assignment_conditional: Vec::new(),
@@ -465,13 +467,17 @@ impl Engine {
             .map(|list| list.iter().map(|h| Placed { node: h.node, assignment: h.assignment }).collect())
             .collect();
         let member = |p: u32| Member::new(p, masks.get(p as usize).copied().unwrap_or(0));
-        let mut list = Vec::new();
-        for (p, groups) in (0u32..).zip(closure.iter()) {
-            list.clear();
-            list.extend(std::iter::once(p).chain(groups.iter().copied()).map(member));
-            let info = PrincipalInfo::new(&list, &mut c.members);
-            c.info.push(info);
-        }
+        // Counted first, so that the pool is built where it stays ([`pages`]).
+        let pooled = closure.iter().map(|g| g.len() + 1).filter(|&n| n > PrincipalInfo::INLINE).sum();
+        let info = &mut c.info;
+        c.members = Pages::build(pooled, Member::new(NONE, 0), |pool| {
+            let (mut list, mut next) = (Vec::new(), 0);
+            for (p, groups) in (0u32..).zip(closure.iter()) {
+                list.clear();
+                list.extend(std::iter::once(p).chain(groups.iter().copied()).map(member));
+                info.push(PrincipalInfo::new(&list, pool, &mut next));
+            }
+        });
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
@@ -499,7 +505,8 @@ impl Engine {
             }
         }
         let ids = subscriptions.iter().map(|&(node, bits)| {
-            (c.scopes.lowered_key(node).get(b"/subscriptions/".len()..).unwrap_or_default(), (node, bits))
+            let id = c.scopes.lowered_key(node).get(b"/subscriptions/".len()..).unwrap_or_default();
+            (id, SubscriptionNode { node, aux: bits, pad: 0 })
         });
         c.subscription_ids = IdMap::new(ids);
         let ids = c.info.iter().zip(0u32..).map(|(info, p)| (c.principals.name(p).as_bytes(), *info));
@@ -802,7 +809,7 @@ impl Compiled {
         let mut outside = out_bit(self.root);
         // A subscription nothing is interned at still hangs under the default chain.
         let found = match key {
-            OwnerKey::Id(p) => self.subscription_ids.get(&p).copied(),
+            OwnerKey::Id(p) => self.subscription_ids.get(&p).map(|s| (s.node, s.aux)),
             OwnerKey::Hash(hash) => lowered.get(..end).and_then(|p| self.scopes.get_lowered_aux(hash, p)),
         };
         let (owner, aux) = found.unwrap_or((NONE, 0));
@@ -1383,7 +1390,8 @@ fn held_bit(h: &Held) -> u64 {
 /// with the [`held_bit`]s of its assignments, so that a check skips a principal with nothing in the request's
 /// subscription or above it and reads no record of a group's own. It fits a slot of [`Compiled::principal_ids`]
 /// beside its key, so a principal in at most two groups costs a check one cache line.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct PrincipalInfo {
     /// The number of members: the principal itself, then its groups; never 0 but in [`idmap::Value::EMPTY`].
     len: u32,
@@ -1393,7 +1401,7 @@ struct PrincipalInfo {
 }
 
 // With its sixteen-byte key, a slot of `principal_ids` is one cache line.
-const _: () = assert!(std::mem::size_of::<PrincipalInfo>() <= 48);
+const _: () = assert!(std::mem::size_of::<PrincipalInfo>() <= idmap::VALUE_BYTES);
 
 impl idmap::Value for PrincipalInfo {
     const EMPTY: PrincipalInfo = PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3] };
@@ -1402,17 +1410,30 @@ impl idmap::Value for PrincipalInfo {
     }
 }
 
-impl idmap::Value for (u32, u16) {
-    const EMPTY: (u32, u16) = (NONE, 0);
+/// A subscription's scope node and its [`Compiled::scopes`] aux bits, as [`Compiled::subscription_ids`] holds them.
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+struct SubscriptionNode {
+    node: u32,
+    aux: u16,
+    pad: u16,
+}
+
+impl idmap::Value for SubscriptionNode {
+    const EMPTY: SubscriptionNode = SubscriptionNode { node: NONE, aux: 0, pad: 0 };
     fn is_empty(&self) -> bool {
-        self.0 == NONE
+        self.node == NONE
     }
 }
 
 impl PrincipalInfo {
-    /// The record of `list` (the principal, then its groups), which goes to `pool` when it does not fit.
-    fn new(list: &[Member], pool: &mut Vec<Member>) -> PrincipalInfo {
-        let mut inline = [Member::new(NONE, 0); 3];
+    /// How many members fit in the record itself.
+    const INLINE: usize = 3;
+
+    /// The record of `list` (the principal, then its groups), which goes to `pool` from `next` when it does not
+    /// fit, and moves `next` past it.
+    fn new(list: &[Member], pool: &mut [Member], next: &mut usize) -> PrincipalInfo {
+        let mut inline = [Member::new(NONE, 0); PrincipalInfo::INLINE];
         let len = u32::try_from(list.len()).unwrap_or(0);
         let mut at = 0;
         if list.len() <= inline.len() {
@@ -1420,8 +1441,11 @@ impl PrincipalInfo {
                 *slot = *m;
             }
         } else {
-            at = u32::try_from(pool.len()).unwrap_or(NONE);
-            pool.extend_from_slice(list);
+            at = u32::try_from(*next).unwrap_or(NONE);
+            if let Some(room) = pool.get_mut(*next..*next + list.len()) {
+                room.copy_from_slice(list);
+            }
+            *next += list.len();
         }
         PrincipalInfo { len, at, inline }
     }
@@ -1443,7 +1467,8 @@ struct Placed {
 }
 
 /// A group in a closure and its [`PrincipalInfo::mask`], in two halves so that the entry takes twelve bytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Member {
     id: u32,
     mask: [u32; 2],
@@ -1756,16 +1781,46 @@ mod tests {
     /// A principal's members come back as given whether they fit its record or went to the pool.
     #[test]
     fn principal_members_inline_or_pooled() {
-        let mut pool = vec![Member::new(99, 1)];
         let lists: Vec<Vec<Member>> =
             (0..9u32).map(|n| (0..n).map(|i| Member::new(n * 10 + i, u64::from(i) << 40 | 7)).collect()).collect();
-        let infos: Vec<PrincipalInfo> = lists.iter().map(|l| PrincipalInfo::new(l, &mut pool)).collect();
+        // A slot of room past what the pooled lists take, which must stay untouched.
+        let room = 1 + (PrincipalInfo::INLINE + 1..9).sum::<usize>();
+        let mut pool = vec![Member::new(99, 1); room];
+        let mut next = 0;
+        let infos: Vec<PrincipalInfo> = lists.iter().map(|l| PrincipalInfo::new(l, &mut pool, &mut next)).collect();
         for (list, info) in lists.iter().zip(&infos) {
             let got: Vec<(u32, u64)> = info.members(&pool).iter().map(|m| (m.id, m.mask())).collect();
             let want: Vec<(u32, u64)> = list.iter().map(|m| (m.id, m.mask())).collect();
             assert_eq!(got, want);
         }
-        assert_eq!(pool.len(), 1 + (4..9).sum::<usize>());
+        assert_eq!(next, room - 1);
+        assert_eq!(pool.last().map(|m| (m.id, m.mask())), Some((99, 1)));
+    }
+
+    /// A tenant large enough that its tables live in mappings ([`pages`]) decides as a small one does: each of
+    /// 20,000 principals reads in its own resource group, and not in its neighbour's, nor writes in its own.
+    #[test]
+    fn tables_in_mappings_decide_the_same() {
+        const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+        let guid = |kind: u32, i: u32| format!("{kind:08x}-0000-4000-8000-{i:012x}");
+        let rg = |i: u32| format!("/subscriptions/{}/resourceGroups/rg{i}", guid(1, i % 4));
+        let n = 20_000;
+        let items: Vec<serde_json::Value> = (0..n)
+            .map(|i| serde_json::json!({"principalId": guid(2, i), "roleDefinitionId": READER, "scope": rg(i)}))
+            .collect();
+        let mut loader = TenantLoader::new();
+        loader.add_assignments("assignments.json", serde_json::Value::Array(items).to_string().as_bytes());
+        let engine = Engine::new(loader.build().unwrap().0);
+        let c = &*engine.c;
+        assert!(c.held.is_mapped() && c.principal_ids.is_mapped() && c.scopes.is_mapped() && c.vocab.is_mapped());
+        let (read, write) = ("Microsoft.Compute/virtualMachines/read", "Microsoft.Compute/virtualMachines/write");
+        for i in (0..n).step_by(37) {
+            let (p, own, other) = (guid(2, i), rg(i), rg((i + 1) % n));
+            let vm = format!("{own}/providers/Microsoft.Compute/virtualMachines/vm");
+            assert!(engine.check(&Request::new(&p, read, &vm)).is_allowed(), "{p} reads in {own}");
+            assert!(!engine.check(&Request::new(&p, read, &other)).is_allowed(), "{p} reads in {other}");
+            assert!(!engine.check(&Request::new(&p, write, &own)).is_allowed(), "{p} writes in {own}");
+        }
     }
 
     /// The shortcut for single-pattern roles and the grant lists of the others (vocabulary ids where a block
