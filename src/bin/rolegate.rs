@@ -281,19 +281,36 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
             }
         }
     }
-    // Owned request parts first, then requests borrowing them.
-    let groups: Vec<Vec<&str>> = queries.iter().map(|q| q.groups.iter().map(String::as_str).collect()).collect();
+    // Owned request parts first, then requests borrowing them. Each query's principal, action, scope and groups
+    // sit together in one buffer, request after request, as a gateway's request does in the buffer it was read
+    // into: strings scattered over the heap by parsing would time cache and TLB misses that a gateway checking
+    // the request it has just read does not have (about 15 ns of the median on the medium tenant).
+    let mut text = String::new();
+    let mut span = |s: &str| {
+        let at = text.len();
+        text.push_str(s);
+        at..text.len()
+    };
+    let spans: Vec<_> = queries
+        .iter()
+        .map(|q| (span(&q.principal), span(&q.action), span(&q.scope), q.groups.iter().map(|g| span(g)).collect()))
+        .collect();
+    let at = |r: &std::ops::Range<usize>| text.get(r.clone()).unwrap_or_default();
+    let groups: Vec<Vec<&str>> = spans.iter().map(|(.., g): &(_, _, _, Vec<_>)| g.iter().map(at).collect()).collect();
     let pairs: Vec<Vec<(String, String)>> = queries.iter().map(rolegate::schema::Query::attribute_pairs).collect();
     let attributes: Vec<Vec<(&str, &str)>> =
         pairs.iter().map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
     let requests: Vec<Request<'_>> = queries
         .iter()
+        .zip(&spans)
         .zip(&groups)
         .zip(&attributes)
-        .map(|((q, g), a)| {
-            let mut req = q.request(g);
-            req.attributes = a;
-            req
+        .map(|(((q, (p, action, scope, _)), g), a)| Request {
+            principal: at(p),
+            action: at(action),
+            scope: at(scope),
+            attributes: a,
+            ..q.request(g)
         })
         .collect();
 
