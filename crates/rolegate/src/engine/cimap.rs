@@ -237,7 +237,6 @@ impl CiMap {
     /// Walks the probe sequence of `h` to the slot whose key has length `len` and passes `same`.
     #[inline(always)]
     fn probe(&self, h: u64, len: usize, same: impl Fn(&[u8]) -> bool) -> Option<(u32, u16)> {
-        // Each table once: reading a frozen one checks its mapping ([`Pages`]).
         let (slots, lowered): (&[Slot], &[u8]) = (&self.slots, &self.lowered);
         if slots.is_empty() {
             return None;

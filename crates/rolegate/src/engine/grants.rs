@@ -59,7 +59,6 @@ impl GrantBits {
         let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
         let (s, b) = (word / 64, word % 64);
         let at = row * self.stride;
-        // The table once: reading a frozen one checks its mapping ([`Pages`]).
         let rows: &[u64] = &self.rows;
         let Some(&present) = rows.get(at + 1 + s) else { return (false, false) };
         if present & (1 << b) == 0 {

@@ -166,7 +166,6 @@ impl HeldMap {
     /// given.
     #[inline]
     pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = Entry> + '_ {
-        // The table once, not per step: reading a frozen one checks its mapping ([`Pages`]).
         let slots: &[Slot] = &self.slots;
         let mask = slots.len().wrapping_sub(1);
         let mut i = Some(self.home(principal, subscription));

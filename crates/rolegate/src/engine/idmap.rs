@@ -200,7 +200,6 @@ impl<V: Value> IdMap<V> {
     /// The value of the probe's key, if present.
     #[inline]
     pub fn get(&self, p: &Probe) -> Option<&V> {
-        // The table once: reading a frozen one checks its mapping ([`Pages`]).
         let slots: &[Slot] = &self.slots;
         let mask = slots.len().wrapping_sub(1);
         let mut i = Self::home(slots.len(), p);
