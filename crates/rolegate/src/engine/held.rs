@@ -104,7 +104,6 @@ pub(super) struct HeldMap {
 #[inline(always)]
 fn home(shift: u32, principal: u32, subscription: u32) -> usize {
     let key = (u64::from(principal) << 32) | u64::from(subscription);
-    // The shift leaves at most `log2(capacity)` bits.
     #[allow(clippy::cast_possible_truncation)]
     let home = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
     home
