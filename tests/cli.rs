@@ -738,3 +738,98 @@ fn role_lint_tenant_checks_assignment_conditions() {
     assert_eq!(invalid[0]["severity"], "error", "{out}");
     assert_eq!(invalid[0]["line"], 39, "{out}");
 }
+
+/// A FIFO at `path` (std has no mkfifo; coreutils' tool is on every Linux).
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Paths that are not regular files are refused at once (exit 2), never read: a FIFO would block forever and
+/// `/dev/zero` would read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn odd_paths_exit_2_at_once_in_every_role() {
+    let dir = temp_dir("odd-paths");
+    let fifo = dir.join("pipe.json");
+    mkfifo(&fifo);
+    let zero = dir.join("zero.json");
+    let _ = std::fs::remove_file(&zero);
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let role = temp_file(
+        "plain-role.json",
+        br#"{"Name": "r", "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,
+    );
+    let (f, z, r) = (fifo.to_str().unwrap(), zero.to_str().unwrap(), role.to_str().unwrap());
+    let cases: [&[&str]; 6] =
+        [&[f], &[z], &[dir.to_str().unwrap()], &[r, "--config", f], &[r, "--forbid", f], &[r, "--baseline", z]];
+    for args in cases {
+        let mut cmd = Command::cargo_bin("role-lint").unwrap();
+        let out =
+            cmd.args(args).args(["--format", "json"]).timeout(std::time::Duration::from_secs(20)).output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
+        assert!(
+            (stdout.contains("not a regular file") && stdout.contains("RL017"))
+                || stderr.contains("not a regular file"),
+            "{args:?}: {stdout}{stderr}"
+        );
+    }
+    let (code, _, err) = rolegate(&["check", "--tenant", "tests/data/tenant", "--batch", f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a regular file (it is a FIFO)"), "{err}");
+}
+
+/// A tenant whose deny file is a dangling link: `validate`, `check` and `role-lint --tenant` all refuse it
+/// (exit 2); before, the deny was skipped and the delete it forbids was allowed.
+#[cfg(unix)]
+#[test]
+fn a_dangling_deny_file_refuses_the_tenant_everywhere() {
+    let dir = temp_dir("dangling-deny");
+    for f in ["assignments.json", "roles.json", "groups.json", "hierarchy.json"] {
+        std::fs::copy(repo("tests/data/tenant").join(f), dir.join(f)).unwrap();
+    }
+    let deny = dir.join("denyAssignments.json");
+    let _ = std::fs::remove_file(&deny);
+    std::os::unix::fs::symlink(dir.join("moved-away.json.bak"), &deny).unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = rolegate(&["validate", "--tenant", d]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("RL017") && err.contains("dangling link"), "{err}");
+    let vm = "/subscriptions/sub-1/resourceGroups/x/providers/Microsoft.Compute/virtualMachines/vm1";
+    let (code, out, _) = rolegate(&["check", "--tenant", d, "bob", "Microsoft.Compute/virtualMachines/delete", vm]);
+    assert_eq!(code, 2);
+    assert!(!out.contains("allowed"), "{out}");
+    let (code, out, _) = role_lint_in(&repo(""), &["--tenant", d, "--format", "json"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("dangling link"), "{out}");
+}
+
+/// A case variant of a fixed tenant file name is refused (exit 1 from validate: the tenant has a fatal problem).
+#[test]
+fn a_misnamed_deny_file_refuses_the_tenant() {
+    let dir = temp_dir("misnamed-deny");
+    for f in ["assignments.json", "roles.json", "groups.json", "hierarchy.json"] {
+        std::fs::copy(repo("tests/data/tenant").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::copy(repo("tests/data/tenant/denyAssignments.json"), dir.join("denyassignments.json")).unwrap();
+    let (code, out, err) = rolegate(&["validate", "--tenant", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("refused"), "{out}");
+    assert!(err.contains("RL020") && err.contains("named exactly `denyAssignments.json`"), "{err}");
+}
+
+#[test]
+fn a_size_cap_refuses_larger_files() {
+    let role = temp_file(
+        "capped-role.json",
+        br#"{"Name": "r", "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,
+    );
+    let (code, out) = role_lint(&[role.to_str().unwrap(), "--max-file-size", "16", "--format", "json"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("larger than the 16 bytes cap"), "{out}");
+    let (code, out, err) = rolegate(&["validate", "--tenant", "tests/data/tenant", "--max-file-size", "64"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("larger than the 64 bytes cap"), "{err}");
+}

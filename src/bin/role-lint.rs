@@ -63,6 +63,10 @@ struct Args {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// The largest input file read (`256MiB`, `10M`, `4096`); a larger one is refused (RL017, exit 2), as is
+    /// any path that is not a regular file (a FIFO, a device, a dangling link).
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = rolegate::load::file::parse_size)]
+    max_file_size: u64,
 }
 
 const EXIT_CODES: &str = "Exit codes:
@@ -105,8 +109,14 @@ enum Color {
     Never,
 }
 
-/// Every `*.json` under `dir`, sorted, skipping hidden entries.
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every `*.json` under `dir`, sorted, skipping hidden entries. Whatever a `*.json` name is (a FIFO, a dangling
+/// link) is listed, so that reading it refuses it; a directory reached twice through links is walked once.
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let real = std::fs::canonicalize(dir)?;
+    if walked.contains(&real) {
+        return Ok(());
+    }
+    walked.push(real);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
@@ -115,7 +125,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if path.is_dir() {
-            json_files(&path, out)?;
+            json_files(&path, out, walked)?;
         } else if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
             out.push(path);
         }
@@ -144,14 +154,15 @@ fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
         None if args.no_config => return Ok(Config::default()),
         None => {
             let path = PathBuf::from(CONFIG_FILE);
-            if !path.is_file() {
+            // Only absence means "no config": a config that is a dangling link or a FIFO is refused when read.
+            if std::fs::symlink_metadata(&path).is_err() {
                 return Ok(Config::default());
             }
             path
         }
     };
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = rolegate::load::file::read_text(&path, args.max_file_size).map_err(|e| {
         vec![
             Diagnostic::error(rolegate_lint::config::codes::INVALID_CONFIG, format!("cannot read `{name}`: {e}"))
                 .with_help("check the path given to --config"),
@@ -160,9 +171,9 @@ fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
     Config::parse(&name, &text, &(Registry, KnownRules))
 }
 
-fn load_baseline(path: &Path) -> Result<Baseline, Vec<Diagnostic>> {
+fn load_baseline(path: &Path, max_file_bytes: u64) -> Result<Baseline, Vec<Diagnostic>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = rolegate::load::file::read_file(path, max_file_bytes).map_err(|e| {
         vec![
             Diagnostic::error(rolegate_lint::config::codes::INVALID_BASELINE, format!("cannot read `{name}`: {e}"))
                 .with_help("check the path given to --baseline"),
@@ -190,10 +201,15 @@ fn modified_date(path: &Path) -> Option<String> {
 
 /// Builds the run's options from the flags; a flag's file that cannot be used is a usage error (exit 2).
 fn options(args: &Args) -> Result<LintOptions, String> {
-    let mut options = LintOptions { strict_catalog: args.strict_catalog, ..LintOptions::default() };
+    let mut options = LintOptions {
+        strict_catalog: args.strict_catalog,
+        max_file_bytes: Some(args.max_file_size),
+        ..LintOptions::default()
+    };
+    let read = |path: &Path| rolegate::load::file::read_file(path, args.max_file_size);
     if let Some(path) = &args.catalog {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let bytes = read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
         let loaded = rolegate::load::load_operation_list(&name, &bytes, modified_date(path));
         if let Some(d) = loaded.diagnostics.iter().find(|d| d.severity == Severity::Error) {
             let at = d.line_cols().map(|(s, _)| format!(":{}:{}", s.line, s.column)).unwrap_or_default();
@@ -206,7 +222,8 @@ fn options(args: &Args) -> Result<LintOptions, String> {
     }
     if let Some(path) = &args.forbid {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let text = rolegate::load::file::read_text(path, args.max_file_size)
+            .map_err(|e| format!("cannot read `{name}`: {e}"))?;
         options.forbid = parse_forbid_list(&name, &text);
     }
     Ok(options)
@@ -222,7 +239,7 @@ fn main() -> ExitCode {
             }
             None => {
                 eprintln!(
-                    "error: unknown code `{code}`\nhelp: codes are RL000-RL019 (load) and the rules listed in the README"
+                    "error: unknown code `{code}`\nhelp: codes are RL000-RL099 (load) and the rules listed in the README"
                 );
                 ExitCode::from(2)
             }
@@ -241,7 +258,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let baseline = match args.baseline.as_deref().map(load_baseline).transpose() {
+    let baseline = match args.baseline.as_deref().map(|p| load_baseline(p, args.max_file_size)).transpose() {
         Ok(baseline) => baseline,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, stderr_color);
@@ -276,7 +293,7 @@ fn main() -> ExitCode {
     for path in &args.paths {
         let mut files = Vec::new();
         let listed = if path.is_dir() {
-            json_files(path, &mut files)
+            json_files(path, &mut files, &mut Vec::new())
         } else {
             files.push(path.clone());
             Ok(())

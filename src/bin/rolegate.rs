@@ -4,7 +4,7 @@
 //! `check` 0 allowed, 3 denied or not allowed; both 2 for a usage error or input that cannot be read.
 //! `bench` 0, 1 when some query's `expected` differs from the engine's decision, 2 for unreadable input.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,6 +22,14 @@ use rolegate::load::TenantLoader;
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// The largest input file read (`256MiB`, `10M`, `4096`); a larger one is refused, as is anything that
+    /// is not a regular file (a directory, a FIFO, a device, a dangling link).
+    #[arg(long, global = true, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    max_file_size: u64,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    rolegate::load::file::parse_size(s)
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,8 +146,8 @@ fn render(d: &dyn miette::Diagnostic) -> String {
 }
 
 /// Loads a tenant directory, printing every problem; `None` (after printing) when it cannot be used.
-fn load_tenant(dir: &Path) -> Result<Tenant, ExitCode> {
-    let loader = match TenantLoader::from_dir(dir) {
+fn load_tenant(dir: &Path, max_file_bytes: u64) -> Result<Tenant, ExitCode> {
+    let loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
         Ok(l) => l,
         Err(e) => {
             for d in &e.diagnostics {
@@ -169,28 +177,26 @@ fn decision_json(engine: &Engine, d: &Decision) -> serde_json::Value {
     serde_json::json!({ "decision": d.as_str(), "reason": engine.reason_json(d.reason()) })
 }
 
-fn check_batch(engine: &Engine, path: &Path) -> ExitCode {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("rolegate: cannot read `{}`: {e}", path.display());
-            return ExitCode::from(2);
-        }
+/// Reads a queries file (a regular file under the cap), printing why not.
+fn read_queries(path: &Path, max_file_bytes: u64) -> Result<String, ExitCode> {
+    rolegate::load::file::read_text(path, max_file_bytes).map_err(|e| {
+        eprint!("{}", render(&e.diagnostic(path)));
+        ExitCode::from(2)
+    })
+}
+
+fn check_batch(engine: &Engine, path: &Path, max_file_bytes: u64) -> ExitCode {
+    let text = match read_queries(path, max_file_bytes) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let mut out = std::io::stdout().lock();
     let mut failed = false;
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("rolegate: `{}` line {}: {e}", path.display(), n + 1);
-                return ExitCode::from(2);
-            }
-        };
+    for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let value = match serde_json::from_str::<rolegate::schema::Query>(&line) {
+        let value = match serde_json::from_str::<rolegate::schema::Query>(line) {
             Ok(q) => {
                 let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
                 let pairs = q.attribute_pairs();
@@ -248,11 +254,11 @@ fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
 /// `rolegate bench`: every check is timed on its own with `Instant` (the timer's own cost, measured the same
 /// way, is reported as `timer_overhead_ns` and not subtracted); `check_ns_mean_untimed` is the median over
 /// passes of a pass's wall time divided by its checks, without per-check timers, as a cross-check.
-fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u32) -> ExitCode {
+fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u32, max_file_bytes: u64) -> ExitCode {
     use std::hint::black_box;
 
     let t = Instant::now();
-    let tenant = match load_tenant(tenant_dir) {
+    let tenant = match load_tenant(tenant_dir, max_file_bytes) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -261,12 +267,9 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
     let engine = Engine::new(tenant);
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
 
-    let text = match std::fs::read_to_string(queries_path) {
+    let text = match read_queries(queries_path, max_file_bytes) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("rolegate: cannot read `{}`: {e}", queries_path.display());
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut queries: Vec<rolegate::schema::Query> = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -414,9 +417,10 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Validate { tenant } => {
-            let loader = match TenantLoader::from_dir(&tenant) {
+            let loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {
                 Ok(l) => l,
                 Err(e) => {
                     for d in &e.diagnostics {
@@ -458,13 +462,13 @@ fn main() -> ExitCode {
             now,
             explain,
         } => {
-            let tenant = match load_tenant(&tenant) {
+            let tenant = match load_tenant(&tenant, max_file_bytes) {
                 Ok(t) => t,
                 Err(code) => return code,
             };
             let engine = Engine::new(tenant);
             if let Some(batch) = batch {
-                return check_batch(&engine, &batch);
+                return check_batch(&engine, &batch, max_file_bytes);
             }
             let (Some(principal), Some(action), Some(scope)) = (principal, action, scope) else {
                 return ExitCode::from(2);
@@ -483,6 +487,6 @@ fn main() -> ExitCode {
             }
             if d.is_allowed() { ExitCode::SUCCESS } else { ExitCode::from(3) }
         }
-        Command::Bench { tenant, queries, format, passes } => bench(&tenant, &queries, format, passes),
+        Command::Bench { tenant, queries, format, passes } => bench(&tenant, &queries, format, passes, max_file_bytes),
     }
 }

@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use rolegate::Severity;
 use rolegate::json::Value;
-use rolegate::load::{TenantFile, load_roles_from_value, parse_source, pointer_to};
+use rolegate::load::{Document, load_roles_from_value, parse_source, pointer_to};
 use rolegate::model::RoleDefinition;
 use rolegate::span::SourceText;
 
@@ -114,14 +114,14 @@ impl Linter {
             return false;
         };
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        match rolegate::load::file::read_file(path, self.options.max_file_bytes()) {
             Ok(bytes) => {
                 slot.insert(Some(self.files.len()));
                 self.add_file(&name, &bytes);
             }
             Err(e) => {
                 slot.insert(None);
-                self.add_unreadable(&name, &e);
+                self.add_unreadable_file(path, &e);
             }
         }
         true
@@ -134,6 +134,21 @@ impl Linter {
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
         let root = match parsed {
+            Ok(root) if !tenant && rolegate::load::classify(&root) != Document::Roles => {
+                // Linting a `package.json` or an assignments file as roles would only say that it is no role.
+                let doc = rolegate::load::classify(&root);
+                let d = rolegate::Diagnostic::warning(
+                    rolegate::diag::codes::NOT_A_ROLE_FILE,
+                    format!(
+                        "`{name}` holds {} and no role definition; it is not linted",
+                        rolegate::load::describe_document(doc)
+                    ),
+                )
+                .at(&source, rolegate::span::Span::new(root.span.start, root.span.start + 1))
+                .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
+                load_findings.push(Finding::from_diagnostic(&d, None));
+                Some(root)
+            }
             Ok(root) => {
                 let loaded = load_roles_from_value(&source, &root);
                 if !tenant {
@@ -165,11 +180,21 @@ impl Linter {
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
     pub fn add_unreadable(&mut self, name: &str, error: &std::io::Error) {
-        self.unreadable += 1;
         let d =
             rolegate::Diagnostic::error(rolegate::diag::codes::UNREADABLE, format!("cannot read `{name}`: {error}"))
                 .with_help("check the path and its permissions");
-        let mut f = Finding::from_diagnostic(&d, None);
+        self.add_unreadable_diagnostic(name, &d);
+    }
+
+    /// Records a path that is not a readable regular file of bounded size (a dangling link, a FIFO, a device, a
+    /// file over the cap): exit code 2.
+    pub fn add_unreadable_file(&mut self, path: &Path, error: &rolegate::load::file::FileError) {
+        self.add_unreadable_diagnostic(&path.display().to_string(), &error.diagnostic(path));
+    }
+
+    fn add_unreadable_diagnostic(&mut self, name: &str, d: &rolegate::Diagnostic) {
+        self.unreadable += 1;
+        let mut f = Finding::from_diagnostic(d, None);
         f.file = Some(name.to_owned());
         f.fingerprint = fingerprint(&f);
         self.findings.push(f);
@@ -182,11 +207,11 @@ impl Linter {
     /// are linted once, however their paths are spelled and whether [`Linter::add_path`] named them before or
     /// after: a role file it already added becomes the tenant's (keeping the name it was given).
     pub fn add_tenant(&mut self, dir: &Path, cx: &tenant::TenantContext) {
-        let run = tenant::lint_dir(dir, cx);
+        let run = tenant::lint_dir(dir, cx, self.options.max_file_bytes());
         self.findings.extend(run.findings);
         let mut role_files = 0;
         for path in &run.paths {
-            let roles = TenantFile::of(path) == TenantFile::Roles;
+            let roles = run.role_paths.contains(path);
             let key = canonical(path);
             if let Some(known) = self.seen.get(&key).copied() {
                 if let (true, Some(file)) = (roles, known.and_then(|i| self.files.get_mut(i))) {
@@ -199,14 +224,14 @@ impl Linter {
                 self.seen.insert(key, None);
                 continue;
             }
-            match std::fs::read(path) {
+            match rolegate::load::file::read_file(path, self.options.max_file_bytes()) {
                 Ok(bytes) => {
                     self.seen.insert(key, Some(self.files.len()));
                     self.add_source(&path.display().to_string(), &bytes, true);
                 }
                 Err(e) => {
                     self.seen.insert(key, None);
-                    self.add_unreadable(&path.display().to_string(), &e);
+                    self.add_unreadable_file(path, &e);
                 }
             }
             role_files += 1;

@@ -189,6 +189,27 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "A condition does not parse or type-check.",
         "Azure rejects it; rolegate fails closed (the grant never allows, the deny always applies). Fix the condition at the underlined place.",
     ),
+    (
+        "RL020",
+        "A tenant file under a name it would not be read by.",
+        "Name it exactly `assignments.json`, `denyAssignments.json`, `groups.json` or `hierarchy.json`, as the message says.",
+    ),
+    (
+        "RL021",
+        "A JSON file that holds no role definition; it is skipped.",
+        "Move it out of the directory, or give it the keys of a role definition if it is meant as one.",
+    ),
+    (
+        "RL023",
+        "A deny assignment with an empty principals, permissions or actions list denies nothing.",
+        "Name the principals and the actions it must deny (Everyone is `00000000-0000-0000-0000-000000000000`).",
+    ),
+    ("RL024", "A principal id in braces matches nobody.", "Write the GUID without braces."),
+    (
+        "RL025",
+        "The tenant directory has no `assignments.json`: nobody is granted anything.",
+        "Add the tenant's role assignments as `assignments.json`.",
+    ),
 ];
 
 #[cfg(test)]

@@ -131,4 +131,14 @@ pub struct LintOptions {
     /// Operations that must not become reachable (`--forbid ops.txt`): any role of the run that effectively
     /// grants one is an error, `RL211`.
     pub forbid: Vec<ForbiddenOperation>,
+    /// The cap on one input file's size (`--max-file-size`); `None`:
+    /// [`DEFAULT_MAX_FILE_BYTES`](rolegate::load::file::DEFAULT_MAX_FILE_BYTES).
+    pub max_file_bytes: Option<u64>,
+}
+
+impl LintOptions {
+    /// The cap on one input file's size in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes.unwrap_or(rolegate::load::file::DEFAULT_MAX_FILE_BYTES)
+    }
 }

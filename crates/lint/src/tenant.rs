@@ -150,6 +150,8 @@ pub struct DirLint {
     /// The files of the directory, by name, when it could be loaded ([`TenantFile::list`]); those of kind
     /// [`TenantFile::Roles`] are the tenant's role files.
     pub paths: Vec<PathBuf>,
+    /// Those of [`DirLint::paths`] that were read as role files (by name and by content).
+    pub role_paths: Vec<PathBuf>,
     /// The load problems of every file and the findings of the tenant rules.
     pub findings: Vec<Finding>,
 }
@@ -157,8 +159,8 @@ pub struct DirLint {
 /// Loads a tenant directory and lints it: the load problems of every file, then the tenant rules. The per-role
 /// rules are not run here: [`crate::Linter::add_tenant`] runs them over the role files ([`DirLint::paths`]) with
 /// the rest of the run.
-pub fn lint_dir(dir: &Path, cx: &TenantContext) -> DirLint {
-    let loader = match TenantLoader::from_dir(dir) {
+pub fn lint_dir(dir: &Path, cx: &TenantContext, max_file_bytes: u64) -> DirLint {
+    let loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
         Ok(loader) => loader,
         Err(e) => {
             let findings = e
@@ -173,11 +175,24 @@ pub fn lint_dir(dir: &Path, cx: &TenantContext) -> DirLint {
                     f
                 })
                 .collect();
-            return DirLint { files: 1, paths: Vec::new(), findings };
+            return DirLint { files: 1, paths: Vec::new(), role_paths: Vec::new(), findings };
         }
     };
-    // The loader has just listed the directory the same way.
-    let paths = TenantFile::list(dir).unwrap_or_default();
+    // The loader has just listed the directory the same way: a failure now is a race, refused like any other.
+    let paths = match TenantFile::list(dir) {
+        Ok(paths) => paths,
+        Err(e) => {
+            let d = Diagnostic::error(
+                rolegate::diag::codes::UNREADABLE,
+                format!("cannot read the directory `{}`: {e}", dir.display()),
+            );
+            let mut f = Finding::from_diagnostic(&d, None);
+            f.file = Some(dir.display().to_string());
+            f.fingerprint = crate::fingerprint(&f);
+            return DirLint { files: 1, paths: Vec::new(), role_paths: Vec::new(), findings: vec![f] };
+        }
+    };
+    let role_paths = loader.role_files().to_vec();
     let loaded = loader.finish();
     let tenant = &loaded.value;
     let own_roles: Vec<&RoleDefinition> = tenant.roles.iter().filter(|r| is_tenant_role(r)).collect();
@@ -201,7 +216,7 @@ pub fn lint_dir(dir: &Path, cx: &TenantContext) -> DirLint {
         })
         .collect();
     findings.extend(check(tenant, cx));
-    DirLint { files: paths.len(), paths, findings }
+    DirLint { files: paths.len(), paths, role_paths, findings }
 }
 
 /// Whether a role came from the tenant's files rather than the embedded built-in snapshot.

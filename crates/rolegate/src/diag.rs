@@ -105,6 +105,18 @@ pub mod codes {
         MALFORMED_DENY = "RL018", "malformed-deny", true;
         /// A condition that does not parse or type-check: its grant never allows and its deny always applies.
         INVALID_CONDITION = "RL019", "invalid-condition", false;
+        /// A file of a tenant directory whose name spells a fixed name in another case (`denyassignments.json`),
+        /// or a file whose content is another tenant file's (deny assignments in `deny.json`): it would not be
+        /// read as what it is, so the tenant is refused.
+        MISNAMED_TENANT_FILE = "RL020", "misnamed-tenant-file", true;
+        /// A JSON file that holds no role definition (nor any other RBAC document); it is skipped.
+        NOT_A_ROLE_FILE = "RL021", "not-a-role-file", false;
+        /// A deny assignment with an empty `principals`, `permissions` or `actions` list: it denies nothing.
+        EMPTY_DENY = "RL023", "empty-deny", false;
+        /// A principal id written in braces (`{guid}`): ids are compared as written, so it matches nobody.
+        BRACED_PRINCIPAL_ID = "RL024", "braced-principal-id", false;
+        /// A tenant directory without `assignments.json`: nobody is granted anything.
+        MISSING_ASSIGNMENTS = "RL025", "missing-assignments", false;
     }
 
     /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.

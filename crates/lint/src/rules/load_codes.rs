@@ -1,4 +1,4 @@
-//! What `--explain` prints for the load codes (`RL000`–`RL019`), which rolegate's loaders report.
+//! What `--explain` prints for the load codes (`RL000`–`RL099`), which rolegate's loaders report.
 
 /// The explanation of a load code.
 pub(crate) fn doc(code: &str) -> Option<&'static str> {
@@ -85,5 +85,25 @@ const DOCS: &[(&str, &str)] = &[
     (
         "RL019",
         "A condition (on a permission block, a role assignment or a deny assignment) that does not parse or type-check: the underline points at the problem inside the condition string.\n\nWhy it matters: Azure rejects it (\"The given role assignment condition is invalid.\"); rolegate keeps the rest of the policy but fails closed: the grant never allows and the deny always applies.\n\nExample: `\"condition\": \"@Resource[...:name] StringEquals 'logs' AND @Request[...:prefix] StringStartsWith 'a/' OR Exists @Request[...]\"` (AND and OR mixed without parentheses).",
+    ),
+    (
+        "RL020",
+        "A file of a tenant directory that would not be read as what it is: its name spells `assignments.json`, `denyAssignments.json`, `groups.json` or `hierarchy.json` in another letter case, or its content is one of those files' under another name.\n\nWhy it matters: read as a role file, a deny assignment would never apply; the tenant load fails instead.\n\nExample: `denyassignments.json`, or deny assignments saved as `deny.json`.",
+    ),
+    (
+        "RL021",
+        "A JSON file that holds no role definition (nor any other RBAC document); it is skipped.\n\nWhy it matters: a `package.json` or an ARM parameters file beside the roles is not a role; if the file was meant as one, it has none of the keys of a role (`Actions`, `AssignableScopes`, `Permissions`, ...).\n\nExample: `{\"name\": \"app\", \"version\": \"1.0.0\"}`.",
+    ),
+    (
+        "RL023",
+        "A deny assignment whose `principals`, `permissions` or a block's `actions` list is empty: it denies nothing.\n\nWhy it matters: a deny that looks in force protects nothing.\n\nExample: `\"principals\": []` (to deny everyone, name the Everyone principal `00000000-0000-0000-0000-000000000000`).",
+    ),
+    (
+        "RL024",
+        "A principal id written in braces (`{guid}`).\n\nWhy it matters: ids are compared as written, so the entry matches nobody: a deny on it protects nothing.\n\nExample: `{\"id\": \"{5d4f2e8a-0000-4000-8000-00000000abcd}\"}`: write the GUID without braces.",
+    ),
+    (
+        "RL025",
+        "A tenant directory without `assignments.json`.\n\nWhy it matters: without assignments nobody is granted anything; a directory missing it is usually a partial export.\n\nExample: a tenant directory holding only `roles.json`.",
     ),
 ];

@@ -108,6 +108,7 @@ fn read_assignment(r: &mut Reader, v: &Value) -> Option<RoleAssignment> {
         }
         parsed
     });
+    r.braced_principal(&principal.value, principal.span, "principal id");
     let scope_value = bget(3).map(|m| &m.value).filter(|v| v.span == scope.span);
     let scope = r.scope(scope, scope_value, None);
     Some(RoleAssignment {

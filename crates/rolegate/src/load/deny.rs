@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::roles::read_permission;
 use super::{KeySpec, Loaded, Reader, load_list, scope_of_extension_id};
-use crate::diag::{codes, excerpt};
+use crate::diag::{Severity, codes, excerpt};
 use crate::json::{Kind, Member, Value};
 use crate::model::{DenyAssignment, DenyEffect, Id, Origin, Permission, Principal, PrincipalType};
 
@@ -117,6 +117,51 @@ fn read_deny(r: &mut Reader, v: &Value) -> Option<DenyAssignment> {
         );
         return None;
     };
+    // A deny without principals or permissions cannot say what it denies: the file is malformed (the schema
+    // requires both), and reading it as denying nothing would allow what it was written to forbid.
+    let flat = [10, 11, 12, 13].iter().any(|&i| get(i).is_some());
+    for (key, present) in [
+        ("principals", get(5).is_some_and(|m| !matches!(m.value.kind, Kind::Null))),
+        ("permissions", get(2).is_some() || flat),
+    ] {
+        if !present {
+            r.error(
+                codes::MALFORMED_DENY,
+                v.span,
+                format!("deny assignment without `{key}`"),
+                format!("give `{key}`; a deny assignment names whom it denies and what"),
+            );
+        }
+    }
+    if let Some(m) = get(5).filter(|m| m.value.as_array().is_some_and(<[Value]>::is_empty)) {
+        r.report(
+            codes::EMPTY_DENY,
+            Severity::Warning,
+            m.value.span,
+            "deny assignment with no principals denies nothing".to_owned(),
+            "name the principals it denies; everyone is `00000000-0000-0000-0000-000000000000` (type \
+             `SystemDefined`)"
+                .to_owned(),
+        );
+    }
+    if let Some(m) = get(2).filter(|m| m.value.as_array().is_some_and(<[Value]>::is_empty)) {
+        r.report(
+            codes::EMPTY_DENY,
+            Severity::Warning,
+            m.value.span,
+            "deny assignment with no permission blocks denies nothing".to_owned(),
+            "give a block with the `actions` or `dataActions` it denies".to_owned(),
+        );
+    }
+    for p in permissions.iter().filter(|p| p.actions.items().is_empty() && p.data_actions.items().is_empty()) {
+        r.report(
+            codes::EMPTY_DENY,
+            Severity::Warning,
+            p.span,
+            "deny permission block with no `actions` and no `dataActions` denies nothing".to_owned(),
+            "list the actions the block denies".to_owned(),
+        );
+    }
     let scope_value = get(3).map(|m| &m.value).filter(|val| val.span == scope.span);
     let scope = r.scope(scope, scope_value, fatal);
     let do_not_apply_to_child_scopes = r.boolean(get(4)).unwrap_or(false);
@@ -185,6 +230,9 @@ fn read_principals(r: &mut Reader, m: Option<&Member>) -> Vec<Principal> {
         let get = |i: usize| f.get(i).copied().flatten();
         let id = r.string(get(0)).or_else(|| r.string(get(2)));
         let ty = r.string(get(1)).or_else(|| r.string(get(3)));
+        if let Some(id) = &id {
+            r.braced_principal(&id.value, id.span, "principal id");
+        }
         match id {
             Some(id) => out.push(Principal {
                 id: Id::new(id.value),

@@ -35,19 +35,20 @@ pub fn load_hierarchy(name: &str, bytes: &[u8]) -> Loaded<Hierarchy> {
     };
     let mut r = Reader::new(&src);
     let mut spans: Vec<(Id, Span)> = Vec::new();
+    let mut sub_spans: Vec<(Id, Span)> = Vec::new();
     let h = match &root.kind {
-        Kind::Array(items) => read_entities(&mut r, items, &mut spans),
+        Kind::Array(items) => read_entities(&mut r, items, &mut spans, &mut sub_spans),
         Kind::Object(members) if members.iter().any(|m| m.key.eq_ignore_ascii_case("value")) => {
             let items = members.iter().find(|m| m.key.eq_ignore_ascii_case("value")).and_then(|m| m.value.as_array());
-            read_entities(&mut r, items.unwrap_or_default(), &mut spans)
+            read_entities(&mut r, items.unwrap_or_default(), &mut spans, &mut sub_spans)
         }
-        _ => read_own(&mut r, &root, &mut spans),
+        _ => read_own(&mut r, &root, &mut spans, &mut sub_spans),
     };
-    check_tree(&mut r, &h, &spans);
+    check_tree(&mut r, &h, &spans, &sub_spans);
     r.into_loaded(h, Some(&root))
 }
 
-fn read_own(r: &mut Reader, root: &Value, spans: &mut Vec<(Id, Span)>) -> Hierarchy {
+fn read_own(r: &mut Reader, root: &Value, spans: &mut Vec<(Id, Span)>, sub_spans: &mut Vec<(Id, Span)>) -> Hierarchy {
     let mut h = Hierarchy::default();
     let Some(members) = r.object(root, "a hierarchy") else { return h };
     let f = r.fields(members, &OWN);
@@ -62,7 +63,10 @@ fn read_own(r: &mut Reader, root: &Value, spans: &mut Vec<(Id, Span)>) -> Hierar
     if let Some(m) = get(2) {
         for (sub, mg) in id_map(r, m, false) {
             match mg {
-                Some(mg) => h.subscriptions.push((sub.0, mg)),
+                Some(mg) => {
+                    sub_spans.push((sub.0.clone(), sub.1));
+                    h.subscriptions.push((sub.0, mg));
+                }
                 None => r.error(
                     codes::WRONG_TYPE,
                     sub.1,
@@ -116,7 +120,12 @@ fn last_segment(s: &str) -> &str {
     s.trim_end_matches('/').rsplit('/').next().unwrap_or(s)
 }
 
-fn read_entities(r: &mut Reader, items: &[Value], spans: &mut Vec<(Id, Span)>) -> Hierarchy {
+fn read_entities(
+    r: &mut Reader,
+    items: &[Value],
+    spans: &mut Vec<(Id, Span)>,
+    sub_spans: &mut Vec<(Id, Span)>,
+) -> Hierarchy {
     let mut h = Hierarchy::default();
     for item in items {
         let Some(members) = r.object(item, "a management-group entity") else { continue };
@@ -149,6 +158,7 @@ fn read_entities(r: &mut Reader, items: &[Value], spans: &mut Vec<(Id, Span)>) -
         }
         if is_subscription {
             if let Some(p) = parent {
+                sub_spans.push((Id::new(&key), id.span));
                 h.subscriptions.push((Id::new(&key), Id::new(p)));
             }
         } else {
@@ -159,40 +169,43 @@ fn read_entities(r: &mut Reader, items: &[Value], spans: &mut Vec<(Id, Span)>) -
     h
 }
 
-/// Cycles are fatal; depth beyond six levels warns.
-fn check_tree(r: &mut Reader, h: &Hierarchy, spans: &[(Id, Span)]) {
-    use std::collections::HashMap;
+/// Cycles are fatal (also one through the tenant root, which has no parent in Azure); depth beyond six levels
+/// warns; so does a parent that is not listed (the group hangs under the tenant root, as the engine places it,
+/// but the groups between are unknown, so assignments and denies on them cannot be seen).
+fn check_tree(r: &mut Reader, h: &Hierarchy, spans: &[(Id, Span)], sub_spans: &[(Id, Span)]) {
+    use std::collections::{HashMap, HashSet};
     let parent: HashMap<&Id, Option<&Id>> = h.management_groups.iter().map(|(c, p)| (c, p.as_ref())).collect();
     let span_of = |id: &Id| spans.iter().find(|(i, _)| i == id).map_or(Span::default(), |(_, s)| *s);
+    let root = h.tenant_id.as_ref();
+    let known = |id: &Id| parent.contains_key(id) || Some(id) == root;
     let mut reported_cycle = false;
     for (mg, _) in &h.management_groups {
-        if Some(mg) == h.tenant_id.as_ref() {
-            continue;
-        }
-        // Walk up; a path longer than the number of groups must revisit one (a cycle). A group directly
-        // under the tenant root is at level 1.
+        // Walk up until a group without a parent, or one that is not listed. A group directly under the tenant
+        // root is at level 1; the walk does not stop at the root, so that a root with a parent is followed too.
+        let mut seen: HashSet<&Id> = HashSet::from([mg]);
         let mut depth = 1usize;
         let mut cur = mg;
         while let Some(Some(p)) = parent.get(cur) {
-            if Some(*p) == h.tenant_id.as_ref() {
-                break;
-            }
-            depth += 1;
-            cur = p;
-            if depth > h.management_groups.len() {
+            if !seen.insert(p) {
                 if !reported_cycle {
                     reported_cycle = true;
                     r.error(
                         codes::HIERARCHY_CYCLE,
                         span_of(mg),
                         format!("management group `{mg}` is its own ancestor"),
-                        "each management group has one parent, and the chain must end at the tenant root".into(),
+                        "each management group has one parent, and the chain must end at the tenant root, which \
+                         has none"
+                            .into(),
                     );
                 }
                 break;
             }
+            if Some(*p) != root {
+                depth += 1;
+            }
+            cur = p;
         }
-        if depth > MAX_DEPTH && !reported_cycle {
+        if depth > MAX_DEPTH && !reported_cycle && Some(mg) != root {
             r.report(
                 codes::HIERARCHY_DEPTH,
                 Severity::Warning,
@@ -200,6 +213,26 @@ fn check_tree(r: &mut Reader, h: &Hierarchy, spans: &[(Id, Span)]) {
                 format!("management group `{mg}` is {depth} levels below the root; Azure allows {MAX_DEPTH}"),
                 "flatten the hierarchy".into(),
             );
+        }
+    }
+    let unlisted = |r: &mut Reader, what: String, parent: &Id, span: Span| {
+        r.report(
+            codes::UNPLACED_SUBSCRIPTION,
+            Severity::Warning,
+            span,
+            format!("{what}'s parent `{parent}` is not listed; it is placed under the tenant root"),
+            format!("add `{parent}` to `managementGroups` with its parent"),
+        );
+    };
+    for (mg, p) in &h.management_groups {
+        if let Some(p) = p.as_ref().filter(|p| !known(p)) {
+            unlisted(r, format!("management group `{mg}`"), p, span_of(mg));
+        }
+    }
+    for (sub, mg) in &h.subscriptions {
+        if !known(mg) {
+            let span = sub_spans.iter().find(|(i, _)| i == sub).map_or(Span::default(), |(_, s)| *s);
+            unlisted(r, format!("subscription `{sub}`"), mg, span);
         }
     }
 }

@@ -7,7 +7,9 @@
 
 mod assignments;
 mod catalog_json;
+mod classify;
 mod deny;
+pub mod file;
 mod groups;
 mod hierarchy;
 mod roles;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 
 pub use assignments::load_assignments;
 pub use catalog_json::load_operation_list;
+pub use classify::{Document, classify, describe as describe_document};
 pub use deny::load_deny_assignments;
 pub use groups::load_groups;
 pub use hierarchy::load_hierarchy;
@@ -237,6 +240,19 @@ impl Reader {
 
     pub fn error(&mut self, code: Code, span: Span, message: String, help: String) {
         self.report(code, Severity::Error, span, message, help);
+    }
+
+    /// Warns (`RL024`) about a principal id in braces: ids compare as written, so `{guid}` matches nobody.
+    pub fn braced_principal(&mut self, id: &str, span: Span, what: &str) {
+        if let Some(inner) = id.strip_prefix('{').and_then(|i| i.strip_suffix('}')) {
+            self.report(
+                codes::BRACED_PRINCIPAL_ID,
+                Severity::Warning,
+                span,
+                format!("{what} `{}` is written in braces and matches nobody", excerpt(id)),
+                format!("write `{}`", excerpt(inner)),
+            );
+        }
     }
 
     /// Reports a wrong JSON type.

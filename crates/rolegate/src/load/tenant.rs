@@ -5,10 +5,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::classify::Document;
 use super::{Loaded, load_assignments, load_deny_assignments, load_groups, load_hierarchy, load_roles};
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::model::{Id, RoleDefinition, Tenant};
-use crate::span::SourceText;
+use crate::span::{SourceText, Span};
 
 /// The file names of a tenant directory (SPEC §2.2); every other `*.json` directly in it is a role file.
 pub const ASSIGNMENTS_FILE: &str = "assignments.json";
@@ -30,7 +31,7 @@ pub enum TenantFile {
     Groups,
     /// `hierarchy.json`.
     Hierarchy,
-    /// Any other `*.json`: role definitions.
+    /// Any other `*.json`: role definitions, when its content is ([`classify`](super::classify)).
     Roles,
 }
 
@@ -46,14 +47,37 @@ impl TenantFile {
         }
     }
 
-    /// The files [`TenantLoader::from_dir`] reads: every `*.json` (extension in any case) directly in `dir`, in
-    /// name order, each named `dir` joined with its file name.
+    /// The fixed file name of a kind (`None` for role files, which may have any name).
+    pub fn file_name(self) -> Option<&'static str> {
+        match self {
+            TenantFile::Assignments => Some(ASSIGNMENTS_FILE),
+            TenantFile::DenyAssignments => Some(DENY_FILE),
+            TenantFile::Groups => Some(GROUPS_FILE),
+            TenantFile::Hierarchy => Some(HIERARCHY_FILE),
+            TenantFile::Roles => None,
+        }
+    }
+
+    /// The fixed name that `path`'s file name spells in another letter case (`denyassignments.json`,
+    /// `denyAssignments.JSON`), if it does: such a file is refused, never read as a role file.
+    pub fn misspelled(path: &Path) -> Option<&'static str> {
+        let name = path.file_name().and_then(|f| f.to_str())?;
+        [ASSIGNMENTS_FILE, DENY_FILE, GROUPS_FILE, HIERARCHY_FILE]
+            .into_iter()
+            .find(|fixed| fixed.eq_ignore_ascii_case(name) && *fixed != name)
+    }
+
+    /// The files [`TenantLoader::from_dir`] reads: every entry directly in `dir` whose name ends in `.json` (in
+    /// any case), whatever it is (a directory, a dangling link or a FIFO so named is refused when read, never
+    /// skipped), in name order, each named `dir` joined with its file name.
     pub fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
-            .collect();
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
+                files.push(path);
+            }
+        }
         files.sort();
         Ok(files)
     }
@@ -98,6 +122,7 @@ pub struct TenantLoader {
     tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
     without_builtins: bool,
+    role_files: Vec<PathBuf>,
 }
 
 impl TenantLoader {
@@ -150,45 +175,135 @@ impl TenantLoader {
         self
     }
 
-    /// Reads a tenant directory: the fixed file names of SPEC §2.2, and every other `*.json` directly in it
-    /// as a role file (in name order, so that results do not depend on the file system; see [`TenantFile`]).
+    /// Reads a tenant directory with the default cap on a file's size ([`TenantLoader::from_dir_with`]).
     pub fn from_dir(dir: &Path) -> Result<Self, LoadError> {
+        Self::from_dir_with(dir, super::file::DEFAULT_MAX_FILE_BYTES)
+    }
+
+    /// Reads a tenant directory: the fixed file names of SPEC §2.2, and every other `*.json` directly in it
+    /// as a role file when it holds role definitions (in name order, so that results do not depend on the file
+    /// system; see [`TenantFile`]). Every file is read whole or the load is refused: an entry that is not a
+    /// regular file (or a link to one), or is larger than `max_file_bytes`, is `RL017`; a fixed name in another
+    /// letter case, or another tenant file's content under a role file's name, is `RL020`. A JSON file that is
+    /// no RBAC document is skipped with a warning (`RL021`).
+    pub fn from_dir_with(dir: &Path, max_file_bytes: u64) -> Result<Self, LoadError> {
         let mut loader = TenantLoader::new();
-        let unreadable = |path: &Path, e: std::io::Error| LoadError {
+        let files = TenantFile::list(dir).map_err(|e| LoadError {
             diagnostics: vec![
-                Diagnostic::error(codes::UNREADABLE, format!("cannot read `{}`: {e}", path.display()))
-                    .with_help("check the path and its permissions"),
+                Diagnostic::error(codes::UNREADABLE, format!("cannot read the directory `{}`: {e}", dir.display()))
+                    .with_help("give a tenant directory that exists and can be read"),
             ],
-        };
-        let files = TenantFile::list(dir).map_err(|e| unreadable(dir, e))?;
+        })?;
+        // Every entry is read before any is refused, so that one run names every unreadable file.
+        let mut unreadable = Vec::new();
+        let mut contents = Vec::with_capacity(files.len());
         for path in files {
-            let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
+            match super::file::read_file(&path, max_file_bytes) {
+                Ok(bytes) => contents.push((path, bytes)),
+                Err(e) => unreadable.push(e.diagnostic(&path)),
+            }
+        }
+        if !unreadable.is_empty() {
+            return Err(LoadError { diagnostics: unreadable });
+        }
+        let mut has_assignments = false;
+        for (path, bytes) in contents {
             let name = path.display().to_string();
+            if let Some(fixed) = TenantFile::misspelled(&path) {
+                let src = Arc::new(SourceText::new(&name, String::new()));
+                loader.diagnostics.push(
+                    Diagnostic::error(
+                        codes::MISNAMED_TENANT_FILE,
+                        format!("`{name}` is not read: tenant files are named exactly `{fixed}`"),
+                    )
+                    .in_file(&src)
+                    .with_help(format!("rename it to `{fixed}`")),
+                );
+                continue;
+            }
             match TenantFile::of(&path) {
                 // The big files hand their buffers over, so that their text is held once, not twice.
                 TenantFile::Assignments => {
+                    has_assignments = true;
                     let loaded = super::assignments::load_assignments_owned(&name, bytes);
                     loader.diagnostics.extend(loaded.diagnostics);
                     loader.tenant.assignments.extend(loaded.value);
-                    &mut loader
                 }
                 TenantFile::DenyAssignments => {
                     let loaded = super::deny::load_deny_assignments_owned(&name, bytes);
                     loader.diagnostics.extend(loaded.diagnostics);
                     loader.tenant.deny_assignments.extend(loaded.value);
-                    &mut loader
                 }
-                TenantFile::Groups => loader.add_groups(&name, &bytes),
-                TenantFile::Hierarchy => loader.add_hierarchy(&name, &bytes),
-                TenantFile::Roles => loader.add_roles(&name, &bytes),
-            };
+                TenantFile::Groups => {
+                    loader.add_groups(&name, &bytes);
+                }
+                TenantFile::Hierarchy => {
+                    loader.add_hierarchy(&name, &bytes);
+                }
+                TenantFile::Roles => loader.add_role_file(&path, &name, &bytes),
+            }
+        }
+        if !has_assignments {
+            loader.diagnostics.push(
+                Diagnostic::warning(
+                    codes::MISSING_ASSIGNMENTS,
+                    format!("`{}` has no `{ASSIGNMENTS_FILE}`: nobody is granted anything", dir.display()),
+                )
+                .with_help(format!("add the tenant's role assignments as `{ASSIGNMENTS_FILE}`")),
+            );
         }
         Ok(loader)
     }
 
+    /// A role file of a tenant directory: read as roles only when its content is role definitions.
+    fn add_role_file(&mut self, path: &Path, name: &str, bytes: &[u8]) {
+        let (src, parsed) = super::parse_source(name, bytes);
+        let root = match parsed {
+            Ok(root) => root,
+            Err(d) => {
+                self.roles.push(Loaded { value: Vec::new(), diagnostics: vec![d] });
+                self.role_files.push(path.to_path_buf());
+                return;
+            }
+        };
+        match super::classify::classify(&root) {
+            Document::Roles => {
+                self.roles.push(super::load_roles_from_value(&src, &root));
+                self.role_files.push(path.to_path_buf());
+            }
+            Document::TenantFile(kind) => {
+                let fixed = kind.file_name().unwrap_or(ASSIGNMENTS_FILE);
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::MISNAMED_TENANT_FILE,
+                        format!(
+                            "`{name}` holds {}, which a tenant directory reads only from `{fixed}`",
+                            super::classify::describe(Document::TenantFile(kind))
+                        ),
+                    )
+                    .at(&src, Span::new(root.span.start, root.span.start + 1))
+                    .with_help(format!("rename it to `{fixed}` (or merge it into that file)")),
+                );
+            }
+            Document::Other => self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::NOT_A_ROLE_FILE,
+                    format!("`{name}` holds no role definition and is skipped"),
+                )
+                .at(&src, Span::new(root.span.start, root.span.start + 1))
+                .with_help("move it out of the tenant directory; a role needs `Actions` or `Permissions`"),
+            ),
+        }
+    }
+
+    /// The role files [`TenantLoader::from_dir`] read as role definitions, in name order.
+    pub fn role_files(&self) -> &[PathBuf] {
+        &self.role_files
+    }
+
     /// Checks and assembles the tenant; every diagnostic comes back, fatal or not.
     pub fn finish(self) -> Loaded<Tenant> {
-        let TenantLoader { roles, mut tenant, mut diagnostics, without_builtins } = self;
+        let TenantLoader { roles, mut tenant, mut diagnostics, without_builtins, .. } = self;
         let builtins: &[RoleDefinition] = if without_builtins { &[] } else { &crate::builtin::roles().value };
         let mut by_id: HashMap<Id, usize> = HashMap::new();
         let mut all: Vec<RoleDefinition> = builtins.to_vec();

@@ -1,0 +1,243 @@
+//! Inputs that once loaded "ok" and then allowed what a deny forbids (issue 18): every one is refused, or loads
+//! with the warning that says what it does, and never turns into an allow.
+
+use std::path::{Path, PathBuf};
+
+use rolegate::diag::{Code, codes};
+use rolegate::engine::{Engine, Request};
+use rolegate::load::{LoadError, TenantLoader};
+
+/// The sample tenant's deny: everyone but break-glass is denied `*/delete` in sub-1.
+const BOB: &str = "bob";
+const DELETE: &str = "Microsoft.Compute/virtualMachines/delete";
+const VM: &str = "/subscriptions/sub-1/resourceGroups/x/providers/Microsoft.Compute/virtualMachines/vm1";
+
+/// A fresh copy of `tests/data/tenant` in a directory of its own, where bob is also Contributor in sub-1.
+fn sample(name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/tenant");
+    let dir = std::env::temp_dir().join(format!("rolegate-fail-closed-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let assignments = dir.join("assignments.json");
+    let mut list: serde_json::Value = serde_json::from_slice(&std::fs::read(&assignments).unwrap()).unwrap();
+    list.as_array_mut().unwrap().push(serde_json::json!({"principalId": BOB, "principalType": "User",
+        "roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "scope": "/subscriptions/sub-1"}));
+    std::fs::write(&assignments, serde_json::to_vec_pretty(&list).unwrap()).unwrap();
+    dir
+}
+
+fn codes_of(e: &LoadError) -> Vec<Code> {
+    e.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Loads `dir` and decides bob's delete; `Err` with the diagnostics when the tenant is refused.
+fn decide(dir: &Path) -> Result<(String, Vec<Code>), LoadError> {
+    let (tenant, warnings) = TenantLoader::from_dir(dir)?.build()?;
+    let d = Engine::new(tenant).check(&Request::new(BOB, DELETE, VM));
+    Ok((d.as_str().to_owned(), warnings.iter().map(|w| w.code).collect()))
+}
+
+/// The refusal of `dir`, failing the test if the tenant loads.
+fn refused(dir: &Path) -> LoadError {
+    match decide(dir) {
+        Ok((decision, _)) => panic!("the tenant loaded and bob's delete is {decision}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn the_sample_tenant_denies_the_delete() {
+    let dir = sample("baseline");
+    assert_eq!(decide(&dir).unwrap().0, "denied");
+    // Without the deny file at all, the delete is allowed: what the broken files below must never give.
+    std::fs::remove_file(dir.join("denyAssignments.json")).unwrap();
+    assert_eq!(decide(&dir).unwrap().0, "allowed");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_tenant_file_that_is_not_a_regular_file_refuses_the_tenant() {
+    for file in ["denyAssignments.json", "groups.json", "hierarchy.json", "roles.json"] {
+        let dir = sample(&format!("dangling-{file}"));
+        std::fs::remove_file(dir.join(file)).unwrap();
+        std::os::unix::fs::symlink(dir.join("gone.json.bak"), dir.join(file)).unwrap();
+        let e = refused(&dir);
+        assert_eq!(codes_of(&e), vec![codes::UNREADABLE], "{file}");
+        assert!(e.diagnostics[0].message.contains("dangling link"), "{}", e.diagnostics[0].message);
+        assert!(e.diagnostics[0].message.contains(file), "{}", e.diagnostics[0].message);
+
+        let dir = sample(&format!("dir-{file}"));
+        std::fs::remove_file(dir.join(file)).unwrap();
+        std::fs::create_dir(dir.join(file)).unwrap();
+        let e = refused(&dir);
+        assert!(e.diagnostics[0].message.contains("not a regular file (it is a directory)"), "{e:?}");
+    }
+    let dir = sample("fifo");
+    std::fs::remove_file(dir.join("denyAssignments.json")).unwrap();
+    let fifo = dir.join("denyAssignments.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // Reading the FIFO would block forever: it is refused by kind, at once.
+    let e = refused(&dir);
+    assert!(e.diagnostics[0].message.contains("a FIFO"), "{e:?}");
+
+    let dir = sample("device");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.json")).unwrap();
+    let e = refused(&dir);
+    assert!(e.diagnostics[0].message.contains("a character device"), "{e:?}");
+
+    let dir = sample("loop");
+    std::os::unix::fs::symlink(dir.join("b.json"), dir.join("a.json")).unwrap();
+    std::os::unix::fs::symlink(dir.join("a.json"), dir.join("b.json")).unwrap();
+    let e = refused(&dir);
+    assert_eq!(codes_of(&e), vec![codes::UNREADABLE, codes::UNREADABLE], "both links are named");
+}
+
+#[test]
+fn a_file_over_the_size_cap_refuses_the_tenant() {
+    let dir = sample("cap");
+    let deny_len = std::fs::metadata(dir.join("denyAssignments.json")).unwrap().len();
+    let biggest =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).max().unwrap_or_default();
+    assert!(TenantLoader::from_dir_with(&dir, biggest).is_ok());
+    let e = TenantLoader::from_dir_with(&dir, deny_len - 1).unwrap_err();
+    assert!(e.diagnostics.iter().all(|d| d.code == codes::UNREADABLE));
+    assert!(e.diagnostics.iter().any(|d| d.message.contains("denyAssignments.json") && d.message.contains("cap")));
+}
+
+#[test]
+fn a_misnamed_tenant_file_refuses_the_tenant() {
+    for name in ["denyassignments.json", "denyAssignments.JSON", "DenyAssignments.json"] {
+        let dir = sample(&format!("misnamed-{name}"));
+        std::fs::rename(dir.join("denyAssignments.json"), dir.join(name)).unwrap();
+        let e = refused(&dir);
+        assert_eq!(codes_of(&e), vec![codes::MISNAMED_TENANT_FILE], "{name}");
+        assert!(e.diagnostics[0].message.contains("`denyAssignments.json`"), "{}", e.diagnostics[0].message);
+    }
+    // Deny assignments under a role file's name are not roles that grant nothing: refused too.
+    let dir = sample("deny-as-roles");
+    std::fs::rename(dir.join("denyAssignments.json"), dir.join("deny.json")).unwrap();
+    let e = refused(&dir);
+    assert_eq!(codes_of(&e), vec![codes::MISNAMED_TENANT_FILE]);
+    assert!(e.diagnostics[0].message.contains("holds deny assignments"), "{}", e.diagnostics[0].message);
+    let dir = sample("assignments-as-roles");
+    std::fs::copy(dir.join("assignments.json"), dir.join("more-assignments.json")).unwrap();
+    assert_eq!(codes_of(&refused(&dir)), vec![codes::MISNAMED_TENANT_FILE]);
+}
+
+#[test]
+fn json_that_is_no_role_is_skipped_with_a_warning() {
+    let dir = sample("package");
+    std::fs::write(dir.join("package.json"), br#"{"name": "infra", "version": "1.0.0", "dependencies": {}}"#).unwrap();
+    let loader = TenantLoader::from_dir(&dir).unwrap();
+    assert_eq!(loader.role_files().len(), 1, "only roles.json is a role file");
+    let (decision, warnings) = decide(&dir).unwrap();
+    assert_eq!(decision, "denied");
+    assert_eq!(warnings, vec![codes::NOT_A_ROLE_FILE]);
+    let (tenant, _) = TenantLoader::from_dir(&dir).unwrap().build().unwrap();
+    assert!(tenant.roles.iter().all(|r| !r.origin.file().ends_with("package.json")));
+}
+
+#[test]
+fn a_tenant_without_assignments_warns() {
+    let dir = sample("no-assignments");
+    std::fs::remove_file(dir.join("assignments.json")).unwrap();
+    let (decision, warnings) = decide(&dir).unwrap();
+    assert_eq!(decision, "denied");
+    assert_eq!(warnings, vec![codes::MISSING_ASSIGNMENTS]);
+}
+
+/// The sample deny assignment with `edit` applied to its `properties` object.
+fn deny_with(name: &str, edit: impl Fn(&mut serde_json::Map<String, serde_json::Value>)) -> PathBuf {
+    let dir = sample(name);
+    let path = dir.join("denyAssignments.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(v[0]["properties"].as_object_mut().unwrap());
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    dir
+}
+
+#[test]
+fn a_deny_without_principals_or_permissions_is_malformed() {
+    for key in ["principals", "permissions"] {
+        let dir = deny_with(&format!("no-{key}"), |p| {
+            p.remove(key);
+        });
+        let e = refused(&dir);
+        assert_eq!(codes_of(&e), vec![codes::MALFORMED_DENY], "{key}");
+        assert!(e.diagnostics[0].message.contains(&format!("without `{key}`")), "{}", e.diagnostics[0].message);
+    }
+    let dir = deny_with("null-principals", |p| {
+        p.insert("principals".into(), serde_json::Value::Null);
+    });
+    assert_eq!(codes_of(&refused(&dir)), vec![codes::MALFORMED_DENY]);
+    let dir = deny_with("no-scope", |p| {
+        p.remove("scope");
+    });
+    // The resource id still names the scope; without it the deny is malformed.
+    assert_eq!(decide(&dir).unwrap().0, "denied");
+}
+
+#[test]
+fn an_empty_deny_loads_with_a_warning_that_it_denies_nothing() {
+    let cases: [(&str, &str, serde_json::Value); 3] = [
+        ("empty-principals", "principals", serde_json::json!([])),
+        ("empty-permissions", "permissions", serde_json::json!([])),
+        ("empty-actions", "permissions", serde_json::json!([{"actions": [], "notActions": []}])),
+    ];
+    for (name, key, value) in cases {
+        let dir = deny_with(name, |p| {
+            p.insert(key.into(), value.clone());
+        });
+        let (decision, warnings) = decide(&dir).unwrap();
+        assert_eq!(decision, "allowed", "{name}: Azure's deny with an empty list denies nothing");
+        assert_eq!(warnings, vec![codes::EMPTY_DENY], "{name}");
+    }
+}
+
+#[test]
+fn a_braced_principal_id_is_named() {
+    let dir = deny_with("braced", |p| {
+        p.insert(
+            "principals".into(),
+            serde_json::json!([{"id": "{00000000-0000-0000-0000-000000000000}", "type": "SystemDefined"}]),
+        );
+    });
+    let (decision, warnings) = decide(&dir).unwrap();
+    assert_eq!(decision, "allowed", "the braced id matches nobody, as in Azure");
+    assert_eq!(warnings, vec![codes::BRACED_PRINCIPAL_ID]);
+}
+
+#[test]
+fn a_cycle_through_the_tenant_root_is_a_cycle() {
+    let dir = sample("root-cycle");
+    std::fs::write(
+        dir.join("hierarchy.json"),
+        br#"{"tenantId": "tenant-root", "managementGroups": {"tenant-root": "platform", "platform": "tenant-root"},
+            "subscriptions": {"sub-1": "platform"}}"#,
+    )
+    .unwrap();
+    let e = refused(&dir);
+    assert!(codes_of(&e).contains(&codes::HIERARCHY_CYCLE), "{e:?}");
+}
+
+#[test]
+fn an_unlisted_parent_is_named() {
+    let dir = sample("unlisted-parent");
+    std::fs::write(
+        dir.join("hierarchy.json"),
+        br#"{"tenantId": "tenant-root", "managementGroups": {"tenant-root": null, "platform": "landing-zones"},
+            "subscriptions": {"sub-1": "corp"}}"#,
+    )
+    .unwrap();
+    let (decision, warnings) = decide(&dir).unwrap();
+    assert_eq!(decision, "denied");
+    assert_eq!(warnings, vec![codes::UNPLACED_SUBSCRIPTION, codes::UNPLACED_SUBSCRIPTION]);
+    let loaded = TenantLoader::from_dir(&dir).unwrap().finish();
+    let messages: Vec<&str> = loaded.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("`platform`'s parent `landing-zones` is not listed")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`sub-1`'s parent `corp` is not listed")), "{messages:?}");
+}
