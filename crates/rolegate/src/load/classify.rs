@@ -63,6 +63,7 @@ pub fn classify(root: &Value) -> Document {
     if objects.is_empty()
         || any(&|m| {
             has_any(m, ROLE_KEYS)
+                || names_a_role(m)
                 || type_is(m, "Microsoft.Authorization/roleDefinitions")
                 || type_is(m, "CustomRole")
                 || type_is(m, "BuiltInRole")
@@ -106,6 +107,28 @@ fn type_is(members: &[Member], ty: &str) -> bool {
     here(members) || properties(members).is_some_and(here)
 }
 
+/// Whether an object's `Id` or `name` is a GUID or a role-definition resource id. A role with no permission keys
+/// that reuses a built-in role's id replaces it with a role that grants nothing; skipping it instead would
+/// leave the built-in role's grants in force.
+fn names_a_role(members: &[Member]) -> bool {
+    members.iter().any(|m| {
+        (m.key.eq_ignore_ascii_case("id") || m.key.eq_ignore_ascii_case("name"))
+            && m.value.as_str().is_some_and(|v| {
+                let last = v.trim_end_matches('/').rsplit('/').next().unwrap_or(v);
+                is_guid(last) || v.to_ascii_lowercase().contains("/roledefinitions/")
+            })
+    })
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of either case.
+pub(crate) fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+}
+
 fn properties(members: &[Member]) -> Option<&[Member]> {
     members.iter().find(|m| m.key.eq_ignore_ascii_case("properties")).and_then(|m| m.value.as_object())
 }
@@ -140,6 +163,11 @@ mod tests {
         assert_eq!(of(r#"{"value": [{"name": "g", "properties": {"roleName": "r"}}]}"#), Document::Roles);
         assert_eq!(of("[]"), Document::Roles);
         assert_eq!(of("5"), Document::Roles);
+        // A role without permission keys still replaces the built-in role whose id it reuses.
+        assert_eq!(of(r#"{"Name": "Reader", "Id": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}"#), Document::Roles);
+        assert!(is_guid("ACDD72A7-3385-48ef-bd42-f606fba81ae7"));
+        assert!(!is_guid("acdd72a7-3385-48ef-bd42-f606fba81ae"));
+        assert!(!is_guid("acdd72a7x3385-48ef-bd42-f606fba81ae7"));
         let tf = Document::TenantFile;
         assert_eq!(of(r#"[{"principalId": "a", "roleDefinitionId": "r", "scope": "/"}]"#), tf(TenantFile::Assignments));
         assert_eq!(

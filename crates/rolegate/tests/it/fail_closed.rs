@@ -241,3 +241,17 @@ fn an_unlisted_parent_is_named() {
     assert!(messages.iter().any(|m| m.contains("`platform`'s parent `landing-zones` is not listed")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("`sub-1`'s parent `corp` is not listed")), "{messages:?}");
 }
+
+#[test]
+fn a_role_without_permission_keys_that_reuses_a_builtin_id_is_still_read() {
+    // The sample tenant grants `ops` Reader at `platform`; the tenant's own "Reader" with that id grants nothing.
+    let dir = sample("empty-override");
+    let read = Request::new("alice", "Microsoft.Compute/virtualMachines/read", VM);
+    let (tenant, _) = TenantLoader::from_dir(&dir).unwrap().build().unwrap();
+    assert_eq!(Engine::new(tenant).check(&read).as_str(), "allowed");
+    std::fs::write(dir.join("reader.json"), br#"{"Name": "Reader", "Id": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}"#)
+        .unwrap();
+    let (tenant, warnings) = TenantLoader::from_dir(&dir).unwrap().build().unwrap();
+    assert_eq!(warnings.iter().map(|d| d.code).collect::<Vec<_>>(), vec![codes::BUILTIN_OVERRIDE]);
+    assert_eq!(Engine::new(tenant).check(&read).as_str(), "not_allowed");
+}
