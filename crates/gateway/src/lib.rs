@@ -1,0 +1,20 @@
+//! rolegate-gateway: what stands between an HTTP request and a rolegate decision, without a transport.
+//!
+//! ```
+//! use rolegate_gateway::map::{map, Operation};
+//!
+//! // The query string never becomes part of the scope.
+//! let t = map("GET", "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01")?;
+//! assert_eq!(t.action, "Microsoft.Storage/storageAccounts/read");
+//! assert_eq!(t.scope, "/subscriptions/s1/resourceGroups/rg");
+//! // A POST is found in the catalog: checkNameAvailability is a read there.
+//! let t = map("POST", "/subscriptions/s1/providers/Microsoft.Storage/checkNameAvailability")?;
+//! assert_eq!((t.action.as_str(), t.operation), ("Microsoft.Storage/checknameavailability/read", Operation::Known));
+//! // A `%` escape is refused, never decoded into another resource.
+//! assert!(map("DELETE", "/subscriptions/s1/resourceGroups/rg%2F..%2Fprod").is_err());
+//! # Ok::<(), rolegate_gateway::map::MapError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod map;

@@ -1,0 +1,362 @@
+//! ARM request mapping: an HTTP method and the raw path of an Azure Resource Manager request turned into the
+//! operation and the scope the engine checks (SPEC §3.2).
+//!
+//! The raw path is never decoded or normalised: a `%` escape, a backslash, a `.` or `..` segment, an empty
+//! segment, a control or non-ASCII character is refused with its byte range, so that no spelling of a path can
+//! be turned into another resource. The query string is ignored. Operations are looked up in the catalog rather
+//! than assumed, so a `POST …/checkNameAvailability`, which the catalog lists as a `read`, is checked as one.
+
+use std::ops::Range;
+
+use rolegate::catalog::{Catalog, PlaneAnswer};
+
+/// The longest raw path (and query) that is mapped; ARM's own limit on URLs is far below a browser's.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// What a request is checked as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Target {
+    /// The operation, in the catalog's spelling when the catalog has it
+    /// (`Microsoft.Compute/virtualMachines/read`).
+    pub action: String,
+    /// The scope the operation is checked at: a slice of the request's path, as written (`/subscriptions/s1/…`).
+    pub scope: String,
+    /// Whether the catalog lists the operation, and if not, the nearest operation it does list.
+    pub operation: Operation,
+}
+
+/// Whether the operation a request maps to is one the catalog lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// The catalog lists it.
+    Known,
+    /// The catalog does not list it (still checked: a role may grant it by wildcard); `did_you_mean` is the
+    /// nearest listed operation of the same provider, when one is close.
+    Unknown {
+        /// The nearest catalog operation, if any is close.
+        did_you_mean: Option<String>,
+    },
+}
+
+/// Why a request was not mapped. Ranges are byte offsets into the raw path and query as given.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapError {
+    /// The path (with its query) is longer than [`MAX_PATH_BYTES`].
+    #[error("the request path is {len} bytes long; at most {MAX_PATH_BYTES} are mapped")]
+    TooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// An HTTP method ARM does not use for resources.
+    #[error("method `{method}` is not an ARM resource method (GET, HEAD, PUT, PATCH, DELETE, POST)")]
+    Method {
+        /// The method, cut to 16 characters.
+        method: String,
+    },
+    /// A byte the mapping refuses rather than interpret.
+    #[error("{refusal} at bytes {}..{} of the path", at.start, at.end)]
+    Refused {
+        /// What was found.
+        refusal: Refusal,
+        /// Where.
+        at: Range<usize>,
+    },
+    /// The path is not the shape of an ARM resource request.
+    #[error("{why} (bytes {}..{} of the path)", at.start, at.end)]
+    Shape {
+        /// What is wrong, lower-case.
+        why: &'static str,
+        /// Where.
+        at: Range<usize>,
+    },
+}
+
+/// What a refused path holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A path that does not start with `/`.
+    NotAbsolute,
+    /// A `%` escape (`%2F` could smuggle a separator into a name).
+    PercentEscape,
+    /// A backslash, which some servers treat as a separator.
+    Backslash,
+    /// A control character.
+    ControlCharacter,
+    /// A non-ASCII character (legal in resource-group names, but not mapped: see the README).
+    NonAscii,
+    /// An empty segment (`//`, or a trailing `/`).
+    EmptySegment,
+    /// A `.` or `..` segment.
+    DotSegment,
+    /// A `#` (a fragment never reaches a server).
+    Fragment,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refusal::NotAbsolute => "a path that does not start with `/`",
+            Refusal::PercentEscape => "a `%` escape",
+            Refusal::Backslash => "a backslash",
+            Refusal::ControlCharacter => "a control character",
+            Refusal::NonAscii => "a non-ASCII character",
+            Refusal::EmptySegment => "an empty segment",
+            Refusal::DotSegment => "a `.` or `..` segment",
+            Refusal::Fragment => "a `#`",
+        })
+    }
+}
+
+/// Maps a request against the shipped operation catalog ([`map_with`]).
+///
+/// ```
+/// use rolegate_gateway::map::map;
+///
+/// let t = map("PUT", "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-03-01")?;
+/// assert_eq!(t.action, "Microsoft.Compute/virtualMachines/write");
+/// assert_eq!(t.scope, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1");
+/// # Ok::<(), rolegate_gateway::map::MapError>(())
+/// ```
+pub fn map(method: &str, raw_path_and_query: &str) -> Result<Target, MapError> {
+    map_with(method, raw_path_and_query, Catalog::builtin())
+}
+
+/// How a request acts on what its path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    Read,
+    Write,
+    Delete,
+    Post,
+}
+
+/// A segment of the path: its text and where it ends.
+#[derive(Clone, Copy, Debug)]
+struct Seg<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+impl Seg<'_> {
+    fn is(&self, keyword: &str) -> bool {
+        self.text.eq_ignore_ascii_case(keyword)
+    }
+}
+
+/// The resource chain being walked: a namespace and its type segments, the end of the last complete scope, and
+/// for an extension resource what it extends.
+#[derive(Clone, Debug, Default)]
+struct Chain<'a> {
+    namespace: &'a str,
+    types: Vec<&'a str>,
+    /// Byte offset (in the path) where the scope named so far ends; 0 is the root `/`.
+    scope_end: usize,
+    /// Set for an extension resource, which is authorized at the scope it extends (`scope_end` stops moving).
+    /// For one below a provider's resource it holds that resource's namespace and types, which give the
+    /// catalog's proxy spelling (`Microsoft.Compute/virtualMachines/providers/Microsoft.Insights/…`).
+    extension: Option<Option<(&'a str, Vec<&'a str>)>>,
+    /// Whether a `providers/{ns}` was read: the chain is a provider's resource, not a subscription or group.
+    provider: bool,
+}
+
+/// Maps a request using `catalog` to find operations (SPEC §3.2). See the [module docs](self).
+pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, MapError> {
+    if raw.len() > MAX_PATH_BYTES {
+        return Err(MapError::TooLong { len: raw.len() });
+    }
+    let verb = match method {
+        "GET" | "HEAD" => Verb::Read,
+        "PUT" | "PATCH" => Verb::Write,
+        "DELETE" => Verb::Delete,
+        "POST" => Verb::Post,
+        _ => return Err(MapError::Method { method: method.chars().take(16).collect() }),
+    };
+    let path = raw.split_once('?').map_or(raw, |(p, _)| p);
+    let segs = segments(path)?;
+    let (chain, pending) = walk(&segs)?;
+    let scope = if chain.scope_end == 0 { "/" } else { path.get(..chain.scope_end).unwrap_or("/") };
+    let last = segs.last().map_or(0..0, |s| s.start..s.end);
+    let (operation_types, verb_text): (Vec<&str>, Vec<String>) = match (pending, verb) {
+        (None, Verb::Read) => (chain.types.clone(), vec!["read".into()]),
+        (None, Verb::Write) => (chain.types.clone(), vec!["write".into()]),
+        (None, Verb::Delete) => (chain.types.clone(), vec!["delete".into()]),
+        (None, Verb::Post) => {
+            return Err(MapError::Shape { why: "a POST names an action after the resource", at: last });
+        }
+        (Some(collection), Verb::Read) => {
+            let mut types = chain.types.clone();
+            types.push(collection.text);
+            (types, vec!["read".into()])
+        }
+        (Some(action), Verb::Post) => {
+            // The catalog decides: most POSTs are `{verb}/action`, but some (`checkNameAvailability`) are reads.
+            (chain.types.clone(), vec![format!("{}/action", action.text), format!("{}/read", action.text)])
+        }
+        (Some(_), Verb::Write | Verb::Delete) => {
+            return Err(MapError::Shape { why: "a PUT, PATCH or DELETE needs a resource name", at: last });
+        }
+    };
+    // Every spelling the catalog may have, in order of preference: per verb, the proxy spelling of an extension
+    // resource, then the plain one.
+    let mut candidates = Vec::new();
+    for v in &verb_text {
+        if let Some(Some((base_ns, base_types))) = &chain.extension {
+            candidates.push(join(base_ns, base_types, Some(chain.namespace), &operation_types, v));
+        }
+        candidates.push(join(chain.namespace, &[], None, &operation_types, v));
+    }
+    for c in &candidates {
+        if catalog.plane(c) != PlaneAnswer::Unknown
+            && let Some(op) = catalog.lookup(c).next()
+        {
+            return Ok(Target { action: op.name.clone(), scope: scope.to_owned(), operation: Operation::Known });
+        }
+    }
+    // An unlisted operation is still checked (a role may grant it by wildcard), in its plain spelling.
+    let action = join(chain.namespace, &[], None, &operation_types, verb_text.first().map_or("read", String::as_str));
+    let did_you_mean = nearest(catalog, &action);
+    Ok(Target { action, scope: scope.to_owned(), operation: Operation::Unknown { did_you_mean } })
+}
+
+/// `{ns}/{types…}[/providers/{ext}]/{verb}`.
+fn join(ns: &str, types: &[&str], ext: Option<&str>, ext_types: &[&str], verb: &str) -> String {
+    let mut s = String::from(ns);
+    for t in types {
+        s.push('/');
+        s.push_str(t);
+    }
+    if let Some(ext) = ext {
+        s.push_str("/providers/");
+        s.push_str(ext);
+    }
+    for t in ext_types {
+        s.push('/');
+        s.push_str(t);
+    }
+    s.push('/');
+    s.push_str(verb);
+    s
+}
+
+/// The path's segments after checking every byte; refused bytes are reported with their range.
+fn segments(path: &str) -> Result<Vec<Seg<'_>>, MapError> {
+    let refused = |refusal, at| Err(MapError::Refused { refusal, at });
+    if !path.starts_with('/') {
+        return refused(Refusal::NotAbsolute, 0..path.len().min(1));
+    }
+    for (i, c) in path.char_indices() {
+        let at = i..i + c.len_utf8();
+        match c {
+            '%' => return refused(Refusal::PercentEscape, i..(i + 3).min(path.len())),
+            '\\' => return refused(Refusal::Backslash, at),
+            '#' => return refused(Refusal::Fragment, at),
+            c if c.is_ascii_control() => return refused(Refusal::ControlCharacter, at),
+            c if !c.is_ascii() => return refused(Refusal::NonAscii, at),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if path == "/" {
+        return Ok(out);
+    }
+    let mut start = 1;
+    for text in path.get(1..).unwrap_or_default().split('/') {
+        let end = start + text.len();
+        if text.is_empty() {
+            return refused(Refusal::EmptySegment, start.saturating_sub(1)..start);
+        }
+        if text == "." || text == ".." {
+            return refused(Refusal::DotSegment, start..end);
+        }
+        out.push(Seg { text, start, end });
+        start = end + 1;
+    }
+    Ok(out)
+}
+
+/// Walks the segments: returns the chain named, and a trailing type (a collection, or a POST's action) that has
+/// no name after it. The walk is always at a type position: segments come as type/name pairs.
+fn walk<'a>(segs: &[Seg<'a>]) -> Result<(Chain<'a>, Option<Seg<'a>>), MapError> {
+    let Some(first) = segs.first() else {
+        return Err(MapError::Shape { why: "the root path names no resource", at: 0..1 });
+    };
+    if !(first.is("subscriptions") || first.is("tenants") || first.is("providers")) {
+        return Err(MapError::Shape {
+            why: "an ARM path starts with `/subscriptions`, `/providers` or `/tenants`",
+            at: first.start..first.end,
+        });
+    }
+    // `subscriptions`, `resourceGroups` and what hangs below them without a `providers` segment belong to
+    // Microsoft.Resources.
+    let mut chain = Chain { namespace: "Microsoft.Resources", ..Chain::default() };
+    let mut i = 0;
+    while let Some(seg) = segs.get(i) {
+        let Some(next) = segs.get(i + 1) else { return Ok((chain, Some(*seg))) };
+        if seg.is("providers") {
+            if !is_namespace(next.text) {
+                return Err(MapError::Shape { why: "not a resource provider namespace", at: next.start..next.end });
+            }
+            if segs.get(i + 2).is_none() {
+                // `GET /subscriptions/s/providers/Microsoft.Compute`: the provider's registration, read at the
+                // scope named so far.
+                if chain.provider {
+                    return Err(MapError::Shape {
+                        why: "a provider namespace names no resource",
+                        at: next.start..next.end,
+                    });
+                }
+                chain.types.push("providers");
+                return Ok((chain, None));
+            }
+            // A provider's resource below another provider's resource is an extension resource; so is anything
+            // of Microsoft.Authorization (role and deny assignments, locks, policy): both are authorized at the
+            // scope they extend.
+            if chain.extension.is_none() && (chain.provider || next.is("Microsoft.Authorization")) {
+                let base = chain.provider.then(|| (chain.namespace, chain.types.clone()));
+                chain.extension = Some(base);
+            }
+            chain.namespace = next.text;
+            chain.types.clear();
+            chain.provider = true;
+            i += 2;
+            continue;
+        }
+        chain.types.push(seg.text);
+        if chain.extension.is_none() {
+            chain.scope_end = next.end;
+        }
+        i += 2;
+    }
+    Ok((chain, None))
+}
+
+/// RPC: a namespace "can only be ASCII alphanumeric characters and the `.` character".
+fn is_namespace(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+}
+
+/// The catalog operation of the same provider nearest to `action`, when it is close (a typo, a singular).
+fn nearest(catalog: &Catalog, action: &str) -> Option<String> {
+    let lower = action.to_ascii_lowercase();
+    let ns = lower.split('/').next().unwrap_or_default();
+    let mut best: Option<(usize, &str)> = None;
+    for op in catalog.operations() {
+        let name = op.name.as_str();
+        let same_ns = name.len() > ns.len()
+            && name.get(..ns.len()).is_some_and(|p| p.eq_ignore_ascii_case(ns))
+            && name.as_bytes().get(ns.len()) == Some(&b'/');
+        if !same_ns {
+            continue;
+        }
+        let d = strsim::levenshtein(&lower, &name.to_ascii_lowercase());
+        if best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, name));
+        }
+    }
+    best.filter(|(d, _)| *d <= 3.max(lower.len() / 12)).map(|(_, n)| n.to_owned())
+}
