@@ -17,4 +17,5 @@
 
 #![forbid(unsafe_code)]
 
+pub mod identity;
 pub mod map;
