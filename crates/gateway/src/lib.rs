@@ -17,5 +17,14 @@
 
 #![forbid(unsafe_code)]
 
+mod gateway;
 pub mod identity;
 pub mod map;
+
+pub use gateway::{Gateway, HttpRequest, Identify, Outcome, Verdict};
+
+/// The README's Rust examples run as doctests here, in the crate that sees both the engine and the gateway, so
+/// the first screen a newcomer reads cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

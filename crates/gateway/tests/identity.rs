@@ -2,79 +2,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod support;
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use rolegate_gateway::identity::{KeySet, KeySource, TokenConfig, TokenError, Validator};
-use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
-
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const AUD: &str = "https://management.azure.com";
-const OID: &str = "5d4f2e8a-0000-4000-8000-00000000abcd";
-
-/// A generated RSA key: its signing key and its public key in every encoding an attacker might try as an HMAC
-/// secret.
-struct Key {
-    private: rsa::PrivateKey,
-    encoding: EncodingKey,
-}
-
-fn keys() -> &'static [Key; 2] {
-    static KEYS: OnceLock<[Key; 2]> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let make = || {
-            use rsa::Generate;
-            let private = rsa::PrivateKey::generate();
-            let der = private.to_pkcs1_der().unwrap();
-            Key { encoding: EncodingKey::from_rsa_der(der.as_bytes()), private }
-        };
-        [make(), make()]
-    })
-}
-
-fn jwk(key: &Key, kid: &str) -> Jwk {
-    let mut jwk = Jwk::from_encoding_key(&key.encoding, Algorithm::RS256).unwrap();
-    jwk.common.key_id = Some(kid.to_owned());
-    jwk
-}
-
-fn jwks(entries: &[(&Key, &str)]) -> Vec<u8> {
-    serde_json::to_vec(&JwkSet { keys: entries.iter().map(|(k, kid)| jwk(k, kid)).collect() }).unwrap()
-}
-
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-fn claims() -> Value {
-    json!({
-        "aud": AUD, "iss": format!("https://sts.windows.net/{TENANT}/"), "tid": TENANT, "oid": OID,
-        "exp": now() + 3600, "nbf": now() - 60, "iat": now() - 60, "appid": "app-1",
-        "groups": ["g-1", "g-2"],
-    })
-}
-
-fn sign(key: &Key, kid: &str, claims: &Value) -> String {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    encode(&header, claims, &key.encoding).unwrap()
-}
-
-fn validator() -> Validator {
-    let keys = KeySet::from_jwks(&jwks(&[(&keys()[0], "k1")])).unwrap();
-    Validator::new(TokenConfig::new(TENANT, [AUD]), keys).unwrap()
-}
-
-fn with(edit: impl Fn(&mut serde_json::Map<String, Value>)) -> Value {
-    let mut c = claims();
-    edit(c.as_object_mut().unwrap());
-    c
-}
+use support::{AUD, OID, TENANT, b64, claims, jwk, jwks, keys, now, sign, validator, with};
 
 #[test]
 fn a_valid_token_names_the_principal_and_groups() {
@@ -182,11 +121,6 @@ fn every_failed_check_has_its_own_outcome() {
     )
     .unwrap();
     assert_eq!(strict.validate(&sign(k, "k1", &skewed)), Err(TokenError::Expired));
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 #[test]

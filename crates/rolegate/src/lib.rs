@@ -49,8 +49,3 @@ pub use diag::{Diagnostic, Severity};
 pub use model::{
     Action, DenyAssignment, Hierarchy, Id, Permission, Principal, RoleAssignment, RoleDefinition, RoleShape, Tenant,
 };
-
-/// The README's Rust examples run as doctests, so the first screen a newcomer reads cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

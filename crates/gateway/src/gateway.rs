@@ -1,0 +1,269 @@
+//! One entry point for a gateway: [`Gateway::authorize`] turns an HTTP request into an [`Outcome`] over a tenant
+//! snapshot that [`Gateway::reload`] swaps atomically while checks run.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
+use rolegate::Diagnostic;
+use rolegate::engine::{Engine, PlaneHint, Request};
+use rolegate::load::TenantLoader;
+
+use crate::identity::{Identity, Overage, TokenError, Validator};
+use crate::map::{MapError, Operation, map};
+
+/// The parts of an HTTP request the gateway reads. Nothing of it is kept or logged.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct HttpRequest<'a> {
+    /// The method (`GET`).
+    pub method: &'a str,
+    /// The raw path and query, exactly as received (never decoded).
+    pub path_and_query: &'a str,
+    /// The headers, as `(name, value)` pairs; names compare ignoring ASCII case.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The address of the peer that sent the request (for trusted-header mode).
+    pub peer: Option<IpAddr>,
+}
+
+impl<'a> HttpRequest<'a> {
+    /// A request without headers or peer.
+    pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
+        HttpRequest { method, path_and_query, headers: &[], peer: None }
+    }
+
+    /// Sets the headers.
+    pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Sets the peer address.
+    pub fn peer(mut self, peer: IpAddr) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+
+    /// The first header named `name` (ASCII case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+}
+
+/// How callers are identified.
+#[non_exhaustive]
+pub enum Identify {
+    /// `Authorization: Bearer` Entra ID tokens.
+    Token(Box<Validator>),
+    /// A proxy in front has validated the token and passes the principal (and groups, comma-separated) in
+    /// headers; accepted only from the listed peer addresses, since anyone else could set them.
+    TrustedHeaders {
+        /// The header holding the principal's object id.
+        principal: String,
+        /// The header holding the group ids, comma-separated (absent: none).
+        groups: Option<String>,
+        /// The peers allowed to set those headers.
+        peers: Vec<IpAddr>,
+    },
+}
+
+impl std::fmt::Debug for Identify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Identify::Token(v) => f.debug_tuple("Token").field(v).finish(),
+            Identify::TrustedHeaders { principal, groups, peers } => f
+                .debug_struct("TrustedHeaders")
+                .field("principal", principal)
+                .field("groups", groups)
+                .field("peers", peers)
+                .finish(),
+        }
+    }
+}
+
+/// What became of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// Allowed (HTTP 200 to the proxy).
+    Allowed,
+    /// The caller could not be identified (401).
+    Unauthenticated,
+    /// Identified, and denied or not granted (403).
+    Forbidden,
+    /// The request cannot be mapped to an operation and scope (400).
+    BadRequest,
+}
+
+impl Verdict {
+    /// The HTTP status a proxy answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            Verdict::Allowed => 200,
+            Verdict::Unauthenticated => 401,
+            Verdict::Forbidden => 403,
+            Verdict::BadRequest => 400,
+        }
+    }
+}
+
+/// The outcome of [`Gateway::authorize`]: never holds a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// What became of the request.
+    pub verdict: Verdict,
+    /// Why, as a short snake-case reason: the engine's (`granted`, `deny_assignment`, `no_grant`, ...), the
+    /// failed token check (`expired`, `audience`, `signature`, ...), `groups_overage`, `untrusted_peer`, or the
+    /// mapping's (`refused_path`, `not_arm_path`, `method`, `too_long`).
+    pub reason: &'static str,
+    /// The principal, once identified.
+    pub principal: Option<String>,
+    /// The operation checked, once mapped.
+    pub action: Option<String>,
+    /// The scope checked, once mapped.
+    pub scope: Option<String>,
+    /// Whether the catalog lacks the operation, with the nearest one it lists.
+    pub unknown_operation: Option<Option<String>>,
+    /// The generation of the tenant snapshot that decided (0 before any decision could be made).
+    pub generation: u64,
+}
+
+/// A compiled tenant and its generation.
+struct Snapshot {
+    engine: Engine,
+    generation: u64,
+}
+
+/// Decides HTTP requests against a tenant snapshot that can be replaced while requests are decided.
+pub struct Gateway {
+    snapshot: ArcSwap<Snapshot>,
+    next_generation: AtomicU64,
+    identify: Identify,
+    overage: Overage,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("generation", &self.generation())
+            .field("identify", &self.identify)
+            .field("overage", &self.overage)
+            .finish()
+    }
+}
+
+impl Gateway {
+    /// A gateway deciding with `engine` (generation 1).
+    pub fn new(engine: Engine, identify: Identify) -> Self {
+        let overage = match &identify {
+            Identify::Token(v) => v.config().overage,
+            Identify::TrustedHeaders { .. } => Overage::TenantGroups,
+        };
+        Gateway {
+            snapshot: ArcSwap::from_pointee(Snapshot { engine, generation: 1 }),
+            next_generation: AtomicU64::new(2),
+            identify,
+            overage,
+        }
+    }
+
+    /// The generation of the snapshot in use.
+    pub fn generation(&self) -> u64 {
+        self.snapshot.load().generation
+    }
+
+    /// Loads and compiles the tenant directory off the request path, then swaps it in; returns its generation
+    /// and the load's warnings. When the tenant has a fatal problem the snapshot in use stays, and every
+    /// diagnostic is returned.
+    pub fn reload(&self, tenant_dir: &Path) -> Result<(u64, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let loader = TenantLoader::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
+        let (tenant, warnings) = loader.build().map_err(|e| e.diagnostics)?;
+        Ok((self.swap(Engine::new(tenant)), warnings))
+    }
+
+    /// Swaps in an engine compiled elsewhere; returns its generation.
+    pub fn swap(&self, engine: Engine) -> u64 {
+        let generation = self.next_generation.fetch_add(1, Ordering::SeqCst);
+        self.snapshot.store(Arc::new(Snapshot { engine, generation }));
+        generation
+    }
+
+    /// Decides a request: map it, identify the caller, check the engine (control plane).
+    pub fn authorize(&self, req: &HttpRequest<'_>) -> Outcome {
+        let mut out = Outcome {
+            verdict: Verdict::BadRequest,
+            reason: "",
+            principal: None,
+            action: None,
+            scope: None,
+            unknown_operation: None,
+            generation: 0,
+        };
+        let target = match map(req.method, req.path_and_query) {
+            Ok(t) => t,
+            Err(e) => {
+                out.reason = match e {
+                    MapError::TooLong { .. } => "too_long",
+                    MapError::Method { .. } => "method",
+                    MapError::Refused { .. } => "refused_path",
+                    _ => "not_arm_path",
+                };
+                return out;
+            }
+        };
+        if let Operation::Unknown { did_you_mean } = &target.operation {
+            out.unknown_operation = Some(did_you_mean.clone());
+        }
+        out.action = Some(target.action.clone());
+        out.scope = Some(target.scope.clone());
+        let identity = match self.identify(req) {
+            Ok(identity) => identity,
+            Err(reason) => {
+                out.verdict = Verdict::Unauthenticated;
+                out.reason = reason;
+                return out;
+            }
+        };
+        out.principal = Some(identity.principal.clone());
+        let snapshot = self.snapshot.load();
+        out.generation = snapshot.generation;
+        let token_groups = match (identity.groups_overage, self.overage) {
+            (true, Overage::FailClosed) => {
+                out.verdict = Verdict::Forbidden;
+                out.reason = "groups_overage";
+                return out;
+            }
+            // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
+            (true, _) => Vec::new(),
+            (false, _) => identity.groups.iter().map(String::as_str).collect(),
+        };
+        let request = Request::new(&identity.principal, &target.action, &target.scope)
+            .plane(PlaneHint::Control)
+            .groups(&token_groups);
+        let decision = snapshot.engine.check(&request);
+        out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
+        out.reason = decision.reason().kind.as_str();
+        out
+    }
+
+    fn identify(&self, req: &HttpRequest<'_>) -> Result<Identity, &'static str> {
+        match &self.identify {
+            Identify::Token(v) => v.validate_header(req.header("authorization")).map_err(|e: TokenError| e.reason()),
+            Identify::TrustedHeaders { principal, groups, peers } => {
+                if !req.peer.is_some_and(|p| peers.contains(&p)) {
+                    return Err("untrusted_peer");
+                }
+                let id = req.header(principal).map(str::trim).filter(|p| !p.is_empty()).ok_or("missing_principal")?;
+                let groups = groups
+                    .as_deref()
+                    .and_then(|h| req.header(h))
+                    .map(|v| v.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect())
+                    .unwrap_or_default();
+                Ok(Identity::trusted(id, groups))
+            }
+        }
+    }
+}
