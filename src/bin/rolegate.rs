@@ -147,7 +147,7 @@ fn render(d: &dyn miette::Diagnostic) -> String {
 
 /// Loads a tenant directory, printing every problem; `None` (after printing) when it cannot be used.
 fn load_tenant(dir: &Path, max_file_bytes: u64) -> Result<Tenant, ExitCode> {
-    let loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
+    let mut loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
         Ok(l) => l,
         Err(e) => {
             for d in &e.diagnostics {
@@ -420,7 +420,7 @@ fn main() -> ExitCode {
     let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Validate { tenant } => {
-            let loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {
+            let mut loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {
                 Ok(l) => l,
                 Err(e) => {
                     for d in &e.diagnostics {

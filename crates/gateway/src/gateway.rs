@@ -179,7 +179,7 @@ impl Gateway {
     /// and the load's warnings. When the tenant has a fatal problem the snapshot in use stays, and every
     /// diagnostic is returned.
     pub fn reload(&self, tenant_dir: &Path) -> Result<(u64, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let loader = TenantLoader::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
+        let mut loader = TenantLoader::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
         let (tenant, warnings) = loader.build().map_err(|e| e.diagnostics)?;
         Ok((self.swap(Engine::new(tenant)), warnings))
     }

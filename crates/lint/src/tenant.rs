@@ -160,7 +160,7 @@ pub struct DirLint {
 /// rules are not run here: [`crate::Linter::add_tenant`] runs them over the role files ([`DirLint::paths`]) with
 /// the rest of the run.
 pub fn lint_dir(dir: &Path, cx: &TenantContext, max_file_bytes: u64) -> DirLint {
-    let loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
+    let mut loader = match TenantLoader::from_dir_with(dir, max_file_bytes) {
         Ok(loader) => loader,
         Err(e) => {
             let findings = e

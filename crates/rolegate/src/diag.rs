@@ -230,6 +230,31 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// `file:line:col: RL002 duplicate-key: message` (what is known of it), for logs and summaries.
+    pub fn located(&self) -> Located<'_> {
+        Located(self)
+    }
+}
+
+/// A diagnostic shown with its file, line, column and code ([`Diagnostic::located`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Located<'a>(&'a Diagnostic);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if let Some(file) = d.file() {
+            f.write_str(file)?;
+            if let Some((start, _)) = d.line_cols() {
+                write!(f, ":{}:{}", start.line, start.column)?;
+            }
+            f.write_str(": ")?;
+        }
+        write!(f, "{} {}: {}", d.code.id, d.code.name, d.message)
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

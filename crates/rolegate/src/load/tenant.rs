@@ -84,13 +84,25 @@ impl TenantFile {
 }
 
 /// A tenant could not be loaded; nothing of it may be used.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[derive(thiserror::Error, miette::Diagnostic)]
 #[error("the tenant could not be loaded: {} fatal problem(s)", self.fatal_count())]
 #[diagnostic(code(rolegate::load), help("fix the problems below; a half-loaded policy is never used"))]
 pub struct LoadError {
     /// Every diagnostic, fatal or not.
     #[related]
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A summary, one line a diagnostic (`file:line:col RL002 message`), never the input files: a `.expect()` on a
+/// large tenant must not print megabytes of it.
+impl std::fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "LoadError: {} fatal problem(s), {} diagnostic(s)", self.fatal_count(), self.diagnostics.len())?;
+        for d in &self.diagnostics {
+            writeln!(f, "  {}", d.located())?;
+        }
+        Ok(())
+    }
 }
 
 impl LoadError {
@@ -302,8 +314,10 @@ impl TenantLoader {
     }
 
     /// Checks and assembles the tenant; every diagnostic comes back, fatal or not.
-    pub fn finish(self) -> Loaded<Tenant> {
-        let TenantLoader { roles, mut tenant, mut diagnostics, without_builtins, .. } = self;
+    ///
+    /// Takes the loader's contents, leaving it empty, so that a chain of `add_*` calls can end in it.
+    pub fn finish(&mut self) -> Loaded<Tenant> {
+        let TenantLoader { roles, mut tenant, mut diagnostics, without_builtins, .. } = std::mem::take(self);
         let builtins: &[RoleDefinition] = if without_builtins { &[] } else { &crate::builtin::roles().value };
         let mut by_id: HashMap<Id, usize> = HashMap::new();
         let mut all: Vec<RoleDefinition> = builtins.to_vec();
@@ -376,7 +390,16 @@ impl TenantLoader {
     }
 
     /// Checks and assembles the tenant; fails when anything fatal was found.
-    pub fn build(self) -> Result<(Tenant, Vec<Diagnostic>), LoadError> {
+    ///
+    /// ```
+    /// use rolegate::load::TenantLoader;
+    /// let (tenant, _) = TenantLoader::new()
+    ///     .add_assignments("a.json", br#"[{"principalId": "p", "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/"}]"#)
+    ///     .build()?;
+    /// assert_eq!(tenant.assignments.len(), 1);
+    /// # Ok::<(), rolegate::load::LoadError>(())
+    /// ```
+    pub fn build(&mut self) -> Result<(Tenant, Vec<Diagnostic>), LoadError> {
         self.finish().into_result().map_err(|diagnostics| LoadError { diagnostics })
     }
 }
