@@ -64,6 +64,8 @@ mod wrong_plane;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub(crate) use equal_to_builtin::Effective as BuiltinEffective;
+
 /// A rule family (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
