@@ -284,6 +284,8 @@ fn main() -> ExitCode {
         };
         options.extra_sensitive.extend(patterns.iter().map(|p| (c, p.clone())));
     }
+    // A rule turned off does no work; its findings would be dropped by `apply_config` anyway.
+    options.disabled_rules.extend(config.disabled_rules());
     let mut linter = Linter::with_options(options);
     // The tenant first: its role files are linted under the tenant's names, and positional paths naming one of
     // its files are skipped.

@@ -5,9 +5,9 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rolegate::catalog::Catalog;
+use rolegate::catalog::{Catalog, PlaneAnswer};
 use rolegate::matcher::Pattern;
-use rolegate::model::{Action, Entries, Permission};
+use rolegate::model::{Action, Entries, Permission, RoleDefinition, RoleType};
 
 use crate::options::{Category, LintOptions};
 use crate::sensitive::SensitiveSets;
@@ -122,7 +122,12 @@ impl<'c> CatalogIndex<'c> {
         let ops = self.catalog.operations();
         self.range(pattern.literal_prefix().to_ascii_lowercase())
             .filter(|(_, i)| ops.get(*i as usize).is_some_and(|op| plane.holds(op.is_data_action)))
-            .filter(|(name, _)| pattern.is_exact() || pattern.matches(name))
+            // An exact pattern is its own literal prefix: of the names that start with it, those as long.
+            .filter(
+                |(name, _)| {
+                    if pattern.is_exact() { name.len() == pattern.as_str().len() } else { pattern.matches(name) }
+                },
+            )
             .map(|(_, i)| i)
             .collect()
     }
@@ -156,6 +161,9 @@ pub struct Grant<'r> {
     pub exclusions: Vec<&'r Pattern>,
     /// The block grants nothing: an exclusion is malformed or a template expression.
     pub blocked: bool,
+    /// The categories of `ops` together, once computed: most grants reach no sensitive operation, and nine
+    /// rules ask per category.
+    categories: std::cell::Cell<Option<u8>>,
 }
 
 impl Grant<'_> {
@@ -165,8 +173,49 @@ impl Grant<'_> {
     }
 }
 
-/// Expansions by lower-cased pattern and plane.
-type ExpansionCache = HashMap<(String, Plane), Rc<[u32]>>;
+/// Expansions per plane (control, data), by pattern as written and by lower-cased pattern: a hit on the text as
+/// written, the common case, needs no allocation.
+type ExpansionCache = [FastMap<String, Rc<[u32]>>; 4];
+
+/// A `HashMap` with a fast hasher for the per-entry caches of a run (keys are the run's own operation names,
+/// so hash flooding is not a concern; SipHash was a tenth of a large run).
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The multiply-rotate hash of rustc (`FxHasher`).
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// Shared, lazily computed state of one run.
 pub struct Analysis<'o> {
@@ -177,6 +226,14 @@ pub struct Analysis<'o> {
     /// Category bits per catalog operation, computed on first use (`u8::MAX`: not yet known).
     op_categories: OnceCell<RefCell<Vec<u8>>>,
     expansions: RefCell<ExpansionCache>,
+    /// RL310's effective permissions per built-in role (by index), computed once per run for the built-ins a
+    /// role is compared with, rather than once per comparison.
+    builtin_effective: RefCell<HashMap<usize, Rc<crate::rules::BuiltinEffective>>>,
+    uncataloged_sensitive: OnceCell<Vec<(Category, Pattern)>>,
+    /// The catalog's plane per operation name as written (RL300 and RL107 ask for every exact entry).
+    planes: RefCell<FastMap<String, PlaneAnswer>>,
+    /// The first custom role of the run per lower-cased display name (RL110).
+    first_custom_by_name: OnceCell<HashMap<String, usize>>,
 }
 
 impl std::fmt::Debug for Analysis<'_> {
@@ -194,7 +251,11 @@ impl<'o> Analysis<'o> {
             index: OnceCell::new(),
             sensitive: SensitiveSets::new(&options.extra_sensitive),
             op_categories: OnceCell::new(),
-            expansions: RefCell::new(HashMap::new()),
+            expansions: RefCell::new(Default::default()),
+            builtin_effective: RefCell::new(HashMap::new()),
+            uncataloged_sensitive: OnceCell::new(),
+            first_custom_by_name: OnceCell::new(),
+            planes: RefCell::new(FastMap::default()),
         }
     }
 
@@ -232,13 +293,43 @@ impl<'o> Analysis<'o> {
 
     /// Catalog operations on `plane` matched by `pattern`, cached per lower-cased pattern.
     pub fn expand(&self, pattern: &Pattern, plane: Plane) -> Rc<[u32]> {
-        let key = (pattern.as_str().to_ascii_lowercase(), plane);
-        if let Some(hit) = self.expansions.borrow().get(&key) {
+        let (written, lower) = match plane {
+            Plane::Control => (0, 1),
+            Plane::Data => (2, 3),
+        };
+        let cached = |slot: usize, key: &str| self.expansions.borrow().get(slot).and_then(|m| m.get(key).cloned());
+        if let Some(hit) = cached(written, pattern.as_str()) {
+            return hit;
+        }
+        let key = pattern.as_str().to_ascii_lowercase();
+        let ops = match cached(lower, &key) {
+            Some(hit) => hit,
+            None => {
+                let ops: Rc<[u32]> = self.index().expand(pattern, plane).into();
+                if let Some(m) = self.expansions.borrow_mut().get_mut(lower) {
+                    m.insert(key, Rc::clone(&ops));
+                }
+                ops
+            }
+        };
+        if let Some(m) = self.expansions.borrow_mut().get_mut(written) {
+            m.insert(pattern.as_str().to_owned(), Rc::clone(&ops));
+        }
+        ops
+    }
+
+    /// The effective permissions of built-in role `index` for RL310, computed by `compute` on first use.
+    pub(crate) fn builtin_effective(
+        &self,
+        index: usize,
+        compute: impl FnOnce() -> crate::rules::BuiltinEffective,
+    ) -> Rc<crate::rules::BuiltinEffective> {
+        if let Some(hit) = self.builtin_effective.borrow().get(&index) {
             return Rc::clone(hit);
         }
-        let ops: Rc<[u32]> = self.index().expand(pattern, plane).into();
-        self.expansions.borrow_mut().insert(key, Rc::clone(&ops));
-        ops
+        let e = Rc::new(compute());
+        self.builtin_effective.borrow_mut().insert(index, Rc::clone(&e));
+        e
     }
 
     /// The categories (bit set over [`Category::ALL`]) catalog operation `i` belongs to.
@@ -283,20 +374,30 @@ impl<'o> Analysis<'o> {
             for plane in Plane::BOTH {
                 let (grants, exclusions) = plane.lists(perm);
                 let excl: Vec<&Pattern> = exclusions.items().iter().filter_map(Action::pattern).collect();
+                // The catalog operations the exclusions remove, once per block: an expansion is exactly the
+                // operations of the plane that a pattern matches, so membership is the per-operation match.
+                let mut excluded: Vec<u32> = if blocked {
+                    Vec::new()
+                } else {
+                    excl.iter().flat_map(|n| self.expand(n, plane).to_vec()).collect()
+                };
+                excluded.sort_unstable();
+                excluded.dedup();
                 for action in grants.items() {
                     let Some(pattern) = action.pattern() else { continue };
                     let (ops, uncataloged): (Rc<[u32]>, Option<&str>) = if blocked {
                         (Rc::from(Vec::new()), None)
                     } else {
                         let all = self.expand(pattern, plane);
-                        let ops = if excl.is_empty() {
+                        let listed = !all.is_empty();
+                        let ops = if excluded.is_empty() || !all.iter().any(|i| excluded.binary_search(i).is_ok()) {
                             all
                         } else {
-                            let index = self.index();
-                            all.iter().copied().filter(|&i| !excl.iter().any(|n| n.matches(index.name(i)))).collect()
+                            all.iter().copied().filter(|i| excluded.binary_search(i).is_err()).collect()
                         };
                         // An exact entry the catalog lists on the other plane grants nothing on this one.
                         let exact = pattern.is_exact()
+                            && !listed
                             && self.catalog().lookup(pattern.as_str()).next().is_none()
                             && !excl.iter().any(|n| n.matches(pattern.as_str()));
                         (ops, exact.then_some(pattern.as_str()))
@@ -310,6 +411,7 @@ impl<'o> Analysis<'o> {
                         conditional: perm.condition.is_some(),
                         exclusions: excl.clone(),
                         blocked,
+                        categories: std::cell::Cell::new(None),
                     });
                 }
             }
@@ -323,28 +425,65 @@ impl<'o> Analysis<'o> {
     pub fn sensitive_ops(&self, grant: &Grant<'_>, category: Category) -> Vec<String> {
         let bit = category.bit();
         let index = self.index();
-        let mut out: Vec<String> = grant
-            .ops
-            .iter()
-            .filter(|&&i| self.op_categories(i) & bit != 0)
-            .map(|&i| index.name(i).to_owned())
-            .collect();
+        let union = grant.categories.get().unwrap_or_else(|| {
+            let union = grant.ops.iter().fold(0, |bits, &i| bits | self.op_categories(i));
+            grant.categories.set(Some(union));
+            union
+        });
+        let mut out: Vec<String> = if union & bit == 0 {
+            Vec::new()
+        } else {
+            grant.ops.iter().filter(|&&i| self.op_categories(i) & bit != 0).map(|&i| index.name(i).to_owned()).collect()
+        };
         if let Some(name) = grant.uncataloged
             && self.sensitive.categories(name) & bit != 0
         {
             out.push(name.to_owned());
         }
-        for entry in self.sensitive.entries(category).filter(|p| p.is_exact()) {
+        for (_, entry) in self.uncataloged_sensitive().iter().filter(|(c, _)| *c == category) {
             let name = entry.as_str();
-            if grant.grants_name(name)
-                && self.catalog().lookup(name).next().is_none()
-                && !out.iter().any(|o| o.eq_ignore_ascii_case(name))
-            {
+            if grant.grants_name(name) && !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 out.push(name.to_owned());
             }
         }
         out.sort_by_cached_key(|op| (self.sensitive.rank(op, category), op.to_ascii_lowercase()));
         out
+    }
+
+    /// The exact sensitive entries the catalog does not list, with their category: computed once, as every grant
+    /// of every role is checked against them.
+    fn uncataloged_sensitive(&self) -> &[(Category, Pattern)] {
+        self.uncataloged_sensitive.get_or_init(|| {
+            Category::ALL
+                .into_iter()
+                .flat_map(|c| self.sensitive.entries(c).map(move |p| (c, p)))
+                .filter(|(_, p)| p.is_exact() && self.catalog().lookup(p.as_str()).next().is_none())
+                .map(|(c, p)| (c, p.clone()))
+                .collect()
+        })
+    }
+
+    /// The catalog's answer to which plane operation `name` is on ([`Catalog::plane`]), cached.
+    pub fn plane(&self, name: &str) -> PlaneAnswer {
+        if let Some(&hit) = self.planes.borrow().get(name) {
+            return hit;
+        }
+        let answer = self.catalog().plane(name);
+        self.planes.borrow_mut().insert(name.to_owned(), answer);
+        answer
+    }
+
+    /// The index of the first custom role of the run named `name` (ASCII case-insensitive); `roles` are the run's
+    /// roles, the same on every call. One map for the run, so that 5,000 roles are not compared pairwise.
+    pub(crate) fn first_custom_named(&self, roles: &[RoleDefinition], name: &str) -> Option<usize> {
+        let map = self.first_custom_by_name.get_or_init(|| {
+            let mut map = HashMap::new();
+            for (i, r) in roles.iter().enumerate().filter(|(_, r)| r.role_type == RoleType::Custom) {
+                map.entry(r.display_name().to_ascii_lowercase()).or_insert(i);
+            }
+            map
+        });
+        map.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// The closest catalog operation to `name` on `plane`, for "did you mean": same namespace, small edit
@@ -409,7 +548,19 @@ pub fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::edit_distance;
+    use super::{CatalogIndex, Pattern, Plane, edit_distance};
+
+    /// An exact entry expands to its own operation only, not to the longer names it is a prefix of.
+    #[test]
+    fn exact_patterns_expand_to_themselves() {
+        let index = CatalogIndex::new(rolegate::catalog::Catalog::builtin());
+        let names = |p: &str| -> Vec<&str> {
+            index.expand(&Pattern::new(p), Plane::Control).into_iter().map(|i| index.name(i)).collect()
+        };
+        assert_eq!(names("microsoft.billingbenefits/maccs/WRITE"), ["Microsoft.BillingBenefits/maccs/write"]);
+        assert_eq!(names("Microsoft.BillingBenefits/maccs/writ"), Vec::<&str>::new());
+        assert!(names("Microsoft.BillingBenefits/maccs/write*").len() >= 2);
+    }
 
     #[test]
     fn banded_edit_distance() {

@@ -177,6 +177,11 @@ fn span(r: std::ops::Range<usize>) -> Span {
 }
 
 impl Config {
+    /// The codes the config turns off (`"allow"`), for [`crate::LintOptions::disabled_rules`].
+    pub fn disabled_rules(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.severity.iter().filter(|(_, level)| level.is_none()).map(|(code, _)| *code)
+    }
+
     /// Parses and validates a config file. Every problem comes back (all are fatal: exit code 2); codes are
     /// checked against `rules`, so that a typo does not silently configure nothing.
     pub fn parse(name: &str, text: &str, rules: &dyn RuleMetaSource) -> Result<Config, Vec<Diagnostic>> {
@@ -427,6 +432,7 @@ max-assignments-per-subscription = 5000
         assert_eq!(c.severity.get("RL007"), Some(&Some(Severity::Error)));
         assert_eq!(c.severity.get("RL502"), Some(&None));
         assert_eq!(c.severity.get("RL403"), Some(&Some(Severity::Note)));
+        assert_eq!(c.disabled_rules().collect::<Vec<_>>(), ["RL502"]);
         assert_eq!(c.sensitive["credential-exposure"], vec!["Contoso.Vault/vaults/secrets/export/action"]);
         assert_eq!(c.suppressions.len(), 1);
         assert_eq!((c.suppressions[0].code, c.suppressions[0].reason.as_str()), ("RL007", "fixed upstream"));

@@ -40,6 +40,11 @@ pub struct Finding {
 impl Finding {
     /// Flattens a diagnostic.
     pub fn from_diagnostic(d: &Diagnostic, role: Option<String>) -> Finding {
+        Finding::from_owned(d.clone(), role)
+    }
+
+    /// [`Finding::from_diagnostic`] for a diagnostic the caller no longer needs (one clone less per finding).
+    pub(crate) fn from_owned(d: Diagnostic, role: Option<String>) -> Finding {
         let ((line, column), (end_line, end_column)) =
             d.line_cols().map_or(((0, 0), (0, 0)), |(s, e)| ((s.line, s.column), (e.line, e.column)));
         let mut f = Finding {
@@ -57,7 +62,7 @@ impl Finding {
             pointer: d.pointer.clone(),
             operations: Vec::new(),
             fingerprint: String::new(),
-            diagnostic: d.clone(),
+            diagnostic: d,
         };
         f.fingerprint = fingerprint(&f);
         f

@@ -246,6 +246,7 @@ impl Linter {
             self.findings.append(&mut file.load_findings);
         }
         let analysis = analysis::Analysis::new(&self.options);
+        let rules: Vec<&Rule> = RULES.iter().filter(|r| !self.options.disabled_rules.contains(r.code)).collect();
         for index in 0..self.roles.len() {
             let Some(cx) = rules::RoleCx::new(&self.roles, index, &analysis) else { continue };
             let file = self
@@ -258,7 +259,9 @@ impl Linter {
             }
             let root = file.and_then(|f| f.root.as_ref());
             let mut hits = Vec::new();
-            for rule in RULES {
+            for rule in &rules {
+                #[cfg(test)]
+                tests::RULE_RUNS.with_borrow_mut(|runs| runs.push(rule.code));
                 (rule.check)(&cx, &mut hits);
             }
             let label = cx.role.label();
@@ -268,7 +271,7 @@ impl Linter {
                 if let (Some(root), Some(span)) = (root, d.span) {
                     d.pointer = Some(pointer_to(root, span));
                 }
-                let mut f = Finding::from_diagnostic(&d, Some(label.clone()));
+                let mut f = Finding::from_owned(d, Some(label.clone()));
                 f.operations = hit.operations;
                 self.findings.push(f);
             }
@@ -294,5 +297,44 @@ pub fn exit_code(report: &Report, fail_on: Severity) -> i32 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::RefCell;
+
+    use super::{LintOptions, Linter};
+
+    thread_local! {
+        /// The codes of the rules `Linter::finish` ran on this thread, one per role and rule.
+        pub(crate) static RULE_RUNS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The rules that ran on one role equal to Reader, and the codes of its findings.
+    fn run(options: LintOptions) -> (Vec<&'static str>, Vec<&'static str>) {
+        RULE_RUNS.with_borrow_mut(Vec::clear);
+        let mut linter = Linter::with_options(options);
+        linter.add_file(
+            "r.json",
+            br#"{"Name": "Our Reader", "Actions": ["*/read"], "AssignableScopes": ["/subscriptions/s1"]}"#,
+        );
+        let report = linter.finish();
+        let codes = report.findings().iter().map(|f| f.code).collect();
+        (RULE_RUNS.with_borrow_mut(std::mem::take), codes)
+    }
+
+    #[test]
+    fn disabled_rules_do_not_run() {
+        let (ran, found) = run(LintOptions::default());
+        assert!(ran.contains(&"RL310") && ran.contains(&"RL305"), "{ran:?}");
+        assert!(found.contains(&"RL310"), "{found:?}");
+        let options = LintOptions { disabled_rules: ["RL310", "RL305"].into(), ..LintOptions::default() };
+        let (ran, found) = run(options);
+        assert!(!ran.contains(&"RL310") && !ran.contains(&"RL305"), "{ran:?}");
+        assert!(ran.contains(&"RL202"), "{ran:?}");
+        assert!(!found.contains(&"RL310"), "{found:?}");
     }
 }

@@ -1,5 +1,6 @@
 //! Options of a run: what a config file or the command line can change.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rolegate::catalog::Catalog;
@@ -131,6 +132,9 @@ pub struct LintOptions {
     /// Operations that must not become reachable (`--forbid ops.txt`): any role of the run that effectively
     /// grants one is an error, `RL211`.
     pub forbid: Vec<ForbiddenOperation>,
+    /// Rules that do not run at all (codes, `RL310`): those a config sets to `"allow"`. Their findings would be
+    /// dropped anyway; skipping them saves their work (RL310 compares every role with every built-in).
+    pub disabled_rules: BTreeSet<&'static str>,
     /// The cap on one input file's size (`--max-file-size`); `None`:
     /// [`DEFAULT_MAX_FILE_BYTES`](rolegate::load::file::DEFAULT_MAX_FILE_BYTES).
     pub max_file_bytes: Option<u64>,

@@ -45,3 +45,24 @@ fn human_report_snapshot() {
     insta::assert_snapshot!(report.render(OutputFormat::Human { color: false }));
     insta::assert_snapshot!(report.render(OutputFormat::Json));
 }
+
+/// The human header names the finding's own line and column on a line longer than the shown window (240
+/// characters), as the JSON report does, and a look-alike character before it counts as one column.
+#[test]
+fn human_header_column_on_a_600_character_line() {
+    let description = "d".repeat(500);
+    let text = format!(
+        r#"{{"Name": "r", "Description": "{description}", "Actions": ["Microsoft.Compute/*/query/*"], "AssignableScopes": ["/subscriptions/s1"]}}"#
+    );
+    assert!(text.len() >= 600, "{}", text.len());
+    for text in [text.clone(), text.replacen("ddd", "\u{e9}\u{e9}\u{e9}", 1)] {
+        let mut linter = Linter::new();
+        linter.add_file("long.json", text.as_bytes());
+        let report = linter.finish();
+        let f = report.findings().iter().find(|f| f.code == "RL102").expect("RL102");
+        assert_eq!((f.line, f.column), (1, 546));
+        let human = report.render(OutputFormat::Human { color: false });
+        assert!(human.contains("[long.json:1:546]"), "{human}");
+        assert!(human.contains("Microsoft.Compute/*/query/*"), "{human}");
+    }
+}

@@ -340,18 +340,22 @@ impl SourceCode for SourceText {
             let local = miette::SourceSpan::new((start - win_start).into(), end - start);
             let contents = window.read_span(&local, before, after)?;
             let first_line = self.line_col(win_start).line - 1;
+            let data_start = contents.span().offset() + win_start;
             return Ok(Box::new(MietteSpanContents::new_named(
                 self.name().to_owned(),
                 contents.data(),
-                miette::SourceSpan::new((contents.span().offset() + win_start).into(), contents.span().len()),
+                miette::SourceSpan::new(data_start.into(), contents.span().len()),
                 contents.line() + first_line,
-                contents.column(),
+                // miette counts bytes; reports count Unicode scalar values (SPEC §5), and the header must agree.
+                scalar_column(text, data_start, contents.column()),
                 // miette counts the line breaks from the start of its text up to where it stopped.
                 contents.line_count() + first_line,
             )));
         }
-        // Window of the long line around the span, cut at character boundaries.
-        let mut from = start.saturating_sub(MAX_SHOWN_LINE / 2).max(line_start);
+        // Window of the long line around the span, cut at character boundaries. Without context (miette's read
+        // for the `file:line:column` header) the window starts at the span, so that its column is the span's.
+        let lead = if before == 0 { 0 } else { MAX_SHOWN_LINE / 2 };
+        let mut from = start.saturating_sub(lead).max(line_start);
         while !text.is_char_boundary(from) {
             from -= 1;
         }
@@ -370,6 +374,16 @@ impl SourceCode for SourceText {
             1,
         )))
     }
+}
+
+/// The 0-based column in Unicode scalar values of byte `at`, which is `bytes` bytes into its line as miette
+/// counts them; a byte-order mark takes no column, as in [`SourceText::line_col`].
+fn scalar_column(text: &str, at: usize, bytes: usize) -> usize {
+    let from = at.saturating_sub(bytes);
+    let prefix = text.as_bytes().get(from..at).unwrap_or_default();
+    let continuation = prefix.iter().filter(|&&b| (b & 0xC0) == 0x80).count();
+    let bom = usize::from(from == 0 && at > 0 && text.starts_with('\u{feff}'));
+    (bytes - continuation).saturating_sub(bom)
 }
 
 /// Shortens user text for a message so that a 10 MB string does not become a 10 MB message.
@@ -408,5 +422,25 @@ mod read_span_tests {
                 }
             }
         }
+    }
+
+    /// miette's header (`file:line:column`) reads the primary label without context; its column must be the
+    /// span's own on a windowed long line too, and count characters, as JSON reports do.
+    #[test]
+    fn header_column_is_the_span_column_on_long_lines() {
+        for prefix in ["", "\u{e9}\u{212a}"] {
+            let text = format!("{prefix}{}", "x".repeat(600 - prefix.chars().count()));
+            let src = SourceText::new("f.json", text.as_str());
+            let at = text.char_indices().nth(541).unwrap().0;
+            let header = src.read_span(&miette::SourceSpan::new(at.into(), 3), 0, 0).unwrap();
+            assert_eq!((header.line(), header.column()), (0, 541), "{prefix:?}");
+            assert_eq!(src.line_col(at).column, 542);
+            // With context, the window still shows the text around the span.
+            let shown = src.read_span(&miette::SourceSpan::new(at.into(), 3), 1, 1).unwrap();
+            assert!(shown.span().offset() < at && at + 3 <= shown.span().offset() + shown.span().len());
+            assert_eq!(shown.column(), src.line_col(shown.span().offset()).column - 1);
+        }
+        let short = SourceText::new("f.json", "\u{e9}\u{e9}abc");
+        assert_eq!(short.read_span(&miette::SourceSpan::new(4.into(), 1), 0, 0).unwrap().column(), 2);
     }
 }

@@ -29,10 +29,8 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     if !cx.is_custom() {
         return;
     }
-    let earlier = cx.roles.iter().take(cx.index).find(|r| {
-        r.role_type == rolegate::model::RoleType::Custom && r.display_name().eq_ignore_ascii_case(&name.value)
-    });
-    let Some(first) = earlier else { return };
+    let first = cx.analysis.first_custom_named(cx.roles, &name.value).filter(|&i| i < cx.index);
+    let Some(first) = first.and_then(|i| cx.roles.get(i)) else { return };
     let mut d = RULE
         .at(cx, name.span, format!("role name `{}` is already used", rolegate::diag::excerpt(&name.value)))
         .with_help("give each custom role its own name; Azure refuses a second role with the same name");

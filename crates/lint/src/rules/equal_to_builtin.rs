@@ -1,6 +1,6 @@
 //! RL310: a custom role that grants exactly what a built-in role grants.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use rolegate::Severity;
@@ -34,11 +34,11 @@ Example:
     {\"Name\": \"Our Reader\", \"Actions\": [\"*/read\"], \"AssignableScopes\": [\"/subscriptions/s1\"]}
     is Reader.";
 
-/// What a role effectively grants: catalog operations per plane, and by pattern the entries that reach no
-/// catalog operation but are not excluded outright.
+/// What a role effectively grants: catalog operations per plane (sorted, no duplicates), and by pattern the
+/// entries that reach no catalog operation but are not excluded outright.
 #[derive(PartialEq, Eq)]
-struct Effective {
-    ops: BTreeSet<(Plane, u32)>,
+pub(crate) struct Effective {
+    ops: Vec<(Plane, u32)>,
     unexpanded: BTreeSet<Unexpanded>,
 }
 
@@ -86,7 +86,7 @@ fn covered<'p>(pattern: &Pattern, exclusions: impl IntoIterator<Item = &'p Patte
 }
 
 fn effective(grants: &[Grant<'_>]) -> Effective {
-    let mut e = Effective { ops: BTreeSet::new(), unexpanded: BTreeSet::new() };
+    let mut e = Effective { ops: Vec::new(), unexpanded: BTreeSet::new() };
     for g in grants {
         // A block with an unreadable exclusion list grants nothing (as in the engine).
         if g.blocked {
@@ -100,52 +100,45 @@ fn effective(grants: &[Grant<'_>]) -> Effective {
             e.unexpanded.insert(u);
         }
     }
+    e.ops.sort_unstable();
+    e.ops.dedup();
     e
 }
 
 /// The same for a built-in role's pattern lists (`Analysis::grants` semantics: exclusions per block and
-/// plane), or `None` as soon as it grants more catalog operations than `limit` or more unexpanded entries than
-/// `unexpanded_limit`.
-fn builtin_effective(
-    analysis: &Analysis<'_>,
-    role: &Builtin,
-    limit: usize,
-    unexpanded_limit: usize,
-) -> Option<Effective> {
-    let mut e = Effective { ops: BTreeSet::new(), unexpanded: BTreeSet::new() };
-    let index = analysis.index();
+/// plane). Computed once per built-in and run (see [`Analysis::builtin_effective`]), whatever the roles compared
+/// with it.
+pub(crate) fn builtin_effective(analysis: &Analysis<'_>, role: &Builtin) -> Effective {
+    let mut e = Effective { ops: Vec::new(), unexpanded: BTreeSet::new() };
     for block in &role.blocks {
         for (plane, grants, exclusions) in [
             (Plane::Control, &block.actions, &block.not_actions),
             (Plane::Data, &block.data_actions, &block.not_data_actions),
         ] {
+            // The catalog operations the block's exclusions remove: an expansion is exactly the operations of the
+            // plane a pattern matches, so this is the per-operation test without matching every operation.
+            let mut excluded: Vec<u32> = exclusions.iter().flat_map(|n| analysis.expand(n, plane).to_vec()).collect();
+            excluded.sort_unstable();
+            excluded.dedup();
             for g in grants {
-                let all = analysis.expand(g, plane);
-                if all.len() > limit && exclusions.is_empty() {
-                    return None;
-                }
                 // Per entry, as for the custom role: an entry that reaches no catalog operation after its block's
                 // exclusions is compared by pattern (an entry whose operations an earlier one granted is not).
                 let mut reaches = false;
-                for &i in all.iter() {
-                    if !exclusions.iter().any(|n| n.matches(index.name(i))) {
+                for &i in analysis.expand(g, plane).iter() {
+                    if excluded.binary_search(&i).is_err() {
                         reaches = true;
-                        e.ops.insert((plane, i));
+                        e.ops.push((plane, i));
                     }
-                }
-                if e.ops.len() > limit {
-                    return None;
                 }
                 if !reaches && let Some(u) = Unexpanded::new(plane, g, exclusions.iter()) {
                     e.unexpanded.insert(u);
-                    if e.unexpanded.len() > unexpanded_limit {
-                        return None;
-                    }
                 }
             }
         }
     }
-    Some(e)
+    e.ops.sort_unstable();
+    e.ops.dedup();
+    e
 }
 
 /// The namespace an entry is confined to (`microsoft.compute`), or `None` when its wildcard spans namespaces.
@@ -165,10 +158,20 @@ struct Signature {
     entries: usize,
 }
 
-fn signatures() -> &'static [Signature] {
-    static SIGS: OnceLock<Vec<Signature>> = OnceLock::new();
+/// The signatures of the comparable built-ins, indexed so that a role finds its candidates without looking at
+/// all 900: those confined to exactly its namespaces, and those with an entry that spans namespaces (few).
+struct Signatures {
+    all: Vec<Signature>,
+    /// Sorted namespaces → the signatures (positions in `all`) of built-ins confined to exactly those.
+    confined: HashMap<Vec<String>, Vec<usize>>,
+    /// Positions of the signatures with an entry that spans namespaces.
+    global: Vec<usize>,
+}
+
+fn signatures() -> &'static Signatures {
+    static SIGS: OnceLock<Signatures> = OnceLock::new();
     SIGS.get_or_init(|| {
-        builtins()
+        let all: Vec<Signature> = builtins()
             .roles
             .iter()
             .enumerate()
@@ -195,7 +198,17 @@ fn signatures() -> &'static [Signature] {
                 }
                 Signature { index, namespaces, global, entries }
             })
-            .collect()
+            .collect();
+        let mut confined: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+        let mut global = Vec::new();
+        for (k, sig) in all.iter().enumerate() {
+            if sig.global {
+                global.push(k);
+            } else {
+                confined.entry(sig.namespaces.iter().cloned().collect()).or_default().push(k);
+            }
+        }
+        Signatures { all, confined, global }
     })
 }
 
@@ -212,8 +225,16 @@ fn equal_builtins<'b>(cx: &RoleCx<'_>) -> Vec<&'b Builtin> {
         return Vec::new();
     }
     let index = cx.analysis.index();
-    let mut my_namespaces: BTreeSet<String> =
-        mine.ops.iter().filter_map(|&(_, i)| index.name(i).split('/').next().map(str::to_ascii_lowercase)).collect();
+    let mut my_namespaces: BTreeSet<String> = BTreeSet::new();
+    let mut last = "";
+    for &(_, i) in &mine.ops {
+        let ns = index.name(i).split('/').next().unwrap_or_default();
+        // Operations of a namespace are mostly adjacent: lower-case and insert a namespace once per run of them.
+        if !ns.eq_ignore_ascii_case(last) {
+            my_namespaces.insert(ns.to_ascii_lowercase());
+            last = ns;
+        }
+    }
     let mut my_global = false;
     for u in &mine.unexpanded {
         match u.namespace() {
@@ -224,16 +245,19 @@ fn equal_builtins<'b>(cx: &RoleCx<'_>) -> Vec<&'b Builtin> {
         }
     }
     let roles = &builtins().roles;
+    let sigs = signatures();
+    // Necessary conditions: every namespace the built-in's entries are confined to is one of ours, and each of
+    // ours (and any entry of ours that spans namespaces) is reachable by it: the built-in either has an entry
+    // that spans namespaces, or is confined to exactly our namespaces and we have no such entry.
+    let key: Vec<String> = my_namespaces.iter().cloned().collect();
+    let confined = if my_global { None } else { sigs.confined.get(&key) };
+    let spanning =
+        sigs.global.iter().filter(|&&k| sigs.all.get(k).is_some_and(|s| s.namespaces.is_subset(&my_namespaces)));
     let mut equal: Vec<(&Signature, &'b Builtin)> = Vec::new();
-    for sig in signatures() {
-        // Cheap necessary conditions: every namespace the built-in's entries are confined to is one of ours, and
-        // each of ours (and any entry of ours that spans namespaces) is reachable by it.
-        if !sig.namespaces.is_subset(&my_namespaces) || (!sig.global && (my_global || sig.namespaces != my_namespaces))
-        {
-            continue;
-        }
+    for &k in confined.into_iter().flatten().chain(spanning) {
+        let Some(sig) = sigs.all.get(k) else { continue };
         let Some(b) = roles.get(sig.index) else { continue };
-        if builtin_effective(cx.analysis, b, mine.ops.len(), mine.unexpanded.len()).is_some_and(|e| e == mine) {
+        if *cx.analysis.builtin_effective(sig.index, || builtin_effective(cx.analysis, b)) == mine {
             equal.push((sig, b));
         }
     }

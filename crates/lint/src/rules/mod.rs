@@ -39,7 +39,10 @@ mod forbidden_operation;
 mod full_wildcard;
 mod governance_bypass;
 mod identity_hijack;
+mod invalid_role_id;
+mod invalid_scope_character;
 mod load_codes;
+mod lookalike_character;
 mod missing_assignable_scopes;
 mod missing_name;
 mod multiple_management_groups;
@@ -63,6 +66,8 @@ mod wrong_plane;
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+pub(crate) use equal_to_builtin::Effective as BuiltinEffective;
 
 /// A rule family (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -192,6 +197,8 @@ pub static RULES: &[Rule] = &[
     builtin_role_type::RULE,
     builtin_id_reuse::RULE,
     permission_condition::RULE,
+    invalid_role_id::RULE,
+    invalid_scope_character::RULE,
     full_wildcard::RULE,
     provider_wildcard::RULE,
     wildcard_pulls_sensitive::RULE,
@@ -219,6 +226,7 @@ pub static RULES: &[Rule] = &[
     equal_to_builtin::RULE,
     template_expression::RULE,
     dead_condition_guard::RULE,
+    lookalike_character::RULE,
 ];
 
 /// Looks a rule up by code (`RL202`) or name, ASCII case-insensitively.
@@ -322,6 +330,13 @@ pub(crate) fn entries(role: &RoleDefinition) -> impl Iterator<Item = Entry<'_>> 
             g.chain(x)
         })
     })
+}
+
+/// The span in the file of character `c` at byte `at` of `raw`, the decoded value of the JSON string at `token`
+/// (escapes such as `\u212a` take more source than value).
+pub(crate) fn char_span(cx: &RoleCx<'_>, token: Span, raw: &str, at: usize, c: char) -> Span {
+    debug_assert!(raw.get(at..).is_some_and(|rest| rest.starts_with(c)));
+    crate::conditions::file_span(cx.source(), token, Span::new(at, at + c.len_utf8()))
 }
 
 /// `a`, `b` and `c` / `a`, `b`, `c` and 4 more: a short list for messages.

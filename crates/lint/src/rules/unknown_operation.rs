@@ -34,7 +34,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     for e in entries(cx.role) {
         let Some(p) = e.action.pattern().filter(|p| p.is_exact()) else { continue };
         let name = p.as_str();
-        let answer = cx.analysis.catalog().plane(name);
+        let answer = cx.analysis.plane(name);
         let other = match (e.plane, answer) {
             (_, PlaneAnswer::Both) | (Plane::Control, PlaneAnswer::Control) | (Plane::Data, PlaneAnswer::Data) => {
                 continue;

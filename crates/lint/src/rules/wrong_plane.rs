@@ -27,7 +27,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     }
     for e in entries(cx.role) {
         let Some(p) = e.action.pattern().filter(|p| p.is_exact()) else { continue };
-        let answer = cx.analysis.catalog().plane(p.as_str());
+        let answer = cx.analysis.plane(p.as_str());
         let (is, belongs) = match (e.plane, answer) {
             (Plane::Control, PlaneAnswer::Data) => ("a data action", Plane::Data),
             (Plane::Data, PlaneAnswer::Control) => ("a control-plane action", Plane::Control),
