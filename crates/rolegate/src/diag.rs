@@ -105,6 +105,9 @@ pub mod codes {
         MALFORMED_DENY = "RL018", "malformed-deny", true;
         /// A condition that does not parse or type-check: its grant never allows and its deny always applies.
         INVALID_CONDITION = "RL019", "invalid-condition", false;
+        /// The compiled snapshot cannot represent this tenant: a list, a count or a text past what its packed
+        /// tables index. Refused rather than compiled without the entry, which could drop a deny or exclusion.
+        ENGINE_LIMIT = "RL022", "engine-limit", true;
     }
 
     /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.

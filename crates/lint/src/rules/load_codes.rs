@@ -86,4 +86,8 @@ const DOCS: &[(&str, &str)] = &[
         "RL019",
         "A condition (on a permission block, a role assignment or a deny assignment) that does not parse or type-check: the underline points at the problem inside the condition string.\n\nWhy it matters: Azure rejects it (\"The given role assignment condition is invalid.\"); rolegate keeps the rest of the policy but fails closed: the grant never allows and the deny always applies.\n\nExample: `\"condition\": \"@Resource[...:name] StringEquals 'logs' AND @Request[...:prefix] StringStartsWith 'a/' OR Exists @Request[...]\"` (AND and OR mixed without parentheses).",
     ),
+    (
+        "RL022",
+        "The compiled snapshot cannot represent this tenant: a permission block's `Actions` or `DataActions` with more than 65,536 entries, a role or deny assignment with more than 65,536 permission blocks, or more roles, assignments, deny assignments, principals, scopes, conditions or id text than its 32-bit tables index. The diagnostic names the first entry past the limit.\n\nWhy it matters: an entry the engine cannot index would be dropped, and a dropped deny or exclusion allows; the tenant load fails instead (exit code 2).\n\nExample: a deny assignment whose `actions` list has 70,000 entries.",
+    ),
 ];

@@ -13,6 +13,7 @@ mod bad_input;
 mod catalog;
 mod condition;
 mod engine_agreement;
+mod limits;
 mod matcher;
 mod roundtrip;
 mod scenarios;
