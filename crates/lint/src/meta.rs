@@ -189,6 +189,11 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "A condition does not parse or type-check.",
         "Azure rejects it; rolegate fails closed (the grant never allows, the deny always applies). Fix the condition at the underlined place.",
     ),
+    (
+        "RL022",
+        "The compiled snapshot cannot represent this tenant.",
+        "An entry past what the engine indexes (an `Actions` or deny `actions` list past 65,536 entries, a role past 65,536 permission blocks, or counts past its 32-bit tables) would be dropped, so the tenant is refused; split the list or the tenant.",
+    ),
 ];
 
 #[cfg(test)]

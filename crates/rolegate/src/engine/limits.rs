@@ -38,6 +38,7 @@ pub fn limits(tenant: &Tenant, catalog: &Catalog) -> Vec<Diagnostic> {
         let owner = || name.map_or_else(|| "a deny assignment".to_owned(), |n| format!("deny assignment `{n}`"));
         blocks(&d.permissions, owner, ["actions", "dataActions"], &d.origin.source, &mut out);
     }
+    // Saturating upwards, so that a count too large for `u64` is refused too.
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     let too_many = |what: &str| {
         Diagnostic::error(codes::ENGINE_LIMIT, format!("the tenant has more {what} than the compiled snapshot indexes"))
@@ -46,22 +47,22 @@ pub fn limits(tenant: &Tenant, catalog: &Catalog) -> Vec<Diagnostic> {
     if count(tenant.roles.len()) >= MAX_IDS {
         out.push(at_origin(
             too_many("roles"),
-            tenant.roles.get(to_usize(MAX_IDS)).map(|r| (&r.origin.source, r.origin.span)),
+            tenant.roles.get(to_usize(MAX_IDS - 1)).map(|r| (&r.origin.source, r.origin.span)),
         ));
     }
     if count(tenant.assignments.len()) >= MAX_IDS {
-        let a = tenant.assignments.get(to_usize(MAX_IDS));
+        let a = tenant.assignments.get(to_usize(MAX_IDS - 1));
         out.push(at_origin(too_many("role assignments"), a.map(|a| (&a.origin.source, a.origin.span))));
     }
     if count(tenant.deny_assignments.len()) >= MAX_IDS {
-        let d = tenant.deny_assignments.get(to_usize(MAX_IDS));
+        let d = tenant.deny_assignments.get(to_usize(MAX_IDS - 1));
         out.push(at_origin(too_many("deny assignments"), d.map(|d| (&d.origin.source, d.origin.span))));
     }
     texts(tenant, catalog, &mut out);
     out
 }
 
-/// `MAX_IDS` as an index; on a 32-bit target no list can reach it anyway.
+/// An index as `usize`; on a 32-bit target no list can reach `MAX_IDS` anyway.
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }

@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-pub use explain::{AssignmentStep, DenyStep, Explanation, Outcome};
+pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
 pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
 
@@ -56,7 +56,7 @@ use crate::condition::{Condition, Context, Tri};
 use crate::diag::{Diagnostic, codes};
 use crate::load::LoadError;
 use crate::matcher::Pattern;
-use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
+use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, PrincipalType, Tenant};
 use crate::scope::{
     Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, SubScan, canonical_segments, is_canonical_scope,
     scan_lowered, scan_subscription,
@@ -183,6 +183,9 @@ struct Compiled {
     principal_ids: IdMap<PrincipalInfo>,
     /// Principal → the groups it is in, transitively (itself excluded). Built here, then moved into `info`.
     closure: Vec<Box<[u32]>>,
+    /// Principal → the part of its `closure` that holds grants for it: the groups reached without passing through
+    /// one of `persons`. The others' members are kept with no filter bits, so that only deny assignments see them.
+    grant_closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
     /// Scopes keyed by their segment-chained hash ([`cimap::path_hash`]); `root` is `/`.
@@ -251,6 +254,9 @@ struct Compiled {
     denies: Vec<Deny>,
     /// Whether the members of the principals outgrew the `u32` offsets of [`PrincipalInfo::at`].
     pool_full: bool,
+    /// The principals the tenant's role assignments type as a user or service principal (`principalType`), with
+    /// that type: a request that names one as a group gets none of its grants ([`PrincipalInfo::person`]).
+    persons: HashMap<u32, PrincipalType>,
 }
 
 /// An immutable, compiled authorization snapshot. Cloning is cheap (one `Arc`); it is `Send + Sync`.
@@ -410,6 +416,7 @@ impl Compiled {
             principals: CiMap::default(),
             principal_ids: IdMap::default(),
             closure: Vec::new(),
+            grant_closure: Vec::new(),
             member_of: Vec::new(),
             scopes: CiMap::without_names(),
             subscription_ids: IdMap::default(),
@@ -442,6 +449,7 @@ impl Compiled {
             denies: Vec::new(),
             tenant: Tenant::default(),
             pool_full: false,
+            persons: HashMap::new(),
         };
         c.root = c.intern_scope("/");
         c
@@ -485,6 +493,7 @@ impl Compiled {
             }
         }
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
+        let granting = std::mem::take(&mut c.grant_closure);
         let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
         let conditional = |a: u32| c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
         // Total: a sole grant is a `u16` block over a `u16` pattern.
@@ -529,13 +538,17 @@ impl Compiled {
         let pooled: usize = closure.iter().map(|g| g.len() + 1).filter(|&n| n > PrincipalInfo::INLINE).sum();
         // Closures can grow with the square of the groups, which `limits` does not bound: refused by `compile`.
         c.pool_full = u32::try_from(pooled).is_err();
-        let info = &mut c.info;
+        let (info, persons) = (&mut c.info, &c.persons);
         c.members = Pages::build(pooled, Member::new(NONE, 0), |pool| {
             let (mut list, mut next) = (Vec::new(), 0);
             for (p, groups) in (0u32..).zip(closure.iter()) {
                 list.clear();
-                list.extend(std::iter::once(p).chain(groups.iter().copied()).map(member));
-                info.push(PrincipalInfo::new(&list, pool, &mut next));
+                let grants = granting.get(p as usize).map_or(&[][..], |g| &g[..]);
+                let filtered = |g: u32| if grants.binary_search(&g).is_ok() { member(g) } else { Member::new(g, 0) };
+                list.push(member(p));
+                list.extend(groups.iter().copied().map(filtered));
+                let person = u32::from(persons.contains_key(&p));
+                info.push(PrincipalInfo { person, ..PrincipalInfo::new(&list, pool, &mut next) });
             }
         });
         // Total here and below: `limits` keeps the scope nodes under `MAX_IDS`.
@@ -647,8 +660,12 @@ impl Engine {
         // assignment in scope, in the order a check meets them: each principal then the groups it is in, its
         // assignments in the request's subscription before those outside any.
         let (want_in, in_sub) = (subscription.map_or(0, in_bit), subscription.unwrap_or(NONE));
-        let mut add = |id: &str, key: IdKey<'_>| {
+        let mut add = |id: &str, key: IdKey<'_>, group: bool| {
             let Some(info) = c.principal(id, key) else { return };
+            // A group id the tenant knows as a user or service principal grants nothing (naming one must not
+            // borrow its assignments), while deny assignments naming it or its groups still apply (fail closed).
+            let grants = !(group && info.person != 0);
+            let (want_in, outside) = if grants { (want_in, outside) } else { (0, 0) };
             // Whether a member has anything in scope is as good as random, so the keys are kept without a branch
             // on it (that branch was the check's most mispredicted).
             for m in info.members(&c.members) {
@@ -658,9 +675,9 @@ impl Engine {
                 keys.push_if(mask & outside != 0, (p, NONE));
             }
         };
-        add(req.principal, principal);
+        add(req.principal, principal, false);
         for g in req.groups {
-            add(g, IdKey::of(g, &mut [0u8; 96]));
+            add(g, IdKey::of(g, &mut [0u8; 96]), true);
         }
         for &(p, s) in keys.iter() {
             c.held.warm(p, s);
@@ -1149,7 +1166,10 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
     }
     // Every other principal that can decide anything.
     for a in &tenant.assignments {
-        c.principals.intern(a.principal_id.as_str());
+        let p = c.principals.intern(a.principal_id.as_str());
+        if let Some(t @ (PrincipalType::User | PrincipalType::ServicePrincipal)) = &a.principal_type {
+            c.persons.entry(p).or_insert_with(|| t.clone());
+        }
     }
     for d in &tenant.deny_assignments {
         for p in d.principals.iter().chain(&d.exclude_principals) {
@@ -1157,6 +1177,7 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
         }
     }
     c.closure = vec![Box::default(); c.principals.len()];
+    c.grant_closure = vec![Box::default(); c.principals.len()];
     c.member_of = graph
         .node_indices()
         .map(|n| {
@@ -1172,35 +1193,42 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
             }
             acc
         });
-    // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set.
+    // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set. Twice:
+    // every group reached, for deny assignments, and those reached without passing through a principal the
+    // assignments type as a user or service principal, which is no group to hold members' grants (fail closed).
     let mut stamp = vec![usize::MAX; graph.node_count()];
     let mut queue = Vec::new();
-    for start in graph.node_indices() {
-        let mut reached = Vec::new();
-        queue.clear();
-        queue.push(start);
-        if let Some(s) = stamp.get_mut(start.index()) {
-            *s = start.index();
-        }
-        while let Some(n) = queue.pop() {
-            for next in graph.neighbors(n) {
-                let seen = stamp.get(next.index()).is_some_and(|&s| s == start.index());
-                if !seen {
+    for (pass, persons) in [(0, None), (1, Some(&c.persons))] {
+        for start in graph.node_indices() {
+            let mark = start.index() * 2 + pass;
+            let mut reached = Vec::new();
+            queue.clear();
+            queue.push(start);
+            if let Some(s) = stamp.get_mut(start.index()) {
+                *s = mark;
+            }
+            while let Some(n) = queue.pop() {
+                for next in graph.neighbors(n) {
+                    let seen = stamp.get(next.index()).is_some_and(|&s| s == mark);
+                    let p = graph.node_weight(next).copied().unwrap_or(NONE);
+                    if seen || persons.is_some_and(|x| x.contains_key(&p)) {
+                        continue;
+                    }
                     if let Some(s) = stamp.get_mut(next.index()) {
-                        *s = start.index();
+                        *s = mark;
                     }
                     queue.push(next);
-                    if let Some(&p) = graph.node_weight(next) {
-                        reached.push(p);
-                    }
+                    reached.push(p);
                 }
             }
-        }
-        let own = graph.node_weight(start).copied().unwrap_or(NONE);
-        reached.retain(|&p| p != own);
-        reached.sort_unstable();
-        if let Some(slot) = c.closure.get_mut(own as usize) {
-            *slot = reached.into_boxed_slice();
+            // Total: every node of the graph was added with its principal.
+            let own = graph.node_weight(start).copied().unwrap_or(NONE);
+            reached.retain(|&p| p != own);
+            reached.sort_unstable();
+            let closure = if pass == 0 { &mut c.closure } else { &mut c.grant_closure };
+            if let Some(slot) = closure.get_mut(own as usize) {
+                *slot = reached.into_boxed_slice();
+            }
         }
     }
 }
@@ -1469,13 +1497,17 @@ struct PrincipalInfo {
     /// Where the members start in `Compiled::members` when they do not fit `inline`.
     at: u32,
     inline: [Member; 3],
+    /// Nonzero when the tenant's assignments type the principal as a user or service principal
+    /// ([`Compiled::persons`]): named as a request's group, it grants nothing.
+    person: u32,
 }
 
 // With its sixteen-byte key, a slot of `principal_ids` is one cache line.
 const _: () = assert!(std::mem::size_of::<PrincipalInfo>() <= idmap::VALUE_BYTES);
 
 impl idmap::Value for PrincipalInfo {
-    const EMPTY: PrincipalInfo = PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3] };
+    const EMPTY: PrincipalInfo =
+        PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3], person: 0 };
     fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -1520,7 +1552,7 @@ impl PrincipalInfo {
             }
             *next += list.len();
         }
-        PrincipalInfo { len, at, inline }
+        PrincipalInfo { len, at, inline, person: 0 }
     }
 
     /// The principal and its groups, one slice so that a check's loop over them is inlined once.
@@ -1840,6 +1872,7 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         });
     }
     c.closure.resize_with(c.principals.len(), Box::default);
+    c.grant_closure.resize_with(c.principals.len(), Box::default);
     c.member_of.resize_with(c.principals.len(), Box::default);
     c.by_principal.resize_with(c.principals.len(), Box::default);
 }
