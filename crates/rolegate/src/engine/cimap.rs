@@ -247,6 +247,7 @@ impl CiMap {
         #[allow(clippy::cast_possible_truncation)]
         let (tag, mut i) = ((h >> 48) as u16, h as usize & mask);
         loop {
+            // Total: `i` is masked to the table's power-of-two length, so the fallback is never read.
             let slot = slots.get(i).copied().unwrap_or(EMPTY);
             if slot.id == NONE {
                 return None;

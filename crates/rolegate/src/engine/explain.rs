@@ -90,8 +90,9 @@ pub struct DenyStep {
     pub outcome: Outcome,
 }
 
-/// A request group id that is not treated as a group: the tenant's role assignments type it as a user or service
-/// principal (`principalType`), so it grants nothing; deny assignments naming it or its groups still apply.
+/// A group that is not treated as one: the tenant's role assignments type it as a user or service principal
+/// (`principalType`), so it grants nothing; deny assignments naming it or its groups still apply. Either the
+/// request names it as a group, or `groups.json` lists one of the request's principals as its member.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IgnoredGroup {
     /// The id as the request gives it.
@@ -100,19 +101,22 @@ pub struct IgnoredGroup {
     pub known_as: String,
     /// Whether `groups.json` also lists it as a group: conflicting, and then not a group either (fail closed).
     pub listed_as_group: bool,
+    /// The request's principal that `groups.json` makes its member, when the request does not name it.
+    pub member: Option<String>,
 }
 
 impl IgnoredGroup {
     /// The sentence explain prints.
     pub fn text(&self) -> String {
-        let Self { id, known_as, listed_as_group } = self;
+        let Self { id, known_as, listed_as_group, member } = self;
+        let of = member.as_ref().map_or_else(String::new, |m| format!(" of `{m}`"));
         let conflict = if *listed_as_group {
             ", though groups.json lists it as a group: conflicting, so not a group (fail closed)"
         } else {
             ""
         };
         format!(
-            "group `{id}` is ignored: the tenant knows it as a {known_as}{conflict}; it grants nothing, and deny \
+            "group `{id}`{of} is ignored: the tenant knows it as a {known_as}{conflict}; it grants nothing, and deny \
              assignments naming it still apply"
         )
     }
@@ -228,6 +232,8 @@ impl Engine {
         let mut chain: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut queue: Vec<u32> = Vec::new();
         let mut ignored: Vec<u32> = Vec::new();
+        // (group, member) edges the first pass did not follow.
+        let mut skipped: Vec<(u32, u32)> = Vec::new();
         // `grants`: only through groups that hold grants, not through a principal typed as a user (as the check).
         // The second pass walks the whole queue again, so that it also follows what the first one skipped.
         let mut closure = |roots: &[u32], queue: &mut Vec<u32>, grants: bool| {
@@ -243,6 +249,7 @@ impl Engine {
                 let path = chain.get(&p).cloned().unwrap_or_default();
                 for &g in c.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
                     if grants && c.persons.contains_key(&g) {
+                        skipped.push((g, p));
                         continue;
                     }
                     chain.entry(g).or_insert_with(|| {
@@ -259,7 +266,7 @@ impl Engine {
                     let known_as = c.persons.get(&p).map_or("", |t| t.as_str()).to_owned();
                     let listed_as_group =
                         c.tenant.groups.groups.iter().any(|(g, _)| g.as_str().eq_ignore_ascii_case(id));
-                    ex.ignored_groups.push(IgnoredGroup { id: id.to_owned(), known_as, listed_as_group });
+                    ex.ignored_groups.push(IgnoredGroup { id: id.to_owned(), known_as, listed_as_group, member: None });
                     ignored.push(p);
                 }
                 Some(p) => roots.push(p),
@@ -270,6 +277,14 @@ impl Engine {
         let grantees = queue.len();
         closure(&ignored, &mut queue, false);
         let name = |p: u32| c.principals_name(p);
+        let counted = queue.get(..grantees).unwrap_or_default();
+        skipped.sort_unstable();
+        skipped.dedup_by_key(|&mut (g, _)| g);
+        for (g, p) in skipped.into_iter().filter(|(g, _)| !counted.contains(g) && !ignored.contains(g)) {
+            let known_as = c.persons.get(&g).map_or("", |t| t.as_str()).to_owned();
+            let member = Some(name(p));
+            ex.ignored_groups.push(IgnoredGroup { id: name(g), known_as, listed_as_group: true, member });
+        }
         for p in queue.get(..grantees).unwrap_or_default() {
             let path = chain.get(p).map(|v| v.iter().map(|&q| name(q)).collect()).unwrap_or_default();
             ex.principals.push(path);
@@ -362,7 +377,8 @@ impl Engine {
             "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
             "principals": ex.principals,
             "ignored_groups": ex.ignored_groups.iter().map(|g| json!({
-                "id": g.id, "known_as": g.known_as, "listed_as_group": g.listed_as_group, "text": g.text(),
+                "id": g.id, "known_as": g.known_as, "listed_as_group": g.listed_as_group, "member": g.member,
+                "text": g.text(),
             })).collect::<Vec<_>>(),
             "deny_assignments": ex.denies.iter().map(|d| {
                 let da = t.deny_assignments.get(d.deny);

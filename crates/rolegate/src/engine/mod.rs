@@ -686,6 +686,7 @@ impl Engine {
         // Deny assignments first: any enforced one that applies blocks.
         for node in denied.iter() {
             for &d in c.denies_at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                // Total: `denies_at` holds indices into `denies` only, so no deny is skipped here.
                 let Some(deny) = c.denies.get(d as usize) else { continue };
                 if !deny.children && Some(node) != exact {
                     continue;
@@ -918,6 +919,7 @@ impl Compiled {
     /// interned at), whose slot bits are `aux`.
     #[inline]
     fn chain_above(&self, owner: u32, aux: u16) -> &[(u32, u16)] {
+        // An owner with no chain of its own hangs under the default one (SPEC §2.3); every chain id indexes `chains`.
         let chain = match aux >> CHAIN_SHIFT {
             0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
             1 => self.default_chain,

@@ -690,9 +690,16 @@ fn a_group_the_tenant_knows_as_a_user_is_no_group() {
 
     let ex = t.explain(&Request::new("alice", VM_WRITE, VM).groups(&["bob", "dual", "team"]));
     assert!(!ex.decision.is_allowed());
-    let ignored: Vec<(&str, &str, bool)> =
-        ex.ignored_groups.iter().map(|g| (g.id.as_str(), g.known_as.as_str(), g.listed_as_group)).collect();
-    assert_eq!(ignored, [("bob", "User", false), ("dual", "User", true)]);
+    let ignored = |ex: &rolegate::engine::Explanation| -> Vec<(String, String, bool, Option<String>)> {
+        ex.ignored_groups
+            .iter()
+            .map(|g| (g.id.clone(), g.known_as.clone(), g.listed_as_group, g.member.clone()))
+            .collect()
+    };
+    let owned = |id: &str, listed: bool, member: Option<&str>| {
+        (id.to_owned(), "User".to_owned(), listed, member.map(str::to_owned))
+    };
+    assert_eq!(ignored(&ex), [owned("bob", false, None), owned("dual", true, None)]);
     // Only the principals whose assignments count are listed, and only their assignments are judged.
     assert_eq!(ex.principals, [vec!["alice".to_owned()], vec!["team".to_owned()]]);
     assert!(ex.assignments.iter().all(|s| s.via == "team"), "{:?}", ex.assignments);
@@ -703,4 +710,12 @@ fn a_group_the_tenant_knows_as_a_user_is_no_group() {
         "{text}"
     );
     assert_eq!(t.explanation_json(&ex)["ignored_groups"][1]["listed_as_group"], true);
+
+    // Reached through groups.json rather than named, the conflicting group is reported with its member.
+    let ex = t.explain(&Request::new("carol", VM_WRITE, VM));
+    assert!(!ex.decision.is_allowed());
+    assert_eq!(ignored(&ex), [owned("dual", true, Some("carol"))]);
+    assert_eq!(ex.principals, [vec!["carol".to_owned()]]);
+    let text = t.explanation_text(&ex);
+    assert!(text.contains("group `dual` of `carol` is ignored: the tenant knows it as a User, though"), "{text}");
 }
