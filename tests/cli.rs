@@ -833,3 +833,54 @@ fn a_size_cap_refuses_larger_files() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("larger than the 64 bytes cap"), "{err}");
 }
+
+/// A deny assignment whose denied action is entry 65,537 of its `actions` (index 65,536, past what the compiled
+/// snapshot indexes) is refused with RL022 at that entry by `rolegate validate`, `rolegate check` and
+/// `role-lint --tenant`, where it used to load with the entry dropped and `check` allowed the delete.
+#[test]
+fn a_deny_action_past_the_engine_limit_refuses_the_tenant_everywhere() {
+    let dir = temp_dir("engine-limit");
+    let owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    let assignments =
+        format!(r#"[{{"principalId": "alice", "roleDefinitionId": "{owner}", "scope": "/subscriptions/s1"}}]"#);
+    std::fs::write(dir.join("assignments.json"), assignments).unwrap();
+    let mut actions: Vec<String> = (0..65_536).map(|i| format!("\"Microsoft.Filler/things{i}/*\"")).collect();
+    actions.push("\"Microsoft.Compute/virtualMachines/delete\"".to_owned());
+    let deny = format!(
+        "[{{\"name\": \"keep-vms\", \"scope\": \"/subscriptions/s1\",\n\"principals\": [{{\"id\": \"00000000-0000-0000-0000-000000000000\", \"type\": \"SystemDefined\"}}],\n\"permissions\": [{{\"actions\": [\n{}\n]}}]}}]",
+        actions.join(",\n")
+    );
+    std::fs::write(dir.join("denyAssignments.json"), deny).unwrap();
+    // The delete is on line 4 + 65,536, in column 1.
+    let at = format!("denyAssignments.json:{}:1", 4 + 65_536);
+
+    let out = Command::cargo_bin("rolegate").unwrap().args(["validate", "--tenant"]).arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("RL022") && stderr.contains(&at), "{stderr}");
+
+    let vm = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
+    let out = Command::cargo_bin("rolegate")
+        .unwrap()
+        .args(["check", "--tenant"])
+        .arg(&dir)
+        .args(["alice", "Microsoft.Compute/virtualMachines/delete", vm])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stdout.contains("allowed") && stderr.contains("RL022"), "{stdout}{stderr}");
+
+    let (code, out, _) = role_lint_in(&dir, &["--tenant", ".", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, u64, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "RL022")
+        .map(|f| (f["file"].as_str().unwrap(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 1, "{out}");
+    assert!(found[0].0.ends_with("denyAssignments.json") && (found[0].1, found[0].2) == (4 + 65_536, 1), "{out}");
+}

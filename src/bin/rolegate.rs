@@ -173,6 +173,18 @@ fn load_tenant(dir: &Path, max_file_bytes: u64) -> Result<Tenant, ExitCode> {
     }
 }
 
+/// Compiles a loaded tenant, printing every problem; refused (after printing) when the snapshot cannot represent
+/// it ([`rolegate::engine::limits`]).
+fn compile(tenant: Tenant) -> Result<Engine, ExitCode> {
+    Engine::try_new(tenant).map_err(|e| {
+        for d in &e.diagnostics {
+            eprint!("{}", render(d));
+        }
+        eprintln!("rolegate: the tenant has fatal problems and is not used");
+        ExitCode::from(2)
+    })
+}
+
 fn decision_json(engine: &Engine, d: &Decision) -> serde_json::Value {
     serde_json::json!({ "decision": d.as_str(), "reason": engine.reason_json(d.reason()) })
 }
@@ -264,7 +276,10 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
     };
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
-    let engine = Engine::new(tenant);
+    let engine = match compile(tenant) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
 
     let text = match read_queries(queries_path, max_file_bytes) {
@@ -466,7 +481,10 @@ fn main() -> ExitCode {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            let engine = Engine::new(tenant);
+            let engine = match compile(tenant) {
+                Ok(e) => e,
+                Err(code) => return code,
+            };
             if let Some(batch) = batch {
                 return check_batch(&engine, &batch, max_file_bytes);
             }

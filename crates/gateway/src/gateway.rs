@@ -181,7 +181,8 @@ impl Gateway {
     pub fn reload(&self, tenant_dir: &Path) -> Result<(u64, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut loader = TenantLoader::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
         let (tenant, warnings) = loader.build().map_err(|e| e.diagnostics)?;
-        Ok((self.swap(Engine::new(tenant)), warnings))
+        let engine = Engine::try_new(tenant).map_err(|e| e.diagnostics)?;
+        Ok((self.swap(engine), warnings))
     }
 
     /// Swaps in an engine compiled elsewhere; returns its generation.

@@ -200,6 +200,11 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "Move it out of the directory, or give it the keys of a role definition if it is meant as one.",
     ),
     (
+        "RL022",
+        "The compiled snapshot cannot represent this tenant.",
+        "An entry past what the engine indexes (an `Actions` or deny `actions` list past 65,536 entries, a role past 65,536 permission blocks, or counts past its 32-bit tables) would be dropped, so the tenant is refused; split the list or the tenant.",
+    ),
+    (
         "RL023",
         "A deny assignment with an empty principals, permissions or actions list denies nothing.",
         "Name the principals and the actions it must deny (Everyone is `00000000-0000-0000-0000-000000000000`).",

@@ -111,6 +111,9 @@ pub mod codes {
         MISNAMED_TENANT_FILE = "RL020", "misnamed-tenant-file", true;
         /// A JSON file that holds no role definition (nor any other RBAC document); it is skipped.
         NOT_A_ROLE_FILE = "RL021", "not-a-role-file", false;
+        /// The compiled snapshot cannot represent this tenant: a list, a count or a text past what its packed
+        /// tables index. Refused rather than compiled without the entry, which could drop a deny or exclusion.
+        ENGINE_LIMIT = "RL022", "engine-limit", true;
         /// A deny assignment with an empty `principals`, `permissions` or `actions` list: it denies nothing.
         EMPTY_DENY = "RL023", "empty-deny", false;
         /// A principal id written in braces (`{guid}`): ids are compared as written, so it matches nobody.

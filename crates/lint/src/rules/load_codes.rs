@@ -95,6 +95,10 @@ const DOCS: &[(&str, &str)] = &[
         "A JSON file that holds no role definition (nor any other RBAC document); it is skipped.\n\nWhy it matters: a `package.json` or an ARM parameters file beside the roles is not a role; if the file was meant as one, it has none of the keys of a role (`Actions`, `AssignableScopes`, `Permissions`, ...).\n\nExample: `{\"name\": \"app\", \"version\": \"1.0.0\"}`.",
     ),
     (
+        "RL022",
+        "The compiled snapshot cannot represent this tenant: a permission block's `Actions` or `DataActions` with more than 65,536 entries, a role or deny assignment with more than 65,536 permission blocks, or more roles, assignments, deny assignments, principals, scopes, conditions or id text than its 32-bit tables index. The diagnostic names the first entry past the limit.\n\nWhy it matters: an entry the engine cannot index would be dropped, and a dropped deny or exclusion allows; the tenant load fails instead (exit code 2).\n\nExample: a deny assignment whose `actions` list has 70,000 entries.",
+    ),
+    (
         "RL023",
         "A deny assignment whose `principals`, `permissions` or a block's `actions` list is empty: it denies nothing.\n\nWhy it matters: a deny that looks in force protects nothing.\n\nExample: `\"principals\": []` (to deny everyone, name the Everyone principal `00000000-0000-0000-0000-000000000000`).",
     ),

@@ -234,7 +234,7 @@ pub fn find_rule(key: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
 }
 
-/// The documentation `role-lint --explain CODE` prints, for a rule or a load code (`RL000`–`RL019`).
+/// The documentation `role-lint --explain CODE` prints, for a rule or a load code (`RL000`–`RL099`).
 pub fn explain(key: &str) -> Option<String> {
     if let Some(rule) = find_rule(key) {
         return Some(format!(

@@ -178,6 +178,8 @@ pub(crate) struct CiMap {
     /// The same keys ASCII-lower-cased, at the same offsets, for comparisons.
     lowered: Pages<u8>,
     keys: Vec<(u32, u32, u64)>,
+    /// Whether a key was refused for want of room (see [`CiMap::is_full`]).
+    full: bool,
 }
 
 /// Whether a [`CiMap`] keeps its keys' original spelling.
@@ -245,6 +247,7 @@ impl CiMap {
         #[allow(clippy::cast_possible_truncation)]
         let (tag, mut i) = ((h >> 48) as u16, h as usize & mask);
         loop {
+            // Total: `i` is masked to the table's power-of-two length, so the fallback is never read.
             let slot = slots.get(i).copied().unwrap_or(EMPTY);
             if slot.id == NONE {
                 return None;
@@ -324,12 +327,15 @@ impl CiMap {
             return i;
         }
         // Ids are dense `u32`s with `NONE` reserved and the arena is addressed by `u32`: a table that full is far
-        // beyond any tenant, and everything past it shares one id that matches nothing real.
+        // beyond any tenant; everything past it shares one id that matches nothing real, and the map says it is
+        // full so that the engine refuses it.
         let fits = |n: usize| u32::try_from(n).ok().filter(|&n| n < NONE - 1);
         let (Some(id), Some(at), Some(len)) = (fits(self.keys.len()), fits(self.lowered.len()), fits(s.len())) else {
+            self.full = true;
             return NONE - 1;
         };
         if at.checked_add(len).is_none_or(|end| end >= NONE - 1) {
+            self.full = true;
             return NONE - 1;
         }
         if (self.keys.len() + 1) * 2 > self.slots.len() {
@@ -381,6 +387,12 @@ impl CiMap {
     #[inline]
     pub fn lowered_range(&self, at: u32, len: usize) -> &[u8] {
         self.lowered.get(at as usize..at as usize + len).unwrap_or_default()
+    }
+
+    /// Whether a key went unstored for want of room, so that the engine that built the map refuses it: a deny
+    /// naming such a key would match nothing.
+    pub fn is_full(&self) -> bool {
+        self.full
     }
 
     /// Number of interned keys.

@@ -90,6 +90,38 @@ pub struct DenyStep {
     pub outcome: Outcome,
 }
 
+/// A group that is not treated as one: the tenant's role assignments type it as a user or service principal
+/// (`principalType`), so it grants nothing; deny assignments naming it or its groups still apply. Either the
+/// request names it as a group, or `groups.json` lists one of the request's principals as its member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoredGroup {
+    /// The id as the request gives it.
+    pub id: String,
+    /// What the tenant knows it as: `User` or `ServicePrincipal`.
+    pub known_as: String,
+    /// Whether `groups.json` also lists it as a group: conflicting, and then not a group either (fail closed).
+    pub listed_as_group: bool,
+    /// The request's principal that `groups.json` makes its member, when the request does not name it.
+    pub member: Option<String>,
+}
+
+impl IgnoredGroup {
+    /// The sentence explain prints.
+    pub fn text(&self) -> String {
+        let Self { id, known_as, listed_as_group, member } = self;
+        let of = member.as_ref().map_or_else(String::new, |m| format!(" of `{m}`"));
+        let conflict = if *listed_as_group {
+            ", though groups.json lists it as a group: conflicting, so not a group (fail closed)"
+        } else {
+            ""
+        };
+        format!(
+            "group `{id}`{of} is ignored: the tenant knows it as a {known_as}{conflict}; it grants nothing, and deny \
+             assignments naming it still apply"
+        )
+    }
+}
+
 /// Everything that went into a decision.
 #[derive(Clone, Debug)]
 pub struct Explanation {
@@ -99,6 +131,8 @@ pub struct Explanation {
     pub plane: Option<Plane>,
     /// Each principal the request acts as, with its membership chain (`alice → team → org`).
     pub principals: Vec<Vec<String>>,
+    /// Request group ids that are not treated as groups, which [`Explanation::principals`] leaves out.
+    pub ignored_groups: Vec<IgnoredGroup>,
     /// Deny assignments in scope.
     pub denies: Vec<DenyStep>,
     /// Role assignments in scope to any of the principals.
@@ -178,8 +212,14 @@ impl Engine {
     pub fn explain(&self, req: &Request<'_>) -> Explanation {
         let c: &Compiled = &self.c;
         let decision = self.check(req);
-        let mut ex =
-            Explanation { decision, plane: None, principals: Vec::new(), denies: Vec::new(), assignments: Vec::new() };
+        let mut ex = Explanation {
+            decision,
+            plane: None,
+            principals: Vec::new(),
+            ignored_groups: Vec::new(),
+            denies: Vec::new(),
+            assignments: Vec::new(),
+        };
         let mut sb = ScopeBuf::new();
         let Some(split) = split(req.scope, &mut sb).filter(|_| is_operation_name(req.action)) else {
             return ex;
@@ -187,32 +227,65 @@ impl Engine {
         ex.plane = Compiled::plane(req.plane, c.vocab.get_aux(req.action).map(|(_, aux)| aux));
         let Some(plane) = ex.plane else { return ex };
 
-        // Principals with their chains, breadth-first so each chain is a shortest one.
+        // Principals with their chains, breadth-first so each chain is a shortest one: first those whose
+        // assignments count, then what only the ignored group ids reach, which deny assignments still see.
         let mut chain: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut queue: Vec<u32> = Vec::new();
-        for id in std::iter::once(req.principal).chain(req.groups.iter().copied()) {
-            if let Some(p) = c.principals.get(id) {
+        let mut ignored: Vec<u32> = Vec::new();
+        // (group, member) edges the first pass did not follow.
+        let mut skipped: Vec<(u32, u32)> = Vec::new();
+        // `grants`: only through groups that hold grants, not through a principal typed as a user (as the check).
+        // The second pass walks the whole queue again, so that it also follows what the first one skipped.
+        let mut closure = |roots: &[u32], queue: &mut Vec<u32>, grants: bool| {
+            for &p in roots {
                 chain.entry(p).or_insert_with(|| {
                     queue.push(p);
                     vec![p]
                 });
-            } else {
-                ex.principals.push(vec![id.to_owned()]);
+            }
+            let mut at = 0;
+            while let Some(&p) = queue.get(at) {
+                at += 1;
+                let path = chain.get(&p).cloned().unwrap_or_default();
+                for &g in c.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
+                    if grants && c.persons.contains_key(&g) {
+                        skipped.push((g, p));
+                        continue;
+                    }
+                    chain.entry(g).or_insert_with(|| {
+                        queue.push(g);
+                        path.iter().copied().chain(std::iter::once(g)).collect()
+                    });
+                }
+            }
+        };
+        let mut roots = Vec::new();
+        for (i, id) in std::iter::once(req.principal).chain(req.groups.iter().copied()).enumerate() {
+            match c.principals.get(id) {
+                Some(p) if i > 0 && c.persons.contains_key(&p) => {
+                    let known_as = c.persons.get(&p).map_or("", |t| t.as_str()).to_owned();
+                    let listed_as_group =
+                        c.tenant.groups.groups.iter().any(|(g, _)| g.as_str().eq_ignore_ascii_case(id));
+                    ex.ignored_groups.push(IgnoredGroup { id: id.to_owned(), known_as, listed_as_group, member: None });
+                    ignored.push(p);
+                }
+                Some(p) => roots.push(p),
+                None => ex.principals.push(vec![id.to_owned()]),
             }
         }
-        let mut at = 0;
-        while let Some(&p) = queue.get(at) {
-            at += 1;
-            let path = chain.get(&p).cloned().unwrap_or_default();
-            for &g in c.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
-                chain.entry(g).or_insert_with(|| {
-                    queue.push(g);
-                    path.iter().copied().chain(std::iter::once(g)).collect()
-                });
-            }
-        }
+        closure(&roots, &mut queue, true);
+        let grantees = queue.len();
+        closure(&ignored, &mut queue, false);
         let name = |p: u32| c.principals_name(p);
-        for p in &queue {
+        let counted = queue.get(..grantees).unwrap_or_default();
+        skipped.sort_unstable();
+        skipped.dedup_by_key(|&mut (g, _)| g);
+        for (g, p) in skipped.into_iter().filter(|(g, _)| !counted.contains(g) && !ignored.contains(g)) {
+            let known_as = c.persons.get(&g).map_or("", |t| t.as_str()).to_owned();
+            let member = Some(name(p));
+            ex.ignored_groups.push(IgnoredGroup { id: name(g), known_as, listed_as_group: true, member });
+        }
+        for p in queue.get(..grantees).unwrap_or_default() {
             let path = chain.get(p).map(|v| v.iter().map(|&q| name(q)).collect()).unwrap_or_default();
             ex.principals.push(path);
         }
@@ -255,7 +328,7 @@ impl Engine {
             };
             ex.denies.push(DenyStep { deny: di, outcome });
         }
-        for &p in &queue {
+        for &p in queue.get(..grantees).unwrap_or_default() {
             for &super::Placed { node, assignment: a } in c.placed.get(p as usize).map_or(&[][..], |v| &v[..]) {
                 if !anc.contains(node) {
                     continue;
@@ -303,6 +376,10 @@ impl Engine {
             "reason": self.reason_json(ex.decision.reason()),
             "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
             "principals": ex.principals,
+            "ignored_groups": ex.ignored_groups.iter().map(|g| json!({
+                "id": g.id, "known_as": g.known_as, "listed_as_group": g.listed_as_group, "member": g.member,
+                "text": g.text(),
+            })).collect::<Vec<_>>(),
             "deny_assignments": ex.denies.iter().map(|d| {
                 let da = t.deny_assignments.get(d.deny);
                 json!({"name": da.and_then(|x| x.name.clone()), "scope": da.map(|x| x.scope.raw.clone()), "outcome": outcome(&d.outcome)})
@@ -322,6 +399,9 @@ impl Engine {
         let _ = writeln!(out, "{}: {}", ex.decision.as_str(), self.reason_text(ex.decision.reason()));
         for chain in &ex.principals {
             let _ = writeln!(out, "  as {}", chain.join(" → "));
+        }
+        for g in &ex.ignored_groups {
+            let _ = writeln!(out, "  {}", g.text());
         }
         let describe = |o: &Value| {
             let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();

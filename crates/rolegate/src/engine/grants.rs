@@ -53,7 +53,8 @@ impl GrantBits {
         GrantBits { rows: heads, stride, pairs }
     }
 
-    /// Whether `role` is set in `row`: `(unconditionally, with a condition)`.
+    /// Whether `role` is set in `row`: `(unconditionally, with a condition)`. A read out of range answers no
+    /// grant, which can only lose an allow: this matrix holds grants alone, never a deny or an exclusion.
     #[inline]
     pub fn get(&self, row: usize, role: u32) -> (bool, bool) {
         let (word, bit) = (role as usize / 64, 1u64 << (role % 64));

@@ -37,6 +37,7 @@ mod fixed;
 mod grants;
 mod held;
 mod idmap;
+mod limits;
 mod pages;
 mod request;
 
@@ -45,14 +46,17 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-pub use explain::{AssignmentStep, DenyStep, Explanation, Outcome};
+pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
+pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
 pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
 
 use crate::action::is_operation_name;
 use crate::catalog::{Catalog, PlaneAnswer};
 use crate::condition::{Condition, Context, Tri};
+use crate::diag::{Diagnostic, codes};
+use crate::load::LoadError;
 use crate::matcher::Pattern;
-use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, Tenant};
+use crate::model::{Action, ActionKind, DenyEffect, Entries, Permission, PrincipalType, Tenant};
 use crate::scope::{
     Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, Scope, ScopeKind, SubScan, canonical_segments, is_canonical_scope,
     scan_lowered, scan_subscription,
@@ -75,7 +79,8 @@ const DENY_BELOW: u16 = 4;
 const CHAIN_SHIFT: u16 = 3;
 
 /// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
-/// exclusions. A block whose exclusions cannot be read grants nothing (SPEC §2.2), so it is `dead`.
+/// exclusions, which are only matched and so have no index to fit. A block whose exclusions cannot be read grants
+/// nothing (SPEC §2.2), so it is `dead`.
 #[derive(Debug, Default)]
 struct Block {
     grants: [Vec<(u16, Pattern)>; 2],
@@ -88,17 +93,16 @@ struct Block {
 
 impl Block {
     fn compile(p: &Permission, condition: u32) -> Block {
+        // Total: `limits` refuses a list of more than `MAX_LIST` (65,536) entries, so the zip sees every one; a
+        // malformed entry is no pattern and matches nothing.
         let valid = |e: &Entries<Action>| -> Vec<(u16, Pattern)> {
-            e.items()
-                .iter()
-                .enumerate()
-                .filter_map(|(i, a)| Some((u16::try_from(i).ok()?, a.pattern()?.clone())))
-                .collect()
+            (0..=u16::MAX).zip(e.items()).filter_map(|(i, a)| Some((i, a.pattern()?.clone()))).collect()
         };
         let unreadable = |e: &Entries<Action>| {
             e.is_template() || e.items().iter().any(|a| matches!(a.kind, ActionKind::Template) || !a.is_valid())
         };
-        let excl = |e: &Entries<Action>| valid(e).into_iter().map(|(_, p)| p).collect();
+        // Every entry, at any index; one that is no pattern makes the block `dead` instead.
+        let excl = |e: &Entries<Action>| e.items().iter().filter_map(|a| a.pattern().cloned()).collect();
         Block {
             grants: [valid(&p.actions), valid(&p.data_actions)],
             excludes: [excl(&p.not_actions), excl(&p.not_data_actions)],
@@ -179,6 +183,9 @@ struct Compiled {
     principal_ids: IdMap<PrincipalInfo>,
     /// Principal → the groups it is in, transitively (itself excluded). Built here, then moved into `info`.
     closure: Vec<Box<[u32]>>,
+    /// Principal → the part of its `closure` that holds grants for it: the groups reached without passing through
+    /// one of `persons`. The others' members are kept with no filter bits, so that only deny assignments see them.
+    grant_closure: Vec<Box<[u32]>>,
     /// Principal → the groups it is a direct member of (for explaining the chain).
     member_of: Vec<Box<[u32]>>,
     /// Scopes keyed by their segment-chained hash ([`cimap::path_hash`]); `root` is `/`.
@@ -245,6 +252,11 @@ struct Compiled {
     /// check of a scope in a subscription looks up no other prefix, so it tests these as text.
     denies_below: Vec<(u32, Box<[u32]>)>,
     denies: Vec<Deny>,
+    /// Whether the members of the principals outgrew the `u32` offsets of [`PrincipalInfo::at`].
+    pool_full: bool,
+    /// The principals the tenant's role assignments type as a user or service principal (`principalType`), with
+    /// that type: a request that names one as a group gets none of its grants ([`PrincipalInfo::person`]).
+    persons: HashMap<u32, PrincipalType>,
 }
 
 /// An immutable, compiled authorization snapshot. Cloning is cheap (one `Arc`); it is `Send + Sync`.
@@ -336,14 +348,32 @@ impl<T: Copy + Default, const N: usize> Small<T, N> {
 }
 
 impl Engine {
-    /// Compiles a tenant against the shipped operation catalog.
-    pub fn new(tenant: Tenant) -> Engine {
+    /// Compiles a tenant against the shipped operation catalog, or refuses it with a fatal
+    /// [`crate::diag::codes::ENGINE_LIMIT`] diagnostic per entry the snapshot cannot represent ([`limits`]).
+    pub fn try_new(tenant: Tenant) -> Result<Engine, LoadError> {
         Self::compile(tenant, Catalog::builtin())
     }
 
-    /// Compiles a tenant against another catalog (a fresh `az provider operation list`, say).
-    pub fn with_catalog(tenant: Tenant, catalog: Arc<Catalog>) -> Engine {
+    /// [`Engine::try_new`] against another catalog (a fresh `az provider operation list`, say).
+    pub fn try_with_catalog(tenant: Tenant, catalog: Arc<Catalog>) -> Result<Engine, LoadError> {
         Self::compile(tenant, &catalog)
+    }
+
+    /// Compiles a tenant against the shipped operation catalog. A tenant the snapshot cannot represent, which
+    /// [`crate::load::TenantLoader::build`] already refuses, gives an engine that allows nothing (fail closed);
+    /// [`Engine::try_new`] says why.
+    pub fn new(tenant: Tenant) -> Engine {
+        Self::try_new(tenant).unwrap_or_else(|_| Engine::refusing())
+    }
+
+    /// [`Engine::new`] against another catalog.
+    pub fn with_catalog(tenant: Tenant, catalog: Arc<Catalog>) -> Engine {
+        Self::try_with_catalog(tenant, catalog).unwrap_or_else(|_| Engine::refusing())
+    }
+
+    /// The engine of a refused tenant: no roles, no assignments, so every check is not allowed.
+    fn refusing() -> Engine {
+        Engine { c: Arc::new(Compiled::empty()) }
     }
 
     /// The tenant the engine was compiled from; reasons index into it.
@@ -357,11 +387,36 @@ impl Engine {
         Some((c, r.expr.map_or("", |e| c.node_text(e))))
     }
 
-    fn compile(tenant: Tenant, catalog: &Catalog) -> Engine {
+    fn compile(tenant: Tenant, catalog: &Catalog) -> Result<Engine, LoadError> {
+        let refused = limits(&tenant, catalog);
+        if !refused.is_empty() {
+            return Err(LoadError { diagnostics: refused });
+        }
+        let c = Compiled::build(tenant, catalog);
+        // A backstop for what `limits` bounds from above: a table that filled up anyway is refused, not used.
+        let full = [(&c.principals, "principal ids"), (&c.scopes, "scopes"), (&c.vocab, "operations")]
+            .into_iter()
+            .filter(|(m, _)| m.is_full())
+            .map(|(_, what)| format!("the compiled snapshot's table of {what} is full"))
+            .chain(c.pool_full.then(|| "the compiled snapshot's pool of group memberships is full".to_owned()));
+        let diagnostics: Vec<Diagnostic> = full
+            .map(|m| Diagnostic::error(codes::ENGINE_LIMIT, m).with_help("split the tenant into several snapshots"))
+            .collect();
+        if !diagnostics.is_empty() {
+            return Err(LoadError { diagnostics });
+        }
+        Ok(Engine { c: Arc::new(c) })
+    }
+}
+
+impl Compiled {
+    /// A snapshot of nothing: no principal, no role, only the root scope.
+    fn empty() -> Compiled {
         let mut c = Compiled {
             principals: CiMap::default(),
             principal_ids: IdMap::default(),
             closure: Vec::new(),
+            grant_closure: Vec::new(),
             member_of: Vec::new(),
             scopes: CiMap::without_names(),
             subscription_ids: IdMap::default(),
@@ -393,8 +448,16 @@ impl Engine {
             denies_below: Vec::new(),
             denies: Vec::new(),
             tenant: Tenant::default(),
+            pool_full: false,
+            persons: HashMap::new(),
         };
         c.root = c.intern_scope("/");
+        c
+    }
+
+    /// Compiles a tenant that [`limits`] accepts.
+    fn build(tenant: Tenant, catalog: &Catalog) -> Compiled {
+        let mut c = Compiled::empty();
         compile_groups(&mut c, &tenant);
         compile_hierarchy(&mut c, &tenant);
         compile_assignments(&mut c, &tenant);
@@ -405,6 +468,7 @@ impl Engine {
         c.node_chain.resize(c.scopes.len(), NONE);
         for (i, d) in c.denies.iter().enumerate() {
             if let Some(v) = c.denies_at.get_mut(d.node as usize) {
+                // Total: `limits` keeps the deny assignments under `MAX_IDS`.
                 v.push(u32::try_from(i).unwrap_or(NONE));
             }
             if let Some(l) = c.live.get_mut(d.node as usize) {
@@ -429,8 +493,10 @@ impl Engine {
             }
         }
         let (held, closure) = (std::mem::take(&mut c.by_principal), std::mem::take(&mut c.closure));
+        let granting = std::mem::take(&mut c.grant_closure);
         let role = |a: u32| c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
         let conditional = |a: u32| c.assignment_conditional.get(a as usize).copied().unwrap_or(true);
+        // Total: a sole grant is a `u16` block over a `u16` pattern.
         let sole = |role: u32| {
             let planes = c.sole_grant.get(role as usize).copied().unwrap_or([NONE; 2]);
             held::Entry::pack_sole(planes.map(|s| {
@@ -439,6 +505,7 @@ impl Engine {
                 })
             }))
         };
+        // A text of `u16::MAX` bytes or more is marked so and then found by its node: slower, the same answer.
         let text = |node: u32| {
             let (at, len) = c.scopes.key_range(node);
             (at, u16::try_from(len).ok().filter(|&l| l != u16::MAX).unwrap_or(u16::MAX))
@@ -468,16 +535,23 @@ impl Engine {
             .collect();
         let member = |p: u32| Member::new(p, masks.get(p as usize).copied().unwrap_or(0));
         // Counted first, so that the pool is built where it stays ([`pages`]).
-        let pooled = closure.iter().map(|g| g.len() + 1).filter(|&n| n > PrincipalInfo::INLINE).sum();
-        let info = &mut c.info;
+        let pooled: usize = closure.iter().map(|g| g.len() + 1).filter(|&n| n > PrincipalInfo::INLINE).sum();
+        // Closures can grow with the square of the groups, which `limits` does not bound: refused by `compile`.
+        c.pool_full = u32::try_from(pooled).is_err();
+        let (info, persons) = (&mut c.info, &c.persons);
         c.members = Pages::build(pooled, Member::new(NONE, 0), |pool| {
             let (mut list, mut next) = (Vec::new(), 0);
             for (p, groups) in (0u32..).zip(closure.iter()) {
                 list.clear();
-                list.extend(std::iter::once(p).chain(groups.iter().copied()).map(member));
-                info.push(PrincipalInfo::new(&list, pool, &mut next));
+                let grants = granting.get(p as usize).map_or(&[][..], |g| &g[..]);
+                let filtered = |g: u32| if grants.binary_search(&g).is_ok() { member(g) } else { Member::new(g, 0) };
+                list.push(member(p));
+                list.extend(groups.iter().copied().map(filtered));
+                let person = u32::from(persons.contains_key(&p));
+                info.push(PrincipalInfo { person, ..PrincipalInfo::new(&list, pool, &mut next) });
             }
         });
+        // Total here and below: `limits` keeps the scope nodes under `MAX_IDS`.
         for (node, _) in c.live.iter().enumerate().filter(|(_, l)| **l) {
             let name = u32::try_from(node).map_or("", |n| c.scopes.name(n));
             c.depths |= depth_bit(name.split('/').filter(|s| !s.is_empty()).count());
@@ -490,6 +564,7 @@ impl Engine {
         };
         let mut subscriptions = Vec::new();
         for node in 0..c.scopes.len() {
+            // Deliberate: a chain index that does not fit the bits left is 0, which sends the walk to `node_chain`.
             let chain = match c.node_chain.get(node).copied() {
                 Some(NONE) => 1,
                 Some(k) => u16::try_from(k + 2).ok().filter(|&k| k <= u16::MAX >> CHAIN_SHIFT).unwrap_or(0),
@@ -520,9 +595,11 @@ impl Engine {
             }
         }
         c.tenant = tenant;
-        Engine { c: Arc::new(c) }
+        c
     }
+}
 
+impl Engine {
     /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
     pub fn check(&self, req: &Request<'_>) -> Decision {
         // The buffers a check works in are the thread's, reused rather than zeroed on every call (that was a
@@ -583,8 +660,12 @@ impl Engine {
         // assignment in scope, in the order a check meets them: each principal then the groups it is in, its
         // assignments in the request's subscription before those outside any.
         let (want_in, in_sub) = (subscription.map_or(0, in_bit), subscription.unwrap_or(NONE));
-        let mut add = |id: &str, key: IdKey<'_>| {
+        let mut add = |id: &str, key: IdKey<'_>, group: bool| {
             let Some(info) = c.principal(id, key) else { return };
+            // A group id the tenant knows as a user or service principal grants nothing (naming one must not
+            // borrow its assignments), while deny assignments naming it or its groups still apply (fail closed).
+            let grants = !(group && info.person != 0);
+            let (want_in, outside) = if grants { (want_in, outside) } else { (0, 0) };
             // Whether a member has anything in scope is as good as random, so the keys are kept without a branch
             // on it (that branch was the check's most mispredicted).
             for m in info.members(&c.members) {
@@ -594,9 +675,9 @@ impl Engine {
                 keys.push_if(mask & outside != 0, (p, NONE));
             }
         };
-        add(req.principal, principal);
+        add(req.principal, principal, false);
         for g in req.groups {
-            add(g, IdKey::of(g, &mut [0u8; 96]));
+            add(g, IdKey::of(g, &mut [0u8; 96]), true);
         }
         for &(p, s) in keys.iter() {
             c.held.warm(p, s);
@@ -605,6 +686,7 @@ impl Engine {
         // Deny assignments first: any enforced one that applies blocks.
         for node in denied.iter() {
             for &d in c.denies_at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                // Total: `denies_at` holds indices into `denies` only, so no deny is skipped here.
                 let Some(deny) = c.denies.get(d as usize) else { continue };
                 if !deny.children && Some(node) != exact {
                     continue;
@@ -837,6 +919,7 @@ impl Compiled {
     /// interned at), whose slot bits are `aux`.
     #[inline]
     fn chain_above(&self, owner: u32, aux: u16) -> &[(u32, u16)] {
+        // An owner with no chain of its own hangs under the default one (SPEC §2.3); every chain id indexes `chains`.
         let chain = match aux >> CHAIN_SHIFT {
             0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
             1 => self.default_chain,
@@ -938,6 +1021,7 @@ impl Compiled {
         let mut not_met = None;
         for (bi, b) in self.blocks.get(role as usize).map_or(&[][..], |v| &v[..]).iter().enumerate() {
             let Some(pattern) = b.grant(req.action, plane) else { continue };
+            // Total: `limits` keeps blocks under `MAX_BLOCKS`.
             let base = Reason {
                 assignment: Some(a),
                 role: Some(role),
@@ -969,6 +1053,7 @@ impl Compiled {
     fn deny_applies(&self, deny: &Deny, req: &Request<'_>, plane: Plane) -> Option<Reason> {
         for (b, blk) in deny.blocks.iter().enumerate() {
             let Some(pattern) = blk.grant(req.action, plane) else { continue };
+            // Total: `limits` keeps blocks under `MAX_BLOCKS`.
             let mut reason = Reason {
                 deny: Some(deny.index),
                 block: u16::try_from(b).ok(),
@@ -1000,6 +1085,7 @@ impl Compiled {
         if let Some(&id) = self.condition_ids.get(text) {
             return id;
         }
+        // Total: `limits` counts every condition site under `MAX_IDS`; `NONE` would read as no condition.
         let id = u32::try_from(self.conditions.len()).unwrap_or(NONE);
         self.conditions.push(Condition::parse(text).ok());
         self.condition_ids.insert(text.to_owned(), id);
@@ -1035,6 +1121,7 @@ impl Compiled {
     fn first_grant(&self, role: u32, op: Option<u32>, action: &str, plane: Plane) -> (Option<u16>, Option<u16>) {
         let sole = self.sole_grant.get(role as usize).and_then(|s| s.get(plane_index(plane)));
         if let Some(&sole) = sole.filter(|&&s| s != NONE) {
+            // Total: a `u16` block over a `u16` pattern.
             return (u16::try_from(sole >> 16).ok(), u16::try_from(sole & 0xffff).ok());
         }
         // Read only when a block has to be matched: the id walk needs nothing else of the role.
@@ -1058,6 +1145,7 @@ impl Compiled {
             .iter()
             .enumerate()
             .filter(|(_, b)| !b.conditional)
+            // Total: `limits` keeps blocks under `MAX_BLOCKS`.
             .find_map(|(i, b)| Some((u16::try_from(i).ok(), Some(b.grant(action, plane)?))))
             .unwrap_or((None, None))
     }
@@ -1080,7 +1168,10 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
     }
     // Every other principal that can decide anything.
     for a in &tenant.assignments {
-        c.principals.intern(a.principal_id.as_str());
+        let p = c.principals.intern(a.principal_id.as_str());
+        if let Some(t @ (PrincipalType::User | PrincipalType::ServicePrincipal)) = &a.principal_type {
+            c.persons.entry(p).or_insert_with(|| t.clone());
+        }
     }
     for d in &tenant.deny_assignments {
         for p in d.principals.iter().chain(&d.exclude_principals) {
@@ -1088,12 +1179,14 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
         }
     }
     c.closure = vec![Box::default(); c.principals.len()];
+    c.grant_closure = vec![Box::default(); c.principals.len()];
     c.member_of = graph
         .node_indices()
         .map(|n| {
             let mut v: Vec<u32> = graph.neighbors(n).filter_map(|g| graph.node_weight(g).copied()).collect();
             v.sort_unstable();
             v.dedup();
+            // Total: every node of the graph was added with its principal.
             (graph.node_weight(n).copied().unwrap_or(NONE), v.into_boxed_slice())
         })
         .fold(vec![Box::default(); c.principals.len()], |mut acc: Vec<Box<[u32]>>, (p, v)| {
@@ -1102,35 +1195,42 @@ fn compile_groups(c: &mut Compiled, tenant: &Tenant) {
             }
             acc
         });
-    // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set.
+    // Breadth-first from each member; a stamp per search tolerates cycles without clearing a visited set. Twice:
+    // every group reached, for deny assignments, and those reached without passing through a principal the
+    // assignments type as a user or service principal, which is no group to hold members' grants (fail closed).
     let mut stamp = vec![usize::MAX; graph.node_count()];
     let mut queue = Vec::new();
-    for start in graph.node_indices() {
-        let mut reached = Vec::new();
-        queue.clear();
-        queue.push(start);
-        if let Some(s) = stamp.get_mut(start.index()) {
-            *s = start.index();
-        }
-        while let Some(n) = queue.pop() {
-            for next in graph.neighbors(n) {
-                let seen = stamp.get(next.index()).is_some_and(|&s| s == start.index());
-                if !seen {
+    for (pass, persons) in [(0, None), (1, Some(&c.persons))] {
+        for start in graph.node_indices() {
+            let mark = start.index() * 2 + pass;
+            let mut reached = Vec::new();
+            queue.clear();
+            queue.push(start);
+            if let Some(s) = stamp.get_mut(start.index()) {
+                *s = mark;
+            }
+            while let Some(n) = queue.pop() {
+                for next in graph.neighbors(n) {
+                    let seen = stamp.get(next.index()).is_some_and(|&s| s == mark);
+                    let p = graph.node_weight(next).copied().unwrap_or(NONE);
+                    if seen || persons.is_some_and(|x| x.contains_key(&p)) {
+                        continue;
+                    }
                     if let Some(s) = stamp.get_mut(next.index()) {
-                        *s = start.index();
+                        *s = mark;
                     }
                     queue.push(next);
-                    if let Some(&p) = graph.node_weight(next) {
-                        reached.push(p);
-                    }
+                    reached.push(p);
                 }
             }
-        }
-        let own = graph.node_weight(start).copied().unwrap_or(NONE);
-        reached.retain(|&p| p != own);
-        reached.sort_unstable();
-        if let Some(slot) = c.closure.get_mut(own as usize) {
-            *slot = reached.into_boxed_slice();
+            // Total: every node of the graph was added with its principal.
+            let own = graph.node_weight(start).copied().unwrap_or(NONE);
+            reached.retain(|&p| p != own);
+            reached.sort_unstable();
+            let closure = if pass == 0 { &mut c.closure } else { &mut c.grant_closure };
+            if let Some(slot) = closure.get_mut(own as usize) {
+                *slot = reached.into_boxed_slice();
+            }
         }
     }
 }
@@ -1250,6 +1350,7 @@ fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
             let fits = cimap::lower_into(scope, &mut b.lowered).is_some();
             let lens = segs.get(..n).unwrap_or_default().iter().map(|s| s.len());
             let mut end = 0;
+            // Saturates only past 4 GiB, where no tenant scope (bounded by `limits`) can end to match.
             let mut ends = |len: usize| {
                 end += 1 + len;
                 u32::try_from(end).unwrap_or(u32::MAX)
@@ -1398,13 +1499,17 @@ struct PrincipalInfo {
     /// Where the members start in `Compiled::members` when they do not fit `inline`.
     at: u32,
     inline: [Member; 3],
+    /// Nonzero when the tenant's assignments type the principal as a user or service principal
+    /// ([`Compiled::persons`]): named as a request's group, it grants nothing.
+    person: u32,
 }
 
 // With its sixteen-byte key, a slot of `principal_ids` is one cache line.
 const _: () = assert!(std::mem::size_of::<PrincipalInfo>() <= idmap::VALUE_BYTES);
 
 impl idmap::Value for PrincipalInfo {
-    const EMPTY: PrincipalInfo = PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3] };
+    const EMPTY: PrincipalInfo =
+        PrincipalInfo { len: 0, at: 0, inline: [Member { id: NONE, mask: [0; 2] }; 3], person: 0 };
     fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -1434,6 +1539,7 @@ impl PrincipalInfo {
     /// fit, and moves `next` past it.
     fn new(list: &[Member], pool: &mut [Member], next: &mut usize) -> PrincipalInfo {
         let mut inline = [Member::new(NONE, 0); PrincipalInfo::INLINE];
+        // Total: a closure holds at most every principal, which `limits` keeps under `MAX_IDS`.
         let len = u32::try_from(list.len()).unwrap_or(0);
         let mut at = 0;
         if list.len() <= inline.len() {
@@ -1441,13 +1547,14 @@ impl PrincipalInfo {
                 *slot = *m;
             }
         } else {
+            // `compile` refuses a pool past `u32` offsets (`pool_full`).
             at = u32::try_from(*next).unwrap_or(NONE);
             if let Some(room) = pool.get_mut(*next..*next + list.len()) {
                 room.copy_from_slice(list);
             }
             *next += list.len();
         }
-        PrincipalInfo { len, at, inline }
+        PrincipalInfo { len, at, inline, person: 0 }
     }
 
     /// The principal and its groups, one slice so that a check's loop over them is inlined once.
@@ -1531,6 +1638,7 @@ fn compile_hierarchy(c: &mut Compiled, tenant: &Tenant) {
             nodes.push(c.intern_scope(&mg_scope(r)));
         }
         c.chains.push(nodes.into_iter().map(|n| (n, 0)).collect());
+        // Total: one chain per hierarchy entry and the default, which the scope count of `limits` bounds.
         u32::try_from(c.chains.len() - 1).unwrap_or(NONE)
     };
     c.default_chain = chain_from(c, None);
@@ -1559,6 +1667,7 @@ fn scope_node(c: &mut Compiled, scope: &Scope) -> u32 {
 }
 
 fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
+    // A role without an id cannot be assigned; `limits` keeps the role indices under `MAX_IDS`.
     let role_index: HashMap<String, u32> = tenant
         .roles
         .iter()
@@ -1567,6 +1676,7 @@ fn compile_assignments(c: &mut Compiled, tenant: &Tenant) {
         .collect();
     let mut lists: Vec<Vec<Held>> = vec![Vec::new(); c.principals.len()];
     for (i, a) in tenant.assignments.iter().enumerate() {
+        // Total: `limits` keeps the assignments under `MAX_IDS`. An unknown role (RL010, fatal) grants nothing.
         let i = u32::try_from(i).unwrap_or(NONE);
         c.assignment_role.push(role_index.get(&a.role_id.key()).copied().unwrap_or(NONE));
         c.assignment_conditional.push(a.condition.is_some());
@@ -1611,6 +1721,7 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
                     blocks.iter().enumerate().filter(|(_, b)| b.grants.get(pi).is_some_and(|g| !g.is_empty()));
                 match (with.next(), with.next()) {
                     (Some((i, b)), None) if !b.dead && !b.conditional => match b.grants.get(pi).map(|g| &g[..]) {
+                        // Total: `limits` keeps blocks under `MAX_BLOCKS`; `NONE` would only mean a slower lookup.
                         Some([(pattern, _)]) => {
                             u16::try_from(i).map_or(NONE, |i| u32::from(i) << 16 | u32::from(*pattern))
                         }
@@ -1643,6 +1754,8 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
         c.vocab.set_aux(id, plane_aux(catalog.plane(name)) | if is_operation_name(name) { VALID_NAME } else { 0 });
     }
     for blocks in &c.blocks {
+        // Total: the grant list has at most an entry per role entry, which `limits` counts under `MAX_IDS`, and
+        // blocks stay under `MAX_BLOCKS`.
         let ranges = [0, 1].map(|pi| {
             let from = u32::try_from(c.grant_list.len()).unwrap_or(NONE);
             for (bi, b) in blocks.iter().enumerate().filter(|(_, b)| !b.dead && !b.conditional) {
@@ -1678,6 +1791,7 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
                 let prefix = p.literal_prefix().to_ascii_lowercase();
                 let from = lower.partition_point(|n| *n < prefix.as_str());
                 let to = from + lower.get(from..).unwrap_or_default().partition_point(|n| n.starts_with(&prefix));
+                // Total: `limits` keeps the vocabulary under `MAX_IDS`.
                 (from..to)
                     .filter(|&i| lower.get(i).is_some_and(|n| p.matches(n)))
                     .filter_map(|i| u32::try_from(i).ok())
@@ -1692,10 +1806,12 @@ fn compile_roles(c: &mut Compiled, tenant: &Tenant, catalog: &Catalog) {
                 let pi = plane_index(plane);
                 let grants = b.grants.get(pi).map_or(&[][..], |v| &v[..]);
                 let excludes = b.excludes.get(pi).map_or(&[][..], |v| &v[..]);
+                // The operations the exclusions match, found as the grants' are: matching every granted operation
+                // against every exclusion took minutes for `*` less 65,536 `NotActions`.
+                let excluded: std::collections::HashSet<u32> = excludes.iter().flat_map(&mut ops_of).collect();
                 for (_, pat) in grants {
                     for op in ops_of(pat) {
-                        let name = lower.get(op as usize).copied().unwrap_or_default();
-                        if excludes.iter().any(|x| x.matches(name)) {
+                        if excluded.contains(&op) {
                             continue;
                         }
                         let at = ((op as usize * 2 + pi) * c.words + word) * 2 + usize::from(b.conditional);
@@ -1745,6 +1861,7 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
             .collect();
         let condition = c.intern_condition(d.condition.as_ref().map(|t| t.value.as_str()));
         c.denies.push(Deny {
+            // Total: `limits` keeps the deny assignments under `MAX_IDS`.
             index: u32::try_from(i).unwrap_or(NONE),
             node,
             subscription,
@@ -1757,6 +1874,7 @@ fn compile_denies(c: &mut Compiled, tenant: &Tenant) {
         });
     }
     c.closure.resize_with(c.principals.len(), Box::default);
+    c.grant_closure.resize_with(c.principals.len(), Box::default);
     c.member_of.resize_with(c.principals.len(), Box::default);
     c.by_principal.resize_with(c.principals.len(), Box::default);
 }

@@ -386,6 +386,8 @@ impl TenantLoader {
             }
         }
         check_unplaced_subscriptions(&tenant, &mut diagnostics);
+        // What the engine could not represent fails the load here, so that `validate` and the linter see it too.
+        diagnostics.extend(crate::engine::limits(&tenant, crate::catalog::Catalog::builtin()));
         Loaded { value: tenant, diagnostics }
     }
 

@@ -19,7 +19,9 @@ use rolegate::load::TenantLoader;
 use rolegate::model::{EVERYONE, Tenant};
 use serde_json::{Value, json};
 
-use crate::reference_engine::{Effect, names_a_granting_pattern, reference_check};
+use crate::reference_engine::{
+    Effect, grantees_of, is_person, names_a_granting_pattern, principals_of, reference_check,
+};
 
 /// Requests per tenant.
 const REQUESTS_PER_TENANT: usize = 10;
@@ -329,6 +331,16 @@ fn random_tenant(g: &mut Gen) -> TenantFiles {
             };
             let scope = if g.chance(8) { (*g.pick(&ASSIGNMENT_ONLY_SCOPES)).to_owned() } else { assigned_scope(g, 65) };
             let mut a = json!({"principalId": principal, "roleDefinitionId": role, "scope": scope});
+            // Mostly the true type, sometimes none, now and then a user or service principal type on a group id:
+            // a request naming such an id as a group gets none of its grants.
+            let is_group = GROUPS.iter().any(|x| x.eq_ignore_ascii_case(&principal));
+            let true_type = if is_group { "Group" } else { "User" };
+            match g.below(10) {
+                0..=3 => {}
+                4 => a["principalType"] = json!("User"),
+                5 => a["principalType"] = json!("ServicePrincipal"),
+                _ => a["principalType"] = json!(true_type),
+            }
             if g.chance(18) {
                 a["condition"] = json!(g.pick(&CONDITIONS));
                 a["conditionVersion"] = json!("2.0");
@@ -448,7 +460,11 @@ fn random_request(g: &mut Gen) -> OwnedRequest {
     };
     let groups = if g.chance(20) {
         (0..1 + g.below(2))
-            .map(|_| if g.chance(80) { pick_cased(g, &GROUPS) } else { (*g.pick(&UNKNOWN_PRINCIPALS)).to_owned() })
+            .map(|_| match g.below(10) {
+                0..=5 => pick_cased(g, &GROUPS),
+                6..=7 => pick_cased(g, &USERS),
+                _ => (*g.pick(&UNKNOWN_PRINCIPALS)).to_owned(),
+            })
             .collect()
     } else {
         Vec::new()
@@ -516,6 +532,8 @@ fn engine_agrees_with_the_reference() {
     let mut failures: Vec<String> = Vec::new();
     // Decisions in which a condition decided (held, was not met, or let a deny stand), by effect.
     let mut conditions_deciding: BTreeMap<Effect, usize> = BTreeMap::new();
+    // Requests in which a principal typed as a user was named as a group or reached as one, and so held no grants.
+    let mut withheld = 0usize;
 
     while checked < budget {
         let seed = master.next_u64();
@@ -540,6 +558,10 @@ fn engine_agrees_with_the_reference() {
                 *conditions_deciding.entry(got.0).or_default() += 1;
             }
             let want = reference_check(engine.tenant(), &catalog, &req);
+            let t = engine.tenant();
+            let grantees =
+                grantees_of(t, req.principal, &groups.iter().copied().filter(|g| !is_person(t, g)).collect::<Vec<_>>());
+            withheld += usize::from(principals_of(t, req.principal, &groups).len() != grantees.len());
             // An unconditional grant names the pattern that grants, in a block that grants.
             if let Decision::Allowed(reason) = &decision
                 && reason.condition.is_none()
@@ -563,12 +585,13 @@ fn engine_agrees_with_the_reference() {
         by_outcome.iter().filter(|((eff, _), _)| *eff == e).map(|(_, n)| *n).sum::<usize>() as f64 / checked as f64
     };
     let summary = format!(
-        "{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}; a condition decided {conditions_deciding:?}",
+        "{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}; a condition decided {conditions_deciding:?}; a user named or reached as a group withheld grants in {withheld}",
         started.elapsed()
     );
     eprintln!("{summary}");
     assert!(failures.is_empty(), "the engine disagrees with the reference:\n{}", failures.join("\n"));
     assert!(built * 10 >= tenants * 9, "only {built} of {tenants} generated tenants load: {summary}");
+    assert!(withheld * 100 >= checked, "a user named or reached as a group withheld grants in {withheld}: {summary}");
     for kind in ReasonKind::ALL {
         assert!(by_outcome.keys().any(|(_, k)| *k == kind), "{kind} never occurred: {summary}");
     }

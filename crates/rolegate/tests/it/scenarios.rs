@@ -649,3 +649,73 @@ fn a_condition_that_does_not_parse_never_grants_and_always_denies() {
     check_req(&t, &Request::new("alice", VM_DELETE, VM), Denied, DenyAssignment);
     check_req(&t, &Request::new("alice", VM_WRITE, VM), Allowed, Granted);
 }
+
+/// A request group id that an assignment types as a user or service principal is no group: naming it borrows none
+/// of its grants, nor does membership in it through groups.json (which then conflicts), while deny assignments
+/// naming it still apply; explain says why.
+#[test]
+fn a_group_the_tenant_knows_as_a_user_is_no_group() {
+    let typed = |p: &str, t: &str, role: &str| serde_json::json!({"principalId": p, "principalType": t, "roleDefinitionId": role, "scope": S1});
+    let list = serde_json::json!([
+        typed("bob", "User", OWNER),
+        typed("svc", "ServicePrincipal", CONTRIBUTOR),
+        typed("team", "Group", READER),
+        typed("dual", "User", CONTRIBUTOR),
+        typed("crew", "Group", CONTRIBUTOR),
+    ]);
+    let deny = r#"[{"name": "bob-keeps-vms", "scope": "/subscriptions/s1",
+        "permissions": [{"actions": ["Microsoft.Compute/virtualMachines/delete"]}],
+        "principals": [{"id": "bob", "type": "User"}]}]"#;
+    let t = tenant(&[
+        ("assignments.json", &list.to_string()),
+        ("denyAssignments.json", deny),
+        ("groups.json", r#"{"team": ["alice"], "dual": ["carol"], "crew": ["dual"]}"#),
+    ]);
+    // A group typed as a group is one.
+    check_with_groups(&t, "alice", &[], VM_READ, VM, Auto, Allowed, Granted);
+    check_with_groups(&t, "dave", &["team"], VM_READ, VM, Auto, Allowed, Granted);
+    // Named as groups, a user and a service principal lend nothing, in any case.
+    check_with_groups(&t, "alice", &["bob"], VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "alice", &["BOB"], VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "alice", &["svc"], VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "bob", &[], VM_WRITE, VM, Auto, Allowed, Granted);
+    // The deny naming bob still applies to a request that names him as a group.
+    check_with_groups(&t, "alice", &["bob"], VM_DELETE, VM, Auto, Denied, DenyAssignment);
+    // `dual` is a group in groups.json and a user in the assignments: no group, so carol gets neither its grants
+    // nor those of `crew`, which she reaches only through it; `dual` itself, as a principal, is a member of crew.
+    check_with_groups(&t, "carol", &[], VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "carol", &["dual"], VM_WRITE, VM, Auto, NotAllowed, NoGrant);
+    check_with_groups(&t, "dual", &[], VM_WRITE, VM, Auto, Allowed, Granted);
+    check_with_groups(&t, "carol", &["crew"], VM_WRITE, VM, Auto, Allowed, Granted);
+
+    let ex = t.explain(&Request::new("alice", VM_WRITE, VM).groups(&["bob", "dual", "team"]));
+    assert!(!ex.decision.is_allowed());
+    let ignored = |ex: &rolegate::engine::Explanation| -> Vec<(String, String, bool, Option<String>)> {
+        ex.ignored_groups
+            .iter()
+            .map(|g| (g.id.clone(), g.known_as.clone(), g.listed_as_group, g.member.clone()))
+            .collect()
+    };
+    let owned = |id: &str, listed: bool, member: Option<&str>| {
+        (id.to_owned(), "User".to_owned(), listed, member.map(str::to_owned))
+    };
+    assert_eq!(ignored(&ex), [owned("bob", false, None), owned("dual", true, None)]);
+    // Only the principals whose assignments count are listed, and only their assignments are judged.
+    assert_eq!(ex.principals, [vec!["alice".to_owned()], vec!["team".to_owned()]]);
+    assert!(ex.assignments.iter().all(|s| s.via == "team"), "{:?}", ex.assignments);
+    let text = t.explanation_text(&ex);
+    assert!(text.contains("group `bob` is ignored: the tenant knows it as a User; it grants nothing"), "{text}");
+    assert!(
+        text.contains("group `dual` is ignored: the tenant knows it as a User, though groups.json lists it as a group"),
+        "{text}"
+    );
+    assert_eq!(t.explanation_json(&ex)["ignored_groups"][1]["listed_as_group"], true);
+
+    // Reached through groups.json rather than named, the conflicting group is reported with its member.
+    let ex = t.explain(&Request::new("carol", VM_WRITE, VM));
+    assert!(!ex.decision.is_allowed());
+    assert_eq!(ignored(&ex), [owned("dual", true, Some("carol"))]);
+    assert_eq!(ex.principals, [vec!["carol".to_owned()]]);
+    let text = t.explanation_text(&ex);
+    assert!(text.contains("group `dual` of `carol` is ignored: the tenant knows it as a User, though"), "{text}");
+}

@@ -12,6 +12,10 @@
 //! 4. An assignment in scope to a principal whose role has a matching block → `Allowed` when the block's
 //!    condition AND the assignment's condition (Kleene) are true; otherwise remembered as `ConditionNotMet`.
 //! 5. Else `NotAllowed(ConditionNotMet)` or `NotAllowed(NoGrant)`.
+//!
+//! A principal that an assignment types as `User` or `ServicePrincipal` is no group, even when `groups.json` lists
+//! it as one: named as a request group, it and what it reaches count for deny assignments (rule 3) but hold no
+//! grants (rule 4); nor does membership in it reach anything for grants.
 
 #![allow(dead_code, clippy::indexing_slicing)]
 
@@ -20,7 +24,7 @@ use std::collections::VecDeque;
 use rolegate::action::{ActionPattern, parse_action};
 use rolegate::catalog::{Catalog, PlaneAnswer};
 use rolegate::engine::{Plane, PlaneHint, ReasonKind, Request};
-use rolegate::model::{ActionKind, DenyEffect, Entries, Id, Permission, Tenant};
+use rolegate::model::{ActionKind, DenyEffect, Entries, Id, Permission, PrincipalType, Tenant};
 use rolegate::scope::{Scope, parse_scope};
 
 use crate::reference_condition::{Facts, reference_condition};
@@ -87,8 +91,11 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
 
     // 3. Principals and ancestors.
     let principals = principals_of(tenant, req.principal, req.groups);
+    let groups: Vec<&str> = req.groups.iter().copied().filter(|g| !is_person(tenant, g)).collect();
+    let grantees = grantees_of(tenant, req.principal, &groups);
     let ancestors = ancestors_of(tenant, &target);
     let is_principal = |id: &Id| principals.iter().any(|p| p == id);
+    let is_grantee = |id: &Id| grantees.iter().any(|p| p == id);
     let in_ancestors = |s: &Scope| ancestors.iter().any(|a| a == s);
 
     // 4. Deny assignments.
@@ -120,7 +127,7 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
     let mut condition_blocked = false;
     for a in &tenant.assignments {
         let Some(s) = a.scope.scope() else { continue };
-        if !in_ancestors(s) || !is_principal(&a.principal_id) {
+        if !in_ancestors(s) || !is_grantee(&a.principal_id) {
             continue;
         }
         let Some(role) = tenant.role(&a.role_id) else { continue };
@@ -141,6 +148,14 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
     }
 }
 
+/// Whether some role assignment types `id` as a user or service principal.
+pub fn is_person(tenant: &Tenant, id: &str) -> bool {
+    let id = Id::new(id);
+    tenant.assignments.iter().any(|a| {
+        a.principal_id == id && matches!(a.principal_type, Some(PrincipalType::User | PrincipalType::ServicePrincipal))
+    })
+}
+
 /// The principal, its groups, the token groups and theirs (ids compare ASCII case-insensitively via `Id`).
 pub fn principals_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> Vec<Id> {
     let mut seen: Vec<Id> = Vec::new();
@@ -155,6 +170,29 @@ pub fn principals_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) ->
         }
         for (group, members) in &tenant.groups.groups {
             if members.contains(&id) && !seen.contains(group) {
+                queue.push_back(group.clone());
+            }
+        }
+        seen.push(id);
+    }
+    seen
+}
+
+/// [`principals_of`] for grants: a group typed as a user or service principal by an assignment is no group, so
+/// nothing is reached through it.
+pub fn grantees_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> Vec<Id> {
+    let mut seen: Vec<Id> = Vec::new();
+    let mut queue: VecDeque<Id> = VecDeque::new();
+    queue.push_back(Id::new(principal));
+    for g in token_groups {
+        queue.push_back(Id::new(g));
+    }
+    while let Some(id) = queue.pop_front() {
+        if seen.contains(&id) {
+            continue;
+        }
+        for (group, members) in &tenant.groups.groups {
+            if members.contains(&id) && !seen.contains(group) && !is_person(tenant, group.as_str()) {
                 queue.push_back(group.clone());
             }
         }
