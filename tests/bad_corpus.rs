@@ -501,15 +501,16 @@ fn bad_input_corpus() {
     }
     let work_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-corpus");
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(String, Verdict)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(String, Verdict, Duration)>> = Mutex::new(Vec::new());
     // The binaries mostly wait (FIFOs, timeouts) or are short; a few workers keep two cores busy.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 4);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
                 while let Some((name, dir)) = names.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let started = Instant::now();
                     let v = run_case(name, dir, &work_root);
-                    results.lock().unwrap().push((name.clone(), v));
+                    results.lock().unwrap().push((name.clone(), v, started.elapsed()));
                 }
             });
         }
@@ -517,24 +518,28 @@ fn bad_input_corpus() {
     let mut results = results.into_inner().unwrap();
     results.sort_by(|a, b| a.0.cmp(&b.0));
     let mut per_category: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, _) in &results {
+    for (name, ..) in &results {
         *per_category.entry(name.split('/').next().unwrap_or_default()).or_default() += 1;
     }
     let pending: Vec<String> = results
         .iter()
-        .filter_map(|(n, v)| match v {
+        .filter_map(|(n, v, _)| match v {
             Verdict::StillPending(why) => Some(format!("  {n}: {}", why.lines().next().unwrap_or_default())),
             _ => None,
         })
         .collect();
     let failures: Vec<&str> = results
         .iter()
-        .filter_map(|(_, v)| match v {
+        .filter_map(|(_, v, _)| match v {
             Verdict::Fail(msg) => Some(msg.as_str()),
             _ => None,
         })
         .collect();
     eprintln!("bad-input corpus: {} cases {per_category:?}", results.len());
+    let mut slowest: Vec<(&str, Duration)> = results.iter().map(|(n, _, t)| (n.as_str(), *t)).collect();
+    slowest.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+    slowest.truncate(5);
+    eprintln!("slowest: {slowest:?}");
     eprintln!("{} pending (expected to fail until fixed):\n{}", pending.len(), pending.join("\n"));
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), results.len(), failures.join("\n"));
 }
