@@ -543,3 +543,34 @@ fn bad_input_corpus() {
     eprintln!("{} pending (expected to fail until fixed):\n{}", pending.len(), pending.join("\n"));
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), results.len(), failures.join("\n"));
 }
+
+/// The harness's own parsing: an expectation it misreads would make cases pass that should not.
+/// code, file, line, column, text of a parsed expectation.
+type Parts<'a> = (&'a str, Option<&'a str>, Option<u64>, Option<u64>, Option<&'a str>);
+
+#[test]
+fn expectations_and_rendered_reports_parse() {
+    let cases: [(&str, Option<Parts<'_>>); 7] = [
+        ("RL000", Some(("RL000", None, None, None, None))),
+        ("RL017 ./t/x.json", Some(("RL017", Some("t/x.json"), None, None, None))),
+        ("RL001 role.json:3", Some(("RL001", Some("role.json"), Some(3), None, None))),
+        ("RL001 role.json:3:15 ~Wrong Type", Some(("RL001", Some("role.json"), Some(3), Some(15), Some("wrong type")))),
+        ("RL17", None),
+        ("XL001 role.json", None),
+        ("RL001 role.json 3", None),
+    ];
+    for (text, want) in cases {
+        let got = parse_expected(text).ok().map(|e| (e.code, e.file, e.line, e.column, e.text));
+        let want = want.map(|(c, f, l, col, t)| (c.to_owned(), f.map(str::to_owned), l, col, t.map(str::to_owned)));
+        assert_eq!(got, want, "{text}");
+    }
+    let stderr = "RL003\n\n  ⚠ unknown key `NotAction` in role definition\n   ╭─[./t3/role.json:1:34]\n 1 │ {}\n   ╰────\n\
+                  RL017\n\n  × cannot read `nope`: No such file or directory\n  help: check the path\n";
+    let found = rendered_findings(stderr);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(parse_expected("RL003 t3/role.json:1:34 ~unknown key").unwrap().matches(&found[0]));
+    assert!(!parse_expected("RL003 t3/role.json:1:35").unwrap().matches(&found[0]));
+    assert!(parse_expected("RL017 nope ~no such file").unwrap().matches(&found[1]));
+    assert!(!parse_expected("RL017 other").unwrap().matches(&found[1]));
+    assert_eq!(expand(r#"["@pad:3:a/@", "x"]"#).unwrap(), r#"["a/0", "a/1", "a/2", "x"]"#);
+}
