@@ -6,9 +6,9 @@
 //! then make what git cannot hold (FIFOs, dangling links, sparse files, directories named `*.json`). Each
 //! `[[run]]` executes one command in the work directory, under a timeout and a memory limit, and states its
 //! exit status, the diagnostics it must report (`"RL017 tenant/x.json:3:5 ~not a regular file"`: code, then
-//! optionally file[:line:col], then optionally `~` and a case-insensitive part of the text), and for
-//! `rolegate check` the decision. `role-lint` runs get `--format json` appended unless they name a format; `rolegate` diagnostics are
-//! read from its rendered stderr.
+//! optionally file[:line[:col]], then optionally `~` and a case-insensitive part of the text), and for
+//! `rolegate check` the decision. `role-lint` runs get `--format json` appended unless they name a format;
+//! `rolegate` diagnostics are read from its rendered stderr.
 //!
 //! A case with `pending = "why"` is a fail-open bug being fixed: its expectation must *not* hold yet, so the
 //! test fails both when the bug is still open in a case that claims it is fixed and when a fix lands without
@@ -445,6 +445,18 @@ fn run_case(name: &str, dir: &Path, work_root: &Path) -> Verdict {
     };
     if case.run.is_empty() {
         return Verdict::Fail(format!("{name}: no [[run]]"));
+    }
+    // A manifest mistake must fail even a pending case, which would otherwise count it as the bug still open.
+    for run in &case.run {
+        if !matches!(run.args.first().map(String::as_str), Some("role-lint" | "rolegate")) {
+            return Verdict::Fail(format!("{name}: a run must start with `role-lint` or `rolegate`: {:?}", run.args));
+        }
+        if let Some(e) = run.codes.iter().find_map(|c| parse_expected(c).err()) {
+            return Verdict::Fail(format!("{name}: {e}"));
+        }
+        if let Some(c) = run.absent.iter().find(|c| !is_code(c)) {
+            return Verdict::Fail(format!("{name}: `{c}` in `absent` is not a code"));
+        }
     }
     let work = work_root.join(name.replace('/', "__"));
     let prepared = (|| -> Result<(), String> {
