@@ -39,7 +39,7 @@ fn json_report_has_the_stable_shape() {
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], 1);
-    assert_eq!(v["summary"], serde_json::json!({"files": 6, "roles": 6, "errors": 6, "warnings": 29}));
+    assert_eq!(v["summary"], serde_json::json!({"files": 6, "roles": 6, "errors": 7, "warnings": 28}));
     let keys = [
         "code",
         "severity",
@@ -324,7 +324,8 @@ fn github_format_prints_workflow_annotations() {
         "::error file=roles/examples/invalid-role.json,line=3,col=15,endLine=3,endColumn=20,title=RL001 \
          wrong-type::expected a boolean for `IsCustom`, found string%0Ahelp: write `true` without quotes"
     );
-    assert!(out.lines().any(|l| l.starts_with("::warning file=roles/examples/invalid-role.json,line=10,")), "{out}");
+    // `NotAction` for `NotActions` would drop the exclusion: an error (RL026), not a warning.
+    assert!(out.lines().any(|l| l.starts_with("::error file=roles/examples/invalid-role.json,line=10,")), "{out}");
 }
 
 #[test]
@@ -828,10 +829,10 @@ fn a_size_cap_refuses_larger_files() {
     );
     let (code, out) = role_lint(&[role.to_str().unwrap(), "--max-file-size", "16", "--format", "json"]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("larger than the 16 bytes cap"), "{out}");
+    assert!(out.contains("too large: over the 16 bytes cap"), "{out}");
     let (code, out, err) = rolegate(&["validate", "--tenant", "tests/data/tenant", "--max-file-size", "64"]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("larger than the 64 bytes cap"), "{err}");
+    assert!(err.contains("too large: over the 64 bytes cap"), "{err}");
 }
 
 /// A deny assignment whose denied action is entry 65,537 of its `actions` (index 65,536, past what the compiled

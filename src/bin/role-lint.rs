@@ -162,18 +162,16 @@ fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
         }
     };
     let name = path.display().to_string();
-    let text = rolegate::load::file::read_text(&path, args.max_file_size).map_err(|e| {
-        vec![
-            Diagnostic::error(rolegate_lint::config::codes::INVALID_CONFIG, format!("cannot read `{name}`: {e}"))
-                .with_help("check the path given to --config"),
-        ]
-    })?;
+    let text = rolegate::load::file::read_text(&path, args.max_file_size).map_err(|e| vec![e.diagnostic(&path)])?;
     Config::parse(&name, &text, &(Registry, KnownRules))
 }
 
 fn load_baseline(path: &Path, max_file_bytes: u64) -> Result<Baseline, Vec<Diagnostic>> {
     let name = path.display().to_string();
     let bytes = rolegate::load::file::read_file(path, max_file_bytes).map_err(|e| {
+        if !matches!(e, rolegate::load::file::FileError::Io(_)) {
+            return vec![e.diagnostic(path)];
+        }
         vec![
             Diagnostic::error(rolegate_lint::config::codes::INVALID_BASELINE, format!("cannot read `{name}`: {e}"))
                 .with_help("check the path given to --baseline"),
@@ -200,30 +198,47 @@ fn modified_date(path: &Path) -> Option<String> {
 }
 
 /// Builds the run's options from the flags; a flag's file that cannot be used is a usage error (exit 2).
-fn options(args: &Args) -> Result<LintOptions, String> {
+/// Why the run's options could not be built: a flag's file that is not a readable regular file (RL017), or one
+/// that cannot be used.
+enum OptionsError {
+    File(Box<Diagnostic>),
+    Unusable(String),
+}
+
+impl From<String> for OptionsError {
+    fn from(s: String) -> Self {
+        OptionsError::Unusable(s)
+    }
+}
+
+fn options(args: &Args) -> Result<LintOptions, OptionsError> {
     let mut options = LintOptions {
         strict_catalog: args.strict_catalog,
         max_file_bytes: Some(args.max_file_size),
         ..LintOptions::default()
     };
-    let read = |path: &Path| rolegate::load::file::read_file(path, args.max_file_size);
+    let read = |path: &Path| {
+        rolegate::load::file::read_file(path, args.max_file_size)
+            .map_err(|e| OptionsError::File(Box::new(e.diagnostic(path))))
+    };
     if let Some(path) = &args.catalog {
         let name = path.display().to_string();
-        let bytes = read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let bytes = read(path)?;
         let loaded = rolegate::load::load_operation_list(&name, &bytes, modified_date(path));
         if let Some(d) = loaded.diagnostics.iter().find(|d| d.severity == Severity::Error) {
             let at = d.line_cols().map(|(s, _)| format!(":{}:{}", s.line, s.column)).unwrap_or_default();
             return Err(format!(
                 "`{name}{at}` is not usable as a catalog: {}\nhelp: pass the JSON output of `az provider operation list`",
                 d.message
-            ));
+            )
+            .into());
         }
         options.catalog = Some(std::sync::Arc::new(loaded.value));
     }
     if let Some(path) = &args.forbid {
         let name = path.display().to_string();
-        let text = rolegate::load::file::read_text(path, args.max_file_size)
-            .map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let text =
+            String::from_utf8(read(path)?).map_err(|e| format!("`{name}` is not UTF-8 text: {}", e.utf8_error()))?;
         options.forbid = parse_forbid_list(&name, &text);
     }
     Ok(options)
@@ -267,7 +282,11 @@ fn main() -> ExitCode {
     };
     let mut options = match options(&args) {
         Ok(o) => o,
-        Err(e) => {
+        Err(OptionsError::File(d)) => {
+            print_diagnostics(&[*d], stderr_color);
+            return ExitCode::from(2);
+        }
+        Err(OptionsError::Unusable(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }

@@ -137,12 +137,13 @@ impl Linter {
             Ok(root) if !tenant && rolegate::load::classify(&root) != Document::Roles => {
                 // Linting a `package.json` or an assignments file as roles would only say that it is no role.
                 let doc = rolegate::load::classify(&root);
+                let what = match doc {
+                    Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
+                    _ => format!("{}, not role definitions", rolegate::load::describe_document(doc)),
+                };
                 let d = rolegate::Diagnostic::warning(
                     rolegate::diag::codes::NOT_A_ROLE_FILE,
-                    format!(
-                        "`{name}` holds {} and no role definition; it is not linted",
-                        rolegate::load::describe_document(doc)
-                    ),
+                    format!("`{name}` holds {what}; it is not linted"),
                 )
                 .at(&source, rolegate::span::Span::new(root.span.start, root.span.start + 1))
                 .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");

@@ -215,6 +215,11 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "The tenant directory has no `assignments.json`: nobody is granted anything.",
         "Add the tenant's role assignments as `assignments.json`.",
     ),
+    (
+        "RL026",
+        "An unknown key that is a near miss of a key deciding access (`notAction`, `conditon`).",
+        "Ignoring it could drop an exclusion, a condition or a denied action, so the file is refused; fix the spelling.",
+    ),
 ];
 
 #[cfg(test)]

@@ -120,6 +120,9 @@ pub mod codes {
         BRACED_PRINCIPAL_ID = "RL024", "braced-principal-id", false;
         /// A tenant directory without `assignments.json`: nobody is granted anything.
         MISSING_ASSIGNMENTS = "RL025", "missing-assignments", false;
+        /// An unknown key that is a near miss of a key deciding access (`notAction`, `conditon`): ignoring it could
+        /// drop an exclusion, a condition or a denied action, so the file is refused.
+        MISSPELLED_KEY = "RL026", "misspelled-key", true;
     }
 
     /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.

@@ -110,4 +110,8 @@ const DOCS: &[(&str, &str)] = &[
         "RL025",
         "A tenant directory without `assignments.json`.\n\nWhy it matters: without assignments nobody is granted anything; a directory missing it is usually a partial export.\n\nExample: a tenant directory holding only `roles.json`.",
     ),
+    (
+        "RL026",
+        "An unknown key that is a near miss of a key that decides access: `notAction` for `NotActions`, `conditon` for `condition`, a deny's `action` for `actions`.\n\nWhy it matters: az and the loaders ignore unknown keys, so the exclusion, the condition or the denied action it holds would be dropped and grant more than the file says; the file is refused instead (fatal for the engine, an error in role-lint). Misspelt descriptive keys (`descripton`) stay `RL003` warnings.\n\nExample: `\"NotAction\": [\"Microsoft.Compute/virtualMachines/delete\"]`.",
+    ),
 ];

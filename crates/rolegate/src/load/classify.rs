@@ -60,19 +60,20 @@ pub fn classify(root: &Value) -> Document {
     if any(&|m| has_any(m, &["principalid"]) && has_any(m, &["roledefinitionid"])) {
         return Document::TenantFile(TenantFile::Assignments);
     }
+    if any(&|m| type_is(m, "Microsoft.Management/managementGroups")) {
+        return Document::TenantFile(TenantFile::Hierarchy);
+    }
     if objects.is_empty()
         || any(&|m| {
             has_any(m, ROLE_KEYS)
                 || names_a_role(m)
+                || only_role_keys(m)
                 || type_is(m, "Microsoft.Authorization/roleDefinitions")
                 || type_is(m, "CustomRole")
                 || type_is(m, "BuiltInRole")
         })
     {
         return Document::Roles;
-    }
-    if any(&|m| type_is(m, "Microsoft.Management/managementGroups")) {
-        return Document::TenantFile(TenantFile::Hierarchy);
     }
     if let [members] = objects.as_slice()
         && !members.is_empty()
@@ -105,6 +106,31 @@ fn type_is(members: &[Member], ty: &str) -> bool {
             .any(|m| m.key.eq_ignore_ascii_case("type") && m.value.as_str().is_some_and(|t| t.eq_ignore_ascii_case(ty)))
     };
     here(members) || properties(members).is_some_and(here)
+}
+
+/// Every key a role definition may have in some shape; an object with nothing else is a (broken) role, so
+/// that what is wrong with it is reported as such.
+const ROLE_SHAPE_KEYS: &[&str] = &[
+    "name",
+    "id",
+    "rolename",
+    "iscustom",
+    "roletype",
+    "type",
+    "description",
+    "actions",
+    "notactions",
+    "dataactions",
+    "notdataactions",
+    "assignablescopes",
+    "permissions",
+    "condition",
+    "conditionversion",
+    "properties",
+];
+
+fn only_role_keys(members: &[Member]) -> bool {
+    !members.is_empty() && members.iter().all(|m| ROLE_SHAPE_KEYS.iter().any(|k| m.key.eq_ignore_ascii_case(k)))
 }
 
 /// Whether an object's `Id` or `name` is a GUID or a role-definition resource id. A role with no permission keys
@@ -163,6 +189,9 @@ mod tests {
         assert_eq!(of(r#"{"value": [{"name": "g", "properties": {"roleName": "r"}}]}"#), Document::Roles);
         assert_eq!(of("[]"), Document::Roles);
         assert_eq!(of("5"), Document::Roles);
+        // Nothing but role keys, however broken: a role, so that its problems are reported as a role's.
+        assert_eq!(of(r#"{"Name": "a", "NAME": "b"}"#), Document::Roles);
+        assert_eq!(of(r#"{"name": "r", "properties": ["x"]}"#), Document::Roles);
         // A role without permission keys still replaces the built-in role whose id it reuses.
         assert_eq!(of(r#"{"Name": "Reader", "Id": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}"#), Document::Roles);
         assert!(is_guid("ACDD72A7-3385-48ef-bd42-f606fba81ae7"));

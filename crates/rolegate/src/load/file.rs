@@ -31,7 +31,7 @@ pub enum FileError {
     #[error("not a regular file (it is {0})")]
     NotRegular(&'static str),
     /// The file holds more bytes than the cap.
-    #[error("larger than the {} cap", human_bytes(*cap))]
+    #[error("too large: over the {} cap", human_bytes(*cap))]
     TooLarge {
         /// The cap, in bytes.
         cap: u64,
@@ -51,7 +51,11 @@ impl FileError {
             FileError::TooLarge { .. } => "raise the cap with `--max-file-size` if the file is genuine",
             FileError::Io(_) => "check the path and its permissions",
         };
-        Diagnostic::error(codes::UNREADABLE, format!("cannot read `{}`: {self}", path.display())).with_help(help)
+        // The path names the file in reports, though there is no text to point into.
+        let file = std::sync::Arc::new(crate::span::SourceText::new(path.display().to_string(), String::new()));
+        Diagnostic::error(codes::UNREADABLE, format!("cannot read `{}`: {self}", path.display()))
+            .in_file(&file)
+            .with_help(help)
     }
 }
 

@@ -341,7 +341,22 @@ impl Reader {
     }
 
     fn unknown_key(&mut self, m: &Member, spec: &KeySpec) {
-        let help = match suggest(&m.key, spec.keys) {
+        let suggestion = suggest(&m.key, spec.keys);
+        // A near miss of a key that decides access (`notAction`, `conditon`, a deny's `action`) would drop what
+        // it says: an exclusion, a condition or a denied action gone is access granted. Refuse the file instead.
+        if let Some(s) = suggestion.filter(|s| !DESCRIPTIVE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(s))) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::MISSPELLED_KEY,
+                    format!("unknown key `{}` in {}: did you mean `{s}`?", excerpt(&m.key), spec.what),
+                )
+                .at(&self.src, m.key_span)
+                .with_label("would be ignored")
+                .with_help(format!("write `{s}`; ignoring what this key says could grant more than the file does")),
+            );
+            return;
+        }
+        let help = match suggestion {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("accepted keys here: {}", spec.keys.join(", ")),
         };
@@ -566,6 +581,10 @@ pub fn is_template_expression(s: &str) -> bool {
     let t = s.trim();
     t.starts_with('[') && !t.starts_with("[[") && t.ends_with(']')
 }
+
+/// Keys that only describe (names, descriptions): a misspelling of one drops nothing that decides access.
+const DESCRIPTIVE_KEYS: &[&str] =
+    &["description", "Name", "RoleName", "roleName", "denyAssignmentName", "displayName", "comments"];
 
 /// The accepted key closest to `key` (case-insensitive edit distance at most 2, or a singular/plural slip).
 pub(crate) fn suggest<'k>(key: &str, keys: &[&'k str]) -> Option<&'k str> {

@@ -62,7 +62,8 @@ fn cases() -> Vec<Case> {
         case("trailing_comma", File::Roles, &role(r#""Actions": ["a/read",]"#), codes::INVALID_JSON, 3, 23, ","),
         case("wrong_type_actions", File::Roles, &role(r#""Actions": 5"#), codes::WRONG_TYPE, 3, 14, "5"),
         case("is_custom_string", File::Roles, &role(r#""IsCustom": "true""#), codes::WRONG_TYPE, 3, 15, "\"true\""),
-        case("unknown_key", File::Roles, &role(r#""NotAction": []"#), codes::UNKNOWN_KEY, 3, 3, "\"NotAction\""),
+        case("unknown_key", File::Roles, &role(r#""Descripton": "x""#), codes::UNKNOWN_KEY, 3, 3, "\"Descripton\""),
+        case("misspelled_key", File::Roles, &role(r#""NotAction": []"#), codes::MISSPELLED_KEY, 3, 3, "\"NotAction\""),
         case(
             "whitespace_inside_action",
             File::Roles,

@@ -94,17 +94,29 @@ fn placeholders_and_empty_scopes_load_for_the_linter() {
 fn unknown_keys_warn_with_a_suggestion_and_metadata_is_ignored() {
     let loaded = load_roles(
         "r.json",
-        br#"{"roleName": "r", "name": "g", "createdOn": "x", "systemData": null, "assignablescope": ["/"], "permissions": [{"NotAction": []}]}"#,
+        br#"{"roleName": "r", "name": "g", "createdOn": "x", "systemData": null, "descripton": "d", "permissions": [{"actions": []}]}"#,
     );
     let helps: Vec<_> = loaded.diagnostics.iter().map(|d| (d.code.id, d.help.clone().unwrap())).collect();
+    assert_eq!(helps, vec![("RL003", "did you mean `Description`?".to_owned())]);
+    assert!(!loaded.diagnostics.iter().any(rolegate::Diagnostic::is_fatal));
+}
+
+/// A near miss of a key that decides access would drop an exclusion or a scope: it refuses the file (RL026).
+#[test]
+fn misspelled_keys_that_decide_access_are_fatal() {
+    let loaded = load_roles(
+        "r.json",
+        br#"{"roleName": "r", "name": "g", "assignablescope": ["/"], "permissions": [{"actions": ["*"], "NotAction": ["Microsoft.Compute/*/delete"]}]}"#,
+    );
+    let got: Vec<_> = loaded.diagnostics.iter().map(|d| (d.code.id, d.message.clone())).collect();
     assert_eq!(
-        helps,
+        got,
         vec![
-            ("RL003", "did you mean `AssignableScopes`?".to_owned()),
-            ("RL003", "did you mean `notActions`?".to_owned())
+            ("RL026", "unknown key `assignablescope` in role definition: did you mean `AssignableScopes`?".to_owned()),
+            ("RL026", "unknown key `NotAction` in permission block: did you mean `notActions`?".to_owned())
         ]
     );
-    assert!(!loaded.diagnostics.iter().any(rolegate::Diagnostic::is_fatal));
+    assert!(loaded.is_fatal());
 }
 
 #[test]
