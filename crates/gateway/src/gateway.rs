@@ -125,10 +125,18 @@ pub struct Outcome {
     pub action: Option<String>,
     /// The scope checked, once mapped.
     pub scope: Option<String>,
-    /// Whether the catalog lacks the operation, with the nearest one it lists.
-    pub unknown_operation: Option<Option<String>>,
+    /// Whether the catalog lacks the operation ([`Outcome::did_you_mean`] names the nearest one it lists).
+    pub unknown_operation: bool,
     /// The generation of the tenant snapshot that decided (0 before any decision could be made).
     pub generation: u64,
+}
+
+impl Outcome {
+    /// For an operation the catalog lacks, the nearest one it lists (a typo such as `virtualMachine/read`).
+    /// Computed on demand: it scans the provider's operations.
+    pub fn did_you_mean(&self) -> Option<String> {
+        self.action.as_deref().filter(|_| self.unknown_operation).and_then(crate::map::did_you_mean)
+    }
 }
 
 /// A compiled tenant and its generation.
@@ -200,7 +208,7 @@ impl Gateway {
             principal: None,
             action: None,
             scope: None,
-            unknown_operation: None,
+            unknown_operation: false,
             generation: 0,
         };
         let target = match map(req.method, req.path_and_query) {
@@ -215,9 +223,7 @@ impl Gateway {
                 return out;
             }
         };
-        if let Operation::Unknown { did_you_mean } = &target.operation {
-            out.unknown_operation = Some(did_you_mean.clone());
-        }
+        out.unknown_operation = target.operation == Operation::Unknown;
         out.action = Some(target.action.clone());
         out.scope = Some(target.scope.clone());
         let identity = match self.identify(req) {

@@ -22,7 +22,7 @@ pub struct Target {
     pub action: String,
     /// The scope the operation is checked at: a slice of the request's path, as written (`/subscriptions/s1/…`).
     pub scope: String,
-    /// Whether the catalog lists the operation, and if not, the nearest operation it does list.
+    /// Whether the catalog lists the operation ([`did_you_mean`] finds the nearest one it does list).
     pub operation: Operation,
 }
 
@@ -32,12 +32,8 @@ pub struct Target {
 pub enum Operation {
     /// The catalog lists it.
     Known,
-    /// The catalog does not list it (still checked: a role may grant it by wildcard); `did_you_mean` is the
-    /// nearest listed operation of the same provider, when one is close.
-    Unknown {
-        /// The nearest catalog operation, if any is close.
-        did_you_mean: Option<String>,
-    },
+    /// The catalog does not list it; it is still checked (a role may grant it by wildcard).
+    Unknown,
 }
 
 /// Why a request was not mapped. Ranges are byte offsets into the raw path and query as given.
@@ -219,8 +215,7 @@ pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, Ma
     }
     // An unlisted operation is still checked (a role may grant it by wildcard), in its plain spelling.
     let action = join(chain.namespace, &[], None, &operation_types, verb_text.first().map_or("read", String::as_str));
-    let did_you_mean = nearest(catalog, &action);
-    Ok(Target { action, scope: scope.to_owned(), operation: Operation::Unknown { did_you_mean } })
+    Ok(Target { action, scope: scope.to_owned(), operation: Operation::Unknown })
 }
 
 /// `{ns}/{types…}[/providers/{ext}]/{verb}`.
@@ -340,8 +335,14 @@ fn is_namespace(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
 }
 
-/// The catalog operation of the same provider nearest to `action`, when it is close (a typo, a singular).
-fn nearest(catalog: &Catalog, action: &str) -> Option<String> {
+/// The shipped catalog's operation nearest to `action` ([`did_you_mean_in`]).
+pub fn did_you_mean(action: &str) -> Option<String> {
+    did_you_mean_in(Catalog::builtin(), action)
+}
+
+/// The catalog operation of the same provider nearest to `action`, when it is close (a typo, a singular). It
+/// scans the provider's operations, so it is for reports of unknown operations, never for every request.
+pub fn did_you_mean_in(catalog: &Catalog, action: &str) -> Option<String> {
     let lower = action.to_ascii_lowercase();
     let ns = lower.split('/').next().unwrap_or_default();
     let mut best: Option<(usize, &str)> = None;

@@ -98,7 +98,8 @@ fn unmappable_requests_are_bad_requests_before_anyone_is_identified() {
     }
     let typo = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachine/vm1";
     let out = g.authorize(&HttpRequest::new("GET", typo).headers(&alice).peer(PROXY));
-    assert_eq!(out.unknown_operation, Some(Some("Microsoft.Compute/virtualMachines/read".to_owned())));
+    assert!(out.unknown_operation);
+    assert_eq!(out.did_you_mean().as_deref(), Some("Microsoft.Compute/virtualMachines/read"));
 }
 
 fn token_gateway(dir: &Path, overage: Overage) -> Gateway {
