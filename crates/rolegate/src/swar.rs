@@ -82,6 +82,13 @@ pub(crate) fn unprintable_bytes(w: u64) -> u64 {
     !(ge_bang & !ge_del & !w) & HI
 }
 
+/// The high bit of every byte of `w` that [`crate::scope::is_reserved_byte`] refuses (`%`, `?`, `#`, `\`), exactly.
+#[inline]
+pub(crate) fn reserved_bytes(w: u64) -> u64 {
+    let is = |b: u8| zero_bytes(w ^ (LO * u64::from(b)));
+    is(b'%') | is(b'?') | is(b'#') | is(b'\\')
+}
+
 /// The value of every byte of `w` read as an ASCII hex digit of either case (garbage where it is none), and the
 /// high bit of every byte that is one: the parts a GUID's text is checked and packed from, four words of it, with
 /// no branch per byte.
@@ -175,6 +182,13 @@ mod tests {
             let bad: u64 =
                 w.to_le_bytes().iter().enumerate().map(|(i, &x)| u64::from(!x.is_ascii_graphic()) << (8 * i + 7)).sum();
             assert_eq!(unprintable_bytes(w), bad, "{b:#x}");
+            let reserved: u64 = w
+                .to_le_bytes()
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| u64::from(crate::scope::is_reserved_byte(x)) << (8 * i + 7))
+                .sum();
+            assert_eq!(reserved_bytes(w), reserved, "{b:#x}");
         }
     }
 

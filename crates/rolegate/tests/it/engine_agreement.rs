@@ -73,10 +73,12 @@ const SCOPES: [&str; 19] = [
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/c1/blobs/dir/a.txt",
     "/subscriptions/s1/resourceGroups/rg1/PROVIDERS/microsoft.storage/STORAGEACCOUNTS/sa1/blobServices/default/containers/c1/blobs/other/dir/b.txt",
 ];
-/// Scopes only assignments use: a placeholder, a malformed one, a non-canonical one (normalised on load).
-const ASSIGNMENT_ONLY_SCOPES: [&str; 3] = [
+/// Scopes only assignments use: a placeholder, malformed ones (an assignment there never grants), a
+/// non-canonical one (normalised on load).
+const ASSIGNMENT_ONLY_SCOPES: [&str; 4] = [
     "/subscriptions/<subscriptionId>/resourceGroups/rg1",
     "/subscriptions/s1/resourceGroups/rg 1",
+    "/subscriptions/s1/resourceGroups/r%67",
     "subscriptions/s1/",
 ];
 /// Scopes only requests use: malformed or non-canonical (invalid in a request), or an unlisted management group.
@@ -88,6 +90,9 @@ const REQUEST_ONLY_SCOPES: [&str; 6] = [
     "/subscriptions/s1/resourceGroups",
     "/providers/Microsoft.Management/managementGroups/mgZ",
 ];
+/// What is now and then inserted at a random offset of a request scope: bytes that Azure would decode, cut off or
+/// read as `/` (an invalid request), and bytes that ARM bars from names but that stay part of one.
+const SCOPE_INSERTS: [&str; 8] = ["%67", "%2F", "%", "?x=1", "#f", "\\", ":", "&"];
 
 /// Operations in the catalog: `(name, data plane)`; one name appears in both planes.
 const CATALOG_OPS: [(&str, bool); 13] = [
@@ -482,11 +487,18 @@ fn random_request(g: &mut Gen) -> OwnedRequest {
         3 => PlaneHint::Data,
         _ => PlaneHint::Auto,
     };
-    let scope = match g.below(100) {
+    let mut scope = match g.below(100) {
         0..=2 => (*g.pick(&REQUEST_ONLY_SCOPES)).to_owned(),
         3..=49 => pick_cased(g, &SCOPES[7..]),
         _ => pick_cased(g, &SCOPES),
     };
+    if g.chance(4) {
+        // The scopes are ASCII, so every offset is a character boundary; any offset moves the byte through every
+        // position in the scanners' words and blocks.
+        let at = g.below(scope.len() + 1);
+        let insert = *g.pick(&SCOPE_INSERTS);
+        scope.insert_str(at, insert);
+    }
     let sub_operation = g.chance(30).then(|| *g.pick(&SUB_OPERATIONS));
     let attributes = (0..g.below(4)).map(|_| *g.pick(&ATTRIBUTES)).collect();
     let now = NOWS[g.below(NOWS.len())];
@@ -534,6 +546,8 @@ fn engine_agrees_with_the_reference() {
     let mut conditions_deciding: BTreeMap<Effect, usize> = BTreeMap::new();
     // Requests in which a principal typed as a user was named as a group or reached as one, and so held no grants.
     let mut withheld = 0usize;
+    // Requests whose scope holds a byte that Azure would read as another scope.
+    let mut reserved = 0usize;
 
     while checked < budget {
         let seed = master.next_u64();
@@ -570,6 +584,7 @@ fn engine_agrees_with_the_reference() {
             {
                 failures.push(format!("tenant seed {seed:#018x}\n{}request {r:?}\n  names {reason:?}\n", files.dump()));
             }
+            reserved += usize::from(r.scope.contains(['%', '?', '#', '\\']));
             checked += 1;
             *by_outcome.entry(want).or_default() += 1;
             if got != want && failures.len() < 5 {
@@ -585,12 +600,13 @@ fn engine_agrees_with_the_reference() {
         by_outcome.iter().filter(|((eff, _), _)| *eff == e).map(|(_, n)| *n).sum::<usize>() as f64 / checked as f64
     };
     let summary = format!(
-        "{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}; a condition decided {conditions_deciding:?}; a user named or reached as a group withheld grants in {withheld}",
+        "{checked} requests over {built}/{tenants} tenants in {:.1?}: {by_outcome:?}; a condition decided {conditions_deciding:?}; a user named or reached as a group withheld grants in {withheld}; a reserved byte in the scope in {reserved}",
         started.elapsed()
     );
     eprintln!("{summary}");
     assert!(failures.is_empty(), "the engine disagrees with the reference:\n{}", failures.join("\n"));
     assert!(built * 10 >= tenants * 9, "only {built} of {tenants} generated tenants load: {summary}");
+    assert!(reserved * 200 >= checked, "a reserved byte was in {reserved} request scopes: {summary}");
     assert!(withheld * 100 >= checked, "a user named or reached as a group withheld grants in {withheld}: {summary}");
     for kind in ReasonKind::ALL {
         assert!(by_outcome.keys().any(|(_, k)| *k == kind), "{kind} never occurred: {summary}");

@@ -165,6 +165,18 @@ fn errors_with_ranges() {
     reject("/subscriptions/\u{0}", ScopeProblem::ControlCharacter, 15..16);
     reject("/subscriptions/é\u{7f}", ScopeProblem::ControlCharacter, 17..18);
     reject("/subscriptions/s\u{200b}", ScopeProblem::ControlCharacter, 16..19);
+    let reserved = |c: char| ScopeProblem::ReservedCharacter { character: c };
+    reject("/subscriptions/s/resourceGroups/r%67", reserved('%'), 33..34);
+    reject("/subscriptions/s/resourceGroups/rg%20", reserved('%'), 34..35);
+    reject("/subscriptions/s/resourceGroups/rg?x=1", reserved('?'), 34..35);
+    reject("/subscriptions/s/resourceGroups/rg#f", reserved('#'), 34..35);
+    reject("/subscriptions/s/resourceGroups/rg\\providers", reserved('\\'), 34..35);
+    reject("%2Fsubscriptions/s", reserved('%'), 0..1);
+    // The first offending character is named, whatever its kind.
+    reject("/subscriptions/s%/ x", reserved('%'), 16..17);
+    reject("/subscriptions/s /%", ScopeProblem::Whitespace, 16..17);
+    // Placed before the structure and dot-segment checks, as the other character checks are.
+    reject("/foo/../%", reserved('%'), 8..9);
     reject("/subscriptions", ScopeProblem::MissingName { keyword: "subscriptions" }, 1..14);
     reject("/subscriptions/s/resourceGroups/", ScopeProblem::MissingName { keyword: "resourceGroups" }, 17..31);
     reject("/providers", ScopeProblem::MissingName { keyword: "providers" }, 1..10);
@@ -186,9 +198,23 @@ fn errors_with_ranges() {
 
 #[test]
 fn error_messages_are_lower_case() {
-    for input in ["", " ", "\u{1}", ".", "/subscriptions", "/foo"] {
+    for input in ["", " ", "\u{1}", ".", "/subscriptions", "/foo", "/%"] {
         let msg = parse_scope(input).unwrap_err().to_string();
         assert!(msg.starts_with(|c: char| c.is_ascii_lowercase() || c == '`'), "{msg}");
+    }
+}
+
+/// What ARM bars from names but no parser reads as anything else stays part of the name: only the bytes that
+/// make Azure read another scope are refused.
+#[test]
+fn other_punctuation_is_part_of_a_name() {
+    for s in [
+        "/subscriptions/s/resourceGroups/a:b",
+        "/subscriptions/s/resourceGroups/a&b",
+        "/subscriptions/s/resourceGroups/a<b>",
+    ] {
+        check(s, s, ResourceGroup, &[]);
+        assert!(is_canonical_scope(s), "{s}");
     }
 }
 
@@ -451,7 +477,8 @@ proptest! {
             Just("subscriptions"), Just("SUBSCRIPTIONS"), Just("resourceGroups"), Just("providers"),
             Just("Microsoft.Management"), Just("managementGroups"), Just("Microsoft.Compute"), Just("vm"),
             Just("s1"), Just("."), Just(".."), Just(""), Just("a b"), Just("x\u{7f}"), Just("é"), Just("\u{a0}"),
-            Just("\t"), Just("ab~!"), Just("1234567")
+            Just("\t"), Just("ab~!"), Just("1234567"), Just("r%67"), Just("x?y=1"), Just("#f"), Just("a\\b"),
+            Just("a:b&c")
         ], 0..12),
         lead in prop::bool::ANY,
         trail in prop::bool::ANY,

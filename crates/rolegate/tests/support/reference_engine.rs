@@ -4,8 +4,9 @@
 //! `Vec<Scope>` of ancestors.
 //!
 //! Rules, in order:
-//! 1. The request scope must parse without normalisation, the action must be a valid, untrimmed action without
-//!    `*`; else `NotAllowed(InvalidRequest)`.
+//! 1. The request scope must hold none of `%`, `?`, `#`, `\` (Azure would decode, cut or split it into another
+//!    scope) and parse without normalisation, the action must be a valid, untrimmed action without `*`; else
+//!    `NotAllowed(InvalidRequest)`.
 //! 2. The plane is the caller's, or the catalog's unique answer; else `NotAllowed(PlaneUnknown)`.
 //! 3. An enforced deny assignment that applies to the scope and a principal and has a matching block → `Denied`,
 //!    unless the block's condition or the deny assignment's is definitely false.
@@ -55,7 +56,11 @@ impl Effect {
 
 /// The reference decision for `req`.
 pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) -> (Effect, ReasonKind) {
-    // 1. The request itself.
+    // 1. The request itself. The reserved characters are checked here on their own, not left to `parse_scope`,
+    // so that the agreement test would catch the parser and the engine's scanners dropping the rule together.
+    if req.scope.contains(['%', '?', '#', '\\']) {
+        return (Effect::NotAllowed, ReasonKind::InvalidRequest);
+    }
     let target = match parse_scope(req.scope) {
         Ok(parsed) if parsed.normalized.is_empty() => parsed.scope,
         _ => return (Effect::NotAllowed, ReasonKind::InvalidRequest),
