@@ -13,6 +13,7 @@ mod bad_input;
 mod catalog;
 mod condition;
 mod engine_agreement;
+mod fuzz_replay;
 mod matcher;
 mod roundtrip;
 mod scenarios;
