@@ -505,6 +505,17 @@ fn expr() -> impl Strategy<Value = Expr> {
     })
 }
 
+/// Found by the `condition` fuzz target: an attribute name of Unicode whitespace (U+0085 is two bytes) got a
+/// one-byte span, which cut the character in half.
+#[test]
+fn a_blank_attribute_name_is_underlined_whole() {
+    for (text, want) in [("@Resource[\u{85}] StringEquals 'x'", "\u{85}"), ("@Resource[] StringEquals 'x'", "]")] {
+        let errors = Condition::parse(text).unwrap_err();
+        assert_eq!(errors[0].message, "empty attribute name");
+        assert_eq!(text.get(errors[0].span.start..errors[0].span.end), Some(want), "{text}");
+    }
+}
+
 /// Found by the `condition` fuzz target: negations printed as `!(…)` each counted twice against the nesting
 /// limit, so a condition with many `!` printed as text the parser rejects.
 #[test]
