@@ -349,12 +349,17 @@ pub fn canonical_segments<'a>(raw: &'a str, segs: &mut [&'a str; MAX_SEGMENTS]) 
     }
 }
 
+// The check path's scanners are public but hidden, and not API: the `request_scope` fuzz target and its replay
+// test (`tests/it/fuzz_replay.rs`) run them against the parser from outside the crate.
+
 /// The longest scope [`scan_lowered`] takes; longer ones (none are real) go to [`canonical_segments`].
-pub(crate) const SCAN_BYTES: usize = 256;
+#[doc(hidden)]
+pub const SCAN_BYTES: usize = 256;
 
 /// What [`scan_lowered`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Scan {
+#[doc(hidden)]
+pub enum Scan {
     /// Canonical, with this many segment ends written (0 for `/`).
     Segments(usize),
     /// Not canonical.
@@ -368,7 +373,8 @@ pub(crate) enum Scan {
 /// validates, writes the ASCII-lower-cased text to `lowered` (padded to whole words) and finds the segment ends
 /// (`ends[i]` is the byte offset where segment `i` ends), without the per-segment slices and the kind the
 /// parser works out. Agrees with [`canonical_segments`] whenever it decides (tested).
-pub(crate) fn scan_lowered(raw: &str, lowered: &mut [u8; SCAN_BYTES], ends: &mut [u32; MAX_SEGMENTS]) -> Scan {
+#[doc(hidden)]
+pub fn scan_lowered(raw: &str, lowered: &mut [u8; SCAN_BYTES], ends: &mut [u32; MAX_SEGMENTS]) -> Scan {
     use crate::swar::{LO, word, zero_bytes};
     let bytes = raw.as_bytes();
     if bytes.len() > SCAN_BYTES {
@@ -450,7 +456,8 @@ pub(crate) fn scan_lowered(raw: &str, lowered: &mut [u8; SCAN_BYTES], ends: &mut
 
 /// What [`scan_subscription`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SubScan {
+#[doc(hidden)]
+pub enum SubScan {
     /// A canonical scope in a subscription: its segment count and where the `/subscriptions/{id}` prefix ends.
     Subscription { segments: usize, owner_end: usize },
     /// Not canonical.
@@ -465,7 +472,8 @@ pub(crate) enum SubScan {
 /// subscription prefix ends, not every segment end. Every pass is a plain loop over the bytes that the compiler
 /// vectorises, where finding each end is a branch per slash. Agrees with [`canonical_segments`] whenever it
 /// decides (tested).
-pub(crate) fn scan_subscription(raw: &str, copy: &mut [u8; SCAN_BYTES], lowered: &mut [u8; SCAN_BYTES]) -> SubScan {
+#[doc(hidden)]
+pub fn scan_subscription(raw: &str, copy: &mut [u8; SCAN_BYTES], lowered: &mut [u8; SCAN_BYTES]) -> SubScan {
     const PREFIX: &[u8] = b"/subscriptions/";
     // What follows the text: as if another segment did, so that a trailing `/`, `.` or `..` shows as it does
     // mid-scope, then padding to the end of the last block and the three bytes the windows below read past it.

@@ -357,7 +357,12 @@ impl fmt::Display for Expr {
         match &self.kind {
             ExprKind::And(items) => join(f, items, " AND "),
             ExprKind::Or(items) => join(f, items, " OR "),
-            ExprKind::Not(inner) => write!(f, "!({inner})"),
+            // `!` takes a term, so only a connective needs parentheses; more would count twice against
+            // `MAX_DEPTH` per negation and could print an accepted condition as one the parser rejects.
+            ExprKind::Not(inner) => {
+                f.write_str("!")?;
+                operand(f, inner)
+            }
             ExprKind::ActionMatches(s) => write!(f, "ActionMatches{{'{}'}}", s.value),
             ExprKind::SubOperationMatches(s) => write!(f, "SubOperationMatches{{'{}'}}", s.value),
             ExprKind::Exists(a) => write!(f, "Exists {a}"),

@@ -440,7 +440,8 @@ impl<'t> P<'t> {
                 .err();
         };
         if attr.trim().is_empty() {
-            return fail(body, 1, "empty attribute name", "name expected here").err();
+            // The blank name itself (whitespace may be wider than a byte), or the `]` when there is none.
+            return fail(body, attr.len().max(1), "empty attribute name", "name expected here").err();
         }
         Ok((after, Attribute { source, name: attr.to_owned(), span: self.span(i, after) }))
     }

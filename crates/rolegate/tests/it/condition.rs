@@ -5,7 +5,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use proptest::prelude::*;
 use rolegate::condition::{
     Analysis, Attribute, Comparison, Condition, Context, DateTime, ErrorKind, Expr, ExprKind, Family, Literal,
-    LiteralValue, Operand, Operator, Quantifier, Source, Str, Tri, parse,
+    LiteralValue, MAX_DEPTH, Operand, Operator, Quantifier, Source, Str, Tri, parse,
 };
 use rolegate::span::Span;
 
@@ -503,6 +503,33 @@ fn expr() -> impl Strategy<Value = Expr> {
             inner.prop_map(|e| node(ExprKind::Not(Box::new(e)))),
         ]
     })
+}
+
+/// Found by the `condition` fuzz target: an attribute name of Unicode whitespace (U+0085 is two bytes) got a
+/// one-byte span, which cut the character in half.
+#[test]
+fn a_blank_attribute_name_is_underlined_whole() {
+    for (text, want) in [("@Resource[\u{85}] StringEquals 'x'", "\u{85}"), ("@Resource[] StringEquals 'x'", "]")] {
+        let errors = Condition::parse(text).unwrap_err();
+        assert_eq!(errors[0].message, "empty attribute name");
+        assert_eq!(text.get(errors[0].span.start..errors[0].span.end), Some(want), "{text}");
+    }
+}
+
+/// Found by the `condition` fuzz target: negations printed as `!(…)` each counted twice against the nesting
+/// limit, so a condition with many `!` printed as text the parser rejects.
+#[test]
+fn printed_negations_parse_again() {
+    for inner in ["ActionMatches{'a/b'}", "(Exists @Request[a] AND Exists @Request[b])"] {
+        let text = format!("{}{inner}", "!".repeat(MAX_DEPTH - 1));
+        let e = parse(&text).unwrap();
+        let printed = e.to_string();
+        let mut again = parse(&printed).unwrap_or_else(|err| panic!("{printed}: {err}"));
+        let mut e = e;
+        zero(&mut e);
+        zero(&mut again);
+        assert_eq!(again, e);
+    }
 }
 
 proptest! {

@@ -14,6 +14,7 @@ mod catalog;
 mod condition;
 mod engine_agreement;
 mod fail_closed;
+mod fuzz_replay;
 mod limits;
 mod matcher;
 mod roundtrip;
