@@ -108,29 +108,14 @@ fn type_is(members: &[Member], ty: &str) -> bool {
     here(members) || properties(members).is_some_and(here)
 }
 
-/// Every key a role definition may have in some shape; an object with nothing else is a (broken) role, so
-/// that what is wrong with it is reported as such.
-const ROLE_SHAPE_KEYS: &[&str] = &[
-    "name",
-    "id",
-    "rolename",
-    "iscustom",
-    "roletype",
-    "type",
-    "description",
-    "actions",
-    "notactions",
-    "dataactions",
-    "notdataactions",
-    "assignablescopes",
-    "permissions",
-    "condition",
-    "conditionversion",
-    "properties",
-];
+/// Keys a role definition has in some shape besides [`ROLE_KEYS`]; an object with nothing but these and role
+/// keys is a (broken) role, so that what is wrong with it is reported as such.
+const OTHER_ROLE_SHAPE_KEYS: &[&str] =
+    &["name", "id", "type", "description", "condition", "conditionversion", "properties"];
 
 fn only_role_keys(members: &[Member]) -> bool {
-    !members.is_empty() && members.iter().all(|m| ROLE_SHAPE_KEYS.iter().any(|k| m.key.eq_ignore_ascii_case(k)))
+    !members.is_empty()
+        && members.iter().all(|m| ROLE_KEYS.iter().chain(OTHER_ROLE_SHAPE_KEYS).any(|k| m.key.eq_ignore_ascii_case(k)))
 }
 
 /// Whether an object's `Id` or `name` is a GUID or a role-definition resource id. A role with no permission keys

@@ -163,29 +163,17 @@ pub fn is_person(tenant: &Tenant, id: &str) -> bool {
 
 /// The principal, its groups, the token groups and theirs (ids compare ASCII case-insensitively via `Id`).
 pub fn principals_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> Vec<Id> {
-    let mut seen: Vec<Id> = Vec::new();
-    let mut queue: VecDeque<Id> = VecDeque::new();
-    queue.push_back(Id::new(principal));
-    for g in token_groups {
-        queue.push_back(Id::new(g));
-    }
-    while let Some(id) = queue.pop_front() {
-        if seen.contains(&id) {
-            continue;
-        }
-        for (group, members) in &tenant.groups.groups {
-            if members.contains(&id) && !seen.contains(group) {
-                queue.push_back(group.clone());
-            }
-        }
-        seen.push(id);
-    }
-    seen
+    reach(tenant, principal, token_groups, |_| true)
 }
 
 /// [`principals_of`] for grants: a group typed as a user or service principal by an assignment is no group, so
 /// nothing is reached through it.
 pub fn grantees_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> Vec<Id> {
+    reach(tenant, principal, token_groups, |group| !is_person(tenant, group.as_str()))
+}
+
+/// The principal, the token groups, and every group that holds one of them (transitively) that `follow` accepts.
+fn reach(tenant: &Tenant, principal: &str, token_groups: &[&str], follow: impl Fn(&Id) -> bool) -> Vec<Id> {
     let mut seen: Vec<Id> = Vec::new();
     let mut queue: VecDeque<Id> = VecDeque::new();
     queue.push_back(Id::new(principal));
@@ -197,7 +185,7 @@ pub fn grantees_of(tenant: &Tenant, principal: &str, token_groups: &[&str]) -> V
             continue;
         }
         for (group, members) in &tenant.groups.groups {
-            if members.contains(&id) && !seen.contains(group) && !is_person(tenant, group.as_str()) {
+            if members.contains(&id) && !seen.contains(group) && follow(group) {
                 queue.push_back(group.clone());
             }
         }
