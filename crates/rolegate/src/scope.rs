@@ -1032,7 +1032,9 @@ mod tests {
                     prop_assert_eq!(&lowered[..raw.len()], want.as_bytes());
                     prop_assert_eq!(owner_end, 15 + segs[1].len(), "{:?}", raw);
                 }
-                SubScan::No => prop_assert_eq!(canonical, Canonical::No, "{:?}", raw),
+                // Past `MAX_SEGMENTS`, `canonical_segments` gives up on depth before it meets a byte the scanner
+                // refuses on: both refuse.
+                SubScan::No => prop_assert!(matches!(canonical, Canonical::No | Canonical::TooDeep), "{:?}", raw),
                 SubScan::Other => prop_assert!(
                     !plain || !in_subscription || canonical == Canonical::TooDeep, "{:?}", raw
                 ),
@@ -1075,7 +1077,7 @@ mod tests {
                         prop_assert_eq!(e as usize, end);
                     }
                 }
-                Scan::No => prop_assert_eq!(canonical, Canonical::No, "{:?}", raw),
+                Scan::No => prop_assert!(matches!(canonical, Canonical::No | Canonical::TooDeep), "{:?}", raw),
                 Scan::Other => prop_assert!(!plain || canonical == Canonical::TooDeep, "{:?}", raw),
             }
         }
