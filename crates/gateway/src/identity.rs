@@ -277,7 +277,8 @@ impl Validator {
         if config.algorithms.is_empty() || !config.algorithms.iter().all(asymmetric) {
             return Err(TokenError::Config);
         }
-        let mut validation = Validation::new(config.algorithms.first().copied().unwrap_or(Algorithm::RS256));
+        // The constructor's algorithm is only a default list, replaced by the configured one at once.
+        let mut validation = Validation::new(Algorithm::RS256);
         validation.algorithms = config.algorithms.clone();
         validation.leeway = config.skew.as_secs();
         validation.validate_nbf = true;
@@ -304,6 +305,9 @@ impl Validator {
     }
 
     /// Replaces the key set (a periodic refresh); the cache is emptied.
+    ///
+    /// Locks poisoned by a panic elsewhere are used as they are: the key set is replaced whole, and the cache
+    /// only ever holds identities that were verified, so neither can be left half-written into access.
     pub fn set_keys(&self, keys: KeySet) {
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
         self.cache.lock().unwrap_or_else(PoisonError::into_inner).clear();

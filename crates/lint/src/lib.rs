@@ -133,10 +133,10 @@ impl Linter {
         let (source, parsed) = parse_source(name, bytes);
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
-        let root = match parsed {
-            Ok(root) if !tenant && rolegate::load::classify(&root) != Document::Roles => {
+        let doc = parsed.as_ref().ok().filter(|_| !tenant).map(rolegate::load::classify);
+        let root = match (parsed, doc) {
+            (Ok(root), Some(doc)) if doc != Document::Roles => {
                 // Linting a `package.json` or an assignments file as roles would only say that it is no role.
-                let doc = rolegate::load::classify(&root);
                 let what = match doc {
                     Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
                     _ => format!("{}, not role definitions", rolegate::load::describe_document(doc)),
@@ -150,7 +150,7 @@ impl Linter {
                 load_findings.push(Finding::from_diagnostic(&d, None));
                 Some(root)
             }
-            Ok(root) => {
+            (Ok(root), _) => {
                 let loaded = load_roles_from_value(&source, &root);
                 if !tenant {
                     for d in &loaded.diagnostics {
@@ -169,7 +169,7 @@ impl Linter {
                 self.roles.extend(loaded.value);
                 Some(root)
             }
-            Err(d) => {
+            (Err(d), _) => {
                 if !tenant {
                     load_findings.push(Finding::from_diagnostic(&d, None));
                 }

@@ -2,7 +2,7 @@
 
 use rolegate::Severity;
 use rolegate::json::Value;
-use rolegate::model::RoleShape;
+use rolegate::model::{RoleShape, is_guid};
 use rolegate::span::Span;
 
 use super::{Family, Hit, RoleCx, Rule};
@@ -22,15 +22,6 @@ role by the hyphenated GUID and ids are compared as written, so such a role woul
 
 Example:
     {\"Name\": \"App Operator\", \"Id\": \"app-operator\", \"IsCustom\": true, ...}";
-
-/// Whether `id` is a GUID as Azure writes them: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal digits.
-pub(crate) fn is_guid(id: &str) -> bool {
-    id.len() == 36
-        && id
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
-}
 
 fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     let Some(id) = &cx.role.id else { return };

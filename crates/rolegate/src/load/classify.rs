@@ -5,6 +5,7 @@
 
 use super::{TenantFile, top_level_items};
 use crate::json::{Member, Value};
+use crate::model::is_guid;
 
 /// The kind of a parsed document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,15 +130,6 @@ fn names_a_role(members: &[Member]) -> bool {
                 is_guid(last) || v.to_ascii_lowercase().contains("/roledefinitions/")
             })
     })
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of either case.
-pub(crate) fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 fn properties(members: &[Member]) -> Option<&[Member]> {

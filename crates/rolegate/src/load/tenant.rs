@@ -284,6 +284,7 @@ impl TenantLoader {
                 self.role_files.push(path.to_path_buf());
             }
             Document::TenantFile(kind) => {
+                // `classify` names only the fixed-name kinds here; a role file would have been `Document::Roles`.
                 let fixed = kind.file_name().unwrap_or(ASSIGNMENTS_FILE);
                 self.diagnostics.push(
                     Diagnostic::error(
