@@ -139,7 +139,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], color: bool) {
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for d in diagnostics {
-        if handler.render_report(&mut out, d).is_err() {
+        if handler.render_report(&mut out, &d.report()).is_err() {
             out.push_str(&d.message);
         }
         out.push('\n');

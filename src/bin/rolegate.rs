@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
-use rolegate::Tenant;
 use rolegate::condition::DateTime;
 use rolegate::engine::{Decision, Engine, PlaneHint, Request};
 use rolegate::load::TenantLoader;
+use rolegate::{Diagnostic, Tenant};
 
 /// Azure RBAC decisions, exactly.
 #[derive(Parser, Debug)]
@@ -135,11 +135,12 @@ fn parse_now(s: &str) -> Result<DateTime, String> {
     DateTime::parse(s).ok_or_else(|| format!("expected a datetime such as `2024-01-01T00:00:00Z`, got `{s}`"))
 }
 
-fn render(d: &dyn miette::Diagnostic) -> String {
+fn render(d: &Diagnostic) -> String {
+    let d = d.report();
     let theme =
         if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let mut out = String::new();
-    if GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, d).is_err() {
+    if GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, &d).is_err() {
         out = d.to_string();
     }
     out

@@ -55,8 +55,8 @@ impl<'a> HttpRequest<'a> {
 /// How callers are identified.
 #[non_exhaustive]
 pub enum Identify {
-    /// `Authorization: Bearer` Entra ID tokens.
-    Token(Box<Validator>),
+    /// `Authorization: Bearer` Entra ID tokens; the validator is shared so that a key refresher can hold it.
+    Token(Arc<Validator>),
     /// A proxy in front has validated the token and passes the principal (and groups, comma-separated) in
     /// headers; accepted only from the listed peer addresses, since anyone else could set them.
     TrustedHeaders {
@@ -224,39 +224,43 @@ impl Gateway {
             }
         };
         out.unknown_operation = target.operation == Operation::Unknown;
-        out.action = Some(target.action.clone());
-        out.scope = Some(target.scope.clone());
         let identity = match self.identify(req) {
             Ok(identity) => identity,
             Err(reason) => {
                 out.verdict = Verdict::Unauthenticated;
                 out.reason = reason;
+                out.action = Some(target.action);
+                out.scope = Some(target.scope);
                 return out;
             }
         };
-        out.principal = Some(identity.principal.clone());
         let snapshot = self.snapshot.load();
         out.generation = snapshot.generation;
         let token_groups = match (identity.groups_overage, self.overage) {
             (true, Overage::FailClosed) => {
                 out.verdict = Verdict::Forbidden;
                 out.reason = "groups_overage";
-                return out;
+                None
             }
             // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
-            (true, _) => Vec::new(),
-            (false, _) => identity.groups.iter().map(String::as_str).collect(),
+            (true, _) => Some(Vec::new()),
+            (false, _) => Some(identity.groups.iter().map(String::as_str).collect::<Vec<_>>()),
         };
-        let request = Request::new(&identity.principal, &target.action, &target.scope)
-            .plane(PlaneHint::Control)
-            .groups(&token_groups);
-        let decision = snapshot.engine.check(&request);
-        out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-        out.reason = decision.reason().kind.as_str();
+        if let Some(token_groups) = token_groups {
+            let request = Request::new(&identity.principal, &target.action, &target.scope)
+                .plane(PlaneHint::Control)
+                .groups(&token_groups);
+            let decision = snapshot.engine.check(&request);
+            out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
+            out.reason = decision.reason().kind.as_str();
+        }
+        out.principal = Some(identity.principal.clone());
+        out.action = Some(target.action);
+        out.scope = Some(target.scope);
         out
     }
 
-    fn identify(&self, req: &HttpRequest<'_>) -> Result<Identity, &'static str> {
+    fn identify(&self, req: &HttpRequest<'_>) -> Result<Arc<Identity>, &'static str> {
         match &self.identify {
             Identify::Token(v) => v.validate_header(req.header("authorization")).map_err(|e: TokenError| e.reason()),
             Identify::TrustedHeaders { principal, groups, peers } => {
@@ -269,7 +273,7 @@ impl Gateway {
                     .and_then(|h| req.header(h))
                     .map(|v| v.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect())
                     .unwrap_or_default();
-                Ok(Identity::trusted(id, groups))
+                Ok(Arc::new(Identity::trusted(id, groups)))
             }
         }
     }

@@ -251,7 +251,7 @@ pub struct Validator {
     keys: RwLock<Arc<KeySet>>,
     source: Option<Box<dyn KeySource>>,
     last_refresh: Mutex<Option<Instant>>,
-    cache: Mutex<HashMap<[u8; 32], Identity>>,
+    cache: Mutex<HashMap<[u8; 32], Arc<Identity>>>,
 }
 
 impl std::fmt::Debug for Validator {
@@ -323,7 +323,7 @@ impl Validator {
     }
 
     /// Validates the value of an `Authorization` header (`Bearer <token>`).
-    pub fn validate_header(&self, authorization: Option<&str>) -> Result<Identity, TokenError> {
+    pub fn validate_header(&self, authorization: Option<&str>) -> Result<Arc<Identity>, TokenError> {
         let token = authorization
             .and_then(|h| h.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -333,16 +333,16 @@ impl Validator {
         self.validate(token)
     }
 
-    /// Validates a token.
-    pub fn validate(&self, token: &str) -> Result<Identity, TokenError> {
+    /// Validates a token. The identity is shared with the cache, so that a cached token costs no copy.
+    pub fn validate(&self, token: &str) -> Result<Arc<Identity>, TokenError> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if let Some(hit) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(&digest)
             && hit.expires_at.saturating_add(self.config.skew.as_secs()) > now
         {
-            return Ok(hit.clone());
+            return Ok(Arc::clone(hit));
         }
-        let identity = self.verify(token)?;
+        let identity = Arc::new(self.verify(token)?);
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= self.config.cache_capacity {
             cache.retain(|_, i| i.expires_at.saturating_add(self.config.skew.as_secs()) > now);
@@ -350,7 +350,7 @@ impl Validator {
                 cache.clear();
             }
         }
-        cache.insert(digest, identity.clone());
+        cache.insert(digest, Arc::clone(&identity));
         Ok(identity)
     }
 
@@ -395,9 +395,14 @@ impl Validator {
         if self.source.is_none() {
             return;
         }
+        // Checked and claimed under one lock: of many threads that see the same unknown `kid`, one fetches.
         let due = {
-            let last = self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner);
-            last.is_none_or(|t| t.elapsed() >= self.config.min_refresh_interval)
+            let mut last = self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = last.is_none_or(|t| t.elapsed() >= self.config.min_refresh_interval);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
         };
         if due {
             // A failed refresh keeps the last good set; the token is then refused as signed by an unknown key.

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use rolegate::catalog::{Catalog, PlaneAnswer};
+use rolegate::catalog::Catalog;
 
 /// The longest raw path (and query) that is mapped; ARM's own limit on URLs is far below a browser's.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -177,65 +177,75 @@ pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, Ma
     let (chain, pending) = walk(&segs)?;
     let scope = if chain.scope_end == 0 { "/" } else { path.get(..chain.scope_end).unwrap_or("/") };
     let last = segs.last().map_or(0..0, |s| s.start..s.end);
-    let (operation_types, verb_text): (Vec<&str>, Vec<String>) = match (pending, verb) {
-        (None, Verb::Read) => (chain.types.clone(), vec!["read".into()]),
-        (None, Verb::Write) => (chain.types.clone(), vec!["write".into()]),
-        (None, Verb::Delete) => (chain.types.clone(), vec!["delete".into()]),
+    // The operation's type segments are the chain's, plus a trailing collection for a GET on one; the verbs are
+    // tried in order. Most POSTs are `{verb}/action`, but the catalog lists some (`checkNameAvailability`) as
+    // reads: the catalog decides.
+    let (collection, verbs): (Option<&str>, &[(Option<&str>, &str)]) = match (pending, verb) {
+        (None, Verb::Read) => (None, &[(None, "read")]),
+        (None, Verb::Write) => (None, &[(None, "write")]),
+        (None, Verb::Delete) => (None, &[(None, "delete")]),
         (None, Verb::Post) => {
             return Err(MapError::Shape { why: "a POST names an action after the resource", at: last });
         }
-        (Some(collection), Verb::Read) => {
-            let mut types = chain.types.clone();
-            types.push(collection.text);
-            (types, vec!["read".into()])
-        }
-        (Some(action), Verb::Post) => {
-            // The catalog decides: most POSTs are `{verb}/action`, but some (`checkNameAvailability`) are reads.
-            (chain.types.clone(), vec![format!("{}/action", action.text), format!("{}/read", action.text)])
-        }
+        (Some(collection), Verb::Read) => (Some(collection.text), &[(None, "read")]),
+        (Some(action), Verb::Post) => (None, &[(Some(action.text), "action"), (Some(action.text), "read")]),
         (Some(_), Verb::Write | Verb::Delete) => {
             return Err(MapError::Shape { why: "a PUT, PATCH or DELETE needs a resource name", at: last });
         }
     };
+    let op_types = OpTypes { types: &chain.types, collection };
     // Every spelling the catalog may have, in order of preference: per verb, the proxy spelling of an extension
-    // resource, then the plain one.
-    let mut candidates = Vec::new();
-    for v in &verb_text {
+    // resource, then the plain one. Built lower-case in one buffer, so that the lookups allocate nothing.
+    let mut name = String::with_capacity(raw.len() + 32);
+    for &(prefix, suffix) in verbs {
         if let Some(Some((base_ns, base_types))) = &chain.extension {
-            candidates.push(join(base_ns, base_types, Some(chain.namespace), &operation_types, v));
+            op_types.write(&mut name, Some((base_ns, base_types.as_slice())), chain.namespace, prefix, suffix);
+            name.make_ascii_lowercase();
+            if let Some(op) = catalog.lookup(&name).next() {
+                return Ok(Target { action: op.name.clone(), scope: scope.to_owned(), operation: Operation::Known });
+            }
         }
-        candidates.push(join(chain.namespace, &[], None, &operation_types, v));
-    }
-    for c in &candidates {
-        if catalog.plane(c) != PlaneAnswer::Unknown
-            && let Some(op) = catalog.lookup(c).next()
-        {
+        op_types.write(&mut name, None, chain.namespace, prefix, suffix);
+        name.make_ascii_lowercase();
+        if let Some(op) = catalog.lookup(&name).next() {
             return Ok(Target { action: op.name.clone(), scope: scope.to_owned(), operation: Operation::Known });
         }
     }
-    // An unlisted operation is still checked (a role may grant it by wildcard), in its plain spelling.
-    let action = join(chain.namespace, &[], None, &operation_types, verb_text.first().map_or("read", String::as_str));
-    Ok(Target { action, scope: scope.to_owned(), operation: Operation::Unknown })
+    // An unlisted operation is still checked (a role may grant it by wildcard), in its plain spelling as written.
+    let &(prefix, suffix) = verbs.first().unwrap_or(&(None, "read"));
+    op_types.write(&mut name, None, chain.namespace, prefix, suffix);
+    Ok(Target { action: name, scope: scope.to_owned(), operation: Operation::Unknown })
 }
 
-/// `{ns}/{types…}[/providers/{ext}]/{verb}`.
-fn join(ns: &str, types: &[&str], ext: Option<&str>, ext_types: &[&str], verb: &str) -> String {
-    let mut s = String::from(ns);
-    for t in types {
-        s.push('/');
-        s.push_str(t);
+/// The type segments of an operation: the chain's, and a collection's for a GET on one.
+struct OpTypes<'a> {
+    types: &'a [&'a str],
+    collection: Option<&'a str>,
+}
+
+impl OpTypes<'_> {
+    /// Writes `{base_ns}/{base_types…}/providers/{ns}/{types…}/[{prefix}/]{suffix}` into `out` (replacing it), or
+    /// without the base for a plain spelling.
+    fn write(&self, out: &mut String, base: Option<(&str, &[&str])>, ns: &str, prefix: Option<&str>, suffix: &str) {
+        out.clear();
+        if let Some((base_ns, base_types)) = base {
+            out.push_str(base_ns);
+            for t in base_types {
+                out.push('/');
+                out.push_str(t);
+            }
+            out.push_str("/providers/");
+        }
+        out.push_str(ns);
+        for t in self.types.iter().chain(&self.collection) {
+            out.push('/');
+            out.push_str(t);
+        }
+        for part in prefix.iter().chain(std::iter::once(&suffix)) {
+            out.push('/');
+            out.push_str(part);
+        }
     }
-    if let Some(ext) = ext {
-        s.push_str("/providers/");
-        s.push_str(ext);
-    }
-    for t in ext_types {
-        s.push('/');
-        s.push_str(t);
-    }
-    s.push('/');
-    s.push_str(verb);
-    s
 }
 
 /// The path's segments after checking every byte; refused bytes are reported with their range.

@@ -105,7 +105,7 @@ fn unmappable_requests_are_bad_requests_before_anyone_is_identified() {
 fn token_gateway(dir: &Path, overage: Overage) -> Gateway {
     let keys = KeySet::from_jwks(&jwks(&[(&keys()[0], "k1")])).unwrap();
     let v = Validator::new(TokenConfig::new(TENANT, [AUD]).overage(overage), keys).unwrap();
-    Gateway::new(engine(dir), Identify::Token(Box::new(v)))
+    Gateway::new(engine(dir), Identify::Token(Arc::new(v)))
 }
 
 #[test]

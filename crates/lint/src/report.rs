@@ -121,7 +121,7 @@ impl Report {
         let mut out = String::new();
         for f in &self.findings {
             // Rendering into a String cannot fail for lack of space; fall back to the plain message anyway.
-            if handler.render_report(&mut out, &f.diagnostic).is_err() {
+            if handler.render_report(&mut out, &f.diagnostic.report()).is_err() {
                 out.push_str(&f.message);
             }
             out.push('\n');

@@ -136,7 +136,15 @@ impl Catalog {
 
     /// Every catalog entry whose name equals `name` ignoring ASCII case (one per plane and spelling).
     pub fn lookup(&self, name: &str) -> impl Iterator<Item = &Operation> {
-        let ids = self.by_name.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
+        // The index is lower-case: a name that already is (a gateway's lookups) is looked up without a copy.
+        let lowered;
+        let key = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = name.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            name
+        };
+        let ids = self.by_name.get(key).map(Vec::as_slice).unwrap_or_default();
         ids.iter().filter_map(|&i| self.operations.get(i as usize))
     }
 

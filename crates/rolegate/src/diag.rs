@@ -261,9 +261,54 @@ impl fmt::Display for Located<'_> {
     }
 }
 
+/// `file:line:col: RL002 duplicate-key: message`, as much of it as is known: a diagnostic printed with `{}`, in a
+/// log line or an `.expect()`, says where it points. Renderers that show the place themselves use
+/// [`Diagnostic::report`].
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        self.located().fmt(f)
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic for miette's renderers: its header is the message alone, since the rendering shows the
+    /// code, the file, the line and the column itself.
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+}
+
+/// A [`Diagnostic`] whose `Display` is its message ([`Diagnostic::report`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Report<'a>(&'a Diagnostic);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::code(self.0)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.0)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::help(self.0)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        miette::Diagnostic::source_code(self.0)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        miette::Diagnostic::labels(self.0)
     }
 }
 

@@ -331,3 +331,32 @@ fn an_assignment_or_deny_at_a_scope_with_a_reserved_byte() {
         assert!(warnings.contains(&codes::MALFORMED_SCOPE), "{scope}: {warnings:?}");
     }
 }
+
+#[test]
+fn a_load_error_prints_where_each_problem_is_and_never_the_files() {
+    // A large file with one duplicate key: the error names the place, not the megabyte around it.
+    let mut big = String::from("[");
+    for i in 0..20_000 {
+        big.push_str(&format!(
+            r#"{{"principalId": "p{i}", "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/s1"}},"#
+        ));
+    }
+    big.push_str(r#"{"principalId": "x", "principalId": "y", "roleDefinitionId": "r", "scope": "/"}]"#);
+    let mut loader = TenantLoader::new();
+    loader.add_assignments("assignments.json", big.as_bytes());
+    let e = loader.build().unwrap_err();
+    let d = &e.diagnostics[0];
+    let (start, _) = d.line_cols().unwrap();
+    // Display names file, line, column and code.
+    assert_eq!(
+        d.to_string(),
+        format!("assignments.json:{}:{}: {} {}: {}", start.line, start.column, d.code.id, d.code.name, d.message)
+    );
+    assert!(d.to_string().starts_with("assignments.json:1:"), "{d}");
+    // Debug (what `.expect()` prints) is one line a diagnostic.
+    let debug = format!("{e:?}");
+    assert!(debug.len() < 1_000, "{} bytes", debug.len());
+    assert!(debug.contains(&d.to_string()), "{debug}");
+    // The miette rendering's header is the message alone: the rendering shows the place itself.
+    assert_eq!(d.report().to_string(), d.message);
+}

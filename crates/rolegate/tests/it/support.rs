@@ -8,7 +8,7 @@ pub fn render(d: &Diagnostic) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
-        .render_report(&mut out, d)
+        .render_report(&mut out, &d.report())
         .unwrap();
     out
 }
