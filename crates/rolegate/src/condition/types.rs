@@ -2,7 +2,8 @@
 //! compiling the tree into its typed, evaluable form.
 
 use super::ast::{Attribute, Comparison, Expr, ExprKind, Family, Literal, LiteralValue, Operand, Source, Test};
-use super::eval::{AttrKind, AttrRef, Cmp, DateTime, Node, Program, Side, Value};
+use super::datetime::DateTime;
+use super::eval::{AttrKind, AttrRef, Cmp, Node, Program, Side, Value};
 use super::parse::parse_guid;
 use super::{ConditionError, ErrorKind};
 use crate::matcher::Pattern;
