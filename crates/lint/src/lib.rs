@@ -29,6 +29,7 @@ mod finding;
 pub mod meta;
 mod options;
 mod report;
+mod rule_meta;
 pub mod rules;
 mod sensitive;
 pub mod tenant;

@@ -23,7 +23,7 @@ use rolegate::{Diagnostic, Severity};
 
 use crate::config::TenantLimits;
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The codes of the tenant family (`RL4xx`).
 pub mod codes {
