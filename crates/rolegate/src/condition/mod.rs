@@ -1,4 +1,4 @@
-//! Azure ABAC conditions (`conditionVersion` 2.0): parse, type-check, evaluate (SPEC §3.1).
+//! Azure ABAC conditions (`conditionVersion` 2.0): parse, type-check, evaluate (semantics §3.1).
 //!
 //! ```
 //! use rolegate::condition::{Condition, Context, Tri};

@@ -62,7 +62,7 @@ pub(crate) struct KeySpec {
     pub ignored: &'static [&'static str],
 }
 
-/// Metadata keys that SPEC §2.1 accepts and ignores everywhere.
+/// Metadata keys that semantics §2.1 accepts and ignores everywhere.
 pub(crate) const METADATA: &[&str] = &[
     "createdOn",
     "updatedOn",
