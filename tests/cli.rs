@@ -270,7 +270,7 @@ fn rolegate_bench_reports_timings_and_mismatches() {
     assert_eq!(v["mismatches"], 1);
 }
 
-// ---- role-lint outputs, config, baseline, tenant (SPEC §4 tenant family, §5) ----
+// ---- role-lint outputs, config, baseline, tenant (semantics §4 tenant family, §5) ----
 
 /// Runs role-lint in `dir`: exit code, stdout, stderr.
 fn role_lint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -664,7 +664,7 @@ fn config_sensitive_entries_feed_the_rules() {
     assert!(err.contains("unknown sensitive category `no-such-category`"), "{err}");
 }
 
-// ---- conditions (SPEC §3.1) ----
+// ---- conditions (semantics §3.1) ----
 
 const LOGS: &str = "/subscriptions/sub-1/resourceGroups/logs/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers";
 

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(rolegate::matcher::matches(pattern, op), expected, "matches() on {pattern:?}, {op:?}");
 });
 
-/// SPEC §2.4 written as directly as possible: the pattern matches if some pattern obtained by rewriting any of
+/// semantics §2.4 written as directly as possible: the pattern matches if some pattern obtained by rewriting any of
 /// its `/*/` to `/` matches as a plain anchored glob (`*` = any run of characters, `/` included), comparing
 /// characters with ASCII case folding only.
 ///

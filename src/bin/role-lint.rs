@@ -1,6 +1,6 @@
 //! `role-lint`: checks Azure role-definition JSON before Azure sees it.
 //!
-//! Exit codes (SPEC §5): 0 clean; 1 a finding at or above the failing severity (a file that is not valid JSON
+//! Exit codes (semantics §5): 0 clean; 1 a finding at or above the failing severity (a file that is not valid JSON
 //! is such a finding, `RL000`); 2 usage error, bad config or baseline, or a path that cannot be read.
 
 use std::io::{IsTerminal, Write};

@@ -1,5 +1,5 @@
 //! ARM request mapping: an HTTP method and the raw path of an Azure Resource Manager request turned into the
-//! operation and the scope the engine checks (SPEC §3.2).
+//! operation and the scope the engine checks (semantics §3.2).
 //!
 //! The raw path is never decoded or normalised: a `%` escape, a backslash, a `.` or `..` segment, an empty
 //! segment, a control or non-ASCII character is refused with its byte range, so that no spelling of a path can
@@ -160,7 +160,7 @@ struct Chain<'a> {
     provider: bool,
 }
 
-/// Maps a request using `catalog` to find operations (SPEC §3.2). See the [module docs](self).
+/// Maps a request using `catalog` to find operations (semantics §3.2). See the [module docs](self).
 pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, MapError> {
     if raw.len() > MAX_PATH_BYTES {
         return Err(MapError::TooLong { len: raw.len() });

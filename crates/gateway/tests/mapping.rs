@@ -1,4 +1,4 @@
-//! ARM request mapping over real request shapes (SPEC §3.2): every expected operation exists in the catalog, and
+//! ARM request mapping over real request shapes (semantics §3.2): every expected operation exists in the catalog, and
 //! every refused feature refuses the request wherever it appears.
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]

@@ -363,7 +363,7 @@ impl<'o> Analysis<'o> {
 
     /// The effective grants of a role's permission blocks: every `Actions`/`DataActions` entry with the
     /// catalog operations it grants once its block's exclusions are subtracted. A block with a malformed or
-    /// templated exclusion (on either plane) grants nothing (SPEC §2.2: fail closed, as the engine does), so its
+    /// templated exclusion (on either plane) grants nothing (semantics §2.2: fail closed, as the engine does), so its
     /// entries grant nothing here either.
     pub fn grants<'r>(&self, permissions: &'r [Permission]) -> Vec<Grant<'r>> {
         let mut out = Vec::new();

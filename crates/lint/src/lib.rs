@@ -29,6 +29,7 @@ mod finding;
 pub mod meta;
 mod options;
 mod report;
+mod rule_meta;
 pub mod rules;
 mod sensitive;
 pub mod tenant;
@@ -289,7 +290,7 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The exit code for a report (SPEC §5): 2 when an input could not be read, 1 when a finding is at or above
+/// The exit code for a report (semantics §5): 2 when an input could not be read, 1 when a finding is at or above
 /// `fail_on`, else 0.
 pub fn exit_code(report: &Report, fail_on: Severity) -> i32 {
     if report.findings().iter().any(|f| f.code == rolegate::diag::codes::UNREADABLE.id) {

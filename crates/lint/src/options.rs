@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rolegate::catalog::Catalog;
 
-/// The sensitive-operation categories of `roles/sensitive-operations.json` (SPEC §4, "it grants more than it
+/// The sensitive-operation categories of `roles/sensitive-operations.json` (semantics §4, "it grants more than it
 /// looks"). Each has its own rule code, so that a config can set its severity or suppress it separately.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {

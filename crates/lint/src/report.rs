@@ -6,9 +6,11 @@ mod sarif;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Value, json};
 
+use crate::config::{self, Config};
 use crate::finding::Finding;
-use crate::meta::{KnownRules, RuleMetaSource};
-use rolegate::Severity;
+use crate::meta::KnownRules;
+use crate::rule_meta::RuleMetaSource;
+use rolegate::{Diagnostic, Severity};
 
 pub use sarif::relative_uri;
 
@@ -206,4 +208,63 @@ pub(crate) fn sort_findings(findings: &mut [Finding]) {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+impl Report {
+    /// Applies a config: severity overrides (`"allow"` drops the finding), then suppressions, then reports every
+    /// suppression that matched nothing (`RL502`, at the entry in the config file).
+    pub fn apply_config(self, config: &Config) -> Report {
+        let (mut summary, findings) = self.into_findings();
+        let mut used = vec![false; config.suppressions.len()];
+        let mut kept = Vec::with_capacity(findings.len());
+        let mut suppressed = 0;
+        for mut f in findings {
+            if !override_severity(&mut f, config) {
+                continue;
+            }
+            let hit = config.suppressions.iter().position(|s| {
+                s.code == f.code && f.role.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(s.role.trim()))
+            });
+            if let Some(slot) = hit.and_then(|i| used.get_mut(i)) {
+                *slot = true;
+                suppressed += 1;
+                continue;
+            }
+            kept.push(f);
+        }
+        if let Some(src) = &config.source {
+            for (s, _) in config.suppressions.iter().zip(&used).filter(|(_, used)| !**used) {
+                let d = Diagnostic::warning(
+                    config::codes::UNUSED_SUPPRESSION,
+                    format!("suppression of `{}` for role `{}` matched no finding", s.code, s.role),
+                )
+                .at(src, s.span)
+                .with_label("unused")
+                .with_help("remove the entry, or fix its `code` or `role`");
+                let mut f = Finding::from_diagnostic(&d, None);
+                if override_severity(&mut f, config) {
+                    kept.push(f);
+                }
+            }
+        }
+        summary.suppressed = Some(summary.suppressed.unwrap_or_default() + suppressed);
+        Report::rebuild(summary, kept)
+    }
+}
+
+/// Applies the configured severity; false when the code is turned off. Unreadable inputs stay as they are:
+/// they decide exit code 2.
+fn override_severity(f: &mut Finding, config: &Config) -> bool {
+    if f.code == rolegate::diag::codes::UNREADABLE.id {
+        return true;
+    }
+    match config.severity.get(f.code) {
+        None => true,
+        Some(None) => false,
+        Some(Some(s)) => {
+            f.severity = *s;
+            f.diagnostic.severity = *s;
+            true
+        }
+    }
 }

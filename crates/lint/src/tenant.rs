@@ -1,4 +1,4 @@
-//! The tenant family (`role-lint --tenant DIR`, SPEC §4): problems that only show when role definitions are seen
+//! The tenant family (`role-lint --tenant DIR`, semantics §4): problems that only show when role definitions are seen
 //! together with their assignments and the management-group hierarchy.
 //!
 //! One file per rule under `tenant/`; each exposes its [`RuleMeta`] and a `check` over the loaded [`Tenant`].
@@ -23,7 +23,7 @@ use rolegate::{Diagnostic, Severity};
 
 use crate::config::TenantLimits;
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The codes of the tenant family (`RL4xx`).
 pub mod codes {

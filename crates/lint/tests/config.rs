@@ -179,3 +179,62 @@ fn committed_config_schema_is_fresh() {
         "stale schemas/role-lint.schema.json: run `UPDATE_SCHEMAS=1 cargo test -p rolegate-lint --test config`"
     );
 }
+
+// Config::parse's own cases live here rather than in the module, so that `config` imports nothing above it.
+fn errors(text: &str) -> Vec<(String, String)> {
+    let Err(ds) = Config::parse("role-lint.toml", text, &KnownRules) else { panic!("accepted: {text}") };
+    ds.iter().map(|d| (d.code.id.to_owned(), d.snippet().unwrap_or_default().to_owned())).collect()
+}
+
+#[test]
+fn parses_every_section() {
+    let text = r#"
+[severity]
+RL007 = "error"
+unused-suppression = "allow"
+RL403 = "note"
+
+[sensitive]
+credential-exposure = ["Contoso.Vault/vaults/secrets/export/action"]
+
+[[suppress]]
+code = "action-whitespace"
+role = "Network Reader"
+reason = "fixed upstream"
+
+[tenant]
+max-assignments-per-subscription = 5000
+"#;
+    let c = Config::parse("role-lint.toml", text, &KnownRules).unwrap();
+    assert_eq!(c.severity.get("RL007"), Some(&Some(Severity::Error)));
+    assert_eq!(c.severity.get("RL502"), Some(&None));
+    assert_eq!(c.severity.get("RL403"), Some(&Some(Severity::Note)));
+    assert_eq!(c.disabled_rules().collect::<Vec<_>>(), ["RL502"]);
+    assert_eq!(c.sensitive["credential-exposure"], vec!["Contoso.Vault/vaults/secrets/export/action"]);
+    assert_eq!(c.suppressions.len(), 1);
+    assert_eq!((c.suppressions[0].code, c.suppressions[0].reason.as_str()), ("RL007", "fixed upstream"));
+    let src = c.source.as_ref().unwrap();
+    assert!(src.slice(c.suppressions[0].span).contains("role = \"Network Reader\""));
+    assert_eq!(c.tenant.max_assignments_per_subscription, 5000);
+    assert_eq!(c.tenant.max_assignments_per_management_group, 500);
+}
+
+#[test]
+fn rejects_what_it_cannot_honour() {
+    let missing = errors("[[suppress]]\ncode = \"RL007\"\nrole = \"r\"\n");
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].0, "RL501");
+    assert!(missing[0].1.contains("role = \"r\""), "{missing:?}");
+    assert_eq!(
+        errors("[[suppress]]\ncode = \"RL007\"\nrole = \"r\"\nreason = \"  \"\n"),
+        vec![("RL501".to_owned(), "\"  \"".to_owned())]
+    );
+    assert_eq!(errors("[severity]\nRL999 = \"error\"\n"), vec![("RL500".to_owned(), "RL999".to_owned())]);
+    assert_eq!(errors("[severity]\nRL000 = \"allow\"\n"), vec![("RL500".to_owned(), "RL000".to_owned())]);
+    assert_eq!(errors("[severity]\nRL007 = \"fatal\"\n"), vec![("RL500".to_owned(), "\"fatal\"".to_owned())]);
+    assert_eq!(errors("[tenant]\nmax-assignments-per-subscription = 0\n")[0].1, "0");
+    let unknown = errors("[severty]\nRL007 = \"error\"\n");
+    assert_eq!(unknown[0].0, "RL500");
+    assert!(unknown[0].1.contains("severty"), "{unknown:?}");
+    assert_eq!(errors("[severity\n")[0].0, "RL500");
+}

@@ -1,5 +1,5 @@
 //! Action strings from `Actions`, `NotActions`, `DataActions` and `NotDataActions`, validated into a typed value
-//! (SPEC §2.4).
+//! (semantics §2.4).
 //!
 //! The grammar is "any characters except a few classes", with an error position per offending character, so a
 //! plain character scan says it more directly than a combinator parser would.

@@ -1,6 +1,6 @@
 //! The provider-operation catalog: every operation Azure publishes, with its plane.
 //!
-//! The engine needs it to decide a request's plane when the caller does not say (SPEC §2.4); the linter
+//! The engine needs it to decide a request's plane when the caller does not say (semantics §2.4); the linter
 //! expands wildcards against it. The shipped snapshot is embedded; a fresh `az provider operation list`
 //! output can replace it ([`crate::load::load_operation_list`]).
 

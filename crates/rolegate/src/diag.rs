@@ -46,7 +46,7 @@ pub struct Code {
     pub id: &'static str,
     /// Kebab-case name, e.g. `invalid-json`.
     pub name: &'static str,
-    /// Whether a diagnostic with this code makes the engine refuse the whole input (SPEC §2.2): the file could
+    /// Whether a diagnostic with this code makes the engine refuse the whole input (semantics §2.2): the file could
     /// not be read as the shape it claims, so nothing of it may be used.
     pub fatal: bool,
 }
@@ -397,7 +397,7 @@ impl SourceCode for SourceText {
                 contents.data(),
                 miette::SourceSpan::new(data_start.into(), contents.span().len()),
                 contents.line() + first_line,
-                // miette counts bytes; reports count Unicode scalar values (SPEC §5), and the header must agree.
+                // miette counts bytes; reports count Unicode scalar values (semantics §5), and the header must agree.
                 scalar_column(text, data_start, contents.column()),
                 // miette counts the line breaks from the start of its text up to where it stopped.
                 contents.line_count() + first_line,

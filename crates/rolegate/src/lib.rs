@@ -19,7 +19,7 @@
 //! let action = &role.permissions[0].actions.items()[0];
 //! assert!(action.matches("Microsoft.MachineLearningServices/workspaces/onlineendpoints/listkeys/action"));
 //!
-//! // `/*/` may match a single `/` (SPEC §2.4), and only ASCII letters fold.
+//! // `/*/` may match a single `/` (semantics §2.4), and only ASCII letters fold.
 //! assert!(Pattern::new("Microsoft.X/workspaces/*/read").matches("microsoft.x/workspaces/read"));
 //! assert!(!Pattern::new("Microsoft.X/read").matches("Microſoft.X/read"));
 //! ```

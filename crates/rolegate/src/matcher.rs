@@ -1,4 +1,4 @@
-//! The action matcher shared by the engine and the linter (SPEC §2.4).
+//! The action matcher shared by the engine and the linter (semantics §2.4).
 //!
 //! A pattern is an action string in which every character except `*` is a literal. Matching is anchored at both
 //! ends and ASCII case-insensitive only, so `Microſoft` (long s) and the Kelvin sign never fold onto `s` and `k`

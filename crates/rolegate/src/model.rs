@@ -2,7 +2,7 @@
 //!
 //! Everything here is what the loaders produce: strings from the input are already parsed into typed values
 //! (action patterns, scopes), and each value keeps the span it came from so that the linter can point at it
-//! later. Odd but well-formed input is kept rather than rejected (SPEC §2.2): a placeholder scope, an ARM
+//! later. Odd but well-formed input is kept rather than rejected (semantics §2.2): a placeholder scope, an ARM
 //! template expression, a malformed action each load as such and fail closed in the engine.
 
 use std::borrow::Borrow;
@@ -15,7 +15,7 @@ use crate::scope::ScopeValue;
 use crate::span::{SourceText, Span};
 
 /// An opaque identifier (principal, group, role, assignment, management group, subscription), compared ASCII
-/// case-insensitively (SPEC §2.1). GUID syntax is not required; the original spelling is kept for display.
+/// case-insensitively (semantics §2.1). GUID syntax is not required; the original spelling is kept for display.
 #[derive(Clone, Debug)]
 pub struct Id(Arc<str>);
 
@@ -124,7 +124,7 @@ impl<T> Spanned<T> {
 }
 
 /// A list from the input that may instead be one unresolved ARM template expression
-/// (`"actions": "[parameters('actions')]"`, SPEC §2.1). An expression contributes nothing to decisions.
+/// (`"actions": "[parameters('actions')]"`, semantics §2.1). An expression contributes nothing to decisions.
 #[derive(Clone, Debug)]
 pub enum Entries<T> {
     /// An ordinary array.
@@ -224,7 +224,7 @@ pub enum RoleType {
     Custom,
 }
 
-/// Which of the five role-definition shapes of SPEC §2.1 a role was read from.
+/// Which of the five role-definition shapes of semantics §2.1 a role was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RoleShape {
     /// `az role definition create` input: PascalCase, flat, `Name` is the display name.

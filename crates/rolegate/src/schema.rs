@@ -1,4 +1,4 @@
-//! JSON Schemas of every input file in its canonical spelling (SPEC §5), generated with schemars. The loaders
+//! JSON Schemas of every input file in its canonical spelling (semantics §5), generated with schemars. The loaders
 //! accept more (five role shapes, any key case); these schemas document what to write, and editors use them
 //! for completion. `schemas/` holds the committed copies, and a test fails when one is stale.
 

@@ -1,4 +1,4 @@
-//! Scopes: parsing, normalisation and segment-wise ancestry (SPEC §2.3).
+//! Scopes: parsing, normalisation and segment-wise ancestry (semantics §2.3).
 //!
 //! A scope is a `/`-separated path of segments. The forms ARM uses are:
 //!

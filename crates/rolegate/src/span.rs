@@ -60,7 +60,7 @@ impl fmt::Display for Span {
     }
 }
 
-/// A 1-based line and column; the column counts Unicode scalar values, as SPEC §2.2 and SARIF's
+/// A 1-based line and column; the column counts Unicode scalar values, as semantics §2.2 and SARIF's
 /// `unicodeCodePoints` column kind require.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineCol {

@@ -1,4 +1,4 @@
-//! Writes role definitions back out in each of the five shapes of SPEC §2.1 (for `convert`-style tools and for
+//! Writes role definitions back out in each of the five shapes of semantics §2.1 (for `convert`-style tools and for
 //! round-trip tests of the loaders).
 
 use serde_json::{Map, Value, json};

@@ -1,4 +1,4 @@
-//! `Engine::check` does not allocate (SPEC §3: the compact reason is "always on and allocation-free").
+//! `Engine::check` does not allocate (semantics §3: the compact reason is "always on and allocation-free").
 //!
 //! A counting global allocator wraps the system one; the counter is thread-local, so tests running in parallel
 //! on other threads do not disturb a measurement.

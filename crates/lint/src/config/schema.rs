@@ -1,4 +1,4 @@
-//! The JSON Schema of `role-lint.toml` in its canonical spelling (SPEC §5), for editors: TOML language servers
+//! The JSON Schema of `role-lint.toml` in its canonical spelling (semantics §5), for editors: TOML language servers
 //! read JSON Schemas. `schemas/role-lint.schema.json` is the committed copy; a test fails when it is stale.
 
 #![allow(missing_docs)] // The fields are documented through the schema descriptions below.

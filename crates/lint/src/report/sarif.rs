@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::Report;
 use crate::finding::Finding;
-use crate::meta::{RuleMeta, RuleMetaSource};
+use crate::rule_meta::{RuleMeta, RuleMetaSource};
 use rolegate::Severity;
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

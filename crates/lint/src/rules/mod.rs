@@ -1,7 +1,7 @@
 //! The rule registry: one file per rule, each with its stable code, name, default severity, documentation,
 //! logic and tests (pass/fail cases with a snapshot of the rendered diagnostic).
 //!
-//! Codes by family (SPEC §4): `RL1xx` Azure would reject it (errors, custom roles only), `RL2xx` it grants
+//! Codes by family (semantics §4): `RL1xx` Azure would reject it (errors, custom roles only), `RL2xx` it grants
 //! more than it looks (security), `RL3xx` catalog and hygiene. `RL000`–`RL099` are load codes
 //! ([`rolegate::diag::codes`]); `RL4xx`/`RL5xx` are reserved for tenant rules and config meta-findings.
 
@@ -69,7 +69,7 @@ pub(crate) mod testing;
 
 pub(crate) use equal_to_builtin::Effective as BuiltinEffective;
 
-/// A rule family (SPEC §4).
+/// A rule family (semantics §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
     /// Azure would reject the role at create time (errors; custom roles only).

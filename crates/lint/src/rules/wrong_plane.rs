@@ -16,7 +16,7 @@ What it flags: an exact operation that the catalog lists only as a data action b
 
 Why it matters: Azure rejects it (`InvalidActionOrNotAction` / `InvalidDataActionOrNotDataAction`: \"does not
 match any of the actions supported by the providers\"). Even if it were accepted it would never grant
-anything: the planes are separate (SPEC §2.4).
+anything: the planes are separate (semantics §2.4).
 
 Example:
     \"DataActions\": [\"Microsoft.Storage/storageAccounts/blobServices/containers/read\"]   (a control-plane read)";

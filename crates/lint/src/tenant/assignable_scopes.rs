@@ -6,7 +6,7 @@ use rolegate::model::Entries;
 
 use super::{Index, assignment_finding, warning_or_error};
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The code.
 pub const CODE: Code = Code { id: "RL401", name: "assignment-outside-assignable-scopes", fatal: false };

@@ -6,7 +6,7 @@ use rolegate::scope::ScopeKind;
 
 use super::{Index, assignment_finding, is_custom, warning_or_error};
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The code.
 pub const CODE: Code = Code { id: "RL402", name: "data-actions-at-management-group", fatal: false };

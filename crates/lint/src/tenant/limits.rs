@@ -10,7 +10,7 @@ use rolegate::scope::ScopeKind;
 use super::{rehash, warning_or_error};
 use crate::config::TenantLimits;
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The per-subscription code.
 pub const SUB_CODE: Code = Code { id: "RL404", name: "subscription-assignment-limit", fatal: false };

@@ -8,7 +8,7 @@ use rolegate::model::{Id, Tenant};
 
 use super::{is_custom, warning_or_error};
 use crate::finding::Finding;
-use crate::meta::RuleMeta;
+use crate::rule_meta::RuleMeta;
 
 /// The code.
 pub const CODE: Code = Code { id: "RL403", name: "unassigned-custom-role", fatal: false };

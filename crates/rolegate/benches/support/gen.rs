@@ -1,5 +1,5 @@
 //! A deterministic, seeded tenant generator for benchmarks: it writes the files of a tenant directory
-//! (SPEC §2.2) as strings, and a `queries.jsonl` whose `expected` values come from the plain reference
+//! (semantics §2.2) as strings, and a `queries.jsonl` whose `expected` values come from the plain reference
 //! evaluator (`tests/support/reference_engine.rs`), never from the engine.
 //!
 //! Used by `examples/gen_tenant.rs` and `benches/engine.rs`. The including crate must also declare

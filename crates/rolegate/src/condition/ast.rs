@@ -13,7 +13,7 @@ pub struct Expr {
     pub span: Span,
 }
 
-/// The node families of the condition language (SPEC §3.1).
+/// The node families of the condition language (semantics §3.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprKind {
     /// `a AND b AND …` (two or more operands; `&&` is the same).

@@ -1,4 +1,4 @@
-//! Azure ABAC conditions (`conditionVersion` 2.0): parse, type-check, evaluate (SPEC §3.1).
+//! Azure ABAC conditions (`conditionVersion` 2.0): parse, type-check, evaluate (semantics §3.1).
 //!
 //! ```
 //! use rolegate::condition::{Condition, Context, Tri};
@@ -26,6 +26,7 @@
 //! met (fail closed); [`Condition::analyze`] reports it as `Conditional` with the attributes it needs.
 
 mod ast;
+mod datetime;
 mod eval;
 mod parse;
 mod types;
@@ -36,7 +37,8 @@ pub use ast::{
     Attribute, Comparison, Expr, ExprKind, Family, Literal, LiteralValue, Operand, Operator, Quantifier, Source, Str,
     Test, format_guid,
 };
-pub use eval::{Context, DateTime, Evaluation, Tri};
+pub use datetime::DateTime;
+pub use eval::{Context, Evaluation, Tri};
 pub use parse::{MAX_DEPTH, operator_name, parse, parse_guid};
 pub use types::{AttrType, attribute_type};
 

@@ -1,5 +1,5 @@
 //! The condition parser: nom for the tokens, recursive descent for the structure, and a failure that says what
-//! was expected where (SPEC §3.1, reference §1.11).
+//! was expected where (semantics §3.1).
 
 use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
 use nom::error::{ErrorKind as NomKind, ParseError};

@@ -1,8 +1,9 @@
-//! The type check: which operator families fit which attributes and literals (reference §1.5–§1.7), done while
+//! The type check: which operator families fit which attributes and literals (semantics §3.1), done while
 //! compiling the tree into its typed, evaluable form.
 
 use super::ast::{Attribute, Comparison, Expr, ExprKind, Family, Literal, LiteralValue, Operand, Source, Test};
-use super::eval::{AttrKind, AttrRef, Cmp, DateTime, Node, Program, Side, Value};
+use super::datetime::DateTime;
+use super::eval::{AttrKind, AttrRef, Cmp, Node, Program, Side, Value};
 use super::parse::parse_guid;
 use super::{ConditionError, ErrorKind};
 use crate::matcher::Pattern;
@@ -50,7 +51,7 @@ impl AttrType {
 const BLOBS: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 
 /// Known attributes: `(source or None for any, name, type)`. From the storage and authorization attribute tables
-/// (reference §1.5), plus the attributes built-in roles use.
+/// (semantics §3.1), plus the attributes built-in roles use.
 const KNOWN: &[(Option<Source>, &str, AttrType)] = &[
     (None, "Microsoft.Storage/storageAccounts/blobServices/containers:name", AttrType::String),
     (None, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path", AttrType::String),

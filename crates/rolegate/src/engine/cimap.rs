@@ -478,7 +478,7 @@ mod tests {
             let mut m = CiMap::default();
             let id = m.intern(&s);
             prop_assert_eq!(m.get(&upper), Some(id));
-            // Unicode case folding is not ASCII folding (SPEC §2.4).
+            // Unicode case folding is not ASCII folding (semantics §2.4).
             let folded = s.to_lowercase();
             prop_assert_eq!(m.get(&folded).is_some(), folded.eq_ignore_ascii_case(&s));
         }

@@ -54,7 +54,7 @@ pub enum Outcome {
         /// For `unknown`: the attributes whose absence left it open.
         needs: Vec<String>,
     },
-    /// A block's exclusions cannot be read, so it grants nothing (SPEC §2.2).
+    /// A block's exclusions cannot be read, so it grants nothing (semantics §2.2).
     Unreadable {
         /// Permission block index.
         block: usize,

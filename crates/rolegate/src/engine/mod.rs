@@ -1,5 +1,5 @@
 //! The engine: an immutable snapshot compiled from a [`Tenant`] that answers "may principal X do action Y at
-//! scope Z" (SPEC §3) without allocating, with a compact reason for every decision.
+//! scope Z" (semantics §3) without allocating, with a compact reason for every decision.
 //!
 //! ```
 //! use rolegate::engine::{Engine, PlaneHint, ReasonKind, Request};
@@ -80,7 +80,7 @@ const CHAIN_SHIFT: u16 = 3;
 
 /// A compiled permission block: per plane, the grant patterns (with their index in the original list) and the
 /// exclusions, which are only matched and so have no index to fit. A block whose exclusions cannot be read grants
-/// nothing (SPEC §2.2), so it is `dead`.
+/// nothing (semantics §2.2), so it is `dead`.
 #[derive(Debug, Default)]
 struct Block {
     grants: [Vec<(u16, Pattern)>; 2],
@@ -600,7 +600,7 @@ impl Compiled {
 }
 
 impl Engine {
-    /// Decides a request (SPEC §3). Never allocates for well-formed requests of ordinary depth, never panics.
+    /// Decides a request (semantics §3). Never allocates for well-formed requests of ordinary depth, never panics.
     pub fn check(&self, req: &Request<'_>) -> Decision {
         // The buffers a check works in are the thread's, reused rather than zeroed on every call (that was a
         // twentieth of a check); a nested call, which nothing makes today, gets fresh ones.
@@ -919,7 +919,7 @@ impl Compiled {
     /// interned at), whose slot bits are `aux`.
     #[inline]
     fn chain_above(&self, owner: u32, aux: u16) -> &[(u32, u16)] {
-        // An owner with no chain of its own hangs under the default one (SPEC §2.3); every chain id indexes `chains`.
+        // An owner with no chain of its own hangs under the default one (semantics §2.3); every chain id indexes `chains`.
         let chain = match aux >> CHAIN_SHIFT {
             0 => self.node_chain.get(owner as usize).copied().filter(|&c| c != NONE).unwrap_or(self.default_chain),
             1 => self.default_chain,
@@ -1012,7 +1012,7 @@ impl Compiled {
     }
 
     /// Evaluates a grant that carries a condition on a block or on the assignment, off the fast path: `Ok` with
-    /// the granting reason, or `Err` with the first block's unmet condition (SPEC §3.1: block condition AND
+    /// the granting reason, or `Err` with the first block's unmet condition (semantics §3.1: block condition AND
     /// assignment condition, Kleene, Unknown does not allow).
     fn conditional_grant(&self, a: u32, role: u32, req: &Request<'_>, plane: Plane) -> Result<Reason, Reason> {
         let cx = req.condition_context();
@@ -1049,7 +1049,7 @@ impl Compiled {
     }
 
     /// Whether an enforced deny assignment (already known to target the request) blocks it: a block grants the
-    /// action and neither its condition nor the deny assignment's is definitely false (SPEC §3, rule 1).
+    /// action and neither its condition nor the deny assignment's is definitely false (semantics §3, rule 1).
     fn deny_applies(&self, deny: &Deny, req: &Request<'_>, plane: Plane) -> Option<Reason> {
         for (b, blk) in deny.blocks.iter().enumerate() {
             let Some(pattern) = blk.grant(req.action, plane) else { continue };

@@ -1,5 +1,5 @@
 //! What a JSON document is, by its keys: role definitions, one of the other tenant files, or something else
-//! (SPEC §2.2). The tenant loader and role-lint share it, so a `package.json` beside the roles is skipped with a
+//! (semantics §2.2). The tenant loader and role-lint share it, so a `package.json` beside the roles is skipped with a
 //! warning instead of becoming a nameless role, and deny assignments saved under another name are refused
 //! instead of being read as roles that grant nothing.
 
@@ -11,7 +11,7 @@ use crate::model::is_guid;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Document {
-    /// Role definitions (in any of the shapes of SPEC §2.1), or an empty list, or a value no tenant file has
+    /// Role definitions (in any of the shapes of semantics §2.1), or an empty list, or a value no tenant file has
     /// (a scalar: the role loader says what is wrong with it).
     Roles,
     /// The content of another tenant file ([`TenantFile`] other than `Roles`).

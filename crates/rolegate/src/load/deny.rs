@@ -1,5 +1,5 @@
 //! Deny assignments (ARM REST shape, and PowerShell's flat one). Any malformed part fails the load: a deny
-//! that cannot be read cannot be applied (SPEC §2.2).
+//! that cannot be read cannot be applied (semantics §2.2).
 
 use std::sync::Arc;
 

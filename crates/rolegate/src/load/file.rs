@@ -1,4 +1,4 @@
-//! Reading an input file so that nothing but a regular file of bounded size is ever used (SPEC §2.2).
+//! Reading an input file so that nothing but a regular file of bounded size is ever used (semantics §2.2).
 //!
 //! A path is checked before it is opened (a dangling link, a link loop, a directory, a FIFO, a socket or a device
 //! is refused), opened without blocking (a FIFO swapped in after the check cannot stall the reader), checked

@@ -1,4 +1,4 @@
-//! Role definitions in the five shapes of SPEC §2.1.
+//! Role definitions in the five shapes of semantics §2.1.
 
 use std::sync::Arc;
 
@@ -154,7 +154,7 @@ fn read_flat(r: &mut Reader, members: &[Member], shape: RoleShape, origin: Origi
     let id_raw = r.string(get(R_ID));
     let role_name = r.string(get(R_ROLE_NAME));
     // In the CLI list shape `name` is the GUID and `id` the resource id; in the flat shapes `Name` is the
-    // display name and `Id` the GUID (SPEC §2.1).
+    // display name and `Id` the GUID (semantics §2.1).
     let (name, id, resource_id) = if shape == RoleShape::CliList {
         let id = name_raw.as_ref().and_then(|n| role_id(&n.value));
         let id = id.or_else(|| id_raw.as_ref().and_then(|i| role_id(&i.value)));

@@ -11,7 +11,8 @@ use crate::diag::{Diagnostic, Severity, codes};
 use crate::model::{Id, RoleDefinition, Tenant};
 use crate::span::{SourceText, Span};
 
-/// The file names of a tenant directory (SPEC §2.2); every other `*.json` directly in it is a role file.
+/// The fixed file names of a tenant directory (semantics §2.2); every other `*.json` directly in it is classified
+/// by its content.
 pub const ASSIGNMENTS_FILE: &str = "assignments.json";
 /// Deny assignments.
 pub const DENY_FILE: &str = "denyAssignments.json";
@@ -20,7 +21,7 @@ pub const GROUPS_FILE: &str = "groups.json";
 /// Management-group hierarchy.
 pub const HIERARCHY_FILE: &str = "hierarchy.json";
 
-/// What [`TenantLoader::from_dir`] reads a file of a tenant directory as, by its name (SPEC §2.2).
+/// What [`TenantLoader::from_dir`] reads a file of a tenant directory as, by its name (semantics §2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TenantFile {
     /// `assignments.json`.
@@ -192,7 +193,7 @@ impl TenantLoader {
         Self::from_dir_with(dir, super::file::DEFAULT_MAX_FILE_BYTES)
     }
 
-    /// Reads a tenant directory: the fixed file names of SPEC §2.2, and every other `*.json` directly in it
+    /// Reads a tenant directory: the fixed file names of semantics §2.2, and every other `*.json` directly in it
     /// as a role file when it holds role definitions (in name order, so that results do not depend on the file
     /// system; see [`TenantFile`]). Every file is read whole or the load is refused: an entry that is not a
     /// regular file (or a link to one), or is larger than `max_file_bytes`, is `RL017`; a fixed name in another
@@ -426,7 +427,7 @@ fn same_permissions(a: &RoleDefinition, b: &RoleDefinition) -> bool {
     key(a) == key(b)
 }
 
-/// SPEC §2.3: a subscription that `hierarchy.json` does not list hangs under the tenant root management group
+/// semantics §2.3: a subscription that `hierarchy.json` does not list hangs under the tenant root management group
 /// (or `/`); the load warns and lists such subscriptions.
 fn check_unplaced_subscriptions(tenant: &Tenant, diagnostics: &mut Vec<Diagnostic>) {
     let h = &tenant.hierarchy;

@@ -19,7 +19,7 @@ fn shipped_catalog_counts_and_planes() {
     );
     assert_eq!(c.plane("Microsoft.ApiCenter/services/workspaces/apis/read"), PlaneAnswer::Both);
     assert_eq!(c.plane("Microsoft.Nope/things/read"), PlaneAnswer::Unknown);
-    // SPEC §2.4: 21 names in both planes, 23 when compared case-insensitively.
+    // semantics §2.4: 21 names in both planes, 23 when compared case-insensitively.
     let mut names: std::collections::HashSet<String> = Default::default();
     for op in c.operations() {
         if c.plane(&op.name) == PlaneAnswer::Both {

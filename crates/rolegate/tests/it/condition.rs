@@ -1,4 +1,4 @@
-//! Conditions (SPEC §3.1): the docs' corpus, the built-in conditions, the operator truth tables, Kleene logic,
+//! Conditions (semantics §3.1): the docs' corpus, the built-in conditions, the operator truth tables, Kleene logic,
 //! pointed diagnostics, and a print → parse round trip.
 
 use miette::{GraphicalReportHandler, GraphicalTheme};

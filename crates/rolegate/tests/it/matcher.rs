@@ -1,4 +1,4 @@
-//! The production matcher against the plain reference, the SPEC §2.4 cases, and the real catalog.
+//! The production matcher against the plain reference, the semantics §2.4 cases, and the real catalog.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -187,7 +187,7 @@ fn every_builtin_action_parses() {
 }
 
 /// Production and reference agree on every catalog operation for a deterministic sample of the built-in
-/// roles' wildcard patterns, always including the ones SPEC §2.4 discusses.
+/// roles' wildcard patterns, always including the ones semantics §2.4 discusses.
 #[test]
 fn builtin_patterns_agree_with_reference_on_the_catalog() {
     let ops = catalog_operations();

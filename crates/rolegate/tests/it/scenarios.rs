@@ -495,7 +495,7 @@ fn a_malformed_not_actions_entry_makes_its_block_grant_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Conditions (SPEC §3.1)
+// Conditions (semantics §3.1)
 
 const BLOB_DATA_CONTRIBUTOR: &str = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const RBAC_ADMIN: &str = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";

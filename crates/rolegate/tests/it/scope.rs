@@ -1,4 +1,4 @@
-//! Scope parsing, normalisation, classification and ancestry (SPEC §2.3).
+//! Scope parsing, normalisation, classification and ancestry (semantics §2.3).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 

@@ -1,4 +1,4 @@
-//! A deliberately plain evaluator of conditions (SPEC §3.1) for the agreement test: it walks the parsed AST
+//! A deliberately plain evaluator of conditions (semantics §3.1) for the agreement test: it walks the parsed AST
 //! with vectors of strings and no compiled form, independently of `rolegate::condition::Condition::evaluate`.
 //!
 //! Validity (does the text parse and type-check) is the library's answer; the evaluation is this file's own.

@@ -1,4 +1,4 @@
-//! A deliberately plain reference for the authorization engine (SPEC §2.2–§3), written as a direct
+//! A deliberately plain reference for the authorization engine (semantics §2.2–§3), written as a direct
 //! transcription of the decision rules so that agreement tests against `rolegate::engine::Engine` mean
 //! something: no indexes, no caches, linear scans, a breadth-first search with a visited list for groups, a
 //! `Vec<Scope>` of ancestors.

@@ -1,4 +1,4 @@
-//! A deliberately plain reference for the action matcher (SPEC §2.4), written differently from production so
+//! A deliberately plain reference for the action matcher (semantics §2.4), written differently from production so
 //! that agreement tests mean something.
 //!
 //! Semantics: a `/*/` may stand for a single `/`. So first build every pattern reachable by rewriting `/*/` to
