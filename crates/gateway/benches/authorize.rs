@@ -6,7 +6,9 @@
 //! * `authorize/token_cached`: [`Validator::validate`] of a token it has verified before;
 //! * `authorize/token_fresh_rs256`: a different RS256 token every time (the cache cannot help);
 //! * `authorize/decision`: [`Gateway::authorize`] in trusted-header mode (mapping and decision, no token), beside
-//!   `authorize/engine_check`, the engine's own `check` on the same queries.
+//!   `authorize/engine_check`, the engine's own `check` on the same queries;
+//! * `authorize/cached_token`: [`Gateway::authorize`] of each request with its principal's bearer token, every
+//!   token verified once before (mapping, cached token, decision).
 //!
 //! Every query of the mix is distinct; criterion reports the time per request. Run with
 //! `cargo bench -p rolegate-gateway --bench authorize`.
@@ -22,6 +24,7 @@ mod tenant_gen;
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -49,7 +52,8 @@ fn http(action: &str, scope: &str) -> (&'static str, String) {
     }
 }
 
-fn tokens(n: usize) -> (Validator, Vec<String>) {
+/// A validator holding `cache_capacity` identities and one RS256 token per `(oid, groups)`.
+fn tokens(subjects: &[(String, Vec<String>)], cache_capacity: usize) -> (Validator, Vec<String>) {
     use rsa::Generate;
     let private = rsa::PrivateKey::generate();
     let key = EncodingKey::from_rsa_der(private.to_pkcs1_der().unwrap().as_bytes());
@@ -57,17 +61,17 @@ fn tokens(n: usize) -> (Validator, Vec<String>) {
     jwk.common.key_id = Some("k1".into());
     let set = serde_json::to_vec(&JwkSet { keys: vec![jwk] }).unwrap();
     let mut config = TokenConfig::new(TENANT, [AUD]);
-    // One entry: every fresh token misses.
-    config.cache_capacity = 1;
+    config.cache_capacity = cache_capacity;
     let validator = Validator::new(config, KeySet::from_jwks(&set).unwrap()).unwrap();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("k1".into());
-    let tokens = (0..n)
-        .map(|i| {
+    let tokens = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, (oid, groups))| {
             let claims = serde_json::json!({"aud": AUD, "iss": format!("https://sts.windows.net/{TENANT}/"),
-                "tid": TENANT, "oid": format!("user-{i}"), "exp": now + 7200, "nbf": now - 60,
-                "groups": ["g-1", "g-2"], "jti": i});
+                "tid": TENANT, "oid": oid, "exp": now + 7200, "nbf": now - 60, "groups": groups, "jti": i});
             encode(&header, &claims, &key).unwrap()
         })
         .collect();
@@ -118,7 +122,27 @@ fn authorize(c: &mut Criterion) {
         })
     });
 
-    let (validator, tokens) = tokens(256);
+    // Every request with its principal's bearer token, verified once before: the cache answers.
+    let subjects: Vec<(String, Vec<String>)> =
+        queries.iter().map(|q| (q.principal.clone(), q.groups.clone())).collect();
+    let (validator, bearer) = tokens(&subjects, subjects.len());
+    let headers: Vec<[(&str, String); 1]> = bearer.iter().map(|t| [("authorization", format!("Bearer {t}"))]).collect();
+    let headers: Vec<[(&str, &str); 1]> = headers.iter().map(|[(n, v)]| [(*n, v.as_str())]).collect();
+    let gateway = Gateway::new(Engine::new(generated.tenant()), Identify::Token(Arc::new(validator)));
+    for ((method, path, ..), h) in requests.iter().zip(&headers) {
+        gateway.authorize(&HttpRequest::new(method, path).headers(h));
+    }
+    group.bench_function("cached_token", |b| {
+        b.iter(|| {
+            for ((method, path, ..), h) in requests.iter().zip(&headers) {
+                black_box(gateway.authorize(&HttpRequest::new(method, path).headers(h)));
+            }
+        })
+    });
+
+    let fresh: Vec<(String, Vec<String>)> = (0..256).map(|i| (format!("user-{i}"), vec!["g-1".into()])).collect();
+    // One entry: every fresh token misses.
+    let (validator, tokens) = tokens(&fresh, 1);
     group.throughput(Throughput::Elements(1));
     let warm = &tokens[0];
     validator.validate(warm).unwrap();

@@ -254,14 +254,18 @@ fn segments(path: &str) -> Result<Vec<Seg<'_>>, MapError> {
     if !path.starts_with('/') {
         return refused(Refusal::NotAbsolute, 0..path.len().min(1));
     }
-    for (i, c) in path.char_indices() {
-        let at = i..i + c.len_utf8();
-        match c {
-            '%' => return refused(Refusal::PercentEscape, i..(i + 3).min(path.len())),
-            '\\' => return refused(Refusal::Backslash, at),
-            '#' => return refused(Refusal::Fragment, at),
-            c if c.is_ascii_control() => return refused(Refusal::ControlCharacter, at),
-            c if !c.is_ascii() => return refused(Refusal::NonAscii, at),
+    // Bytes, not chars: every byte at or above 0x80 belongs to a non-ASCII character, reported whole.
+    for (i, &b) in path.as_bytes().iter().enumerate() {
+        let at = i..i + 1;
+        match b {
+            b'%' => return refused(Refusal::PercentEscape, i..(i + 3).min(path.len())),
+            b'\\' => return refused(Refusal::Backslash, at),
+            b'#' => return refused(Refusal::Fragment, at),
+            b if b.is_ascii_control() => return refused(Refusal::ControlCharacter, at),
+            b if !b.is_ascii() => {
+                let len = path.get(i..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+                return refused(Refusal::NonAscii, i..i + len);
+            }
             _ => {}
         }
     }

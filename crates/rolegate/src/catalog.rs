@@ -37,7 +37,9 @@ pub enum PlaneAnswer {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     operations: Vec<Operation>,
-    by_name: HashMap<String, Vec<u32>>,
+    /// Keyed by the lower-case name. A fast unkeyed-quality hash is enough: lookups come from requests, but
+    /// entries only from the catalog, so no one can fill a bucket.
+    by_name: HashMap<String, Vec<u32>, foldhash::fast::RandomState>,
     date: Option<String>,
 }
 
@@ -54,7 +56,8 @@ pub struct TsvError {
 impl Catalog {
     /// Builds a catalog from operations (kept in the given order) and the snapshot date, if known.
     pub fn new(operations: Vec<Operation>, date: Option<String>) -> Self {
-        let mut by_name: HashMap<String, Vec<u32>> = HashMap::with_capacity(operations.len());
+        let mut by_name: HashMap<String, Vec<u32>, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(operations.len(), foldhash::fast::RandomState::default());
         for (i, op) in operations.iter().enumerate() {
             by_name.entry(op.name.to_ascii_lowercase()).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
         }
