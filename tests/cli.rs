@@ -270,6 +270,78 @@ fn rolegate_bench_reports_timings_and_mismatches() {
     assert_eq!(v["mismatches"], 1);
 }
 
+#[test]
+fn rolegate_bench_reports_each_queries_file_and_how_many_distinct_queries_it_has() {
+    let alice = serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "expected": true});
+    let bob = serde_json::json!({"principal": "bob", "action": "Microsoft.Compute/virtualMachines/delete", "scope": "/subscriptions/sub-1", "expected": false});
+    // The same request spelt in another case, and the same groups in another order, are not distinct.
+    let alice_upper = serde_json::json!({"principal": "ALICE", "action": BLOB_READ.to_uppercase(), "scope": CONTAINER.to_uppercase(), "expected": true});
+    let grouped = |groups: [&str; 2]| serde_json::json!({"principal": "carol", "action": BLOB_READ, "scope": CONTAINER, "groups": groups});
+    let repeating =
+        temp_file("bench-repeating.jsonl", format!("{alice}\n{bob}\n{alice}\n{alice_upper}\n{bob}\n").as_bytes());
+    let distinct = temp_file(
+        "bench-distinct.jsonl",
+        format!("{alice}\n{bob}\n{}\n{}\n", grouped(["g1", "g2"]), grouped(["g2", "g3"])).as_bytes(),
+    );
+    let wrong = temp_file("bench-distinct-wrong.jsonl", bob.to_string().replace("false", "true").as_bytes());
+    let (repeating, distinct, wrong) =
+        (repeating.to_str().unwrap(), distinct.to_str().unwrap(), wrong.to_str().unwrap());
+    let bench = |files: &[&str], format: &str| {
+        let mut args = vec!["bench", "--tenant", "tests/data/tenant", "--passes", "2", "--format", format];
+        for f in files {
+            args.extend(["--queries", f]);
+        }
+        rolegate(&args)
+    };
+
+    let (code, out, err) = bench(&[repeating, distinct], "json");
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{v}");
+    assert_eq!(
+        (files[0]["file"].as_str(), &files[0]["queries"], &files[0]["distinct"]),
+        (Some(repeating), &5.into(), &2.into())
+    );
+    assert_eq!(
+        (files[1]["file"].as_str(), &files[1]["queries"], &files[1]["distinct"]),
+        (Some(distinct), &4.into(), &4.into())
+    );
+    assert_eq!(files[1]["checks"], 8);
+    for f in files {
+        for k in ["check_ns_median", "check_ns_p99", "check_ns_mean_untimed", "checks_allowed", "mismatches"] {
+            assert!(f[k].is_u64(), "missing `{k}` in {f}");
+        }
+    }
+    // The top-level figures stay those of the first file, as when bench took one.
+    for k in
+        ["queries", "distinct", "checks", "checks_allowed", "checks_denied", "checks_not_allowed", "check_ns_median"]
+    {
+        assert_eq!(v[k], files[0][k], "`{k}` in {v}");
+    }
+    assert_eq!(v["passes"], 2);
+
+    // A mismatch in any file fails the run, and the top-level count is the total.
+    let (code, out, err) = bench(&[distinct, wrong], "json");
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&v["mismatches"], &v["files"][0]["mismatches"], &v["files"][1]["mismatches"]),
+        (&1.into(), &0.into(), &1.into())
+    );
+
+    let (code, out, err) = bench(&[repeating, distinct], "human");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("queries file     {repeating}\n")), "{out}");
+    assert!(out.contains("checks           10 (5 queries, 2 distinct, x 2 passes)"), "{out}");
+    assert!(out.contains(&format!("queries file     {distinct}\n")), "{out}");
+    assert!(out.contains("checks           8 (4 queries, 4 distinct, x 2 passes)"), "{out}");
+
+    // `--queries` stays required.
+    let (code, _, err) = rolegate(&["bench", "--tenant", "tests/data/tenant"]);
+    assert_eq!(code, 2, "{err}");
+}
+
 // ---- role-lint outputs, config, baseline, tenant (semantics §4 tenant family, §5) ----
 
 /// Runs role-lint in `dir`: exit code, stdout, stderr.

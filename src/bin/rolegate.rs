@@ -4,6 +4,7 @@
 //! `check` 0 allowed, 3 denied or not allowed; both 2 for a usage error or input that cannot be read.
 //! `bench` 0, 1 when some query's `expected` differs from the engine's decision, 2 for unreadable input.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -80,15 +81,16 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
-    /// Time loading, compiling and `check` over a queries.jsonl file; count queries whose `expected` differs
+    /// Time loading, compiling and `check` over queries.jsonl files; count queries whose `expected` differs
     /// from the engine's decision (exit 1 if any).
     Bench {
         /// The tenant directory.
         #[arg(long)]
         tenant: PathBuf,
-        /// The queries.jsonl file.
-        #[arg(long)]
-        queries: PathBuf,
+        /// A queries.jsonl file; repeat it to time several files, one after the other, over one compiled tenant
+        /// (a short mix that repeats stays in the CPU's caches; a file of distinct queries does not).
+        #[arg(long, required = true)]
+        queries: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = BenchFormat::Human)]
         format: BenchFormat,
@@ -264,29 +266,18 @@ fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
     sorted.get(i).copied()
 }
 
-/// `rolegate bench`: every check is timed on its own with `Instant` (the timer's own cost, measured the same
-/// way, is reported as `timer_overhead_ns` and not subtracted); `check_ns_mean_untimed` is the median over
-/// passes of a pass's wall time divided by its checks, without per-check timers, as a cross-check.
-fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u32, max_file_bytes: u64) -> ExitCode {
+/// The timings of one queries file.
+struct FileBench {
+    /// The file's figures, as `rolegate bench --format json` reports them.
+    report: serde_json::Map<String, serde_json::Value>,
+    mismatches: usize,
+}
+
+/// Times every query of one file (see [`bench`]); a line that does not parse ends the run (exit 2).
+fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes: u64) -> Result<FileBench, ExitCode> {
     use std::hint::black_box;
 
-    let t = Instant::now();
-    let tenant = match load_tenant(tenant_dir, max_file_bytes) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let load_ms = t.elapsed().as_secs_f64() * 1e3;
-    let t = Instant::now();
-    let engine = match compile(tenant) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-
-    let text = match read_queries(queries_path, max_file_bytes) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let text = read_queries(queries_path, max_file_bytes)?;
     let mut queries: Vec<rolegate::schema::Query> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -296,10 +287,12 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
             Ok(q) => queries.push(q),
             Err(e) => {
                 eprintln!("rolegate: `{}` line {}: {e}", queries_path.display(), n + 1);
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         }
     }
+    // How much of the file repeats: a mix whose queries recur keeps its working set in cache.
+    let distinct = queries.iter().map(rolegate::schema::Query::distinct_key).collect::<HashSet<_>>().len();
     // Owned request parts first, then requests borrowing them. Each query's principal, action, scope and groups
     // sit together in one buffer, request after request, as a gateway's request does in the buffer it was read
     // into: strings scattered over the heap by parsing would time cache and TLB misses that a gateway checking
@@ -342,15 +335,6 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         }
     }
 
-    let mut timer: Vec<u64> = (0..1001)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(());
-            u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)
-        })
-        .collect();
-    let timer_overhead_ns = median(&mut timer).unwrap_or(0);
-
     let mut all: Vec<u64> = Vec::with_capacity(requests.len() * passes as usize);
     let (mut allowed, mut denied, mut not_allowed) = (Vec::new(), Vec::new(), Vec::new());
     let mut untimed: Vec<u64> = Vec::new();
@@ -374,45 +358,104 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
         untimed.push(u64::try_from(per).unwrap_or(u64::MAX));
     }
     let check_ns_median = median(&mut all);
-    let huge_pages = huge_pages_bytes();
     let p99 = percentile(&all, 99);
+    let report = [
+        ("file", queries_path.display().to_string().into()),
+        ("check_ns_median", check_ns_median.into()),
+        ("check_ns_median_allowed", median(&mut allowed).into()),
+        ("check_ns_median_denied", median(&mut denied).into()),
+        ("check_ns_median_not_allowed", median(&mut not_allowed).into()),
+        ("check_ns_p99", p99.into()),
+        ("check_ns_mean_untimed", median(&mut untimed).into()),
+        ("queries", requests.len().into()),
+        ("distinct", distinct.into()),
+        ("checks", all.len().into()),
+        ("checks_allowed", allowed.len().into()),
+        ("checks_denied", denied.len().into()),
+        ("checks_not_allowed", not_allowed.len().into()),
+        ("mismatches", mismatches.into()),
+    ];
+    let report = report.into_iter().map(|(k, v): (&str, serde_json::Value)| (k.to_owned(), v)).collect();
+    Ok(FileBench { report, mismatches })
+}
+
+/// `rolegate bench`: every check is timed on its own with `Instant` (the timer's own cost, measured the same
+/// way, is reported as `timer_overhead_ns` and not subtracted); `check_ns_mean_untimed` is the median over
+/// passes of a pass's wall time divided by its checks, without per-check timers, as a cross-check. Each queries
+/// file is timed on its own, in order; the report's top-level check figures are the first file's (as when
+/// `bench` took one file), `mismatches` is the total that decides the exit code, and `files` has every file's.
+fn bench(
+    tenant_dir: &Path,
+    queries_paths: &[PathBuf],
+    format: BenchFormat,
+    passes: u32,
+    max_file_bytes: u64,
+) -> ExitCode {
+    use std::hint::black_box;
+
+    let t = Instant::now();
+    let tenant = match load_tenant(tenant_dir, max_file_bytes) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    // Milliseconds to the microsecond.
+    let load_ms = (t.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let t = Instant::now();
+    let engine = match compile(tenant) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let compile_ms = (t.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+
+    let mut timer: Vec<u64> = (0..1001)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(());
+            u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        })
+        .collect();
+    let timer_overhead_ns = median(&mut timer).unwrap_or(0);
+
+    let mut files = Vec::with_capacity(queries_paths.len());
+    for path in queries_paths {
+        match bench_file(&engine, path, passes, max_file_bytes) {
+            Ok(f) => files.push(f),
+            Err(code) => return code,
+        }
+    }
+    let mismatches: usize = files.iter().map(|f| f.mismatches).sum();
+    let huge_pages = huge_pages_bytes();
+    let first = files.first().map(|f| &f.report);
+    let field = |k: &str| first.and_then(|r| r.get(k)).cloned().unwrap_or_default();
     let report = serde_json::json!({
-        "load_ms": (load_ms * 1e3).round() / 1e3,
-        "compile_ms": (compile_ms * 1e3).round() / 1e3,
+        "load_ms": load_ms,
+        "compile_ms": compile_ms,
         "peak_rss_bytes": peak_rss_bytes(),
-        "check_ns_median": check_ns_median,
-        "check_ns_median_allowed": median(&mut allowed),
-        "check_ns_median_denied": median(&mut denied),
-        "check_ns_median_not_allowed": median(&mut not_allowed),
-        "check_ns_p99": p99,
-        "check_ns_mean_untimed": median(&mut untimed),
+        "check_ns_median": field("check_ns_median"),
+        "check_ns_median_allowed": field("check_ns_median_allowed"),
+        "check_ns_median_denied": field("check_ns_median_denied"),
+        "check_ns_median_not_allowed": field("check_ns_median_not_allowed"),
+        "check_ns_p99": field("check_ns_p99"),
+        "check_ns_mean_untimed": field("check_ns_mean_untimed"),
         "timer_overhead_ns": timer_overhead_ns,
         "huge_pages_bytes": huge_pages,
-        "queries": requests.len(),
+        "queries": field("queries"),
         "passes": passes,
-        "checks": all.len(),
-        "checks_allowed": allowed.len(),
-        "checks_denied": denied.len(),
-        "checks_not_allowed": not_allowed.len(),
+        "checks": field("checks"),
+        "checks_allowed": field("checks_allowed"),
+        "checks_denied": field("checks_denied"),
+        "checks_not_allowed": field("checks_not_allowed"),
         "mismatches": mismatches,
+        "distinct": field("distinct"),
+        "files": files.iter().map(|f| &f.report).collect::<Vec<_>>(),
     });
     match format {
         BenchFormat::Json => println!("{report}"),
         BenchFormat::Human => {
-            let get = |k: &str| report.get(k).map_or_else(String::new, ToString::to_string);
-            let rows = [
-                ("load", format!("{} ms", get("load_ms"))),
-                ("compile", format!("{} ms", get("compile_ms"))),
+            let mut rows = vec![
+                ("load", format!("{load_ms} ms")),
+                ("compile", format!("{compile_ms} ms")),
                 ("peak RSS", format!("{:.1} MiB", peak_rss_bytes() as f64 / (1024.0 * 1024.0))),
-                ("checks", format!("{} ({} queries x {} passes)", get("checks"), get("queries"), passes)),
-                ("check median", format!("{} ns (p99 {} ns)", get("check_ns_median"), get("check_ns_p99"))),
-                ("  allowed", format!("{} ns over {} checks", get("check_ns_median_allowed"), get("checks_allowed"))),
-                ("  denied", format!("{} ns over {} checks", get("check_ns_median_denied"), get("checks_denied"))),
-                (
-                    "  not allowed",
-                    format!("{} ns over {} checks", get("check_ns_median_not_allowed"), get("checks_not_allowed")),
-                ),
-                ("untimed mean", format!("{} ns per check", get("check_ns_mean_untimed"))),
                 ("timer overhead", format!("{timer_overhead_ns} ns (included in per-check times)")),
                 (
                     "huge pages",
@@ -421,8 +464,34 @@ fn bench(tenant_dir: &Path, queries_path: &Path, format: BenchFormat, passes: u3
                         |b| format!("{:.1} MiB of anonymous memory", b as f64 / (1024.0 * 1024.0)),
                     ),
                 ),
-                ("mismatches", mismatches.to_string()),
             ];
+            for (path, f) in queries_paths.iter().zip(&files) {
+                let get = |k: &str| f.report.get(k).map_or_else(String::new, ToString::to_string);
+                rows.extend([
+                    ("queries file", path.display().to_string()),
+                    (
+                        "checks",
+                        format!(
+                            "{} ({} queries, {} distinct, x {passes} passes)",
+                            get("checks"),
+                            get("queries"),
+                            get("distinct")
+                        ),
+                    ),
+                    ("check median", format!("{} ns (p99 {} ns)", get("check_ns_median"), get("check_ns_p99"))),
+                    (
+                        "  allowed",
+                        format!("{} ns over {} checks", get("check_ns_median_allowed"), get("checks_allowed")),
+                    ),
+                    ("  denied", format!("{} ns over {} checks", get("check_ns_median_denied"), get("checks_denied"))),
+                    (
+                        "  not allowed",
+                        format!("{} ns over {} checks", get("check_ns_median_not_allowed"), get("checks_not_allowed")),
+                    ),
+                    ("untimed mean", format!("{} ns per check", get("check_ns_mean_untimed"))),
+                    ("mismatches", f.mismatches.to_string()),
+                ]);
+            }
             for (k, v) in rows {
                 println!("{k:<16} {v}");
             }

@@ -241,6 +241,26 @@ impl Query {
         }
         out
     }
+
+    /// The request the query makes, as a text two queries share exactly when they ask the same thing: ids,
+    /// action and scope in lower case (they compare without case), groups as a set, `expected` left out.
+    /// `rolegate bench` counts a query file's distinct queries with it.
+    pub fn distinct_key(&self) -> String {
+        let mut groups: Vec<String> = self.groups.iter().map(|g| g.to_ascii_lowercase()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        serde_json::json!([
+            self.principal.to_ascii_lowercase(),
+            self.action.to_ascii_lowercase(),
+            self.scope.to_ascii_lowercase(),
+            self.data_action,
+            self.sub_operation,
+            groups,
+            self.attributes,
+            self.now,
+        ])
+        .to_string()
+    }
 }
 
 /// Every schema: `(file name under schemas/, schema)`.

@@ -1129,144 +1129,190 @@ fn aimed(rng: &mut Rng, vocab: &Vocab, m: &Model, a: &Assignment) -> Query {
     query(m.principal_id(holder), action, scope, plane_flag(rng, data))
 }
 
-fn queries(rng: &mut Rng, vocab: &Vocab, m: &Model, n: usize) -> Vec<Query> {
+/// What queries are aimed at: the model, and the assignments and deny assignments some categories pick from.
+struct Aims<'a> {
+    vocab: &'a Vocab,
+    m: &'a Model,
+    group_assignments: Vec<usize>,
+    data_assignments: Vec<usize>,
+    enforced: Vec<usize>,
+    /// Callers known only by their token, numbered as they are made.
+    unknown: usize,
+}
+
+impl<'a> Aims<'a> {
+    fn new(vocab: &'a Vocab, m: &'a Model) -> Aims<'a> {
+        let group_assignments: Vec<usize> = (0..m.assignments.len())
+            .filter(|&i| matches!(m.assignments[i].principal, PrincipalRef::Group(_)))
+            .collect();
+        let data_assignments: Vec<usize> = (0..m.assignments.len())
+            .filter(|&i| {
+                let a = &m.assignments[i];
+                matches!(a.role, RoleRef::Builtin(BLOB_DATA_READER) | RoleRef::Builtin(KV_SECRETS_USER))
+                    || matches!(a.role, RoleRef::Custom(r) if m.roles[r].samples.iter().any(|s| s.1))
+            })
+            .collect();
+        let enforced: Vec<usize> = (0..m.denies.len()).filter(|&i| !m.denies[i].audit).collect();
+        Aims { vocab, m, group_assignments, data_assignments, enforced, unknown: 0 }
+    }
+
+    /// One query of `category`, the `index`-th of its file.
+    fn query(&mut self, rng: &mut Rng, category: &str, index: usize) -> Query {
+        let (vocab, m) = (self.vocab, self.m);
+        match category {
+            "allowed" => {
+                let a = rng.pick(&m.assignments);
+                aimed(rng, vocab, m, a)
+            }
+            "token_groups" if !self.group_assignments.is_empty() => {
+                let a = &m.assignments[*rng.pick(&self.group_assignments)];
+                let mut q = aimed(rng, vocab, m, a);
+                // The caller is not in groups.json; its token names the assigned group (or a subgroup of it).
+                self.unknown += 1;
+                q.principal = format!("token-user-{:05}", self.unknown);
+                let mut groups = vec![m.principal_id(a.principal)];
+                if let PrincipalRef::Group(g) = a.principal
+                    && let Some(PrincipalRef::Group(sub)) =
+                        m.members[g].iter().find(|x| matches!(x, PrincipalRef::Group(_)))
+                    && rng.chance(50)
+                {
+                    groups = vec![m.groups[*sub].clone()];
+                }
+                if rng.chance(50) && !m.groups.is_empty() {
+                    groups.push(rng.pick(&m.groups).clone());
+                }
+                q.groups = groups;
+                q
+            }
+            "denied" if !self.enforced.is_empty() => {
+                let d = &m.denies[*rng.pick(&self.enforced)];
+                let (scope, _) =
+                    if rng.chance(40) { (m.scope(vocab, d.scope), None) } else { m.below(vocab, rng, d.scope) };
+                let (action, data) = rng.pick(&d.samples).clone();
+                let who = if !d.excludes.is_empty() && rng.chance(15) {
+                    let x = *rng.pick(&d.excludes);
+                    m.holder(rng, x)
+                } else if let Some(p) = d.principals.first().filter(|_| rng.chance(70)) {
+                    m.holder(rng, *p)
+                } else {
+                    m.random_user(rng)
+                };
+                query(m.principal_id(who), action, scope, plane_flag(rng, data))
+            }
+            "deep_scope" if !self.data_assignments.is_empty() => {
+                let a = &m.assignments[*rng.pick(&self.data_assignments)];
+                let mut q = aimed(rng, vocab, m, a);
+                if let Some(r) = res_of(m, a.scope, rng) {
+                    q.scope = m.deep_scope(vocab, rng, r);
+                    if matches!(a.role, RoleRef::Builtin(BLOB_DATA_READER)) && q.action == BLOB_READ {
+                        q.sub_operation = rng.chance(30).then(|| "Blob.List".to_owned());
+                    }
+                }
+                q
+            }
+            "unknown_principal" => {
+                let a = rng.pick(&m.assignments);
+                let mut q = aimed(rng, vocab, m, a);
+                q.principal = guid(m.seed, TAG_UNKNOWN, 2_000_000 + index as u64);
+                q
+            }
+            "data_plane" => {
+                let r = rng.below(m.resources.len().max(1));
+                let t = m.resources.get(r).map(|res| &vocab.types[res.ty]);
+                let op = match t.filter(|t| !t.data.is_empty()) {
+                    Some(t) => rng.pick(&t.data).clone(),
+                    None => rng.pick(&vocab.data).clone(),
+                };
+                let scope = if m.resources.is_empty() { "/".to_owned() } else { m.deep_scope(vocab, rng, r) };
+                let who = if !self.data_assignments.is_empty() && rng.chance(50) {
+                    let a = &m.assignments[*rng.pick(&self.data_assignments)];
+                    m.holder(rng, a.principal)
+                } else {
+                    m.random_user(rng)
+                };
+                query(m.principal_id(who), op, scope, Some(true).filter(|_| rng.chance(60)))
+            }
+            "plane_unknown" if !vocab.both.is_empty() => {
+                let a = rng.pick(&m.assignments);
+                let mut q = aimed(rng, vocab, m, a);
+                if rng.chance(70) {
+                    q.action = rng.pick(&vocab.both).clone();
+                } else {
+                    q.action = format!("Contoso.Unknown/widgets/{}/action", rng.below(100));
+                }
+                q.data_action = None;
+                q
+            }
+            "invalid" => {
+                let a = rng.pick(&m.assignments);
+                let mut q = aimed(rng, vocab, m, a);
+                match rng.below(4) {
+                    0 => q.scope = format!("{}/../other", q.scope.trim_end_matches('/')),
+                    1 => q.scope = format!("{} ", q.scope),
+                    2 => q.action = format!("{}*", q.action),
+                    _ => q.action = q.action.replace('/', "/ "),
+                }
+                q
+            }
+            "case_variant" => {
+                let a = rng.pick(&m.assignments);
+                let mut q = aimed(rng, vocab, m, a);
+                match rng.below(3) {
+                    0 => q.principal = rng.recase(&q.principal),
+                    1 => q.scope = rng.recase(&q.scope),
+                    _ => q.action = rng.recase(&q.action),
+                }
+                q
+            }
+            // "not_allowed", and fallbacks for tenants without groups, denies or data assignments.
+            _ => {
+                let who = m.random_user(rng);
+                let (scope, res) = m.below(vocab, rng, ScopeRef::Root);
+                let (op, data) = match res.filter(|_| rng.chance(60)) {
+                    Some(r) => (rng.pick(&vocab.types[m.resources[r].ty].control).clone(), false),
+                    None => (rng.pick(&vocab.control).clone(), false),
+                };
+                query(m.principal_id(who), op, scope, plane_flag(rng, data))
+            }
+        }
+    }
+}
+
+/// Draws of one query that `keep` may refuse before its category counts as exhausted.
+const MAX_DRAWS: usize = 1_000;
+
+/// `n` queries in the fixed mix, shuffled. A query `keep` refuses is drawn again from its category, so that the
+/// mix holds; `Err` names a category that gave nothing `keep` accepts in [`MAX_DRAWS`] draws.
+fn queries(
+    rng: &mut Rng,
+    vocab: &Vocab,
+    m: &Model,
+    n: usize,
+    mut keep: impl FnMut(&Query) -> bool,
+) -> Result<Vec<Query>, String> {
     let mut out = Vec::with_capacity(n);
     let total: usize = MIX.iter().map(|(_, p)| p).sum();
-    let group_assignments: Vec<usize> =
-        (0..m.assignments.len()).filter(|&i| matches!(m.assignments[i].principal, PrincipalRef::Group(_))).collect();
-    let data_assignments: Vec<usize> = (0..m.assignments.len())
-        .filter(|&i| {
-            let a = &m.assignments[i];
-            matches!(a.role, RoleRef::Builtin(BLOB_DATA_READER) | RoleRef::Builtin(KV_SECRETS_USER))
-                || matches!(a.role, RoleRef::Custom(r) if m.roles[r].samples.iter().any(|s| s.1))
-        })
-        .collect();
-    let enforced: Vec<usize> = (0..m.denies.len()).filter(|&i| !m.denies[i].audit).collect();
-    let mut unknown = 0usize;
+    let mut aims = Aims::new(vocab, m);
     for (ci, (category, pct)) in MIX.iter().enumerate() {
         let count = if ci + 1 == MIX.len() { n - out.len() } else { n * pct / total };
         for _ in 0..count {
-            let q = match *category {
-                "allowed" => {
-                    let a = rng.pick(&m.assignments);
-                    aimed(rng, vocab, m, a)
+            let mut draws = 1;
+            let mut q = aims.query(rng, category, out.len());
+            while !keep(&q) {
+                if draws == MAX_DRAWS {
+                    return Err(format!(
+                        "no new `{category}` query in {MAX_DRAWS} draws after {} queries: the tenant is too small",
+                        out.len()
+                    ));
                 }
-                "token_groups" if !group_assignments.is_empty() => {
-                    let a = &m.assignments[*rng.pick(&group_assignments)];
-                    let mut q = aimed(rng, vocab, m, a);
-                    // The caller is not in groups.json; its token names the assigned group (or a subgroup of it).
-                    unknown += 1;
-                    q.principal = format!("token-user-{unknown:05}");
-                    let mut groups = vec![m.principal_id(a.principal)];
-                    if let PrincipalRef::Group(g) = a.principal
-                        && let Some(PrincipalRef::Group(sub)) =
-                            m.members[g].iter().find(|x| matches!(x, PrincipalRef::Group(_)))
-                        && rng.chance(50)
-                    {
-                        groups = vec![m.groups[*sub].clone()];
-                    }
-                    if rng.chance(50) && !m.groups.is_empty() {
-                        groups.push(rng.pick(&m.groups).clone());
-                    }
-                    q.groups = groups;
-                    q
-                }
-                "denied" if !enforced.is_empty() => {
-                    let d = &m.denies[*rng.pick(&enforced)];
-                    let (scope, _) =
-                        if rng.chance(40) { (m.scope(vocab, d.scope), None) } else { m.below(vocab, rng, d.scope) };
-                    let (action, data) = rng.pick(&d.samples).clone();
-                    let who = if !d.excludes.is_empty() && rng.chance(15) {
-                        let x = *rng.pick(&d.excludes);
-                        m.holder(rng, x)
-                    } else if let Some(p) = d.principals.first().filter(|_| rng.chance(70)) {
-                        m.holder(rng, *p)
-                    } else {
-                        m.random_user(rng)
-                    };
-                    query(m.principal_id(who), action, scope, plane_flag(rng, data))
-                }
-                "deep_scope" if !data_assignments.is_empty() => {
-                    let a = &m.assignments[*rng.pick(&data_assignments)];
-                    let mut q = aimed(rng, vocab, m, a);
-                    if let Some(r) = res_of(m, a.scope, rng) {
-                        q.scope = m.deep_scope(vocab, rng, r);
-                        if matches!(a.role, RoleRef::Builtin(BLOB_DATA_READER)) && q.action == BLOB_READ {
-                            q.sub_operation = rng.chance(30).then(|| "Blob.List".to_owned());
-                        }
-                    }
-                    q
-                }
-                "unknown_principal" => {
-                    let a = rng.pick(&m.assignments);
-                    let mut q = aimed(rng, vocab, m, a);
-                    q.principal = guid(m.seed, TAG_UNKNOWN, 2_000_000 + out.len() as u64);
-                    q
-                }
-                "data_plane" => {
-                    let r = rng.below(m.resources.len().max(1));
-                    let t = m.resources.get(r).map(|res| &vocab.types[res.ty]);
-                    let op = match t.filter(|t| !t.data.is_empty()) {
-                        Some(t) => rng.pick(&t.data).clone(),
-                        None => rng.pick(&vocab.data).clone(),
-                    };
-                    let scope = if m.resources.is_empty() { "/".to_owned() } else { m.deep_scope(vocab, rng, r) };
-                    let who = if !data_assignments.is_empty() && rng.chance(50) {
-                        let a = &m.assignments[*rng.pick(&data_assignments)];
-                        m.holder(rng, a.principal)
-                    } else {
-                        m.random_user(rng)
-                    };
-                    query(m.principal_id(who), op, scope, Some(true).filter(|_| rng.chance(60)))
-                }
-                "plane_unknown" if !vocab.both.is_empty() => {
-                    let a = rng.pick(&m.assignments);
-                    let mut q = aimed(rng, vocab, m, a);
-                    if rng.chance(70) {
-                        q.action = rng.pick(&vocab.both).clone();
-                    } else {
-                        q.action = format!("Contoso.Unknown/widgets/{}/action", rng.below(100));
-                    }
-                    q.data_action = None;
-                    q
-                }
-                "invalid" => {
-                    let a = rng.pick(&m.assignments);
-                    let mut q = aimed(rng, vocab, m, a);
-                    match rng.below(4) {
-                        0 => q.scope = format!("{}/../other", q.scope.trim_end_matches('/')),
-                        1 => q.scope = format!("{} ", q.scope),
-                        2 => q.action = format!("{}*", q.action),
-                        _ => q.action = q.action.replace('/', "/ "),
-                    }
-                    q
-                }
-                "case_variant" => {
-                    let a = rng.pick(&m.assignments);
-                    let mut q = aimed(rng, vocab, m, a);
-                    match rng.below(3) {
-                        0 => q.principal = rng.recase(&q.principal),
-                        1 => q.scope = rng.recase(&q.scope),
-                        _ => q.action = rng.recase(&q.action),
-                    }
-                    q
-                }
-                // "not_allowed", and fallbacks for tenants without groups, denies or data assignments.
-                _ => {
-                    let who = m.random_user(rng);
-                    let (scope, res) = m.below(vocab, rng, ScopeRef::Root);
-                    let (op, data) = match res.filter(|_| rng.chance(60)) {
-                        Some(r) => (rng.pick(&vocab.types[m.resources[r].ty].control).clone(), false),
-                        None => (rng.pick(&vocab.control).clone(), false),
-                    };
-                    query(m.principal_id(who), op, scope, plane_flag(rng, data))
-                }
-            };
+                draws += 1;
+                q = aims.query(rng, category, out.len());
+            }
             out.push(q);
         }
     }
     rng.shuffle(&mut out);
-    out
+    Ok(out)
 }
 
 /// A resource at or below an assignment scope, for deep-scope queries.
@@ -1302,6 +1348,9 @@ pub struct Generated {
     pub hierarchy: String,
     /// The queries; `expected` is set by [`Generated::fill_expected`].
     pub queries: Vec<Query>,
+    /// Kept to aim more queries at the tenant ([`Generated::distinct_queries`]).
+    vocab: Vocab,
+    model: Model,
 }
 
 /// Generates a tenant of `size` from `seed` (without `expected` values).
@@ -1314,7 +1363,8 @@ pub fn generate_with(params: &Params, seed: u64) -> Generated {
     let vocab = Vocab::new(Catalog::builtin());
     let m = build_model(params, seed, &vocab);
     let mut rng = Rng::new(seed ^ 0x51ed_2701_a5a5_0f0f);
-    let queries = queries(&mut rng, &vocab, &m, params.queries);
+    let queries =
+        queries(&mut rng, &vocab, &m, params.queries, |_| true).expect("a query kept always is never redrawn");
     Generated {
         roles: roles_json(&m),
         assignments: assignments_json(&m, &vocab),
@@ -1322,6 +1372,8 @@ pub fn generate_with(params: &Params, seed: u64) -> Generated {
         groups: groups_json(&m),
         hierarchy: hierarchy_json(&m),
         queries,
+        vocab,
+        model: m,
     }
 }
 
@@ -1365,42 +1417,79 @@ impl Generated {
         }
     }
 
+    /// `n` queries in the same mix as [`Generated::queries`], from their own stream of the seed, no two the same
+    /// request ([`Query::distinct_key`]): a working set as wide as the tenant, as a gateway's traffic has, where
+    /// a short mix that repeats stays in the CPU's caches. `Err` when the tenant is too small for `n`.
+    pub fn distinct_queries(&self, n: usize) -> Result<Vec<Query>, String> {
+        let mut rng = Rng::new(self.model.seed ^ 0xd157_1c7d_0e55_a11e);
+        let mut seen = std::collections::HashSet::with_capacity(n);
+        queries(&mut rng, &self.vocab, &self.model, n, |q| seen.insert(q.distinct_key()))
+    }
+
     /// The reference decision of every query, on `jobs` threads.
     pub fn reference_decisions(&self, tenant: &Tenant, jobs: usize) -> Vec<(Effect, ReasonKind)> {
-        let catalog = Catalog::builtin();
-        let decide = |qs: &[Query]| -> Vec<(Effect, ReasonKind)> {
-            qs.iter()
-                .map(|q| {
-                    let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
-                    reference_check(tenant, catalog, &request(q, &groups))
-                })
-                .collect()
-        };
-        let jobs = jobs.max(1);
-        if jobs == 1 {
-            return decide(&self.queries);
-        }
-        let chunk = self.queries.len().div_ceil(jobs).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = self.queries.chunks(chunk).map(|c| s.spawn(move || decide(c))).collect();
-            handles.into_iter().flat_map(|h| h.join().expect("reference thread")).collect()
-        })
+        reference_decisions(tenant, &self.queries, jobs)
     }
 
     /// Sets every query's `expected` from the reference evaluator's decisions.
     pub fn fill_expected(&mut self, decisions: &[(Effect, ReasonKind)]) {
-        for (q, (effect, _)) in self.queries.iter_mut().zip(decisions) {
-            q.expected = Some(*effect == Effect::Allowed);
-        }
+        fill_expected(&mut self.queries, decisions);
     }
 
     /// `queries.jsonl`.
     pub fn queries_jsonl(&self) -> String {
-        let mut out = String::with_capacity(self.queries.len() * 256);
-        for q in &self.queries {
-            out.push_str(&serde_json::to_string(q).unwrap_or_default());
-            out.push('\n');
-        }
-        out
+        jsonl(&self.queries)
+    }
+}
+
+/// The reference decision of every query, on `jobs` threads.
+pub fn reference_decisions(tenant: &Tenant, queries: &[Query], jobs: usize) -> Vec<(Effect, ReasonKind)> {
+    let catalog = Catalog::builtin();
+    let decide = |qs: &[Query]| -> Vec<(Effect, ReasonKind)> {
+        qs.iter()
+            .map(|q| {
+                let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
+                reference_check(tenant, catalog, &request(q, &groups))
+            })
+            .collect()
+    };
+    let jobs = jobs.max(1);
+    if jobs == 1 {
+        return decide(queries);
+    }
+    let chunk = queries.len().div_ceil(jobs).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = queries.chunks(chunk).map(|c| s.spawn(move || decide(c))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("reference thread")).collect()
+    })
+}
+
+/// Sets every query's `expected` from the reference evaluator's decisions.
+pub fn fill_expected(queries: &mut [Query], decisions: &[(Effect, ReasonKind)]) {
+    for (q, (effect, _)) in queries.iter_mut().zip(decisions) {
+        q.expected = Some(*effect == Effect::Allowed);
+    }
+}
+
+/// Queries as a `queries.jsonl` file, one JSON object a line.
+pub fn jsonl(queries: &[Query]) -> String {
+    let mut out = String::with_capacity(queries.len() * 256);
+    for q in queries {
+        out.push_str(&serde_json::to_string(q).expect("a query serialises"));
+        out.push('\n');
+    }
+    out
+}
+
+// Compiled only where a test crate includes the generator (`tests/distinct_queries.rs` in the workspace root).
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_category_that_gives_nothing_new_is_an_error_not_a_loop() {
+        let g = super::generate(super::Size::Small, 1);
+        let err = super::queries(&mut super::Rng::new(1), &g.vocab, &g.model, 10, |_| false).err();
+        let want =
+            format!("no new `allowed` query in {} draws after 0 queries: the tenant is too small", super::MAX_DRAWS);
+        assert_eq!(err, Some(want));
     }
 }
