@@ -44,10 +44,7 @@ impl Compiled {
         }
         // 2. Then role assignments: any unconditional grant in scope allows; a conditional one is evaluated.
         // 3. Otherwise not allowed, with the first condition that was not met if there was one.
-        match self.granted(req, &q, found) {
-            Ok(reason) => Decision::Allowed(reason),
-            Err(not_met) => Decision::NotAllowed(not_met.unwrap_or(Reason::of(ReasonKind::NoGrant))),
-        }
+        self.granted(req, &q, found)
     }
 
     /// Rule 1: the first enforced deny assignment at a live ancestor of the scope (`found.denied`) that targets
@@ -70,10 +67,10 @@ impl Compiled {
         None
     }
 
-    /// Rule 2: the first assignment of the request's principals (`found.keys`) in scope whose role grants the
-    /// action and whose conditions hold; else the first unmet condition, if any.
+    /// Rule 2: allowed by the first assignment of the request's principals (`found.keys`) in scope whose role
+    /// grants the action and whose conditions hold; else (rule 3) not allowed, naming the first unmet condition.
     #[inline(always)]
-    fn granted(&self, req: &Request<'_>, q: &Looked<'_>, found: &FoundSets) -> Result<Reason, Option<Reason>> {
+    fn granted(&self, req: &Request<'_>, q: &Looked<'_>, found: &FoundSets) -> Decision {
         let mut not_met: Option<Reason> = None;
         for &(p, s) in found.keys.iter() {
             for e in self.assignments.held.get(p, s) {
@@ -90,7 +87,7 @@ impl Compiled {
                         Some((block, pattern)) => (Some(block), Some(pattern)),
                         None => self.roles.first_grant(role, q.op, req.action, q.plane),
                     };
-                    return Ok(Reason {
+                    return Decision::Allowed(Reason {
                         kind: ReasonKind::Granted,
                         assignment: Some(e.assignment),
                         role: Some(role),
@@ -102,7 +99,7 @@ impl Compiled {
                 }
                 if plain || conditional {
                     match self.conditional_grant(e.assignment, role, req, q.plane) {
-                        Ok(reason) => return Ok(reason),
+                        Ok(reason) => return Decision::Allowed(reason),
                         Err(reason) => {
                             not_met.get_or_insert(reason);
                         }
@@ -110,7 +107,7 @@ impl Compiled {
                 }
             }
         }
-        Err(not_met)
+        Decision::NotAllowed(not_met.unwrap_or(Reason::of(ReasonKind::NoGrant)))
     }
 
     /// Looks up everything the rules read: the operation and plane, the live ancestors of the scope (and those
@@ -588,10 +585,9 @@ impl Scopes {
             Some((node, aux)) => (OptId::some(node), aux),
             None => (OptId::NONE, ScopeAux::default()),
         };
-        if let Some(owner) = owner.get() {
-            push_live(out, denied, owner, aux);
-        }
-        let mut exact = owner.get().filter(|_| end == lowered.len());
+        // An owner that is none has no bits, so it is never pushed.
+        push_live(out, denied, owner.raw(), aux);
+        let mut exact = (end == lowered.len()).then_some(owner).and_then(OptId::get);
         for &(node, aux) in self.chain_above(owner, aux) {
             push_live(out, denied, node, aux);
             outside |= out_bit(node);
