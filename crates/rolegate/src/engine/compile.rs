@@ -48,7 +48,7 @@ impl Compiled {
         }
     }
 
-    /// Compiles a tenant that [`super::limits`] accepts.
+    /// Compiles a tenant that [`super::limits()`] accepts.
     pub fn build(tenant: Tenant, catalog: &Catalog) -> Compiled {
         let mut conditions = Conditions::default();
         let mut names = CiMap::default();

@@ -7,7 +7,7 @@
 use super::ids::OptId;
 use super::pages::Pages;
 
-/// The principal of a slot that holds no entry (principal ids stay below it, see [`super::limits`]).
+/// The principal of a slot that holds no entry (principal ids stay below it, see [`super::limits()`]).
 const VACANT: u32 = u32::MAX;
 
 /// An entry and its key, in 32 bytes aligned to 32, so that a slot never straddles two cache lines. The flags

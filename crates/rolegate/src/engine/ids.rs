@@ -1,6 +1,6 @@
 //! [`OptId`]: a dense `u32` id that may be absent, in the four bytes of the id.
 
-/// A dense id (principal, scope node, role, assignment, condition, chain…) or none. [`super::limits`] keeps
+/// A dense id (principal, scope node, role, assignment, condition, chain…) or none. [`super::limits()`] keeps
 /// every id below `u32::MAX`, which is the niche that stands for none, so the type packs into tables as a
 /// plain `u32` does and orders none after every id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, bytemuck::Pod, bytemuck::Zeroable)]
