@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{
-    Block, Buf, Compiled, ConditionSite, Decision, Deny, Engine, NONE, Plane, Reason, Request, ScopeBuf, plane_index,
-    split,
-};
+use super::check::{DenyTarget, deny_targets, plane as request_plane};
+use super::compile::{Block, Compiled, Deny, Placed};
+use super::ids::OptId;
+use super::scratch::{NodeSet, Prefixes, ScopeBuf, split};
+use super::{ConditionSite, Decision, Engine, Plane, Reason, Request, plane_index};
 use crate::action::is_operation_name;
 use crate::condition::{Analysis, Tri};
 use crate::model::{Entries, Permission};
@@ -224,7 +225,7 @@ impl Engine {
         let Some(split) = split(req.scope, &mut sb).filter(|_| is_operation_name(req.action)) else {
             return ex;
         };
-        ex.plane = Compiled::plane(req.plane, c.vocab.get_aux(req.action).map(|(_, aux)| aux));
+        ex.plane = request_plane(req.plane, c.roles.vocab.get_aux(req.action).map(|(_, aux)| aux));
         let Some(plane) = ex.plane else { return ex };
 
         // Principals with their chains, breadth-first so each chain is a shortest one: first those whose
@@ -247,8 +248,8 @@ impl Engine {
             while let Some(&p) = queue.get(at) {
                 at += 1;
                 let path = chain.get(&p).cloned().unwrap_or_default();
-                for &g in c.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
-                    if grants && c.persons.contains_key(&g) {
+                for &g in c.principals.member_of.get(p as usize).map_or(&[][..], |v| &v[..]) {
+                    if grants && c.principals.persons.contains_key(&g) {
                         skipped.push((g, p));
                         continue;
                     }
@@ -261,9 +262,9 @@ impl Engine {
         };
         let mut roots = Vec::new();
         for (i, id) in std::iter::once(req.principal).chain(req.groups.iter().copied()).enumerate() {
-            match c.principals.get(id) {
-                Some(p) if i > 0 && c.persons.contains_key(&p) => {
-                    let known_as = c.persons.get(&p).map_or("", |t| t.as_str()).to_owned();
+            match c.principals.names.get(id) {
+                Some(p) if i > 0 && c.principals.persons.contains_key(&p) => {
+                    let known_as = c.principals.persons.get(&p).map_or("", |t| t.as_str()).to_owned();
                     let listed_as_group =
                         c.tenant.groups.groups.iter().any(|(g, _)| g.as_str().eq_ignore_ascii_case(id));
                     ex.ignored_groups.push(IgnoredGroup { id: id.to_owned(), known_as, listed_as_group, member: None });
@@ -281,7 +282,7 @@ impl Engine {
         skipped.sort_unstable();
         skipped.dedup_by_key(|&mut (g, _)| g);
         for (g, p) in skipped.into_iter().filter(|(g, _)| !counted.contains(g) && !ignored.contains(g)) {
-            let known_as = c.persons.get(&g).map_or("", |t| t.as_str()).to_owned();
+            let known_as = c.principals.persons.get(&g).map_or("", |t| t.as_str()).to_owned();
             let member = Some(name(p));
             ex.ignored_groups.push(IgnoredGroup { id: name(g), known_as, listed_as_group: true, member });
         }
@@ -290,32 +291,32 @@ impl Engine {
             ex.principals.push(path);
         }
 
-        let mut anc: Buf<48> = Buf::new();
-        let mut prefixes = super::Prefixes::new();
-        c.prefixes(&split, &mut prefixes);
-        let exact = c.ancestors(&split, &prefixes, &mut anc, &mut Buf::<8>::new()).exact;
+        let mut anc: NodeSet<48> = NodeSet::new();
+        let mut prefixes = Prefixes::new();
+        c.scopes.prefixes(&split, &mut prefixes);
+        let exact = c.scopes.ancestors(&split, &prefixes, &mut anc, &mut NodeSet::<8>::new()).exact;
         let tenant = &c.tenant;
         for (di, d) in tenant.deny_assignments.iter().enumerate() {
-            let Some(node) = d.scope.scope().and_then(|s| c.scope_node(s.as_str())) else {
+            let Some(node) = d.scope.scope().and_then(|s| c.scopes.node(s.as_str())) else {
                 continue;
             };
             if !anc.contains(node) {
                 continue;
             }
-            let compiled = c.denies.iter().find(|x| x.index as usize == di);
+            let compiled = c.denies.list.iter().find(|x| x.index as usize == di);
             let member = |set: &[u32]| queue.iter().any(|p| set.binary_search(p).is_ok());
-            let outcome = match compiled {
+            let outcome = match compiled.map(|x| (x, deny_targets(x, node, exact, member))) {
                 None => Outcome::NotApplicable { why: "audit only: reported, never blocks" },
-                Some(x) if !x.children && Some(node) != exact => {
+                Some((_, DenyTarget::NotBelow)) => {
                     Outcome::NotApplicable { why: "applies only at its own scope, not below" }
                 }
-                Some(x) if !(x.everyone || member(&x.principals)) => {
+                Some((_, DenyTarget::NotTargeted)) => {
                     Outcome::NotApplicable { why: "none of the request's principals is targeted" }
                 }
-                Some(x) if member(&x.excludes) => Outcome::NotApplicable { why: "a request principal is excluded" },
-                Some(x) => match judge(&x.blocks, &d.permissions, req.action, plane) {
+                Some((_, DenyTarget::Excluded)) => Outcome::NotApplicable { why: "a request principal is excluded" },
+                Some((x, DenyTarget::Targets)) => match judge(&x.blocks, &d.permissions, req.action, plane) {
                     Outcome::Matched { .. } | Outcome::Condition { .. }
-                        if x.condition != NONE || x.blocks.iter().any(|b| b.condition != NONE) =>
+                        if !x.condition.is_none() || x.blocks.iter().any(|b| !b.condition.is_none()) =>
                     {
                         match c.deny_applies(x, req, plane) {
                             Some(r) if r.condition.is_some() => c.condition_outcome(&r, true, req, Some(x)),
@@ -329,14 +330,17 @@ impl Engine {
             ex.denies.push(DenyStep { deny: di, outcome });
         }
         for &p in queue.get(..grantees).unwrap_or_default() {
-            for &super::Placed { node, assignment: a } in c.placed.get(p as usize).map_or(&[][..], |v| &v[..]) {
+            for &Placed { node, assignment: a } in c.assignments.placed.get(p as usize).map_or(&[][..], |v| &v[..]) {
                 if !anc.contains(node) {
                     continue;
                 }
-                let role = c.assignment_role.get(a as usize).copied().unwrap_or(NONE);
-                let outcome = match (c.blocks.get(role as usize), tenant.roles.get(role as usize)) {
-                    (Some(blocks), Some(r)) => match judge(blocks, &r.permissions, req.action, plane) {
-                        o @ Outcome::Matched { .. } if c.assignment_conditional.get(a as usize) != Some(&true) => o,
+                let role = c.assignments.role.get(a as usize).copied().and_then(OptId::get);
+                let found = role.and_then(|role| {
+                    Some((role, c.roles.blocks.get(role as usize)?, tenant.roles.get(role as usize)?))
+                });
+                let outcome = match found {
+                    Some((role, blocks, r)) => match judge(blocks, &r.permissions, req.action, plane) {
+                        o @ Outcome::Matched { .. } if c.assignments.conditional.get(a as usize) != Some(&true) => o,
                         Outcome::Matched { .. } | Outcome::Condition { .. } => {
                             match c.conditional_grant(a, role, req, plane) {
                                 Ok(reason) => c.condition_outcome(&reason, true, req, None),
@@ -345,7 +349,7 @@ impl Engine {
                         }
                         o => o,
                     },
-                    _ => Outcome::UnknownRole,
+                    None => Outcome::UnknownRole,
                 };
                 ex.assignments.push(AssignmentStep { assignment: a as usize, via: name(p), outcome });
             }
@@ -467,7 +471,7 @@ impl Engine {
 
 impl Compiled {
     fn principals_name(&self, p: u32) -> String {
-        self.principals.name(p).to_owned()
+        self.principals.names.name(p).to_owned()
     }
 
     /// The outcome of a grant or deny whose condition decided: `reason` names the block, the condition's site and
@@ -477,7 +481,7 @@ impl Compiled {
         let id = self.condition_id(reason);
         let pattern = self.pattern_text(reason, deny);
         let on = reason.condition.map_or("block", ConditionSite::as_str);
-        let Some(condition) = self.condition(id) else {
+        let Some(condition) = self.conditions.get(id) else {
             return Outcome::Condition {
                 on,
                 block,

@@ -1,13 +1,48 @@
 //! Which roles grant an operation: a sparse bit matrix over (operation, plane) rows and role columns.
 //!
 //! Most operations are granted by a few roles only (the built-in wildcards aside), so a dense matrix is mostly
-//! zero words: 67 MB for a 5,000-role tenant, of which a tenth is ever set. Each row keeps a bit per 64-role word
+//! zero words, and for thousands of roles large. Each row keeps a bit per 64-role word
 //! saying whether that word has a bit, and only those words, paired with the word of conditional grants so that
 //! a role test reads one of them.
 
+use super::Plane;
 use super::pages::Pages;
 
-/// The compressed matrix. Rows are `op * 2 + plane`.
+/// The row of an operation on a plane; only this file knows the layout.
+#[inline(always)]
+fn row(op: u32, plane: Plane) -> usize {
+    op as usize * 2 + super::plane_index(plane)
+}
+
+/// The matrix while it is filled: dense, one `[unconditional, conditional]` word pair per (row, 64-role word).
+pub(super) struct GrantBitsBuilder {
+    dense: Vec<u64>,
+    rows: usize,
+    words: usize,
+}
+
+impl GrantBitsBuilder {
+    /// An empty matrix for `ops` operations and `roles` roles.
+    pub fn new(ops: usize, roles: usize) -> GrantBitsBuilder {
+        let words = roles.div_ceil(64).max(1);
+        GrantBitsBuilder { dense: vec![0; ops * 4 * words], rows: ops * 2, words }
+    }
+
+    /// Records that `role` grants operation `op` on `plane`, with a condition or without.
+    pub fn set(&mut self, op: u32, plane: Plane, role: usize, conditional: bool) {
+        let at = (row(op, plane) * self.words + role / 64) * 2 + usize::from(conditional);
+        if let Some(w) = self.dense.get_mut(at) {
+            *w |= 1 << (role % 64);
+        }
+    }
+
+    /// The compressed matrix.
+    pub fn build(self) -> GrantBits {
+        GrantBits::from_dense(&self.dense, self.rows, self.words)
+    }
+}
+
+/// The compressed matrix. Rows are (operation, plane) pairs.
 #[derive(Debug, Default)]
 pub(super) struct GrantBits {
     /// Per row, `stride` words: where the row's pairs start in `pairs`, then one bit per 64-role word that has a
@@ -20,7 +55,7 @@ pub(super) struct GrantBits {
 
 impl GrantBits {
     /// Compresses `dense`, laid out as `(row * words + word) * 2 + conditional`.
-    pub fn from_dense(dense: &[u64], rows: usize, words: usize) -> GrantBits {
+    fn from_dense(dense: &[u64], rows: usize, words: usize) -> GrantBits {
         let summary = words.div_ceil(64).max(1);
         // A power of two, so that a row never straddles a cache line.
         let stride = (summary + 1).next_power_of_two();
@@ -53,10 +88,16 @@ impl GrantBits {
         GrantBits { rows: heads, stride, pairs }
     }
 
-    /// Whether `role` is set in `row`: `(unconditionally, with a condition)`. A read out of range answers no
-    /// grant, which can only lose an allow: this matrix holds grants alone, never a deny or an exclusion.
+    /// Whether `role` grants operation `op` on `plane`: `(unconditionally, with a condition)`.
     #[inline]
-    pub fn get(&self, row: usize, role: u32) -> (bool, bool) {
+    pub fn get(&self, op: u32, plane: Plane, role: u32) -> (bool, bool) {
+        self.get_row(row(op, plane), role)
+    }
+
+    /// Whether `role` is set in `row`. A read out of range answers no grant, which can only lose an allow: this
+    /// matrix holds grants alone, never a deny or an exclusion.
+    #[inline]
+    fn get_row(&self, row: usize, role: u32) -> (bool, bool) {
         let (word, bit) = (role as usize / 64, 1u64 << (role % 64));
         let (s, b) = (word / 64, word % 64);
         let at = row * self.stride;
@@ -74,10 +115,10 @@ impl GrantBits {
         }
     }
 
-    /// Prefetches the head of `row`, so that [`GrantBits::get`] soon after finds it in cache.
+    /// Prefetches the head of the row of `op` on `plane`, so that [`GrantBits::get`] soon after finds it in cache.
     #[inline]
-    pub fn warm(&self, row: usize) {
-        if let Some(head) = self.rows.get(row * self.stride) {
+    pub fn warm(&self, op: u32, plane: Plane) {
+        if let Some(head) = self.rows.get(row(op, plane) * self.stride) {
             super::prefetch(head);
         }
     }
@@ -92,6 +133,18 @@ impl GrantBits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builder_sets_the_bit_it_is_told() {
+        let mut b = GrantBitsBuilder::new(3, 130);
+        b.set(2, Plane::Data, 129, true);
+        b.set(0, Plane::Control, 0, false);
+        let g = b.build();
+        assert_eq!(g.get(2, Plane::Data, 129), (false, true));
+        assert_eq!(g.get(2, Plane::Control, 129), (false, false));
+        assert_eq!(g.get(0, Plane::Control, 0), (true, false));
+        assert_eq!(g.get(1, Plane::Control, 0), (false, false));
+    }
 
     #[test]
     fn agrees_with_the_dense_matrix() {
@@ -116,11 +169,11 @@ mod tests {
                 for role in 0..roles {
                     let at = (row * words + role / 64) * 2;
                     let want = (dense[at] >> (role % 64) & 1 == 1, dense[at + 1] >> (role % 64) & 1 == 1);
-                    assert_eq!(sparse.get(row, role as u32), want, "{roles} {row} {role}");
+                    assert_eq!(sparse.get_row(row, role as u32), want, "{roles} {row} {role}");
                 }
-                assert_eq!(sparse.get(row, roles as u32 + 64 * 64), (false, false));
+                assert_eq!(sparse.get_row(row, roles as u32 + 64 * 64), (false, false));
             }
-            assert_eq!(sparse.get(rows + 1, 0), (false, false));
+            assert_eq!(sparse.get_row(rows + 1, 0), (false, false));
             assert!(sparse.bytes() <= dense.len() * 8 + rows * 8 * (1 + words.div_ceil(64)));
         }
     }

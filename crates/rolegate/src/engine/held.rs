@@ -4,9 +4,11 @@
 //! themselves are the entries of one open-addressed table: a check asks for the pair it needs and reads the
 //! assignment from the slot it lands on, one cache line, instead of searching the principal's sorted list.
 
+use super::ids::OptId;
 use super::pages::Pages;
 
-const NONE: u32 = u32::MAX;
+/// The principal of a slot that holds no entry (principal ids stay below it, see [`super::limits()`]).
+const VACANT: u32 = u32::MAX;
 
 /// An entry and its key, in 32 bytes aligned to 32, so that a slot never straddles two cache lines. The flags
 /// are bytes, so that the slot is plain old data and the table can live in huge pages ([`super::pages`]).
@@ -14,20 +16,20 @@ const NONE: u32 = u32::MAX;
 #[repr(C, align(32))]
 struct Slot {
     principal: u32,
-    /// The subscription's scope node, or `NONE` for an assignment outside any subscription.
-    subscription: u32,
+    /// The subscription's scope node, or none for an assignment outside any subscription.
+    subscription: OptId,
     node: u32,
     assignment: u32,
-    role: u32,
+    role: OptId,
     text_at: u32,
     text_len: u16,
     conditional: u8,
     last: u8,
-    sole: [u16; 2],
+    sole: [NarrowSole; 2],
 }
 
 impl Slot {
-    fn new(principal: u32, subscription: u32, e: Entry) -> Slot {
+    fn new(principal: u32, subscription: OptId, e: Entry) -> Slot {
         let Entry { node, assignment, role, text_at, text_len, conditional, last, sole } = e;
         let (conditional, last) = (u8::from(conditional), u8::from(last));
         Slot { principal, subscription, node, assignment, role, text_at, text_len, conditional, last, sole }
@@ -41,14 +43,14 @@ impl Slot {
 }
 
 const EMPTY_ENTRY: Entry = Entry {
-    node: NONE,
-    assignment: NONE,
-    role: NONE,
+    node: VACANT,
+    assignment: VACANT,
+    role: OptId::NONE,
     text_at: 0,
     text_len: 0,
     conditional: true,
     last: true,
-    sole: [SOLE_NONE; 2],
+    sole: [NarrowSole::NONE; 2],
 };
 
 /// What [`HeldMap::get`] finds: what a check needs of an assignment, in the slot it already read rather than
@@ -59,7 +61,8 @@ const EMPTY_ENTRY: Entry = Entry {
 pub(super) struct Entry {
     pub node: u32,
     pub assignment: u32,
-    pub role: u32,
+    /// None for an assignment of a role the tenant does not define, which grants nothing.
+    pub role: OptId,
     /// The scope's text in the scope map's arena (`CiMap::lowered_range`); `text_len` is `u16::MAX` for a text
     /// that long or longer, which is then found by its node.
     pub text_at: u32,
@@ -68,31 +71,45 @@ pub(super) struct Entry {
     /// Whether no later slot holds an entry of the same key, so that [`HeldMap::get`] stops here rather than at
     /// the next empty slot (set by [`HeldMap::new`]; ignored in its input).
     pub last: bool,
-    /// Per plane, the role's sole grant pattern ([`Entry::sole_grant`]) as `block << 12 | pattern`, or
-    /// `SOLE_NONE` when it has none or its numbers do not fit.
-    pub sole: [u16; 2],
+    /// Per plane, the role's sole grant pattern ([`Entry::sole_grant`]), when its numbers fit.
+    pub sole: [NarrowSole; 2],
 }
 
-const SOLE_NONE: u16 = u16::MAX;
+/// A role's sole grant (the compiled `SoleGrant`) narrowed to sixteen bits, `block << 12 | pattern`, so that
+/// it fits a slot; `u16::MAX` when there is none or its numbers do not fit (block 16 or more, pattern `0xfff`
+/// or more), which only sends the check to the role's grant list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
+pub(super) struct NarrowSole(u16);
+
+impl NarrowSole {
+    const NONE: NarrowSole = NarrowSole(u16::MAX);
+
+    /// The narrow form of `(block, pattern)`.
+    pub fn new(sole: Option<(u16, u16)>) -> NarrowSole {
+        match sole {
+            Some((block, pattern)) if block < 16 && pattern < 0xfff => NarrowSole(block << 12 | pattern),
+            _ => NarrowSole::NONE,
+        }
+    }
+
+    /// The block and pattern, if they fit.
+    #[inline(always)]
+    pub fn get(self) -> Option<(u16, u16)> {
+        (self != NarrowSole::NONE).then_some((self.0 >> 12, self.0 & 0xfff))
+    }
+}
 
 impl Entry {
-    /// `sole` of a role's `(block, pattern)` per plane ([`super::Compiled::sole_grant`]).
-    pub fn pack_sole(sole: [Option<(u16, u16)>; 2]) -> [u16; 2] {
-        sole.map(|bp| match bp {
-            Some((block, pattern)) if block < 16 && pattern < 0xfff => block << 12 | pattern,
-            _ => SOLE_NONE,
-        })
-    }
-
     /// The block and pattern of the role that grant whatever it grants on the plane (by index), when a single
-    /// pattern of the role grants on it; `None` says to look (see [`super::Compiled::first_grant`]).
+    /// pattern of the role grants on it; `None` says to look in the role's grant list.
     #[inline(always)]
     pub fn sole_grant(&self, plane: usize) -> Option<(u16, u16)> {
-        self.sole.get(plane).filter(|&&s| s != SOLE_NONE).map(|&s| (s >> 12, s & 0xfff))
+        self.sole.get(plane).and_then(|s| s.get())
     }
 }
 
-/// A multimap from (principal, subscription node or `NONE`) to [`Entry`].
+/// A multimap from (principal, subscription node or none) to [`Entry`].
 #[derive(Debug, Default)]
 pub(super) struct HeldMap {
     slots: Pages<Slot>,
@@ -102,8 +119,8 @@ pub(super) struct HeldMap {
 /// Fibonacci hashing of the pair: ids are dense, and the high bits of the product mix both. `shift` leaves the
 /// table's `log2(capacity)` bits.
 #[inline(always)]
-fn home(shift: u32, principal: u32, subscription: u32) -> usize {
-    let key = (u64::from(principal) << 32) | u64::from(subscription);
+fn home(shift: u32, principal: u32, subscription: OptId) -> usize {
+    let key = (u64::from(principal) << 32) | u64::from(subscription.raw());
     #[allow(clippy::cast_possible_truncation)]
     let home = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
     home
@@ -113,9 +130,9 @@ impl HeldMap {
     /// The map of `entries` (`principal, subscription, entry`; `count` of them, which sizes the table). Entries
     /// of one key come back in the order given: linear probing never places a later entry of a key before an
     /// earlier one.
-    pub fn new(count: usize, entries: impl IntoIterator<Item = (u32, u32, Entry)>) -> HeldMap {
+    pub fn new(count: usize, entries: impl IntoIterator<Item = (u32, OptId, Entry)>) -> HeldMap {
         let cap = (count * 2).next_power_of_two().max(16);
-        let empty = Slot::new(NONE, NONE, EMPTY_ENTRY);
+        let empty = Slot::new(VACANT, OptId::NONE, EMPTY_ENTRY);
         let (shift, mask) = (64 - cap.trailing_zeros(), cap - 1);
         let slots = Pages::build(cap, empty, |slots| {
             for (principal, subscription, entry) in entries {
@@ -124,7 +141,7 @@ impl HeldMap {
                 // last.
                 let mut before = None;
                 while let Some(slot) = slots.get_mut(i) {
-                    if slot.principal == NONE {
+                    if slot.principal == VACANT {
                         *slot = Slot::new(principal, subscription, Entry { last: true, ..entry });
                         break;
                     }
@@ -142,7 +159,7 @@ impl HeldMap {
     }
 
     #[inline(always)]
-    fn home(&self, principal: u32, subscription: u32) -> usize {
+    fn home(&self, principal: u32, subscription: OptId) -> usize {
         home(self.shift, principal, subscription)
     }
     /// Whether the table lives in a mapping of its own ([`super::pages`]).
@@ -154,24 +171,24 @@ impl HeldMap {
     /// Prefetches the first slot of the key, so that [`HeldMap::get`] soon after finds it in cache (see
     /// [`super::cimap::CiMap::warm`]).
     #[inline]
-    pub fn warm(&self, principal: u32, subscription: u32) {
+    pub fn warm(&self, principal: u32, subscription: OptId) {
         let slots: &[Slot] = &self.slots;
         if let Some(slot) = slots.get(self.home(principal, subscription)) {
             super::prefetch(slot);
         }
     }
 
-    /// The entries of `principal` in `subscription` (`NONE`: outside any subscription), in the order they were
+    /// The entries of `principal` in `subscription` (none: outside any subscription), in the order they were
     /// given.
     #[inline]
-    pub fn get(&self, principal: u32, subscription: u32) -> impl Iterator<Item = Entry> + '_ {
+    pub fn get(&self, principal: u32, subscription: OptId) -> impl Iterator<Item = Entry> + '_ {
         let slots: &[Slot] = &self.slots;
         let mask = slots.len().wrapping_sub(1);
         let mut i = Some(self.home(principal, subscription));
         std::iter::from_fn(move || {
             loop {
                 let slot = slots.get(i?)?;
-                if slot.principal == NONE {
+                if slot.principal == VACANT {
                     return None;
                 }
                 if slot.principal == principal && slot.subscription == subscription {
@@ -190,10 +207,10 @@ mod tests {
 
     #[test]
     fn sole_grants_pack_when_they_fit() {
-        let packed = Entry::pack_sole([Some((3, 4094)), Some((16, 0))]);
-        let e = Entry { sole: packed, ..EMPTY_ENTRY };
+        let pack = |s: [Option<(u16, u16)>; 2]| s.map(NarrowSole::new);
+        let e = Entry { sole: pack([Some((3, 4094)), Some((16, 0))]), ..EMPTY_ENTRY };
         assert_eq!((e.sole_grant(0), e.sole_grant(1), e.sole_grant(2)), (Some((3, 4094)), None, None));
-        let e = Entry { sole: Entry::pack_sole([Some((15, 4095)), Some((0, 0))]), ..EMPTY_ENTRY };
+        let e = Entry { sole: pack([Some((15, 4095)), Some((0, 0))]), ..EMPTY_ENTRY };
         assert_eq!((e.sole_grant(0), e.sole_grant(1)), (None, Some((0, 0))));
     }
 
@@ -203,17 +220,17 @@ mod tests {
         let mut entries = Vec::new();
         for k in 0..3u32 {
             for p in (0..300u32).filter(|p| k < p % 4) {
-                for s in [p % 7, NONE] {
-                    let sole = Entry::pack_sole([Some((k as u16, p as u16)), None]);
-                    let entry =
-                        Entry { node: k * 10 + p, assignment: k, role: p ^ k, sole, last: k % 2 == 0, ..EMPTY_ENTRY };
+                for s in [OptId::some(p % 7), OptId::NONE] {
+                    let sole = [NarrowSole::new(Some((k as u16, p as u16))), NarrowSole::NONE];
+                    let role = OptId::some(p ^ k);
+                    let entry = Entry { node: k * 10 + p, assignment: k, role, sole, last: k % 2 == 0, ..EMPTY_ENTRY };
                     entries.push((p, s, entry));
                 }
             }
         }
         let map = HeldMap::new(entries.len(), entries.iter().copied());
         for p in 0..300u32 {
-            for s in [p % 7, NONE, 99] {
+            for s in [OptId::some(p % 7), OptId::NONE, OptId::some(99)] {
                 let want: Vec<Entry> = entries.iter().filter(|e| e.0 == p && e.1 == s).map(|e| e.2).collect();
                 let got: Vec<Entry> = map.get(p, s).collect();
                 // Only the key's final entry says it is the last, whatever the input said.
@@ -222,13 +239,13 @@ mod tests {
                 if let Some(l) = want_lasts.last_mut() {
                     *l = true;
                 }
-                assert_eq!(lasts, want_lasts, "{p} {s}");
+                assert_eq!(lasts, want_lasts, "{p} {s:?}");
                 let unflagged = |v: Vec<Entry>| v.into_iter().map(|e| Entry { last: true, ..e }).collect::<Vec<_>>();
-                assert_eq!(unflagged(got), unflagged(want), "{p} {s}");
+                assert_eq!(unflagged(got), unflagged(want), "{p} {s:?}");
             }
         }
-        assert_eq!(HeldMap::new(0, []).get(1, 2).count(), 0);
+        assert_eq!(HeldMap::new(0, []).get(1, OptId::some(2)).count(), 0);
         assert_eq!(std::mem::size_of::<Slot>(), 32);
-        assert_eq!(HeldMap::default().get(1, 2).count(), 0);
+        assert_eq!(HeldMap::default().get(1, OptId::some(2)).count(), 0);
     }
 }

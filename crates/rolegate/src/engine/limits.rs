@@ -202,7 +202,7 @@ fn texts(tenant: &Tenant, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     for o in catalog.operations() {
         ops.add(&o.name, 0, None);
     }
-    // Every entry of a role also counts once as a grant list entry ([`super::Compiled::grant_list`]).
+    // Every entry of a role also counts once as a grant list entry (`Roles::grant_list` in `compile.rs`).
     for r in &tenant.roles {
         for p in &r.permissions {
             for e in [&p.actions, &p.not_actions, &p.data_actions, &p.not_data_actions] {
