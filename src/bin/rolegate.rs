@@ -310,18 +310,16 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
     let at = |r: &std::ops::Range<usize>| text.get(r.clone()).unwrap_or_default();
     let groups: Vec<Vec<&str>> = spans.iter().map(|(.., g): &(_, _, _, Vec<_>)| g.iter().map(at).collect()).collect();
     let pairs: Vec<Vec<(String, String)>> = queries.iter().map(rolegate::schema::Query::attribute_pairs).collect();
-    let attributes: Vec<Vec<(&str, &str)>> =
-        pairs.iter().map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
     let requests: Vec<Request<'_>> = queries
         .iter()
         .zip(&spans)
         .zip(&groups)
-        .zip(&attributes)
+        .zip(&pairs)
         .map(|(((q, (p, action, scope, _)), g), a)| Request {
             principal: at(p),
             action: at(action),
             scope: at(scope),
-            attributes: a,
+            attributes: a.into(),
             ..q.request(g)
         })
         .collect();

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use arc_swap::ArcSwap;
 use rolegate::Diagnostic;
 use rolegate::engine::{Engine, PlaneHint, Request};
-use rolegate::load::TenantLoader;
 
 use crate::identity::{Identity, Overage, TokenError, Validator};
 use crate::map::{MapError, Operation, map};
@@ -187,9 +186,7 @@ impl Gateway {
     /// and the load's warnings. When the tenant has a fatal problem the snapshot in use stays, and every
     /// diagnostic is returned.
     pub fn reload(&self, tenant_dir: &Path) -> Result<(u64, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut loader = TenantLoader::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
-        let (tenant, warnings) = loader.build().map_err(|e| e.diagnostics)?;
-        let engine = Engine::try_new(tenant).map_err(|e| e.diagnostics)?;
+        let (engine, warnings) = Engine::from_dir(tenant_dir).map_err(|e| e.diagnostics)?;
         Ok((self.swap(engine), warnings))
     }
 
@@ -236,20 +233,20 @@ impl Gateway {
         };
         let snapshot = self.snapshot.load();
         out.generation = snapshot.generation;
-        let token_groups = match (identity.groups_overage, self.overage) {
+        let token_groups: Option<&[String]> = match (identity.groups_overage, self.overage) {
             (true, Overage::FailClosed) => {
                 out.verdict = Verdict::Forbidden;
                 out.reason = "groups_overage";
                 None
             }
             // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
-            (true, _) => Some(Vec::new()),
-            (false, _) => Some(identity.groups.iter().map(String::as_str).collect::<Vec<_>>()),
+            (true, _) => Some(&[]),
+            (false, _) => Some(&identity.groups),
         };
         if let Some(token_groups) = token_groups {
             let request = Request::new(&identity.principal, &target.action, &target.scope)
                 .plane(PlaneHint::Control)
-                .groups(&token_groups);
+                .groups(token_groups);
             let decision = snapshot.engine.check(&request);
             out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
             out.reason = decision.reason().kind.as_str();

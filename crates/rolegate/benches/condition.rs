@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
         action: "Microsoft.Authorization/roleAssignments/write",
         sub_operation: None,
         scope: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg",
-        attributes: &attributes,
+        attributes: (&attributes).into(),
         now: DateTime::parse("2024-01-01T00:00:00Z"),
     };
     assert_eq!(t15.evaluate(&assign).value, Tri::True);

@@ -36,6 +36,7 @@ pub mod condition;
 pub mod diag;
 pub mod engine;
 pub mod json;
+pub mod lists;
 pub mod load;
 pub mod matcher;
 pub mod model;

@@ -4,6 +4,7 @@
 use super::ast::{Family, Quantifier, Source, Test};
 use super::datetime::DateTime;
 use super::parse::parse_guid;
+use crate::lists::Pairs;
 use crate::matcher::Pattern;
 use crate::swar::{Positions, eq_lowered};
 
@@ -53,7 +54,7 @@ pub struct Context<'a> {
     pub scope: &'a str,
     /// Caller-supplied attributes as `(key, value)`; a key is the attribute name (`…/containers:name`) or
     /// `@Source[name]`. A multi-valued attribute is given as several pairs with the same key.
-    pub attributes: &'a [(&'a str, &'a str)],
+    pub attributes: Pairs<'a>,
     /// The evaluation time for `@Environment[UtcNow]`; the system clock when `None`.
     pub now: Option<DateTime>,
 }
@@ -61,7 +62,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context with no sub-operation, no attributes and the system clock.
     pub fn new(action: &'a str, scope: &'a str) -> Self {
-        Context { action, sub_operation: None, scope, attributes: &[], now: None }
+        Context { action, sub_operation: None, scope, attributes: Pairs::default(), now: None }
     }
 }
 
@@ -287,7 +288,7 @@ fn request_values<'c>(a: &AttrRef, cx: &Context<'c>, mut f: impl FnMut(&'c str) 
         }
         return;
     }
-    for (key, value) in cx.attributes {
+    for (key, value) in cx.attributes.iter() {
         if key_matches(a, key) && !f(value) {
             return;
         }

@@ -185,7 +185,7 @@ impl Compiled {
             }
         };
         add(req.principal, principal, false);
-        for g in req.groups {
+        for g in req.groups.iter() {
             add(g, IdKey::of(g, &mut [0u8; 96]), true);
         }
         for &(p, s) in keys.iter() {

@@ -261,7 +261,7 @@ impl Engine {
             }
         };
         let mut roots = Vec::new();
-        for (i, id) in std::iter::once(req.principal).chain(req.groups.iter().copied()).enumerate() {
+        for (i, id) in std::iter::once(req.principal).chain(req.groups.iter()).enumerate() {
             match c.principals.names.get(id) {
                 Some(p) if i > 0 && c.principals.persons.contains_key(&p) => {
                     let known_as = c.principals.persons.get(&p).map_or("", |t| t.as_str()).to_owned();

@@ -45,8 +45,10 @@ mod pages;
 mod request;
 mod scratch;
 
+use std::path::Path;
 use std::sync::Arc;
 
+pub use crate::lists::{Names, Pairs};
 pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
 pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
@@ -54,7 +56,7 @@ pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind,
 use crate::catalog::Catalog;
 use crate::condition::Condition;
 use crate::diag::{Diagnostic, codes};
-use crate::load::LoadError;
+use crate::load::{LoadError, TenantLoader};
 use crate::model::Tenant;
 use compile::Compiled;
 use scratch::{SCRATCH, Scratch};
@@ -70,6 +72,28 @@ impl Engine {
     /// [`crate::diag::codes::ENGINE_LIMIT`] diagnostic per entry the snapshot cannot represent ([`limits`]).
     pub fn try_new(tenant: Tenant) -> Result<Engine, LoadError> {
         Self::compile(tenant, Catalog::builtin())
+    }
+
+    /// Loads a tenant directory ([`TenantLoader::from_dir`]) and compiles it in one call: the engine and the
+    /// load's warnings, or every diagnostic, warnings included, when anything in it is fatal.
+    ///
+    /// ```
+    /// use rolegate::engine::{Engine, Request};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tenant");
+    /// let (engine, _warnings) = Engine::from_dir(dir).unwrap_or_else(|e| panic!("{e:?}"));
+    /// let d = engine.check(&Request::new("bob", "Microsoft.Compute/virtualMachines/delete", "/subscriptions/sub-1"));
+    /// println!("{}", d.as_str());
+    /// ```
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<(Engine, Vec<Diagnostic>), LoadError> {
+        let (tenant, warnings) = TenantLoader::from_dir(dir.as_ref())?.build()?;
+        match Engine::try_new(tenant) {
+            Ok(engine) => Ok((engine, warnings)),
+            Err(mut e) => {
+                e.diagnostics.splice(0..0, warnings);
+                Err(e)
+            }
+        }
     }
 
     /// [`Engine::try_new`] against another catalog (a fresh `az provider operation list`, say).

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::condition::{Context, DateTime};
+use crate::lists::{Names, Pairs};
 
 /// The plane a request is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,7 +34,7 @@ pub struct Request<'a> {
     /// The principal's object id.
     pub principal: &'a str,
     /// Extra group ids, as a token's `groups` claim supplies them; their own transitive groups count too.
-    pub groups: &'a [&'a str],
+    pub groups: Names<'a>,
     /// The operation (`Microsoft.Storage/storageAccounts/read`).
     pub action: &'a str,
     /// Sub-operation (`Blob.List`), for conditions.
@@ -46,7 +47,7 @@ pub struct Request<'a> {
     /// (`Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project`) or `@Source[name]`; a
     /// multi-valued attribute is several pairs with one key. `@Resource` attributes the scope encodes (a
     /// container's name) are read from the scope instead, so these cannot override them.
-    pub attributes: &'a [(&'a str, &'a str)],
+    pub attributes: Pairs<'a>,
     /// The time conditions see as `@Environment[UtcNow]`; the system clock when `None`.
     pub now: Option<DateTime>,
 }
@@ -56,12 +57,12 @@ impl<'a> Request<'a> {
     pub fn new(principal: &'a str, action: &'a str, scope: &'a str) -> Self {
         Request {
             principal,
-            groups: &[],
+            groups: Names::default(),
             action,
             sub_operation: None,
             plane: PlaneHint::Auto,
             scope,
-            attributes: &[],
+            attributes: Pairs::default(),
             now: None,
         }
     }
@@ -72,9 +73,9 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets the request attributes.
-    pub fn attributes(mut self, attributes: &'a [(&'a str, &'a str)]) -> Self {
-        self.attributes = attributes;
+    /// Sets the request attributes: `&[(&str, &str)]` or `&[(String, String)]`.
+    pub fn attributes(mut self, attributes: impl Into<Pairs<'a>>) -> Self {
+        self.attributes = attributes.into();
         self
     }
 
@@ -101,9 +102,9 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets the token groups.
-    pub fn groups(mut self, groups: &'a [&'a str]) -> Self {
-        self.groups = groups;
+    /// Sets the token groups: `&[&str]`, or a token's `&[String]` as it is.
+    pub fn groups(mut self, groups: impl Into<Names<'a>>) -> Self {
+        self.groups = groups.into();
         self
     }
 }

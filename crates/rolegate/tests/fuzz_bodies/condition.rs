@@ -66,11 +66,11 @@ pub fn run(data: &[u8]) {
     for (i, a) in ACTIONS.iter().enumerate() {
         let attributes = if i == 0 { &ATTRIBUTES[..0] } else { &ATTRIBUTES[..] };
         let sub_operation = (i == 2).then_some("Blob.List");
-        contexts.push(Context { action: a, sub_operation, scope: SCOPE, attributes, now });
+        contexts.push(Context { action: a, sub_operation, scope: SCOPE, attributes: attributes.into(), now });
     }
     if let Some(action) = action {
         let scope = scope.unwrap_or(SCOPE);
-        contexts.push(Context { action, sub_operation, scope, attributes: &pairs, now });
+        contexts.push(Context { action, sub_operation, scope, attributes: (&pairs).into(), now });
     }
     let nodes = condition.expr().nodes().len();
     for cx in &contexts {

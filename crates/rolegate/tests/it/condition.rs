@@ -84,7 +84,7 @@ fn check(condition: &str, attributes: &[(&str, &str)], expected: Tri) {
         action: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
         sub_operation: None,
         scope,
-        attributes,
+        attributes: attributes.into(),
         now: DateTime::parse("2024-01-01T00:00:00Z"),
     };
     assert_eq!(c.evaluate(&cx).value, expected, "{condition} with {attributes:?}");
@@ -270,12 +270,12 @@ fn action_and_sub_operation_guards() {
         action: read,
         sub_operation: sub,
         scope,
-        attributes: attrs,
+        attributes: attrs.into(),
         now: None,
     };
     // A plain read needs the tag; listing is not guarded.
     assert_eq!(c.evaluate(&cx(None, &[])).value, Tri::Unknown);
-    assert_eq!(c.evaluate(&Context { attributes: &tagged, ..cx(None, &[]) }).value, Tri::True);
+    assert_eq!(c.evaluate(&Context { attributes: (&tagged).into(), ..cx(None, &[]) }).value, Tri::True);
     assert_eq!(c.evaluate(&cx(Some("Blob.List"), &[])).value, Tri::True);
     assert_eq!(c.evaluate(&cx(Some("blob.list"), &[])).value, Tri::True);
     let write =

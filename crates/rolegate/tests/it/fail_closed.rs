@@ -34,10 +34,15 @@ fn codes_of(e: &LoadError) -> Vec<Code> {
     e.diagnostics.iter().map(|d| d.code).collect()
 }
 
-/// Loads `dir` and decides bob's delete; `Err` with the diagnostics when the tenant is refused.
+/// Loads `dir` in one call ([`Engine::from_dir`]) and decides bob's delete; `Err` with the diagnostics when the
+/// tenant is refused.
 fn decide(dir: &Path) -> Result<(String, Vec<Code>), LoadError> {
-    let (tenant, warnings) = TenantLoader::from_dir(dir)?.build()?;
-    let d = Engine::new(tenant).check(&Request::new(BOB, DELETE, VM));
+    let (engine, warnings) = Engine::from_dir(dir)?;
+    // The one call gives what the loader and the compiler give step by step.
+    let (tenant, step_warnings) = TenantLoader::from_dir(dir)?.build()?;
+    assert_eq!(warnings.len(), step_warnings.len());
+    let d = engine.check(&Request::new(BOB, DELETE, VM));
+    assert_eq!(Engine::try_new(tenant)?.check(&Request::new(BOB, DELETE, VM)), d);
     Ok((d.as_str().to_owned(), warnings.iter().map(|w| w.code).collect()))
 }
 

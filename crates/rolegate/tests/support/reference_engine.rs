@@ -82,11 +82,13 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
         },
     };
 
+    let attributes: Vec<(&str, &str)> = req.attributes.iter().collect();
+    let token_groups: Vec<&str> = req.groups.iter().collect();
     let facts = Facts {
         action: req.action,
         sub_operation: req.sub_operation,
         scope: req.scope,
-        attributes: req.attributes,
+        attributes: &attributes,
         now: req.now.unwrap_or_else(DateTime::now),
     };
     let condition = |c: &Option<rolegate::model::Spanned<String>>| match c {
@@ -95,8 +97,8 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
     };
 
     // 3. Principals and ancestors.
-    let principals = principals_of(tenant, req.principal, req.groups);
-    let groups: Vec<&str> = req.groups.iter().copied().filter(|g| !is_person(tenant, g)).collect();
+    let principals = principals_of(tenant, req.principal, &token_groups);
+    let groups: Vec<&str> = token_groups.iter().copied().filter(|g| !is_person(tenant, g)).collect();
     let grantees = grantees_of(tenant, req.principal, &groups);
     let ancestors = ancestors_of(tenant, &target);
     let is_principal = |id: &Id| principals.iter().any(|p| p == id);
