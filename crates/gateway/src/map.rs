@@ -254,10 +254,18 @@ fn segments(path: &str) -> Result<Vec<Seg<'_>>, MapError> {
     if !path.starts_with('/') {
         return refused(Refusal::NotAbsolute, 0..path.len().min(1));
     }
-    // Bytes, not chars: every byte at or above 0x80 belongs to a non-ASCII character, reported whole.
+    // One pass over the bytes finds the separators and every refused byte (bytes, not chars: every byte at or
+    // above 0x80 belongs to a non-ASCII character, reported whole). Refused bytes are reported before segment
+    // shapes, wherever they are.
+    let mut out = Vec::with_capacity(16);
+    let mut start = 1;
     for (i, &b) in path.as_bytes().iter().enumerate() {
         let at = i..i + 1;
         match b {
+            b'/' if i > 0 => {
+                out.push(Seg { text: "", start, end: i });
+                start = i + 1;
+            }
             b'%' => return refused(Refusal::PercentEscape, i..(i + 3).min(path.len())),
             b'\\' => return refused(Refusal::Backslash, at),
             b'#' => return refused(Refusal::Fragment, at),
@@ -269,21 +277,18 @@ fn segments(path: &str) -> Result<Vec<Seg<'_>>, MapError> {
             _ => {}
         }
     }
-    let mut out = Vec::new();
     if path == "/" {
         return Ok(out);
     }
-    let mut start = 1;
-    for text in path.get(1..).unwrap_or_default().split('/') {
-        let end = start + text.len();
-        if text.is_empty() {
-            return refused(Refusal::EmptySegment, start.saturating_sub(1)..start);
+    out.push(Seg { text: "", start, end: path.len() });
+    for seg in &mut out {
+        seg.text = path.get(seg.start..seg.end).unwrap_or_default();
+        if seg.text.is_empty() {
+            return refused(Refusal::EmptySegment, seg.start.saturating_sub(1)..seg.start);
         }
-        if text == "." || text == ".." {
-            return refused(Refusal::DotSegment, start..end);
+        if seg.text == "." || seg.text == ".." {
+            return refused(Refusal::DotSegment, seg.start..seg.end);
         }
-        out.push(Seg { text, start, end });
-        start = end + 1;
     }
     Ok(out)
 }
