@@ -183,6 +183,31 @@ pub trait KeySource: Send + Sync {
     fn fetch(&self) -> Result<Vec<u8>, String>;
 }
 
+/// The largest key set file read; Entra ID's published set is a few kilobytes.
+pub const MAX_JWKS_FILE_BYTES: u64 = 1 << 20;
+
+/// A key set kept in a file, read again at every refresh (a key rotation is a new file). The file is read as
+/// every rolegate input is ([`rolegate::load::file::read_file`]): a regular file under the cap, never a FIFO or
+/// a device.
+#[derive(Clone, Debug)]
+pub struct FileKeySource {
+    path: std::path::PathBuf,
+}
+
+impl FileKeySource {
+    /// A source reading `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        FileKeySource { path: path.into() }
+    }
+}
+
+impl KeySource for FileKeySource {
+    fn fetch(&self) -> Result<Vec<u8>, String> {
+        rolegate::load::file::read_file(&self.path, MAX_JWKS_FILE_BYTES)
+            .map_err(|e| format!("`{}`: {e}", self.path.display()))
+    }
+}
+
 /// A parsed key set: decoding keys by `kid`.
 #[derive(Clone, Default)]
 pub struct KeySet {

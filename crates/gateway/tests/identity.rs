@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use rolegate_gateway::identity::{KeySet, KeySource, TokenConfig, TokenError, Validator};
+use rolegate_gateway::identity::{FileKeySource, KeySet, KeySource, TokenConfig, TokenError, Validator};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
@@ -258,4 +258,26 @@ fn errors_never_carry_the_token() {
         assert!(!shown.contains(&token[..20]) && !shown.contains(OID), "{shown}");
     }
     assert_eq!(e.reason(), "signature");
+}
+
+#[test]
+fn a_key_file_is_read_again_at_every_refresh_and_must_be_a_regular_file() {
+    let dir = std::env::temp_dir().join(format!("rolegate-keyfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("jwks.json");
+    std::fs::write(&path, jwks(&[(&keys()[0], "k1")])).unwrap();
+    let v = Validator::with_source(TokenConfig::new(TENANT, [AUD]), Box::new(FileKeySource::new(&path))).unwrap();
+    assert!(v.validate(&sign(&keys()[0], "k1", &claims())).is_ok());
+    // The file rotates to k2 only: a refresh drops k1.
+    std::fs::write(&path, jwks(&[(&keys()[1], "k2")])).unwrap();
+    v.refresh().unwrap();
+    assert_eq!(v.validate(&sign(&keys()[0], "k1", &claims())), Err(TokenError::UnknownKey));
+    assert!(v.validate(&sign(&keys()[1], "k2", &claims())).is_ok());
+    // A directory where the file was: the refresh fails, the last good set stays.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let err = v.refresh().unwrap_err();
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(v.validate(&sign(&keys()[1], "k2", &claims())).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
 }
