@@ -35,6 +35,8 @@ pub mod catalog;
 pub mod condition;
 pub mod diag;
 pub mod engine;
+#[doc(hidden)]
+pub mod internals;
 pub mod json;
 pub mod lists;
 pub mod load;

@@ -10,9 +10,8 @@ use super::compile::{
 use super::fixed::Fixed;
 use super::held::Entry;
 use super::ids::OptId;
-use super::scratch::{
-    FoundSets, IdKey, NodeSet, OwnerKey, Prefix, Prefixes, Scratch, Split, TextBufs, split_for_check,
-};
+use super::scan::{Ends, OwnerKey, RequestScope, Split};
+use super::scratch::{FoundSets, IdKey, NodeSet, Prefix, Prefixes, Scratch, TextBufs};
 use super::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request, cimap, plane_index};
 use crate::action::is_operation_name;
 use crate::condition::{Context, Tri};
@@ -133,8 +132,8 @@ impl Compiled {
         }
         let principal = IdKey::of(req.principal, pbuf);
         self.principals.warm(&principal);
-        let (split, owner) = match split_for_check(req.scope, sb) {
-            Some((split, owner)) => (Some(split), owner),
+        let (split, owner) = match RequestScope::scan(req.scope, sb, Ends::Owner) {
+            Some(RequestScope { split, owner }) => (Some(split), owner),
             None => (None, None),
         };
         match (&split, owner) {
@@ -558,7 +557,7 @@ impl Scopes {
         Found { exact, subscription: owner.filter(|_| owner_depth == 2), outside, by_text: false }
     }
 
-    /// [`Scopes::ancestors`] of a scope in a subscription (see [`split_for_check`]), which looks up only the
+    /// [`Scopes::ancestors`] of a scope in a subscription (see [`Ends::Owner`]), which looks up only the
     /// subscription: the root, the management groups above it and the subscription go to `out`; the nodes below
     /// it are not looked up, so the caller tests its assignments there with [`Scopes::within`], and the deny
     /// assignments below it are tested here the same way.

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::check::{DenyTarget, deny_targets, plane as request_plane};
 use super::compile::{Block, Compiled, Deny, Placed};
 use super::ids::OptId;
-use super::scratch::{NodeSet, Prefixes, ScopeBuf, split};
+use super::scan::{Ends, RequestScope, ScopeBuf};
+use super::scratch::{NodeSet, Prefixes};
 use super::{ConditionSite, Decision, Engine, Plane, Reason, Request, plane_index};
 use crate::action::is_operation_name;
 use crate::condition::{Analysis, Tri};
@@ -222,7 +223,8 @@ impl Engine {
             assignments: Vec::new(),
         };
         let mut sb = ScopeBuf::new();
-        let Some(split) = split(req.scope, &mut sb).filter(|_| is_operation_name(req.action)) else {
+        let scanned = RequestScope::scan(req.scope, &mut sb, Ends::All).filter(|_| is_operation_name(req.action));
+        let Some(RequestScope { split, .. }) = scanned else {
             return ex;
         };
         ex.plane = request_plane(req.plane, c.roles.vocab.get_aux(req.action).map(|(_, aux)| aux));

@@ -43,6 +43,7 @@ mod ids;
 mod limits;
 mod pages;
 mod request;
+pub(crate) mod scan;
 mod scratch;
 
 use std::path::Path;

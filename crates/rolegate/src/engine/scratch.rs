@@ -1,13 +1,11 @@
-//! The working space of a check: small inline lists, the request scope split for lookups with the prefixes a
-//! check looks up, the request's ids made ready for their tables, and the thread's reusable [`Scratch`].
+//! The working space of a check: small inline lists, the prefixes of the request scope a check looks up, the
+//! request's ids made ready for their tables, and the thread's reusable [`Scratch`].
 
 use super::cimap;
 use super::idmap::Probe;
 use super::ids::OptId;
-use crate::scope::{
-    Canonical, MAX_SEGMENTS, SCAN_BYTES, Scan, SubScan, canonical_segments, is_canonical_scope, scan_lowered,
-    scan_subscription,
-};
+use super::scan::ScopeBuf;
+use crate::scope::MAX_SEGMENTS;
 
 /// A small list on the stack; spills to the heap only for pathological requests.
 pub(super) struct Inline<T, const N: usize> {
@@ -105,16 +103,6 @@ fn node_bit(node: u32) -> u64 {
     1 << (node % 64)
 }
 
-/// A request scope ready for lookups: where its segments end, and its ASCII-lower-cased text when it fits
-/// [`SCAN_BYTES`].
-pub(super) struct Split<'a> {
-    pub text: &'a str,
-    pub lowered: Option<&'a [u8]>,
-    /// `lowered` and the rest of its buffer, for [`cimap::PrefixHasher`] to read whole words.
-    pub padded: Option<&'a [u8]>,
-    pub ends: &'a [u32],
-}
-
 /// A request-scope prefix a check looks up: its segment count, where it ends, its key hash.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Prefix {
@@ -126,22 +114,6 @@ pub(super) struct Prefix {
 /// The prefixes of a request scope a check looks up, shallowest first; only scopes deeper than
 /// [`MAX_SEGMENTS`] (none are real) spill, which allocates.
 pub(super) type Prefixes = Inline<Prefix, MAX_SEGMENTS>;
-
-/// The stack space [`split`] works in. Only scopes deeper than [`MAX_SEGMENTS`] (none are real) use `deep`,
-/// which allocates.
-pub(super) struct ScopeBuf {
-    lowered: [u8; SCAN_BYTES],
-    /// The raw scope and padding, which [`scan_subscription`] reads while it writes `lowered`.
-    copy: [u8; SCAN_BYTES],
-    ends: [u32; MAX_SEGMENTS],
-    deep: Vec<u32>,
-}
-
-impl ScopeBuf {
-    pub fn new() -> Self {
-        ScopeBuf { lowered: [0; SCAN_BYTES], copy: [0; SCAN_BYTES], ends: [0; MAX_SEGMENTS], deep: Vec::new() }
-    }
-}
 
 /// The working space of one check (see [`super::Engine::check`]): the request's text made ready for lookups,
 /// and what the lookups found.
@@ -187,70 +159,6 @@ thread_local! {
     pub(super) static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::new());
 }
 
-/// Splits a canonical scope for lookups, or `None` when the scope is not canonical. Printable-ASCII scopes of
-/// ordinary length take the one-pass [`scan_lowered`]; anything else the general [`canonical_segments`].
-pub(super) fn split<'a>(scope: &'a str, b: &'a mut ScopeBuf) -> Option<Split<'a>> {
-    let n = match scan_lowered(scope, &mut b.lowered, &mut b.ends) {
-        Scan::Segments(n) => n,
-        Scan::No => return None,
-        Scan::Other => {
-            let mut segs = [""; MAX_SEGMENTS];
-            let (n, deep) = match canonical_segments(scope, &mut segs) {
-                Canonical::Segments(n) => (n, false),
-                Canonical::TooDeep if is_canonical_scope(scope) => (0, true),
-                _ => return None,
-            };
-            let fits = cimap::lower_into(scope, &mut b.lowered).is_some();
-            let lens = segs.get(..n).unwrap_or_default().iter().map(|s| s.len());
-            let mut end = 0;
-            // Saturates only past 4 GiB, where no tenant scope (bounded by `limits`) can end to match.
-            let mut ends = |len: usize| {
-                end += 1 + len;
-                u32::try_from(end).unwrap_or(u32::MAX)
-            };
-            if deep {
-                b.deep.clear();
-                b.deep.extend(scope.split('/').filter(|s| !s.is_empty()).map(|s| ends(s.len())));
-            } else {
-                for (slot, len) in b.ends.iter_mut().zip(lens) {
-                    *slot = ends(len);
-                }
-            }
-            let b = &*b;
-            let ends = if deep { &b.deep[..] } else { b.ends.get(..n).unwrap_or_default() };
-            let (lowered, padded) =
-                (b.lowered.get(..scope.len()).filter(|_| fits), Some(&b.lowered[..]).filter(|_| fits));
-            return Some(Split { text: scope, lowered, padded, ends });
-        }
-    };
-    let b = &*b;
-    let ends = b.ends.get(..n).unwrap_or_default();
-    Some(Split { text: scope, lowered: b.lowered.get(..scope.len()), padded: Some(&b.lowered[..]), ends })
-}
-
-/// [`split`] for a check: a scope in a subscription takes [`scan_subscription`], which finds no segment ends
-/// (`ends` is empty) but where the subscription prefix ends, returned with how to look the subscription up; a
-/// check looks up no other prefix of such a scope. Any other scope is split in full.
-pub(super) fn split_for_check<'a>(
-    scope: &'a str,
-    b: &'a mut ScopeBuf,
-) -> Option<(Split<'a>, Option<(usize, OwnerKey)>)> {
-    match scan_subscription(scope, &mut b.copy, &mut b.lowered) {
-        SubScan::Subscription { owner_end, .. } => {
-            let padded = &b.lowered[..];
-            let id = padded.get(b"/subscriptions/".len()..owner_end).and_then(Probe::of);
-            let key = match id {
-                Some(p) => OwnerKey::Id(p),
-                None => OwnerKey::Hash(cimap::PrefixHasher::lowered(padded).hash_to(owner_end)),
-            };
-            let split = Split { text: scope, lowered: padded.get(..scope.len()), padded: Some(padded), ends: &[] };
-            Some((split, Some((owner_end, key))))
-        }
-        SubScan::No => None,
-        SubScan::Other => split(scope, b).map(|s| (s, None)),
-    }
-}
-
 /// A request's principal or group id ready to be looked up: a GUID in the table of GUID principal ids, any
 /// other in the map of principal names, lower-cased with its hash when it fits the buffer.
 pub(super) enum IdKey<'b> {
@@ -271,14 +179,6 @@ impl<'b> IdKey<'b> {
             None => IdKey::Other,
         }
     }
-}
-
-/// How a check looks up the subscription that owns the request scope: a GUID in the table of GUID subscription
-/// ids, any other id by the `/subscriptions/{id}` prefix's hash in the map of scopes.
-#[derive(Clone, Copy)]
-pub(super) enum OwnerKey {
-    Id(Probe),
-    Hash(u64),
 }
 
 #[cfg(test)]
