@@ -51,7 +51,7 @@ use std::sync::Arc;
 pub use crate::lists::{Names, Pairs};
 pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
-pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
+pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request, RequestParts};
 
 use crate::catalog::Catalog;
 use crate::condition::Condition;

@@ -28,9 +28,24 @@ pub enum PlaneHint {
 
 /// "May `principal` do `action` at `scope`?"
 ///
-/// Borrowed throughout so that building a request does not allocate.
+/// Built with [`Request::new`] and its setters, borrowed throughout so that building a request does not
+/// allocate; [`Request::parts`] reads it back.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
+    pub(crate) principal: &'a str,
+    pub(crate) groups: Names<'a>,
+    pub(crate) action: &'a str,
+    pub(crate) sub_operation: Option<&'a str>,
+    pub(crate) plane: PlaneHint,
+    pub(crate) scope: &'a str,
+    pub(crate) attributes: Pairs<'a>,
+    pub(crate) now: Option<DateTime>,
+}
+
+/// What a [`Request`] holds, for reading it back (a log line, a reference evaluator).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct RequestParts<'a> {
     /// The principal's object id.
     pub principal: &'a str,
     /// Extra group ids, as a token's `groups` claim supplies them; their own transitive groups count too.
@@ -67,9 +82,9 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// Sets the sub-operation (`Blob.List`).
-    pub fn sub_operation(mut self, sub_operation: &'a str) -> Self {
-        self.sub_operation = Some(sub_operation);
+    /// Sets (or, with `None`, clears) the sub-operation (`Blob.List`).
+    pub fn sub_operation(mut self, sub_operation: impl Into<Option<&'a str>>) -> Self {
+        self.sub_operation = sub_operation.into();
         self
     }
 
@@ -79,21 +94,10 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets the time conditions evaluate `@Environment[UtcNow]` at.
-    pub fn now(mut self, now: DateTime) -> Self {
-        self.now = Some(now);
+    /// Sets the time conditions evaluate `@Environment[UtcNow]` at (`None`: the system clock).
+    pub fn now(mut self, now: impl Into<Option<DateTime>>) -> Self {
+        self.now = now.into();
         self
-    }
-
-    /// What a condition sees of this request.
-    pub fn condition_context(&self) -> Context<'a> {
-        Context {
-            action: self.action,
-            sub_operation: self.sub_operation,
-            scope: self.scope,
-            attributes: self.attributes,
-            now: self.now,
-        }
     }
 
     /// Sets the plane.
@@ -106,6 +110,23 @@ impl<'a> Request<'a> {
     pub fn groups(mut self, groups: impl Into<Names<'a>>) -> Self {
         self.groups = groups.into();
         self
+    }
+
+    /// What the request holds.
+    pub fn parts(&self) -> RequestParts<'a> {
+        let Request { principal, groups, action, sub_operation, plane, scope, attributes, now } = *self;
+        RequestParts { principal, groups, action, sub_operation, plane, scope, attributes, now }
+    }
+
+    /// What a condition sees of this request.
+    pub fn condition_context(&self) -> Context<'a> {
+        Context {
+            action: self.action,
+            sub_operation: self.sub_operation,
+            scope: self.scope,
+            attributes: self.attributes,
+            now: self.now,
+        }
     }
 }
 

@@ -451,9 +451,12 @@ pub fn run(data: &[u8]) -> Vec<Effect> {
             _ => PlaneHint::Auto,
         };
         let now = DateTime::parse(NOWS[usize::from(r.late)]).unwrap_or(DateTime(0));
-        let mut req =
-            Request::new(&principal, &action, &scope).plane(plane).groups(&groups).attributes(&attributes).now(now);
-        req.sub_operation = r.sub_operation.map(|i| pick(&SUB_OPERATIONS, i));
+        let req = Request::new(&principal, &action, &scope)
+            .plane(plane)
+            .groups(&groups)
+            .attributes(&attributes)
+            .sub_operation(r.sub_operation.map(|i| pick(&SUB_OPERATIONS, i)))
+            .now(now);
 
         let decision = engine.check(&req);
         let got = (Effect::of(&decision), decision.reason().kind);

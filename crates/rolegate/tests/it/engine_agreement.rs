@@ -560,12 +560,12 @@ fn engine_agrees_with_the_reference() {
         for _ in 0..REQUESTS_PER_TENANT {
             let r = random_request(&mut g);
             let groups: Vec<&str> = r.groups.iter().map(String::as_str).collect();
-            let mut req = Request::new(&r.principal, &r.action, &r.scope)
+            let req = Request::new(&r.principal, &r.action, &r.scope)
                 .plane(r.plane)
                 .groups(&groups)
                 .attributes(&r.attributes)
+                .sub_operation(r.sub_operation)
                 .now(r.now);
-            req.sub_operation = r.sub_operation;
             let decision = engine.check(&req);
             let got = (Effect::of(&decision), decision.reason().kind);
             if decision.reason().condition.is_some() {
@@ -574,8 +574,8 @@ fn engine_agrees_with_the_reference() {
             let want = reference_check(engine.tenant(), &catalog, &req);
             let t = engine.tenant();
             let grantees =
-                grantees_of(t, req.principal, &groups.iter().copied().filter(|g| !is_person(t, g)).collect::<Vec<_>>());
-            withheld += usize::from(principals_of(t, req.principal, &groups).len() != grantees.len());
+                grantees_of(t, &r.principal, &groups.iter().copied().filter(|g| !is_person(t, g)).collect::<Vec<_>>());
+            withheld += usize::from(principals_of(t, &r.principal, &groups).len() != grantees.len());
             // An unconditional grant names the pattern that grants, in a block that grants.
             if let Decision::Allowed(reason) = &decision
                 && reason.condition.is_none()

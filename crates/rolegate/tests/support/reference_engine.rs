@@ -56,6 +56,7 @@ impl Effect {
 
 /// The reference decision for `req`.
 pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) -> (Effect, ReasonKind) {
+    let req = req.parts();
     // 1. The request itself. The reserved characters are checked here on their own, not left to `parse_scope`,
     // so that the agreement test would catch the parser and the engine's scanners dropping the rule together.
     if req.scope.contains(['%', '?', '#', '\\']) {
