@@ -17,6 +17,7 @@ use crate::model::{Entries, Permission};
 
 /// What one permission block or assignment did with the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Granted (or, for a deny assignment, blocked) through `pattern` of block `block`.
     Matched {

@@ -132,6 +132,7 @@ impl<'a> Request<'a> {
 
 /// Why a decision came out as it did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReasonKind {
     /// A role assignment granted the action.
     Granted,
@@ -203,6 +204,7 @@ pub struct Reason {
 
 /// Where a condition sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConditionSite {
     /// On the role's (or deny assignment's) permission block `Reason::block`.
     Block,
