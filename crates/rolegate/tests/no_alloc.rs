@@ -178,7 +178,7 @@ fn check_does_not_allocate() {
     // guarded), denied by the conditional deny.
     let conditional: Vec<_> =
         requests.iter().zip(&expected).filter(|(r, _)| r.parts().principal == "dave").map(|(_, d)| d).collect();
-    assert!(conditional.iter().all(|d| d.reason().condition.is_some()), "{conditional:#?}");
+    assert!(conditional.iter().all(|d| d.reason().condition().is_some()), "{conditional:#?}");
     assert!(conditional[0].is_allowed() && !conditional[1].is_allowed() && conditional[2].is_allowed());
     assert!(matches!(conditional[3], rolegate::engine::Decision::Denied(_)));
     let delegation: Vec<_> = requests

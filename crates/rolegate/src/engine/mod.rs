@@ -51,7 +51,10 @@ use std::sync::Arc;
 pub use crate::lists::{Names, Pairs};
 pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
-pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request, RequestParts};
+pub use request::{
+    AssignmentIndex, BlockIndex, ConditionSite, Decision, DenyIndex, ExprIndex, PatternIndex, Plane, PlaneHint, Reason,
+    ReasonKind, Request, RequestParts, RoleIndex,
+};
 
 use crate::catalog::Catalog;
 use crate::condition::Condition;

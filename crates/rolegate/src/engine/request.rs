@@ -178,28 +178,106 @@ impl fmt::Display for ReasonKind {
     }
 }
 
-/// The compact reason of a decision: its kind and the indices (into the engine's tenant) that decided it.
+/// The compact reason of a decision: its kind and what in the engine's tenant decided it, read through its
+/// accessors (the indices are typed, so that a role index is never used as an assignment's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Reason {
+    pub(crate) kind: ReasonKind,
+    pub(crate) assignment: Option<u32>,
+    pub(crate) role: Option<u32>,
+    pub(crate) block: Option<u16>,
+    pub(crate) pattern: Option<u16>,
+    pub(crate) deny: Option<u32>,
+    pub(crate) plane: Option<Plane>,
+    pub(crate) condition: Option<ConditionSite>,
+    pub(crate) expr: Option<u16>,
+}
+
+macro_rules! index {
+    ($(#[$doc:meta])* $name:ident($ty:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub(crate) $ty);
+
+        impl $name {
+            /// The index, for slicing.
+            pub fn get(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+index!(
+    /// An index into [`crate::Tenant::assignments`].
+    AssignmentIndex(u32)
+);
+index!(
+    /// An index into [`crate::Tenant::roles`].
+    RoleIndex(u32)
+);
+index!(
+    /// An index into [`crate::Tenant::deny_assignments`].
+    DenyIndex(u32)
+);
+index!(
+    /// An index into a role's (or a deny assignment's) permission blocks.
+    BlockIndex(u16)
+);
+index!(
+    /// An index into a permission block's `Actions` or `DataActions` list (which one: [`Reason::plane`]).
+    PatternIndex(u16)
+);
+index!(
+    /// An expression of a condition: a node index as in [`crate::condition::Condition::node_text`].
+    ExprIndex(u16)
+);
+
+impl Reason {
     /// Why.
-    pub kind: ReasonKind,
-    /// Index into `Tenant::assignments` of the deciding assignment.
-    pub assignment: Option<u32>,
-    /// Index into `Tenant::roles` of its role.
-    pub role: Option<u32>,
-    /// Index of the permission block in the role (or deny assignment).
-    pub block: Option<u16>,
-    /// Index of the matching pattern in the block's `Actions` or `DataActions` list.
-    pub pattern: Option<u16>,
-    /// Index into `Tenant::deny_assignments` of the deciding deny assignment.
-    pub deny: Option<u32>,
-    /// The plane the request was decided on (which list `pattern` indexes: `Actions` or `DataActions`).
-    pub plane: Option<Plane>,
+    pub fn kind(&self) -> ReasonKind {
+        self.kind
+    }
+
+    /// The deciding role assignment.
+    pub fn assignment(&self) -> Option<AssignmentIndex> {
+        self.assignment.map(AssignmentIndex)
+    }
+
+    /// Its role.
+    pub fn role(&self) -> Option<RoleIndex> {
+        self.role.map(RoleIndex)
+    }
+
+    /// The permission block in the role (or deny assignment) that decided.
+    pub fn block(&self) -> Option<BlockIndex> {
+        self.block.map(BlockIndex)
+    }
+
+    /// The matching pattern in the block's `Actions` or `DataActions` list.
+    pub fn pattern(&self) -> Option<PatternIndex> {
+        self.pattern.map(PatternIndex)
+    }
+
+    /// The deciding deny assignment.
+    pub fn deny(&self) -> Option<DenyIndex> {
+        self.deny.map(DenyIndex)
+    }
+
+    /// The plane the request was decided on (which list [`Reason::pattern`] indexes).
+    pub fn plane(&self) -> Option<Plane> {
+        self.plane
+    }
+
     /// Which condition decided, when one did (held, not met, or let a deny block apply).
-    pub condition: Option<ConditionSite>,
-    /// The expression in that condition that decided it: a node index as in
-    /// [`crate::condition::Condition::node_text`]. `None` when the condition could not be read at all.
-    pub expr: Option<u16>,
+    pub fn condition(&self) -> Option<ConditionSite> {
+        self.condition
+    }
+
+    /// The expression in that condition that decided it; `None` when the condition could not be read at all.
+    pub fn expr(&self) -> Option<ExprIndex> {
+        self.expr.map(ExprIndex)
+    }
 }
 
 /// Where a condition sits.

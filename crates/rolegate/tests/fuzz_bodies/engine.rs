@@ -459,12 +459,12 @@ pub fn run(data: &[u8]) -> Vec<Effect> {
             .now(now);
 
         let decision = engine.check(&req);
-        let got = (Effect::of(&decision), decision.reason().kind);
+        let got = (Effect::of(&decision), decision.reason().kind());
         let want = reference_check(engine.tenant(), &catalog, &req);
         assert_eq!(got, want, "engine and reference differ on {req:?}\n{}", files());
         if let Decision::Allowed(reason) = &decision {
             assert!(
-                reason.condition.is_some() || names_a_granting_pattern(engine.tenant(), reason, &action),
+                reason.condition().is_some() || names_a_granting_pattern(engine.tenant(), reason, &action),
                 "the grant of {req:?} names {reason:?}, which does not grant\n{}",
                 files()
             );

@@ -567,8 +567,8 @@ fn engine_agrees_with_the_reference() {
                 .sub_operation(r.sub_operation)
                 .now(r.now);
             let decision = engine.check(&req);
-            let got = (Effect::of(&decision), decision.reason().kind);
-            if decision.reason().condition.is_some() {
+            let got = (Effect::of(&decision), decision.reason().kind());
+            if decision.reason().condition().is_some() {
                 *conditions_deciding.entry(got.0).or_default() += 1;
             }
             let want = reference_check(engine.tenant(), &catalog, &req);
@@ -578,7 +578,7 @@ fn engine_agrees_with_the_reference() {
             withheld += usize::from(principals_of(t, &r.principal, &groups).len() != grantees.len());
             // An unconditional grant names the pattern that grants, in a block that grants.
             if let Decision::Allowed(reason) = &decision
-                && reason.condition.is_none()
+                && reason.condition().is_none()
                 && !names_a_granting_pattern(engine.tenant(), reason, &r.action)
                 && failures.len() < 5
             {
