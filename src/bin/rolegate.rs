@@ -189,7 +189,7 @@ fn compile(tenant: Tenant) -> Result<Engine, ExitCode> {
 }
 
 fn decision_json(engine: &Engine, d: &Decision) -> serde_json::Value {
-    serde_json::json!({ "decision": d.as_str(), "reason": engine.reason_json(d.reason()) })
+    serde_json::json!({ "decision": d.as_str(), "reason": engine.describe(d.reason()) })
 }
 
 /// Reads a queries file (a regular file under the cap), printing why not.

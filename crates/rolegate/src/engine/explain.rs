@@ -378,7 +378,7 @@ impl Engine {
         };
         json!({
             "decision": ex.decision.as_str(),
-            "reason": self.reason_json(ex.decision.reason()),
+            "reason": self.describe(ex.decision.reason()),
             "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
             "principals": ex.principals,
             "ignored_groups": ex.ignored_groups.iter().map(|g| json!({
