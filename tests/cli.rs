@@ -240,6 +240,22 @@ fn rolegate_check_batch_prints_one_line_per_query() {
     assert_eq!(lines[0]["reason"]["role"]["name"], "Blob Log Reader");
 }
 
+#[test]
+fn a_query_whose_time_is_not_a_datetime_is_an_error_not_the_system_clock() {
+    let good = serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "now": "2024-01-01T00:00:00Z"});
+    let bad = serde_json::json!({"principal": "alice", "action": BLOB_READ, "scope": CONTAINER, "now": "yesterday"});
+    let path = temp_file("queries-bad-now.jsonl", format!("{good}\n{bad}\n").as_bytes());
+    let (code, out, _) = rolegate(&["check", "--tenant", "tests/data/tenant", "--batch", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["decision"], "allowed");
+    assert!(lines[1]["error"].as_str().unwrap().contains("line 2: `now`"), "{}", lines[1]);
+    assert!(lines[1].get("decision").is_none());
+    let (code, _, err) = rolegate(&["bench", "--tenant", "tests/data/tenant", "--queries", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 2: `now`"), "{err}");
+}
+
 /// Runs `rolegate bench --format json` over `queries` on the sample tenant: exit code and parsed report.
 fn bench_json(name: &str, queries: &str, passes: &str) -> (i32, Value) {
     let path = temp_file(name, queries.as_bytes());

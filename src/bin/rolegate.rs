@@ -189,7 +189,7 @@ fn compile(tenant: Tenant) -> Result<Engine, ExitCode> {
 }
 
 fn decision_json(engine: &Engine, d: &Decision) -> serde_json::Value {
-    serde_json::json!({ "decision": d.as_str(), "reason": engine.reason_json(d.reason()) })
+    serde_json::json!({ "decision": d.as_str(), "reason": engine.describe(d.reason()) })
 }
 
 /// Reads a queries file (a regular file under the cap), printing why not.
@@ -213,10 +213,19 @@ fn check_batch(engine: &Engine, path: &Path, max_file_bytes: u64) -> ExitCode {
         }
         let value = match serde_json::from_str::<rolegate::schema::Query>(line) {
             Ok(q) => {
-                let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
                 let pairs = q.attribute_pairs();
-                let attributes: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let d = engine.check(&q.request(&groups).attributes(&attributes));
+                let req = match q.request() {
+                    Ok(req) => req.attributes(&pairs),
+                    Err(e) => {
+                        failed = true;
+                        let v = serde_json::json!({ "error": format!("line {}: {e}", n + 1) });
+                        if writeln!(out, "{v}").is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                let d = engine.check(&req);
                 let mut v = decision_json(engine, &d);
                 if let (Some(expected), serde_json::Value::Object(m)) = (q.expected, &mut v) {
                     m.insert("expected".into(), expected.into());
@@ -279,12 +288,27 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
 
     let text = read_queries(queries_path, max_file_bytes)?;
     let mut queries: Vec<rolegate::schema::Query> = Vec::new();
+    // Each query's plane and time, read once here where a bad one can be reported with its line.
+    let mut decided_by = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str(line) {
-            Ok(q) => queries.push(q),
+        match serde_json::from_str::<rolegate::schema::Query>(line) {
+            Ok(q) => {
+                let decided = q.request().map(|r| {
+                    let parts = r.parts();
+                    (parts.plane, parts.now)
+                });
+                match decided {
+                    Ok(d) => decided_by.push(d),
+                    Err(e) => {
+                        eprintln!("rolegate: `{}` line {}: {e}", queries_path.display(), n + 1);
+                        return Err(ExitCode::from(2));
+                    }
+                }
+                queries.push(q);
+            }
             Err(e) => {
                 eprintln!("rolegate: `{}` line {}: {e}", queries_path.display(), n + 1);
                 return Err(ExitCode::from(2));
@@ -315,12 +339,14 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
         .zip(&spans)
         .zip(&groups)
         .zip(&pairs)
-        .map(|(((q, (p, action, scope, _)), g), a)| Request {
-            principal: at(p),
-            action: at(action),
-            scope: at(scope),
-            attributes: a.into(),
-            ..q.request(g)
+        .zip(&decided_by)
+        .map(|((((q, (p, action, scope, _)), g), a), &(plane, now))| {
+            Request::new(at(p), at(action), at(scope))
+                .groups(g)
+                .attributes(a)
+                .plane(plane)
+                .sub_operation(q.sub_operation.as_deref())
+                .now(now)
         })
         .collect();
 
@@ -559,12 +585,12 @@ fn main() -> ExitCode {
             let (Some(principal), Some(action), Some(scope)) = (principal, action, scope) else {
                 return ExitCode::from(2);
             };
-            let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let attributes: Vec<(&str, &str)> = attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let mut req =
-                Request::new(&principal, &action, &scope).plane(plane.into()).groups(&groups).attributes(&attributes);
-            req.sub_operation = sub_operation.as_deref();
-            req.now = now;
+            let req = Request::new(&principal, &action, &scope)
+                .plane(plane.into())
+                .groups(&groups)
+                .attributes(&attributes)
+                .sub_operation(sub_operation.as_deref())
+                .now(now);
             let d = engine.check(&req);
             if explain {
                 print!("{}", engine.explanation_text(&engine.explain(&req)));

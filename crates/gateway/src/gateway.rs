@@ -249,7 +249,7 @@ impl Gateway {
                 .groups(token_groups);
             let decision = snapshot.engine.check(&request);
             out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-            out.reason = decision.reason().kind.as_str();
+            out.reason = decision.reason().kind().as_str();
         }
         out.principal = Some(identity.principal.clone());
         out.action = Some(target.action);

@@ -195,13 +195,13 @@ fn compare(engine: &Engine, file: &str, queries: &[Query], decisions: &[(Effect,
     for (q, (effect, kind)) in queries.iter().zip(decisions) {
         let groups: Vec<&str> = q.groups.iter().map(String::as_str).collect();
         let d = engine.check(&request(q, &groups));
-        if Effect::of(&d) != *effect || d.reason().kind != *kind {
+        if Effect::of(&d) != *effect || d.reason().kind() != *kind {
             differ += 1;
             if differ <= 20 {
                 eprintln!(
                     "differ: engine {} {:?}, reference {effect:?} {kind:?}: {}",
                     d.as_str(),
-                    d.reason().kind,
+                    d.reason().kind(),
                     serde_json::to_string(q).unwrap_or_default()
                 );
             }

@@ -50,6 +50,7 @@ pub enum ActionPattern {
 
 /// Why an action string is malformed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActionProblem {
     /// Nothing but spaces and tabs, or nothing at all; `at` covers the whole string.
     Empty,

@@ -81,6 +81,7 @@ pub struct JsonError {
 
 /// The kinds of [`JsonError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The input has no value at all (empty or only whitespace).
     #[error("the document is empty")]

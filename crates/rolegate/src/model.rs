@@ -217,6 +217,7 @@ impl ScopeEntry {
 
 /// Built-in or custom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoleType {
     /// `BuiltInRole` / `IsCustom: false`.
     BuiltIn,
@@ -226,6 +227,7 @@ pub enum RoleType {
 
 /// Which of the five role-definition shapes of semantics §2.1 a role was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoleShape {
     /// `az role definition create` input: PascalCase, flat, `Name` is the display name.
     CreateInput,
@@ -321,6 +323,7 @@ impl RoleDefinition {
 
 /// Principal kinds (`principalType`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PrincipalType {
     /// A user.
     User,

@@ -204,20 +204,28 @@ pub struct Query {
 }
 
 impl Query {
-    /// The query as an engine request. `groups` must hold `self.groups` as `&str` (the request borrows
-    /// everything, so that checking does not allocate).
-    pub fn request<'a>(&'a self, groups: &'a [&'a str]) -> crate::engine::Request<'a> {
+    /// The query as an engine request, borrowing it (so that checking does not allocate); the attributes are
+    /// set from [`Query::attribute_pairs`] by the caller. A `now` that is not a datetime is an error, never the
+    /// system clock: a condition on the time would be decided at another time than the query says.
+    pub fn request(&self) -> Result<crate::engine::Request<'_>, String> {
         use crate::engine::PlaneHint;
         let plane = match self.data_action {
             Some(true) => PlaneHint::Data,
             Some(false) => PlaneHint::Control,
             None => PlaneHint::Auto,
         };
-        let mut req =
-            crate::engine::Request::new(&self.principal, &self.action, &self.scope).plane(plane).groups(groups);
-        req.sub_operation = self.sub_operation.as_deref();
-        req.now = self.now.as_deref().and_then(crate::condition::DateTime::parse);
-        req
+        let now =
+            match self.now.as_deref() {
+                None => None,
+                Some(text) => Some(crate::condition::DateTime::parse(text).ok_or_else(|| {
+                    format!("`now`: expected a datetime such as `2024-01-01T00:00:00Z`, got `{text}`")
+                })?),
+            };
+        Ok(crate::engine::Request::new(&self.principal, &self.action, &self.scope)
+            .plane(plane)
+            .groups(&self.groups)
+            .sub_operation(self.sub_operation.as_deref())
+            .now(now))
     }
 
     /// The attributes as `(key, value)` pairs, as [`crate::engine::Request::attributes`] takes them: an array

@@ -43,6 +43,7 @@ pub struct Scope {
 
 /// What a scope designates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScopeKind {
     /// `/`, above everything including the tenant root management group.
     Root,
@@ -120,6 +121,7 @@ pub struct ScopeError {
 
 /// Why a scope cannot be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScopeProblem {
     /// The input is empty.
     #[error("empty scope")]

@@ -177,12 +177,16 @@ fn check_does_not_allocate() {
     // The conditional requests decide every way: allowed, not met (unknown tag), allowed (listing is not
     // guarded), denied by the conditional deny.
     let conditional: Vec<_> =
-        requests.iter().zip(&expected).filter(|(r, _)| r.principal == "dave").map(|(_, d)| d).collect();
-    assert!(conditional.iter().all(|d| d.reason().condition.is_some()), "{conditional:#?}");
+        requests.iter().zip(&expected).filter(|(r, _)| r.parts().principal == "dave").map(|(_, d)| d).collect();
+    assert!(conditional.iter().all(|d| d.reason().condition().is_some()), "{conditional:#?}");
     assert!(conditional[0].is_allowed() && !conditional[1].is_allowed() && conditional[2].is_allowed());
     assert!(matches!(conditional[3], rolegate::engine::Decision::Denied(_)));
-    let delegation: Vec<_> =
-        requests.iter().zip(&expected).filter(|(r, _)| r.principal == "erin").map(|(_, d)| d.is_allowed()).collect();
+    let delegation: Vec<_> = requests
+        .iter()
+        .zip(&expected)
+        .filter(|(r, _)| r.parts().principal == "erin")
+        .map(|(_, d)| d.is_allowed())
+        .collect();
     assert_eq!(delegation, [true, false]);
     for (req, want) in requests.iter().zip(&expected) {
         let (got, n) = allocations_in(|| engine.check(req));

@@ -49,6 +49,7 @@ pub const MAX_LEN: usize = 8 * 1024;
 
 /// What kind of problem a [`ConditionError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The text is not in the condition grammar.
     Syntax,
@@ -210,6 +211,7 @@ impl fmt::Display for Condition {
 
 /// The result of three-valued analysis.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Analysis {
     /// The condition holds with what is known.
     True,

@@ -10,6 +10,7 @@ use crate::matcher::Pattern;
 
 /// The type of an attribute, as the documentation's attribute tables give it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttrType {
     /// One string.
     String,

@@ -18,6 +18,7 @@ use crate::model::{Entries, Permission};
 
 /// What one permission block or assignment did with the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Granted (or, for a deny assignment, blocked) through `pattern` of block `block`.
     Matched {
@@ -379,7 +380,7 @@ impl Engine {
         };
         json!({
             "decision": ex.decision.as_str(),
-            "reason": self.reason_json(ex.decision.reason()),
+            "reason": self.describe(ex.decision.reason()),
             "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
             "principals": ex.principals,
             "ignored_groups": ex.ignored_groups.iter().map(|g| json!({

@@ -33,7 +33,6 @@
 mod check;
 mod cimap;
 mod compile;
-mod describe;
 mod explain;
 mod fixed;
 mod grants;
@@ -42,6 +41,7 @@ mod idmap;
 mod ids;
 mod limits;
 mod pages;
+mod render;
 mod request;
 pub(crate) mod scan;
 mod scratch;
@@ -52,7 +52,11 @@ use std::sync::Arc;
 pub use crate::lists::{Names, Pairs};
 pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
-pub use request::{ConditionSite, Decision, Plane, PlaneHint, Reason, ReasonKind, Request};
+pub use render::{AssignmentView, ConditionView, DenyView, ReasonView, RoleView};
+pub use request::{
+    AssignmentIndex, BlockIndex, ConditionSite, Decision, DenyIndex, ExprIndex, PatternIndex, Plane, PlaneHint, Reason,
+    ReasonKind, Request, RequestParts, RoleIndex,
+};
 
 use crate::catalog::Catalog;
 use crate::condition::Condition;

@@ -28,9 +28,24 @@ pub enum PlaneHint {
 
 /// "May `principal` do `action` at `scope`?"
 ///
-/// Borrowed throughout so that building a request does not allocate.
+/// Built with [`Request::new`] and its setters, borrowed throughout so that building a request does not
+/// allocate; [`Request::parts`] reads it back.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
+    pub(crate) principal: &'a str,
+    pub(crate) groups: Names<'a>,
+    pub(crate) action: &'a str,
+    pub(crate) sub_operation: Option<&'a str>,
+    pub(crate) plane: PlaneHint,
+    pub(crate) scope: &'a str,
+    pub(crate) attributes: Pairs<'a>,
+    pub(crate) now: Option<DateTime>,
+}
+
+/// What a [`Request`] holds, for reading it back (a log line, a reference evaluator).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct RequestParts<'a> {
     /// The principal's object id.
     pub principal: &'a str,
     /// Extra group ids, as a token's `groups` claim supplies them; their own transitive groups count too.
@@ -67,9 +82,9 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// Sets the sub-operation (`Blob.List`).
-    pub fn sub_operation(mut self, sub_operation: &'a str) -> Self {
-        self.sub_operation = Some(sub_operation);
+    /// Sets (or, with `None`, clears) the sub-operation (`Blob.List`).
+    pub fn sub_operation(mut self, sub_operation: impl Into<Option<&'a str>>) -> Self {
+        self.sub_operation = sub_operation.into();
         self
     }
 
@@ -79,21 +94,10 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets the time conditions evaluate `@Environment[UtcNow]` at.
-    pub fn now(mut self, now: DateTime) -> Self {
-        self.now = Some(now);
+    /// Sets the time conditions evaluate `@Environment[UtcNow]` at (`None`: the system clock).
+    pub fn now(mut self, now: impl Into<Option<DateTime>>) -> Self {
+        self.now = now.into();
         self
-    }
-
-    /// What a condition sees of this request.
-    pub fn condition_context(&self) -> Context<'a> {
-        Context {
-            action: self.action,
-            sub_operation: self.sub_operation,
-            scope: self.scope,
-            attributes: self.attributes,
-            now: self.now,
-        }
     }
 
     /// Sets the plane.
@@ -107,10 +111,28 @@ impl<'a> Request<'a> {
         self.groups = groups.into();
         self
     }
+
+    /// What the request holds.
+    pub fn parts(&self) -> RequestParts<'a> {
+        let Request { principal, groups, action, sub_operation, plane, scope, attributes, now } = *self;
+        RequestParts { principal, groups, action, sub_operation, plane, scope, attributes, now }
+    }
+
+    /// What a condition sees of this request.
+    pub fn condition_context(&self) -> Context<'a> {
+        Context {
+            action: self.action,
+            sub_operation: self.sub_operation,
+            scope: self.scope,
+            attributes: self.attributes,
+            now: self.now,
+        }
+    }
 }
 
 /// Why a decision came out as it did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReasonKind {
     /// A role assignment granted the action.
     Granted,
@@ -156,32 +178,111 @@ impl fmt::Display for ReasonKind {
     }
 }
 
-/// The compact reason of a decision: its kind and the indices (into the engine's tenant) that decided it.
+/// The compact reason of a decision: its kind and what in the engine's tenant decided it, read through its
+/// accessors (the indices are typed, so that a role index is never used as an assignment's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Reason {
+    pub(crate) kind: ReasonKind,
+    pub(crate) assignment: Option<u32>,
+    pub(crate) role: Option<u32>,
+    pub(crate) block: Option<u16>,
+    pub(crate) pattern: Option<u16>,
+    pub(crate) deny: Option<u32>,
+    pub(crate) plane: Option<Plane>,
+    pub(crate) condition: Option<ConditionSite>,
+    pub(crate) expr: Option<u16>,
+}
+
+macro_rules! index {
+    ($(#[$doc:meta])* $name:ident($ty:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub(crate) $ty);
+
+        impl $name {
+            /// The index, for slicing.
+            pub fn get(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+index!(
+    /// An index into [`crate::Tenant::assignments`].
+    AssignmentIndex(u32)
+);
+index!(
+    /// An index into [`crate::Tenant::roles`].
+    RoleIndex(u32)
+);
+index!(
+    /// An index into [`crate::Tenant::deny_assignments`].
+    DenyIndex(u32)
+);
+index!(
+    /// An index into a role's (or a deny assignment's) permission blocks.
+    BlockIndex(u16)
+);
+index!(
+    /// An index into a permission block's `Actions` or `DataActions` list (which one: [`Reason::plane`]).
+    PatternIndex(u16)
+);
+index!(
+    /// An expression of a condition: a node index as in [`crate::condition::Condition::node_text`].
+    ExprIndex(u16)
+);
+
+impl Reason {
     /// Why.
-    pub kind: ReasonKind,
-    /// Index into `Tenant::assignments` of the deciding assignment.
-    pub assignment: Option<u32>,
-    /// Index into `Tenant::roles` of its role.
-    pub role: Option<u32>,
-    /// Index of the permission block in the role (or deny assignment).
-    pub block: Option<u16>,
-    /// Index of the matching pattern in the block's `Actions` or `DataActions` list.
-    pub pattern: Option<u16>,
-    /// Index into `Tenant::deny_assignments` of the deciding deny assignment.
-    pub deny: Option<u32>,
-    /// The plane the request was decided on (which list `pattern` indexes: `Actions` or `DataActions`).
-    pub plane: Option<Plane>,
+    pub fn kind(&self) -> ReasonKind {
+        self.kind
+    }
+
+    /// The deciding role assignment.
+    pub fn assignment(&self) -> Option<AssignmentIndex> {
+        self.assignment.map(AssignmentIndex)
+    }
+
+    /// Its role.
+    pub fn role(&self) -> Option<RoleIndex> {
+        self.role.map(RoleIndex)
+    }
+
+    /// The permission block in the role (or deny assignment) that decided.
+    pub fn block(&self) -> Option<BlockIndex> {
+        self.block.map(BlockIndex)
+    }
+
+    /// The matching pattern in the block's `Actions` or `DataActions` list.
+    pub fn pattern(&self) -> Option<PatternIndex> {
+        self.pattern.map(PatternIndex)
+    }
+
+    /// The deciding deny assignment.
+    pub fn deny(&self) -> Option<DenyIndex> {
+        self.deny.map(DenyIndex)
+    }
+
+    /// The plane the request was decided on (which list [`Reason::pattern`] indexes).
+    pub fn plane(&self) -> Option<Plane> {
+        self.plane
+    }
+
     /// Which condition decided, when one did (held, not met, or let a deny block apply).
-    pub condition: Option<ConditionSite>,
-    /// The expression in that condition that decided it: a node index as in
-    /// [`crate::condition::Condition::node_text`]. `None` when the condition could not be read at all.
-    pub expr: Option<u16>,
+    pub fn condition(&self) -> Option<ConditionSite> {
+        self.condition
+    }
+
+    /// The expression in that condition that decided it; `None` when the condition could not be read at all.
+    pub fn expr(&self) -> Option<ExprIndex> {
+        self.expr.map(ExprIndex)
+    }
 }
 
 /// Where a condition sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConditionSite {
     /// On the role's (or deny assignment's) permission block `Reason::block`.
     Block,

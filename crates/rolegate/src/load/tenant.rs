@@ -23,6 +23,7 @@ pub const HIERARCHY_FILE: &str = "hierarchy.json";
 
 /// What [`TenantLoader::from_dir`] reads a file of a tenant directory as, by its name (semantics §2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TenantFile {
     /// `assignments.json`.
     Assignments,

@@ -451,17 +451,20 @@ pub fn run(data: &[u8]) -> Vec<Effect> {
             _ => PlaneHint::Auto,
         };
         let now = DateTime::parse(NOWS[usize::from(r.late)]).unwrap_or(DateTime(0));
-        let mut req =
-            Request::new(&principal, &action, &scope).plane(plane).groups(&groups).attributes(&attributes).now(now);
-        req.sub_operation = r.sub_operation.map(|i| pick(&SUB_OPERATIONS, i));
+        let req = Request::new(&principal, &action, &scope)
+            .plane(plane)
+            .groups(&groups)
+            .attributes(&attributes)
+            .sub_operation(r.sub_operation.map(|i| pick(&SUB_OPERATIONS, i)))
+            .now(now);
 
         let decision = engine.check(&req);
-        let got = (Effect::of(&decision), decision.reason().kind);
+        let got = (Effect::of(&decision), decision.reason().kind());
         let want = reference_check(engine.tenant(), &catalog, &req);
         assert_eq!(got, want, "engine and reference differ on {req:?}\n{}", files());
         if let Decision::Allowed(reason) = &decision {
             assert!(
-                reason.condition.is_some() || names_a_granting_pattern(engine.tenant(), reason, &action),
+                reason.condition().is_some() || names_a_granting_pattern(engine.tenant(), reason, &action),
                 "the grant of {req:?} names {reason:?}, which does not grant\n{}",
                 files()
             );

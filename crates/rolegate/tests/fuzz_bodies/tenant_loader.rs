@@ -95,9 +95,9 @@ pub fn run(data: &[u8]) {
         for action in ["Microsoft.Compute/virtualMachines/read", "Microsoft.Storage/storageAccounts/delete"] {
             let decision = engine.check(&Request::new(principal, action, scope));
             let (r, t) = (decision.reason(), engine.tenant());
-            assert!(r.assignment.is_none_or(|i| (i as usize) < t.assignments.len()), "{decision:?}");
-            assert!(r.deny.is_none_or(|i| (i as usize) < t.deny_assignments.len()), "{decision:?}");
-            assert!(r.role.is_none_or(|i| (i as usize) < t.roles.len()), "{decision:?}");
+            assert!(r.assignment().is_none_or(|i| i.get() < t.assignments.len()), "{decision:?}");
+            assert!(r.deny().is_none_or(|i| i.get() < t.deny_assignments.len()), "{decision:?}");
+            assert!(r.role().is_none_or(|i| i.get() < t.roles.len()), "{decision:?}");
             let _ = engine.reason_text(r);
         }
     }

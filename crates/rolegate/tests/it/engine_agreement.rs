@@ -560,25 +560,25 @@ fn engine_agrees_with_the_reference() {
         for _ in 0..REQUESTS_PER_TENANT {
             let r = random_request(&mut g);
             let groups: Vec<&str> = r.groups.iter().map(String::as_str).collect();
-            let mut req = Request::new(&r.principal, &r.action, &r.scope)
+            let req = Request::new(&r.principal, &r.action, &r.scope)
                 .plane(r.plane)
                 .groups(&groups)
                 .attributes(&r.attributes)
+                .sub_operation(r.sub_operation)
                 .now(r.now);
-            req.sub_operation = r.sub_operation;
             let decision = engine.check(&req);
-            let got = (Effect::of(&decision), decision.reason().kind);
-            if decision.reason().condition.is_some() {
+            let got = (Effect::of(&decision), decision.reason().kind());
+            if decision.reason().condition().is_some() {
                 *conditions_deciding.entry(got.0).or_default() += 1;
             }
             let want = reference_check(engine.tenant(), &catalog, &req);
             let t = engine.tenant();
             let grantees =
-                grantees_of(t, req.principal, &groups.iter().copied().filter(|g| !is_person(t, g)).collect::<Vec<_>>());
-            withheld += usize::from(principals_of(t, req.principal, &groups).len() != grantees.len());
+                grantees_of(t, &r.principal, &groups.iter().copied().filter(|g| !is_person(t, g)).collect::<Vec<_>>());
+            withheld += usize::from(principals_of(t, &r.principal, &groups).len() != grantees.len());
             // An unconditional grant names the pattern that grants, in a block that grants.
             if let Decision::Allowed(reason) = &decision
-                && reason.condition.is_none()
+                && reason.condition().is_none()
                 && !names_a_granting_pattern(engine.tenant(), reason, &r.action)
                 && failures.len() < 5
             {

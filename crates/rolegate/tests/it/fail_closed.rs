@@ -298,9 +298,9 @@ fn a_request_scope_with_a_reserved_byte_is_invalid() {
     for scope in &scopes {
         let d = at(scope);
         assert_eq!(d.as_str(), "not_allowed", "{scope}");
-        assert_eq!(d.reason().kind, rolegate::engine::ReasonKind::InvalidRequest, "{scope}");
+        assert_eq!(d.reason().kind(), rolegate::engine::ReasonKind::InvalidRequest, "{scope}");
         let e = engine.explain(&Request::new(BOB, DELETE, scope));
-        assert_eq!(e.decision.reason().kind, rolegate::engine::ReasonKind::InvalidRequest, "{scope}");
+        assert_eq!(e.decision.reason().kind(), rolegate::engine::ReasonKind::InvalidRequest, "{scope}");
     }
 }
 

@@ -64,14 +64,14 @@ fn deny(actions: &str) -> String {
 
 /// The decision for alice on `action`, checked against the reference evaluator.
 #[track_caller]
-fn decide(tenant: Tenant, action: &str, data: bool) -> (Effect, ReasonKind, Option<u16>) {
+fn decide(tenant: Tenant, action: &str, data: bool) -> (Effect, ReasonKind, Option<usize>) {
     let engine = Engine::try_new(tenant).unwrap();
     let plane = if data { rolegate::engine::PlaneHint::Data } else { rolegate::engine::PlaneHint::Control };
     let req = Request::new("alice", action, RG).plane(plane);
     let d = engine.check(&req);
-    let got = (Effect::of(&d), d.reason().kind);
+    let got = (Effect::of(&d), d.reason().kind());
     assert_eq!(reference_check(engine.tenant(), rolegate::catalog::Catalog::builtin(), &req), got);
-    (got.0, got.1, d.reason().pattern)
+    (got.0, got.1, d.reason().pattern().map(|p| p.get()))
 }
 
 /// The load is refused with exactly one diagnostic, `RL022`, at `needle` in `text` (the first entry past the
@@ -147,7 +147,7 @@ fn deny_action_at_the_limit_denies_and_past_it_refuses() {
 fn grant_at_the_limit_allows_and_past_it_refuses() {
     let r = role(&format!(r#"[{{"Actions": {}}}]"#, list(MAX_LIST, DELETE)));
     let (tenant, _) = loader(Some(&r), None, ROLE).build().unwrap();
-    assert_eq!(decide(tenant, DELETE, false), (Effect::Allowed, ReasonKind::Granted, Some(u16::MAX)));
+    assert_eq!(decide(tenant, DELETE, false), (Effect::Allowed, ReasonKind::Granted, Some(usize::from(u16::MAX))));
 
     let r = role(&format!(r#"[{{"Actions": {}}}]"#, list(MAX_LIST + 1, DELETE)));
     let diag = refused(loader(Some(&r), None, ROLE), &r, &format!("\"{DELETE}\""), DELETE);
@@ -170,7 +170,10 @@ fn permission_block_past_u16_refuses() {
     let engine = Engine::try_new(tenant).unwrap();
     let d = engine.check(&Request::new("alice", DELETE, RG));
     assert!(d.is_allowed());
-    assert_eq!((d.reason().block, d.reason().pattern), (Some(u16::MAX), Some(0)));
+    assert_eq!(
+        (d.reason().block().map(|b| b.get()), d.reason().pattern().map(|p| p.get())),
+        (Some(usize::from(u16::MAX)), Some(0))
+    );
 
     let r = role(&blocks(MAX_BLOCKS + 1));
     let last = format!(r#"{{"Actions": ["{DELETE}"]}}"#);

@@ -94,7 +94,7 @@ fn check_with_groups(
     let req = Request::new(principal, action, scope).plane(plane).groups(groups);
     let got = engine.check(&req);
     let what = format!("{principal} {groups:?} {action} at {scope} ({plane:?})");
-    assert_eq!((Effect::of(&got), got.reason().kind), (effect, kind), "engine: {what}: {got:?}");
+    assert_eq!((Effect::of(&got), got.reason().kind()), (effect, kind), "engine: {what}: {got:?}");
     let reference = reference_check(engine.tenant(), Catalog::builtin(), &req);
     assert_eq!(reference, (effect, kind), "reference: {what}");
 }
@@ -518,7 +518,7 @@ fn conditional(principal: &str, role: &str, scope: &str, condition: &str) -> Str
 #[track_caller]
 fn check_req(engine: &Engine, req: &Request<'_>, effect: Effect, kind: ReasonKind) {
     let got = engine.check(req);
-    assert_eq!((Effect::of(&got), got.reason().kind), (effect, kind), "engine: {req:?}: {got:?}");
+    assert_eq!((Effect::of(&got), got.reason().kind()), (effect, kind), "engine: {req:?}: {got:?}");
     assert_eq!(reference_check(engine.tenant(), Catalog::builtin(), req), (effect, kind), "reference: {req:?}");
 }
 

@@ -56,6 +56,7 @@ impl Effect {
 
 /// The reference decision for `req`.
 pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) -> (Effect, ReasonKind) {
+    let req = req.parts();
     // 1. The request itself. The reserved characters are checked here on their own, not left to `parse_scope`,
     // so that the agreement test would catch the parser and the engine's scanners dropping the rule together.
     if req.scope.contains(['%', '?', '#', '\\']) {
@@ -282,11 +283,11 @@ pub fn block_matches(b: &Permission, plane: Plane, op: &str) -> bool {
 /// plane's list of block `block` of role `role`) matches, its block has no condition and grants `op`.
 pub fn names_a_granting_pattern(tenant: &Tenant, reason: &rolegate::engine::Reason, op: &str) -> bool {
     let (Some(role), Some(block), Some(pattern), Some(plane)) =
-        (reason.role, reason.block, reason.pattern, reason.plane)
+        (reason.role(), reason.block(), reason.pattern(), reason.plane())
     else {
         return false;
     };
-    let Some(b) = tenant.roles.get(role as usize).and_then(|r| r.permissions.get(usize::from(block))) else {
+    let Some(b) = tenant.roles.get(role.get()).and_then(|r| r.permissions.get(block.get())) else {
         return false;
     };
     let list = match plane {
@@ -294,7 +295,7 @@ pub fn names_a_granting_pattern(tenant: &Tenant, reason: &rolegate::engine::Reas
         Plane::Data => &b.data_actions,
     };
     let Entries::List(items) = list else { return false };
-    let named = items.get(usize::from(pattern)).and_then(entry_pattern);
+    let named = items.get(pattern.get()).and_then(entry_pattern);
     b.condition.is_none() && named.is_some_and(|p| reference_matches(p, op)) && block_matches(b, plane, op)
 }
 
