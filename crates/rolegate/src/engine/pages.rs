@@ -288,8 +288,11 @@ mod tests {
         }
         assert_eq!(&p[..], &want[..]);
         assert_eq!(p.as_ptr() as usize % HUGE, 0);
-        // Doubling: a handful of moves, not one per chunk.
-        assert!(moves < 12, "{moves} moves");
+        // Doubling: at most one move a doubling (whether the allocator grows a small table in place is its own
+        // business), plus the first allocation and the move into the mapping; never one per chunk.
+        let chunks = want.len().div_ceil(4099);
+        let doublings = (usize::BITS - chunks.leading_zeros()) as usize;
+        assert!(moves <= doublings + 2, "{moves} moves for {chunks} chunks");
     }
 
     #[test]
