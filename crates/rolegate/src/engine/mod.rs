@@ -16,7 +16,7 @@
 //! // Reader has `*/read` in Actions, which never reaches the data plane.
 //! let blob = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
 //! let d = engine.check(&Request::new("alice", blob, vm).plane(PlaneHint::Data));
-//! assert_eq!(d.reason().kind, ReasonKind::NoGrant);
+//! assert_eq!(d.reason().kind(), ReasonKind::NoGrant);
 //! ```
 //!
 //! How it is fast: principals, scopes and operations are interned up front; group membership is closed
