@@ -289,7 +289,7 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
     let text = read_queries(queries_path, max_file_bytes)?;
     let mut queries: Vec<rolegate::schema::Query> = Vec::new();
     // Each query's plane and time, read once here where a bad one can be reported with its line.
-    let mut decided_by = Vec::new();
+    let mut plane_and_now = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -301,7 +301,7 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
                     (parts.plane, parts.now)
                 });
                 match decided {
-                    Ok(d) => decided_by.push(d),
+                    Ok(d) => plane_and_now.push(d),
                     Err(e) => {
                         eprintln!("rolegate: `{}` line {}: {e}", queries_path.display(), n + 1);
                         return Err(ExitCode::from(2));
@@ -339,7 +339,7 @@ fn bench_file(engine: &Engine, queries_path: &Path, passes: u32, max_file_bytes:
         .zip(&spans)
         .zip(&groups)
         .zip(&pairs)
-        .zip(&decided_by)
+        .zip(&plane_and_now)
         .map(|((((q, (p, action, scope, _)), g), a), &(plane, now))| {
             Request::new(at(p), at(action), at(scope))
                 .groups(g)

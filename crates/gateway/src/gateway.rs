@@ -199,62 +199,59 @@ impl Gateway {
 
     /// Decides a request: map it, identify the caller, check the engine (control plane).
     pub fn authorize(&self, req: &HttpRequest<'_>) -> Outcome {
-        let mut out = Outcome {
-            verdict: Verdict::BadRequest,
-            reason: "",
+        let outcome = |verdict, reason, generation| Outcome {
+            verdict,
+            reason,
             principal: None,
             action: None,
             scope: None,
             unknown_operation: false,
-            generation: 0,
+            generation,
         };
         let target = match map(req.method, req.path_and_query) {
             Ok(t) => t,
             Err(e) => {
-                out.reason = match e {
+                let reason = match e {
                     MapError::TooLong { .. } => "too_long",
                     MapError::Method { .. } => "method",
                     MapError::Refused { .. } => "refused_path",
                     _ => "not_arm_path",
                 };
-                return out;
+                return outcome(Verdict::BadRequest, reason, 0);
             }
         };
-        out.unknown_operation = target.operation == Operation::Unknown;
-        let identity = match self.identify(req) {
-            Ok(identity) => identity,
-            Err(reason) => {
-                out.verdict = Verdict::Unauthenticated;
-                out.reason = reason;
-                out.action = Some(target.action);
-                out.scope = Some(target.scope);
-                return out;
+        let (out, principal) = match self.identify(req) {
+            Err(reason) => (outcome(Verdict::Unauthenticated, reason, 0), None),
+            Ok(identity) => {
+                let snapshot = self.snapshot.load();
+                let decided = |verdict, reason| outcome(verdict, reason, snapshot.generation);
+                let groups: Option<&[String]> = match (identity.groups_overage, self.overage) {
+                    (true, Overage::FailClosed) => None,
+                    // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
+                    (true, _) => Some(&[]),
+                    (false, _) => Some(&identity.groups),
+                };
+                let out = match groups {
+                    None => decided(Verdict::Forbidden, "groups_overage"),
+                    Some(groups) => {
+                        let request = Request::new(&identity.principal, &target.action, &target.scope)
+                            .plane(PlaneHint::Control)
+                            .groups(groups);
+                        let d = snapshot.engine.check(&request);
+                        let verdict = if d.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
+                        decided(verdict, d.reason().kind().as_str())
+                    }
+                };
+                (out, Some(identity.principal.clone()))
             }
         };
-        let snapshot = self.snapshot.load();
-        out.generation = snapshot.generation;
-        let token_groups: Option<&[String]> = match (identity.groups_overage, self.overage) {
-            (true, Overage::FailClosed) => {
-                out.verdict = Verdict::Forbidden;
-                out.reason = "groups_overage";
-                None
-            }
-            // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
-            (true, _) => Some(&[]),
-            (false, _) => Some(&identity.groups),
-        };
-        if let Some(token_groups) = token_groups {
-            let request = Request::new(&identity.principal, &target.action, &target.scope)
-                .plane(PlaneHint::Control)
-                .groups(token_groups);
-            let decision = snapshot.engine.check(&request);
-            out.verdict = if decision.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-            out.reason = decision.reason().kind().as_str();
+        Outcome {
+            principal,
+            unknown_operation: target.operation == Operation::Unknown,
+            action: Some(target.action),
+            scope: Some(target.scope),
+            ..out
         }
-        out.principal = Some(identity.principal.clone());
-        out.action = Some(target.action);
-        out.scope = Some(target.scope);
-        out
     }
 
     fn identify(&self, req: &HttpRequest<'_>) -> Result<Arc<Identity>, &'static str> {

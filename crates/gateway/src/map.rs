@@ -175,20 +175,25 @@ pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, Ma
     let path = raw.split_once('?').map_or(raw, |(p, _)| p);
     let segs = segments(path)?;
     let (chain, pending) = walk(&segs)?;
-    let scope = if chain.scope_end == 0 { "/" } else { path.get(..chain.scope_end).unwrap_or("/") };
     let last = segs.last().map_or(0..0, |s| s.start..s.end);
+    // `scope_end` is always the end of a segment, so the slice exists; were it not, refuse rather than widen.
+    let scope = match chain.scope_end {
+        0 => "/",
+        end => path.get(..end).ok_or(MapError::Shape { why: "no scope in the path", at: 0..path.len() })?,
+    };
     // The operation's type segments are the chain's, plus a trailing collection for a GET on one; the verbs are
     // tried in order. Most POSTs are `{verb}/action`, but the catalog lists some (`checkNameAvailability`) as
-    // reads: the catalog decides.
-    let (collection, verbs): (Option<&str>, &[(Option<&str>, &str)]) = match (pending, verb) {
-        (None, Verb::Read) => (None, &[(None, "read")]),
-        (None, Verb::Write) => (None, &[(None, "write")]),
-        (None, Verb::Delete) => (None, &[(None, "delete")]),
+    // reads: the catalog decides. The first verb is also the spelling an unlisted operation is checked in.
+    type Spelling<'a> = (Option<&'a str>, &'static str);
+    let (collection, first, second): (Option<&str>, Spelling<'_>, Option<Spelling<'_>>) = match (pending, verb) {
+        (None, Verb::Read) => (None, (None, "read"), None),
+        (None, Verb::Write) => (None, (None, "write"), None),
+        (None, Verb::Delete) => (None, (None, "delete"), None),
         (None, Verb::Post) => {
             return Err(MapError::Shape { why: "a POST names an action after the resource", at: last });
         }
-        (Some(collection), Verb::Read) => (Some(collection.text), &[(None, "read")]),
-        (Some(action), Verb::Post) => (None, &[(Some(action.text), "action"), (Some(action.text), "read")]),
+        (Some(collection), Verb::Read) => (Some(collection.text), (None, "read"), None),
+        (Some(action), Verb::Post) => (None, (Some(action.text), "action"), Some((Some(action.text), "read"))),
         (Some(_), Verb::Write | Verb::Delete) => {
             return Err(MapError::Shape { why: "a PUT, PATCH or DELETE needs a resource name", at: last });
         }
@@ -196,23 +201,22 @@ pub fn map_with(method: &str, raw: &str, catalog: &Catalog) -> Result<Target, Ma
     let op_types = OpTypes { types: &chain.types, collection };
     // Every spelling the catalog may have, in order of preference: per verb, the proxy spelling of an extension
     // resource, then the plain one. Built lower-case in one buffer, so that the lookups allocate nothing.
+    let proxy = match &chain.extension {
+        Some(Some((base_ns, base_types))) => Some((*base_ns, base_types.as_slice())),
+        _ => None,
+    };
     let mut name = String::with_capacity(raw.len() + 32);
-    for &(prefix, suffix) in verbs {
-        if let Some(Some((base_ns, base_types))) = &chain.extension {
-            op_types.write(&mut name, Some((base_ns, base_types.as_slice())), chain.namespace, prefix, suffix);
+    for (prefix, suffix) in std::iter::once(first).chain(second) {
+        for base in proxy.map(Some).into_iter().chain(std::iter::once(None)) {
+            op_types.write(&mut name, base, chain.namespace, prefix, suffix);
             name.make_ascii_lowercase();
             if let Some(op) = catalog.lookup(&name).next() {
                 return Ok(Target { action: op.name.clone(), scope: scope.to_owned(), operation: Operation::Known });
             }
         }
-        op_types.write(&mut name, None, chain.namespace, prefix, suffix);
-        name.make_ascii_lowercase();
-        if let Some(op) = catalog.lookup(&name).next() {
-            return Ok(Target { action: op.name.clone(), scope: scope.to_owned(), operation: Operation::Known });
-        }
     }
     // An unlisted operation is still checked (a role may grant it by wildcard), in its plain spelling as written.
-    let &(prefix, suffix) = verbs.first().unwrap_or(&(None, "read"));
+    let (prefix, suffix) = first;
     op_types.write(&mut name, None, chain.namespace, prefix, suffix);
     Ok(Target { action: name, scope: scope.to_owned(), operation: Operation::Unknown })
 }

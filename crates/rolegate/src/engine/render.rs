@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{ConditionSite, Engine, Plane, Reason, ReasonKind};
+use super::{Engine, Plane, Reason, ReasonKind};
 use crate::model::{Action, Entries, Permission};
 
 /// A reason with the tenant's names: what `rolegate check --format json` prints as `reason`.
@@ -151,15 +151,16 @@ impl Engine {
         );
         let on = v.condition.as_ref().map_or("?".to_owned(), |c| c.on.replace('_', " "));
         let expression = v.condition.as_ref().and_then(|c| c.expression).unwrap_or("?");
-        let site: Option<ConditionSite> = r.condition;
         match r.kind {
             ReasonKind::Granted => {
-                let held = site.map_or(String::new(), |_| format!("; the condition on the {on} holds: `{expression}`"));
+                let held =
+                    r.condition.map_or(String::new(), |_| format!("; the condition on the {on} holds: `{expression}`"));
                 format!("granted by role `{role}` assigned to `{principal}` at `{scope}` (pattern `{pattern}`){held}")
             }
             ReasonKind::DenyAssignment => {
-                let held =
-                    site.map_or(String::new(), |_| format!("; the condition on the {on} is not false: `{expression}`"));
+                let held = r
+                    .condition
+                    .map_or(String::new(), |_| format!("; the condition on the {on} is not false: `{expression}`"));
                 let (name, at) =
                     (v.deny.as_ref().and_then(|d| d.name).unwrap_or("?"), v.deny.as_ref().map_or("?", |d| d.scope));
                 format!("denied by deny assignment `{name}` at `{at}` (pattern `{pattern}`){held}")
