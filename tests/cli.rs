@@ -973,3 +973,42 @@ fn a_deny_action_past_the_engine_limit_refuses_the_tenant_everywhere() {
     assert_eq!(found.len(), 1, "{out}");
     assert!(found[0].0.ends_with("denyAssignments.json") && (found[0].1, found[0].2) == (4 + 65_536, 1), "{out}");
 }
+
+#[test]
+fn rolegate_secrets_creates_owner_only_files_and_never_prints_a_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{}-secrets", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secrets.json");
+    let path = file.to_str().unwrap();
+    let (code, out, err) = rolegate(&["secrets", "init", path, "--endpoint", "e-one"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created") && out.contains("1 endpoints"), "{out}");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let first: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let key = first["endpoints"]["e-one"]["primaryKey"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 43, "256 bits in base64url");
+    assert!(!out.contains(&key) && !err.contains(&key));
+    // Never overwritten; `add` keeps the keys an endpoint has.
+    let (code, _, err) = rolegate(&["secrets", "init", path, "--endpoint", "e-one"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("never overwritten"), "{err}");
+    let (code, out, err) = rolegate(&["secrets", "add", path, "--endpoint", "e-one", "--endpoint", "e-two"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added keys for 1 endpoints (1 had them)"), "{out}");
+    let second: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(second["endpoints"]["e-one"], first["endpoints"]["e-one"]);
+    assert_eq!(second["tokenSigningKeys"], first["tokenSigningKeys"]);
+    assert!(second["endpoints"]["e-two"]["secondaryKey"].is_string());
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    // A file others may read is refused before anything is written.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = rolegate(&["secrets", "add", path, "--endpoint", "e-three"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("chmod 600"), "{err}");
+    let (code, _, err) = rolegate(&["secrets", "init", dir.join("x.json").to_str().unwrap(), "--endpoint", "bad name"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an endpoint name"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

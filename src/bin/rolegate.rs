@@ -98,6 +98,32 @@ enum Command {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         passes: u32,
     },
+    /// Create or extend the secrets file of Azure ML online endpoints: random 256-bit keys, owner-only. Keys are
+    /// never printed; fetch them through the `listKeys` route.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// Create a new secrets file (mode 600; an existing file is never overwritten) with a token signing key and
+    /// two keys for each endpoint named.
+    Init {
+        /// The secrets file to create.
+        file: PathBuf,
+        /// An endpoint to create keys for (repeatable).
+        #[arg(long = "endpoint")]
+        endpoints: Vec<String>,
+    },
+    /// Add keys for endpoints the file lacks (endpoints that have keys keep them); the file is replaced
+    /// atomically.
+    Add {
+        /// The secrets file.
+        file: PathBuf,
+        /// An endpoint to create keys for (repeatable).
+        #[arg(long = "endpoint", required = true)]
+        endpoints: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -524,10 +550,45 @@ fn bench(
     if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// `rolegate secrets …`: exit 0 done, 2 refused (the reason on stderr, never a key).
+fn secrets(command: SecretsCommand) -> ExitCode {
+    use rolegate_gateway::ml::secrets::{Secrets, create_secrets, read_secrets, replace_secrets};
+    let result = match command {
+        SecretsCommand::Init { file, endpoints } => {
+            Secrets::generate(endpoints.iter().map(String::as_str)).and_then(|s| create_secrets(&file, &s)).map(|()| {
+                format!(
+                    "created `{}` (mode 600): a token signing key and keys for {} endpoints",
+                    file.display(),
+                    endpoints.len()
+                )
+            })
+        }
+        SecretsCommand::Add { file, endpoints } => read_secrets(&file).and_then(|mut s| {
+            let mut added = 0;
+            for e in &endpoints {
+                added += usize::from(s.add_endpoint(e)?);
+            }
+            replace_secrets(&file, &s)?;
+            Ok(format!("`{}`: added keys for {added} endpoints ({} had them)", file.display(), endpoints.len() - added))
+        }),
+    };
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("rolegate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let max_file_bytes = args.max_file_size;
     match args.command {
+        Command::Secrets(command) => secrets(command),
         Command::Validate { tenant } => {
             let mut loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {
                 Ok(l) => l,

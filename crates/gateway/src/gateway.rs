@@ -92,11 +92,21 @@ pub enum Verdict {
     Unauthenticated,
     /// Identified, and denied or not granted (403).
     Forbidden,
-    /// The request cannot be mapped to an operation and scope (400).
+    /// The request cannot be mapped to an operation and scope, or is malformed (400).
     BadRequest,
+    /// The caller may act, but what it names does not exist (404): an endpoint's credential route for an
+    /// endpoint that is not configured.
+    NotFound,
+    /// The request was allowed but could not be carried out (503): a secrets file that cannot be written.
+    Unavailable,
 }
 
 impl Verdict {
+    /// The `WWW-Authenticate` header a 401 carries (`Bearer`: every credential rolegate takes is a bearer one).
+    pub fn challenge(self) -> Option<&'static str> {
+        (self == Verdict::Unauthenticated).then_some("Bearer")
+    }
+
     /// The HTTP status a proxy answers with.
     pub fn status(self) -> u16 {
         match self {
@@ -104,6 +114,8 @@ impl Verdict {
             Verdict::Unauthenticated => 401,
             Verdict::Forbidden => 403,
             Verdict::BadRequest => 400,
+            Verdict::NotFound => 404,
+            Verdict::Unavailable => 503,
         }
     }
 }
@@ -126,11 +138,31 @@ pub struct Outcome {
     pub scope: Option<String>,
     /// Whether the catalog lacks the operation ([`Outcome::did_you_mean`] names the nearest one it lists).
     pub unknown_operation: bool,
-    /// The generation of the tenant snapshot that decided (0 before any decision could be made).
+    /// The generation of the tenant snapshot that decided (0 when no snapshot decided: before a decision could
+    /// be made, or for an endpoint's key or `aml_token`, which the tenant does not govern).
     pub generation: u64,
+    /// The Azure ML online endpoint the request was for ([`crate::ml`]).
+    pub endpoint: Option<String>,
+    /// The scoring request's `azureml-model-deployment` header: context for the log, never a scope.
+    pub deployment: Option<String>,
 }
 
 impl Outcome {
+    /// An outcome with nothing but its verdict, reason and generation.
+    pub(crate) fn bare(verdict: Verdict, reason: &'static str, generation: u64) -> Outcome {
+        Outcome {
+            verdict,
+            reason,
+            principal: None,
+            action: None,
+            scope: None,
+            unknown_operation: false,
+            generation,
+            endpoint: None,
+            deployment: None,
+        }
+    }
+
     /// For an operation the catalog lacks, the nearest one it lists (a typo such as `virtualMachine/read`).
     /// Computed on demand: it scans the provider's operations.
     pub fn did_you_mean(&self) -> Option<String> {
@@ -199,15 +231,7 @@ impl Gateway {
 
     /// Decides a request: map it, identify the caller, check the engine (control plane).
     pub fn authorize(&self, req: &HttpRequest<'_>) -> Outcome {
-        let outcome = |verdict, reason, generation| Outcome {
-            verdict,
-            reason,
-            principal: None,
-            action: None,
-            scope: None,
-            unknown_operation: false,
-            generation,
-        };
+        let outcome = Outcome::bare;
         let target = match map(req.method, req.path_and_query) {
             Ok(t) => t,
             Err(e) => {
@@ -220,29 +244,11 @@ impl Gateway {
                 return outcome(Verdict::BadRequest, reason, 0);
             }
         };
-        let (out, principal) = match self.identify(req) {
+        let (out, principal) = match identify(&self.identify, req) {
             Err(reason) => (outcome(Verdict::Unauthenticated, reason, 0), None),
             Ok(identity) => {
-                let snapshot = self.snapshot.load();
-                let decided = |verdict, reason| outcome(verdict, reason, snapshot.generation);
-                let groups: Option<&[String]> = match (identity.groups_overage, self.overage) {
-                    (true, Overage::FailClosed) => None,
-                    // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
-                    (true, _) => Some(&[]),
-                    (false, _) => Some(&identity.groups),
-                };
-                let out = match groups {
-                    None => decided(Verdict::Forbidden, "groups_overage"),
-                    Some(groups) => {
-                        let request = Request::new(&identity.principal, &target.action, &target.scope)
-                            .plane(PlaneHint::Control)
-                            .groups(groups);
-                        let d = snapshot.engine.check(&request);
-                        let verdict = if d.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-                        decided(verdict, d.reason().kind().as_str())
-                    }
-                };
-                (out, Some(identity.principal.clone()))
+                let (verdict, reason, generation) = self.decide(&identity, self.overage, &target.action, &target.scope);
+                (outcome(verdict, reason, generation), Some(identity.principal.clone()))
             }
         };
         Outcome {
@@ -254,21 +260,55 @@ impl Gateway {
         }
     }
 
-    fn identify(&self, req: &HttpRequest<'_>) -> Result<Arc<Identity>, &'static str> {
-        match &self.identify {
-            Identify::Token(v) => v.validate_header(req.header("authorization")).map_err(|e: TokenError| e.reason()),
-            Identify::TrustedHeaders { principal, groups, peers } => {
-                if !req.peer.is_some_and(|p| peers.contains(&p)) {
-                    return Err("untrusted_peer");
-                }
-                let id = req.header(principal).map(str::trim).filter(|p| !p.is_empty()).ok_or("missing_principal")?;
-                let groups = groups
-                    .as_deref()
-                    .and_then(|h| req.header(h))
-                    .map(|v| v.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect())
-                    .unwrap_or_default();
-                Ok(Arc::new(Identity::trusted(id, groups)))
+    /// Checks `action` at `scope` (control plane) for an identified caller against the current snapshot:
+    /// the verdict, the reason, and the generation that decided.
+    pub(crate) fn decide(
+        &self,
+        identity: &Identity,
+        overage: Overage,
+        action: &str,
+        scope: &str,
+    ) -> (Verdict, &'static str, u64) {
+        let snapshot = self.snapshot.load();
+        let groups: Option<&[String]> = match (identity.groups_overage, overage) {
+            (true, Overage::FailClosed) => None,
+            // The token's list is partial: the tenant's `groups.json` alone says who is in which group.
+            (true, _) => Some(&[]),
+            (false, _) => Some(&identity.groups),
+        };
+        let Some(groups) = groups else { return (Verdict::Forbidden, "groups_overage", snapshot.generation) };
+        let request = Request::new(&identity.principal, action, scope).plane(PlaneHint::Control).groups(groups);
+        let d = snapshot.engine.check(&request);
+        let verdict = if d.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
+        (verdict, d.reason().kind().as_str(), snapshot.generation)
+    }
+
+    /// How callers of ARM requests are identified.
+    pub(crate) fn identify_config(&self) -> &Identify {
+        &self.identify
+    }
+
+    /// The groups-overage policy of ARM requests.
+    pub(crate) fn overage(&self) -> Overage {
+        self.overage
+    }
+}
+
+/// Identifies the caller of `req`; the error is the short reason of a 401.
+pub(crate) fn identify(identify: &Identify, req: &HttpRequest<'_>) -> Result<Arc<Identity>, &'static str> {
+    match identify {
+        Identify::Token(v) => v.validate_header(req.header("authorization")).map_err(|e: TokenError| e.reason()),
+        Identify::TrustedHeaders { principal, groups, peers } => {
+            if !req.peer.is_some_and(|p| peers.contains(&p)) {
+                return Err("untrusted_peer");
             }
+            let id = req.header(principal).map(str::trim).filter(|p| !p.is_empty()).ok_or("missing_principal")?;
+            let groups = groups
+                .as_deref()
+                .and_then(|h| req.header(h))
+                .map(|v| v.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default();
+            Ok(Arc::new(Identity::trusted(id, groups)))
         }
     }
 }

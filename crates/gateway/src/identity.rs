@@ -437,7 +437,7 @@ impl Validator {
 }
 
 /// The `alg` of a token's header when the header is JSON with a string `alg` (read only to name the failure).
-fn header_alg(token: &str) -> Option<String> {
+pub(crate) fn header_alg(token: &str) -> Option<String> {
     use base64::Engine;
     let part = token.split('.').next()?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;

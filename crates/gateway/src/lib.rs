@@ -1,4 +1,6 @@
-//! rolegate-gateway: what stands between an HTTP request and a rolegate decision, without a transport.
+//! rolegate-gateway: what stands between an HTTP request and a rolegate decision, without a transport:
+//! [`map`] (ARM requests to operations and scopes), [`identity`] (Entra ID tokens), [`Gateway`] (decisions over a
+//! swappable tenant snapshot) and [`ml`] (Azure ML online endpoints: keys, `aml_token`s, credential routes).
 //!
 //! ```
 //! use rolegate_gateway::map::{map, Operation};
@@ -20,6 +22,7 @@
 mod gateway;
 pub mod identity;
 pub mod map;
+pub mod ml;
 
 pub use gateway::{Gateway, HttpRequest, Identify, Outcome, Verdict};
 

@@ -252,6 +252,15 @@ impl OpTypes<'_> {
     }
 }
 
+/// Checks a path (without its query) by the mapping's rules, for paths that are not ARM resource ids (an ML
+/// endpoint's scoring path): no escapes, empty or dot segments, control or non-ASCII bytes.
+pub(crate) fn check_path(path: &str) -> Result<(), MapError> {
+    if path.len() > MAX_PATH_BYTES {
+        return Err(MapError::TooLong { len: path.len() });
+    }
+    segments(path).map(drop)
+}
+
 /// The path's segments after checking every byte; refused bytes are reported with their range.
 fn segments(path: &str) -> Result<Vec<Seg<'_>>, MapError> {
     let refused = |refusal, at| Err(MapError::Refused { refusal, at });
