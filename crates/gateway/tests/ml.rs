@@ -383,7 +383,11 @@ fn aml_tokens_are_bound_to_their_endpoint_key_issuer_and_time() {
     assert_eq!(forge(real, &config.clone().issuer("someone-else")), "issuer");
     assert_eq!(forge(real, &config), "aml_token");
     let out = f.score_aml("e-aml", Some("Bearer a.b.c"));
-    assert_eq!((out.verdict, out.reason), (Verdict::Unauthenticated, "wrong_credential"));
+    assert_eq!((out.verdict, out.reason), (Verdict::Unauthenticated, "malformed"));
+    // Remembered once verified, and still bound to its endpoint and its time.
+    assert_eq!(f.score_aml("e-aml2", Some(&bearer(&token))).reason, "other_endpoint");
+    f.clock.store(exp + skew + 1, Ordering::SeqCst);
+    assert_eq!(f.score_aml("e-aml", Some(&bearer(&token))).reason, "expired");
 }
 
 #[test]

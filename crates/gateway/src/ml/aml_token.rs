@@ -6,10 +6,13 @@
 //! this issuer verifies). Times are checked here against an injectable clock rather than by `jsonwebtoken`, so
 //! that a simulated day can be tested.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::secrets::{Secret, SecretsError, SigningKey};
 
@@ -200,7 +203,7 @@ pub fn issue(
     })
 }
 
-/// Verifies `token` for `endpoint_id` at `now` (Unix seconds) against `keys`.
+/// Verifies `token` for `endpoint_id` at `now` (Unix seconds) against `keys` ([`Verifier::verify`]).
 pub fn verify(
     config: &AmlTokenConfig,
     keys: &[SigningKey],
@@ -208,37 +211,108 @@ pub fn verify(
     token: &str,
     now: u64,
 ) -> Result<AmlClaims, AmlTokenError> {
-    let header = decode_header(token).map_err(|_| AmlTokenError::Malformed)?;
-    if header.alg != Algorithm::HS256 {
-        return Err(AmlTokenError::NotAmlToken);
+    let verifier = Verifier::new(config.clone(), keys).map_err(|_| AmlTokenError::UnknownKey)?;
+    verifier.verify(endpoint_id, token, now)
+}
+
+/// Checks `aml_token`s with decoding keys and validation rules prepared once. Verified tokens are remembered by
+/// the SHA-256 of the whole token (bounded; the keys never change under a verifier), so a client's repeated
+/// token costs a digest; times, issuer-bound audience and all are still checked on every use.
+pub struct Verifier {
+    config: AmlTokenConfig,
+    validation: Validation,
+    keys: Vec<(String, DecodingKey)>,
+    cache: Mutex<HashMap<[u8; 32], Arc<Verified>>>,
+}
+
+/// The claims of a verified token that every use checks again.
+struct Verified {
+    audience: String,
+    subject: String,
+    not_before: u64,
+    expires_at: u64,
+}
+
+/// How many verified tokens a verifier remembers.
+const CACHE_CAPACITY: usize = 10_000;
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<&str> = self.keys.iter().map(|(kid, _)| kid.as_str()).collect();
+        f.debug_struct("Verifier").field("config", &self.config).field("kids", &kids).finish()
     }
-    let kid = header.kid.ok_or(AmlTokenError::UnknownKey)?;
-    let key = keys.iter().find(|k| k.kid == kid).ok_or(AmlTokenError::UnknownKey)?;
-    let bytes = key.bytes().map_err(|_| AmlTokenError::UnknownKey)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Times are checked below against `now`; issuer and audience exactly.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
-    let decoding = DecodingKey::from_secret(&bytes).map_err(|_| AmlTokenError::UnknownKey)?;
-    let data = decode::<Claims>(token, &decoding, &validation).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::InvalidSignature => AmlTokenError::Signature,
-        _ => AmlTokenError::Malformed,
-    })?;
-    let c = data.claims;
-    if c.iss != config.issuer {
-        return Err(AmlTokenError::Issuer);
+}
+
+impl Verifier {
+    /// A verifier for tokens signed by any of `keys`.
+    pub fn new(config: AmlTokenConfig, keys: &[SigningKey]) -> Result<Verifier, SecretsError> {
+        let keys = keys
+            .iter()
+            .map(|k| {
+                let key = DecodingKey::from_secret(&k.bytes()?)
+                    .map_err(|e| SecretsError::Invalid(format!("signing key `{}`: {e}", k.kid)))?;
+                Ok((k.kid.clone(), key))
+            })
+            .collect::<Result<_, SecretsError>>()?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Times are checked in `verify` against its `now`; issuer and audience exactly, there too.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
+        Ok(Verifier { config, validation, keys, cache: Mutex::new(HashMap::new()) })
     }
-    if c.aud != endpoint_id {
-        return Err(AmlTokenError::OtherEndpoint);
+
+    /// Verifies `token` for `endpoint_id` at `now` (Unix seconds).
+    pub fn verify(&self, endpoint_id: &str, token: &str, now: u64) -> Result<AmlClaims, AmlTokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        // A poisoned lock is used as it is: the map only ever holds tokens whose signature verified.
+        let hit = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(&digest).cloned();
+        let verified = match hit {
+            Some(v) => v,
+            None => {
+                let v = Arc::new(self.decode(token)?);
+                let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+                if cache.len() >= CACHE_CAPACITY {
+                    let skew = self.config.skew.as_secs();
+                    cache.retain(|_, v| v.expires_at.saturating_add(skew) >= now);
+                    if cache.len() >= CACHE_CAPACITY {
+                        cache.clear();
+                    }
+                }
+                cache.insert(digest, Arc::clone(&v));
+                v
+            }
+        };
+        if verified.audience != endpoint_id {
+            return Err(AmlTokenError::OtherEndpoint);
+        }
+        let skew = self.config.skew.as_secs();
+        if now > verified.expires_at.saturating_add(skew) {
+            return Err(AmlTokenError::Expired);
+        }
+        if verified.not_before > now.saturating_add(skew) {
+            return Err(AmlTokenError::NotYetValid);
+        }
+        Ok(AmlClaims { subject: verified.subject.clone(), expires_at: verified.expires_at })
     }
-    let skew = config.skew.as_secs();
-    if now > c.exp.saturating_add(skew) {
-        return Err(AmlTokenError::Expired);
+
+    /// Checks the signature and the issuer.
+    fn decode(&self, token: &str) -> Result<Verified, AmlTokenError> {
+        let header = decode_header(token).map_err(|_| AmlTokenError::Malformed)?;
+        if header.alg != Algorithm::HS256 {
+            return Err(AmlTokenError::NotAmlToken);
+        }
+        let kid = header.kid.ok_or(AmlTokenError::UnknownKey)?;
+        let (_, key) = self.keys.iter().find(|(k, _)| *k == kid).ok_or(AmlTokenError::UnknownKey)?;
+        let data = decode::<Claims>(token, key, &self.validation).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => AmlTokenError::Signature,
+            _ => AmlTokenError::Malformed,
+        })?;
+        let c = data.claims;
+        if c.iss != self.config.issuer {
+            return Err(AmlTokenError::Issuer);
+        }
+        Ok(Verified { audience: c.aud, subject: c.sub, not_before: c.nbf, expires_at: c.exp })
     }
-    if c.nbf > now.saturating_add(skew) {
-        return Err(AmlTokenError::NotYetValid);
-    }
-    Ok(AmlClaims { subject: c.sub, expires_at: c.exp })
 }

@@ -301,6 +301,7 @@ pub struct Endpoints {
     scoring: Identify,
     scoring_overage: Overage,
     tokens: AmlTokenConfig,
+    verifier: aml_token::Verifier,
     clock: Clock,
 }
 
@@ -357,6 +358,8 @@ impl Endpoints {
             Identify::Token(v) => v.config().overage,
             _ => Overage::TenantGroups,
         };
+        // Signing keys change only with the file, which a regeneration (of endpoint keys) leaves as they are.
+        let verifier = aml_token::Verifier::new(config.tokens.clone(), &secrets.load().secrets.token_signing_keys)?;
         let clock: Clock = Arc::new(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
         Ok(Endpoints {
             gateway,
@@ -365,6 +368,7 @@ impl Endpoints {
             scoring: config.scoring,
             scoring_overage,
             tokens: config.tokens,
+            verifier,
             clock,
         })
     }
@@ -417,7 +421,8 @@ impl Endpoints {
             Some(out)
         };
         let bearer = bearer(req.header("authorization"));
-        let kind = bearer.map(Credential::of);
+        // Read from the credential's form only where a mode needs it (a JWT header is parsed for `aad_token`).
+        let kind = bearer.map(|b| Credential::of(b, config.auth_mode == AuthMode::AadToken));
         match config.auth_mode {
             AuthMode::Key => match (bearer, kind) {
                 (None, _) => unauthenticated(out, "missing"),
@@ -431,20 +436,17 @@ impl Endpoints {
             },
             AuthMode::AmlToken => match (bearer, kind) {
                 (None, _) => unauthenticated(out, "missing"),
-                (Some(token), Some(Credential::Jwt { hmac: true })) => {
-                    let loaded = self.secrets.load();
-                    let keys = &loaded.secrets.token_signing_keys;
-                    match aml_token::verify(&self.tokens, keys, &config.id, token, (self.clock)()) {
-                        Ok(claims) => {
-                            out.verdict = Verdict::Allowed;
-                            out.reason = "aml_token";
-                            out.principal = Some(claims.subject);
-                            Some(out)
-                        }
-                        Err(e) => unauthenticated(out, e.reason()),
+                (Some(_), Some(Credential::Opaque)) => unauthenticated(out, "wrong_credential"),
+                // The verifier refuses anything but HS256 under its keys (an Entra token: `wrong_credential`).
+                (Some(token), _) => match self.verifier.verify(&config.id, token, (self.clock)()) {
+                    Ok(claims) => {
+                        out.verdict = Verdict::Allowed;
+                        out.reason = "aml_token";
+                        out.principal = Some(claims.subject);
+                        Some(out)
                     }
-                }
-                (Some(_), _) => unauthenticated(out, "wrong_credential"),
+                    Err(e) => unauthenticated(out, e.reason()),
+                },
             },
             AuthMode::AadToken => {
                 // An Entra token is a JWT signed with a public-key algorithm; a key or an aml_token is not one.
@@ -581,9 +583,14 @@ enum Credential {
 }
 
 impl Credential {
-    fn of(value: &str) -> Credential {
+    /// The kind of `value`; without `read_alg`, every three-part value counts as an HMAC JWT (the callers that
+    /// pass it verify HS256 in full or refuse every JWT).
+    fn of(value: &str, read_alg: bool) -> Credential {
         if value.split('.').count() != 3 {
             return Credential::Opaque;
+        }
+        if !read_alg {
+            return Credential::Jwt { hmac: true };
         }
         match crate::identity::header_alg(value) {
             Some(alg) => Credential::Jwt { hmac: alg.starts_with("HS") },
