@@ -1,5 +1,6 @@
 //! What the `rolegate` and `role-lint` binaries need beyond the library crates: the network I/O the libraries do
-//! not do. Today that is [`jwks`], the gateway's signing keys fetched over HTTPS and refreshed in the background.
+//! not do: [`jwks`], the gateway's signing keys fetched over HTTPS and refreshed in the background, and [`serve`],
+//! the authorization server behind `rolegate serve`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -17,3 +18,4 @@
 //! ```
 
 pub mod jwks;
+pub mod serve;

@@ -98,6 +98,18 @@ enum Command {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         passes: u32,
     },
+    /// Run the authorization server (forward-auth for nginx, Caddy, Traefik and Envoy; `/v1/check`; the Azure ML
+    /// endpoint routes) with hot reload, a decision log and metrics. Exit 2 when the config or the tenant cannot
+    /// be used.
+    Serve {
+        /// The configuration file (`gateway.toml`).
+        #[arg(long)]
+        config: PathBuf,
+        /// Start even when the tenant cannot be loaded: `/readyz` answers 503 and every decision is refused until
+        /// a tenant loads.
+        #[arg(long)]
+        wait_for_tenant: bool,
+    },
     /// Create or extend the secrets file of Azure ML online endpoints: random 256-bit keys, owner-only. Keys are
     /// never printed; fetch them through the `listKeys` route.
     #[command(subcommand)]
@@ -550,6 +562,52 @@ fn bench(
     if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// `rolegate serve`: exit 2 when the config, the tenant, the secrets or a listener cannot be used.
+fn serve(path: &Path, wait_for_tenant: bool) -> ExitCode {
+    use rolegate_cli::serve::{Server, StartError, config, init_logging, serve};
+    let loaded = match config::load(path) {
+        Ok(l) => l,
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                eprint!("{}", render(d));
+            }
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = init_logging(&loaded.config) {
+        eprintln!("rolegate: {e}");
+        return ExitCode::from(2);
+    }
+    let server = match Server::new(loaded.config, wait_for_tenant) {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(StartError::Diagnostics(diagnostics)) => {
+            for d in &diagnostics {
+                eprint!("{}", render(d));
+            }
+            eprintln!("rolegate: the tenant has fatal problems; not serving (use --wait-for-tenant to start anyway)");
+            return ExitCode::from(2);
+        }
+        Err(StartError::Other(e)) => {
+            eprintln!("rolegate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rolegate: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(serve(server)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rolegate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// `rolegate secrets …`: exit 0 done, 2 refused (the reason on stderr, never a key).
 fn secrets(command: SecretsCommand) -> ExitCode {
     use rolegate_gateway::ml::secrets::{Secrets, create_secrets, read_secrets, replace_secrets};
@@ -589,6 +647,7 @@ fn main() -> ExitCode {
     let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Secrets(command) => secrets(command),
+        Command::Serve { config, wait_for_tenant } => serve(&config, wait_for_tenant),
         Command::Validate { tenant } => {
             let mut loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {
                 Ok(l) => l,

@@ -145,9 +145,29 @@ pub struct Outcome {
     pub endpoint: Option<String>,
     /// The scoring request's `azureml-model-deployment` header: context for the log, never a scope.
     pub deployment: Option<String>,
+    /// What in the tenant decided, when the gateway is asked for it ([`Gateway::with_decided_by`]).
+    pub decided_by: Option<DecidedBy>,
+}
+
+/// The tenant entries behind an engine decision, for a decision log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecidedBy {
+    /// The granting role assignment's id (its resource id or name, when the tenant gives one).
+    pub assignment: Option<String>,
+    /// The role's id, or its name when it has none.
+    pub role: Option<String>,
+    /// The deny assignment's id, or its name when it has none.
+    pub deny: Option<String>,
 }
 
 impl Outcome {
+    /// An outcome with a verdict and a reason and nothing else, for a server that decides a request the gateway
+    /// does not map (a `/v1/check` query) and logs it as it logs the others.
+    pub fn new(verdict: Verdict, reason: &'static str) -> Outcome {
+        Outcome::bare(verdict, reason, 0)
+    }
+
     /// An outcome with nothing but its verdict, reason and generation.
     pub(crate) fn bare(verdict: Verdict, reason: &'static str, generation: u64) -> Outcome {
         Outcome {
@@ -160,6 +180,7 @@ impl Outcome {
             generation,
             endpoint: None,
             deployment: None,
+            decided_by: None,
         }
     }
 
@@ -182,6 +203,7 @@ pub struct Gateway {
     next_generation: AtomicU64,
     identify: Identify,
     overage: Overage,
+    decided_by: bool,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -206,7 +228,22 @@ impl Gateway {
             next_generation: AtomicU64::new(2),
             identify,
             overage,
+            decided_by: false,
         }
+    }
+
+    /// Whether outcomes name the assignment, role and deny assignment that decided ([`Outcome::decided_by`]):
+    /// a few allocations per decision, for a decision log.
+    pub fn with_decided_by(mut self, on: bool) -> Self {
+        self.decided_by = on;
+        self
+    }
+
+    /// Runs `f` with the engine in use and its generation (for queries the gateway does not map, such as a
+    /// server's `/v1/check`); the snapshot stays alive while `f` runs, whatever reloads happen meanwhile.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&Engine, u64) -> R) -> R {
+        let snapshot = self.snapshot.load();
+        f(&snapshot.engine, snapshot.generation)
     }
 
     /// The generation of the snapshot in use.
@@ -247,8 +284,11 @@ impl Gateway {
         let (out, principal) = match identify(&self.identify, req) {
             Err(reason) => (outcome(Verdict::Unauthenticated, reason, 0), None),
             Ok(identity) => {
-                let (verdict, reason, generation) = self.decide(&identity, self.overage, &target.action, &target.scope);
-                (outcome(verdict, reason, generation), Some(identity.principal.clone()))
+                let (verdict, reason, generation, decided_by) =
+                    self.decide(&identity, self.overage, &target.action, &target.scope);
+                let mut out = outcome(verdict, reason, generation);
+                out.decided_by = decided_by;
+                (out, Some(identity.principal.clone()))
             }
         };
         Outcome {
@@ -261,14 +301,14 @@ impl Gateway {
     }
 
     /// Checks `action` at `scope` (control plane) for an identified caller against the current snapshot:
-    /// the verdict, the reason, and the generation that decided.
+    /// the verdict, the reason, the generation that decided, and what decided (when asked for).
     pub(crate) fn decide(
         &self,
         identity: &Identity,
         overage: Overage,
         action: &str,
         scope: &str,
-    ) -> (Verdict, &'static str, u64) {
+    ) -> (Verdict, &'static str, u64, Option<DecidedBy>) {
         let snapshot = self.snapshot.load();
         let groups: Option<&[String]> = match (identity.groups_overage, overage) {
             (true, Overage::FailClosed) => None,
@@ -276,11 +316,19 @@ impl Gateway {
             (true, _) => Some(&[]),
             (false, _) => Some(&identity.groups),
         };
-        let Some(groups) = groups else { return (Verdict::Forbidden, "groups_overage", snapshot.generation) };
+        let Some(groups) = groups else { return (Verdict::Forbidden, "groups_overage", snapshot.generation, None) };
         let request = Request::new(&identity.principal, action, scope).plane(PlaneHint::Control).groups(groups);
         let d = snapshot.engine.check(&request);
         let verdict = if d.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-        (verdict, d.reason().kind().as_str(), snapshot.generation)
+        let decided_by = self.decided_by.then(|| {
+            let v = snapshot.engine.describe(d.reason());
+            DecidedBy {
+                assignment: v.assignment.and_then(|a| a.id),
+                role: v.role.map(|r| r.id.unwrap_or_else(|| r.name.to_owned())),
+                deny: v.deny.map(|d| d.id.or_else(|| d.name.map(str::to_owned)).unwrap_or_else(|| d.scope.to_owned())),
+            }
+        });
+        (verdict, d.reason().kind().as_str(), snapshot.generation, decided_by)
     }
 
     /// How callers of ARM requests are identified.

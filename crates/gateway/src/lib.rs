@@ -24,7 +24,7 @@ pub mod identity;
 pub mod map;
 pub mod ml;
 
-pub use gateway::{Gateway, HttpRequest, Identify, Outcome, Verdict};
+pub use gateway::{DecidedBy, Gateway, HttpRequest, Identify, Outcome, Verdict};
 
 /// The README's Rust examples run as doctests here, in the crate that sees both the engine and the gateway, so
 /// the first screen a newcomer reads cannot rot.

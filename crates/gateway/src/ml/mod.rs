@@ -458,8 +458,9 @@ impl Endpoints {
                 match identify(&self.scoring, req) {
                     Err(reason) => unauthenticated(out, reason),
                     Ok(identity) => {
-                        let (verdict, reason, generation) =
+                        let (verdict, reason, generation, decided_by) =
                             self.gateway.decide(&identity, self.scoring_overage, SCORE, &config.id);
+                        out.decided_by = decided_by;
                         out.verdict = verdict;
                         out.reason = reason;
                         out.generation = generation;
@@ -496,8 +497,9 @@ impl Endpoints {
             }
         };
         out.principal = Some(identity.principal.clone());
-        let (verdict, reason, generation) =
+        let (verdict, reason, generation, decided_by) =
             self.gateway.decide(&identity, self.gateway.overage(), action, &target.scope);
+        out.decided_by = decided_by;
         out.verdict = verdict;
         out.reason = reason;
         out.generation = generation;

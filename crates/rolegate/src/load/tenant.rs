@@ -201,7 +201,6 @@ impl TenantLoader {
     /// letter case, or another tenant file's content under a role file's name, is `RL020`. A JSON file that is
     /// no RBAC document is skipped with a warning (`RL021`).
     pub fn from_dir_with(dir: &Path, max_file_bytes: u64) -> Result<Self, LoadError> {
-        let mut loader = TenantLoader::new();
         let files = TenantFile::list(dir).map_err(|e| LoadError {
             diagnostics: vec![
                 Diagnostic::error(codes::UNREADABLE, format!("cannot read the directory `{}`: {e}", dir.display()))
@@ -220,6 +219,15 @@ impl TenantLoader {
         if !unreadable.is_empty() {
             return Err(LoadError { diagnostics: unreadable });
         }
+        Ok(Self::from_contents(dir, contents))
+    }
+
+    /// Loads a tenant directory's files already read, `(path, bytes)`, as [`TenantLoader::from_dir_with`] does
+    /// after reading them: for a caller that reads the files itself (a server that checks a manifest's hashes, or
+    /// that a directory did not change while it was read).
+    pub fn from_contents(dir: &Path, mut contents: Vec<(PathBuf, Vec<u8>)>) -> Self {
+        contents.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut loader = TenantLoader::new();
         let mut has_assignments = false;
         for (path, bytes) in contents {
             let name = path.display().to_string();
@@ -266,7 +274,7 @@ impl TenantLoader {
                 .with_help(format!("add the tenant's role assignments as `{ASSIGNMENTS_FILE}`")),
             );
         }
-        Ok(loader)
+        loader
     }
 
     /// A role file of a tenant directory: read as roles only when its content is role definitions.
