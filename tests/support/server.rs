@@ -31,7 +31,11 @@ pub struct Server {
     pub stdout: Arc<Mutex<String>>,
 }
 
-fn drain(mut from: impl Read + Send + 'static, into: Arc<Mutex<String>>, lines: Option<std::sync::mpsc::Sender<String>>) {
+fn drain(
+    mut from: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+    lines: Option<std::sync::mpsc::Sender<String>>,
+) {
     std::thread::spawn(move || {
         let reader = BufReader::new(&mut from);
         for line in reader.lines() {
@@ -123,5 +127,9 @@ impl Drop for Server {
 
 /// An HTTP agent that returns every status as a response (no error for 4xx/5xx).
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
 }
