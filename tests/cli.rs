@@ -238,6 +238,21 @@ fn rolegate_check_batch_prints_one_line_per_query() {
     assert_eq!(lines[0]["matches_expected"], true);
     assert_eq!(lines[1]["matches_expected"], true);
     assert_eq!(lines[0]["reason"]["role"]["name"], "Blob Log Reader");
+    // Each line echoes its query.
+    assert_eq!(
+        (lines[1]["query"]["principal"].as_str(), lines[1]["query"]["groups"][0].as_str()),
+        (Some("break-glass"), Some("ops"))
+    );
+    // An unmet expectation is exit 1; the decisions themselves set no status.
+    let unmet = serde_json::json!({"principal": "nobody", "action": BLOB_READ, "scope": CONTAINER, "expected": true});
+    let path = temp_file("queries-unmet.jsonl", format!("{}\n{unmet}\n", queries.lines().next().unwrap()).as_bytes());
+    let (code, out, _) = rolegate(&["check", "--tenant", "tests/data/tenant", "--batch", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["matches_expected"].as_bool(), last["query"]["principal"].as_str()),
+        (Some(false), Some("nobody"))
+    );
 }
 
 #[test]

@@ -43,7 +43,8 @@ enum Command {
         tenant: PathBuf,
     },
     /// Decide one request (exit 0 allowed, 3 denied or not allowed), or every line of a queries.jsonl file
-    /// with `--batch` (one JSON object per line, in order).
+    /// with `--batch` (one JSON object per line, in order, echoing its query; exit 1 when a query's `expected`
+    /// is not met, 2 on a bad line, else 0).
     Check {
         /// The tenant directory.
         #[arg(long)]
@@ -244,7 +245,7 @@ fn check_batch(engine: &Engine, path: &Path, max_file_bytes: u64) -> ExitCode {
         Err(code) => return code,
     };
     let mut out = std::io::stdout().lock();
-    let mut failed = false;
+    let (mut failed, mut mismatched) = (false, false);
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -265,9 +266,15 @@ fn check_batch(engine: &Engine, path: &Path, max_file_bytes: u64) -> ExitCode {
                 };
                 let d = engine.check(&req);
                 let mut v = decision_json(engine, &d);
-                if let (Some(expected), serde_json::Value::Object(m)) = (q.expected, &mut v) {
-                    m.insert("expected".into(), expected.into());
-                    m.insert("matches_expected".into(), (expected == d.is_allowed()).into());
+                if let serde_json::Value::Object(m) = &mut v {
+                    if let Some(expected) = q.expected {
+                        let matches = expected == d.is_allowed();
+                        mismatched |= !matches;
+                        m.insert("expected".into(), expected.into());
+                        m.insert("matches_expected".into(), matches.into());
+                    }
+                    // Each line says what it answers, so that a reader needs not count lines.
+                    m.insert("query".into(), serde_json::to_value(&q).unwrap_or_default());
                 }
                 v
             }
@@ -280,7 +287,14 @@ fn check_batch(engine: &Engine, path: &Path, max_file_bytes: u64) -> ExitCode {
             break;
         }
     }
-    if failed { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    // Decisions set no exit status in batch mode; an unmet `expected` does, and bad input more so.
+    if failed {
+        ExitCode::from(2)
+    } else if mismatched {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Peak resident set size (`VmHWM` in /proc/self/status), 0 where unavailable.
