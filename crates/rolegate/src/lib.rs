@@ -37,16 +37,16 @@ pub mod diag;
 pub mod engine;
 #[doc(hidden)]
 pub mod internals;
-pub mod json;
-pub mod lists;
+mod json;
+mod lists;
 pub mod load;
 pub mod matcher;
 pub mod model;
 pub mod schema;
 pub mod scope;
-pub mod span;
+mod span;
 mod swar;
-pub mod write;
+mod write;
 
 pub use diag::{Diagnostic, Severity};
 pub use model::{
