@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rolegate::json::{Kind, Value, parse_bytes};
-use rolegate::span::Span;
+use rolegate::internals::json::{Kind, Value, parse_bytes};
+use rolegate::diag::Span;
 
 fuzz_target!(|data: &[u8]| {
     let Ok((root, bom)) = parse_bytes(data) else { return };

@@ -18,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rolegate::load::load_roles;
-use rolegate::write::{logical, roles_to_json};
+use rolegate::internals::write::{logical, roles_to_json};
 use rolegate::{Diagnostic, RoleShape};
 
 fuzz_target!(|data: &[u8]| {

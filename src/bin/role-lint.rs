@@ -65,7 +65,7 @@ struct Args {
     color: Color,
     /// The largest input file read (`256MiB`, `10M`, `4096`); a larger one is refused (RL017, exit 2), as is
     /// any path that is not a regular file (a FIFO, a device, a dangling link).
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = rolegate::load::file::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = rolegate::internals::file::parse_size)]
     max_file_size: u64,
 }
 
@@ -162,14 +162,15 @@ fn load_config(args: &Args) -> Result<Config, Vec<Diagnostic>> {
         }
     };
     let name = path.display().to_string();
-    let text = rolegate::load::file::read_text(&path, args.max_file_size).map_err(|e| vec![e.diagnostic(&path)])?;
+    let text =
+        rolegate::internals::file::read_text(&path, args.max_file_size).map_err(|e| vec![e.diagnostic(&path)])?;
     Config::parse(&name, &text, &(Registry, KnownRules))
 }
 
 fn load_baseline(path: &Path, max_file_bytes: u64) -> Result<Baseline, Vec<Diagnostic>> {
     let name = path.display().to_string();
-    let bytes = rolegate::load::file::read_file(path, max_file_bytes).map_err(|e| {
-        if !matches!(e, rolegate::load::file::FileError::Io(_)) {
+    let bytes = rolegate::internals::file::read_file(path, max_file_bytes).map_err(|e| {
+        if !matches!(e, rolegate::internals::file::FileError::Io(_)) {
             return vec![e.diagnostic(path)];
         }
         vec![
@@ -218,7 +219,7 @@ fn options(args: &Args) -> Result<LintOptions, OptionsError> {
         ..LintOptions::default()
     };
     let read = |path: &Path| {
-        rolegate::load::file::read_file(path, args.max_file_size)
+        rolegate::internals::file::read_file(path, args.max_file_size)
             .map_err(|e| OptionsError::File(Box::new(e.diagnostic(path))))
     };
     if let Some(path) = &args.catalog {

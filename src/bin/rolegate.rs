@@ -30,7 +30,7 @@ struct Args {
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
-    rolegate::load::file::parse_size(s)
+    rolegate::internals::file::parse_size(s)
 }
 
 #[derive(Subcommand, Debug)]
@@ -233,7 +233,7 @@ fn decision_json(engine: &Engine, d: &Decision) -> serde_json::Value {
 
 /// Reads a queries file (a regular file under the cap), printing why not.
 fn read_queries(path: &Path, max_file_bytes: u64) -> Result<String, ExitCode> {
-    rolegate::load::file::read_text(path, max_file_bytes).map_err(|e| {
+    rolegate::internals::file::read_text(path, max_file_bytes).map_err(|e| {
         eprint!("{}", render(&e.diagnostic(path)));
         ExitCode::from(2)
     })

@@ -187,8 +187,8 @@ pub trait KeySource: Send + Sync {
 pub const MAX_JWKS_FILE_BYTES: u64 = 1 << 20;
 
 /// A key set kept in a file, read again at every refresh (a key rotation is a new file). The file is read as
-/// every rolegate input is ([`rolegate::load::file::read_file`]): a regular file under the cap, never a FIFO or
-/// a device.
+/// every rolegate input is (rolegate's file reader, as [`rolegate::load::TenantLoader::from_dir`] reads): a regular
+/// file under the cap, never a FIFO or a device.
 #[derive(Clone, Debug)]
 pub struct FileKeySource {
     path: std::path::PathBuf,
@@ -203,7 +203,7 @@ impl FileKeySource {
 
 impl KeySource for FileKeySource {
     fn fetch(&self) -> Result<Vec<u8>, String> {
-        rolegate::load::file::read_file(&self.path, MAX_JWKS_FILE_BYTES)
+        rolegate::internals::file::read_file(&self.path, MAX_JWKS_FILE_BYTES)
             .map_err(|e| format!("`{}`: {e}", self.path.display()))
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rolegate::Diagnostic;
-use rolegate::span::SourceText;
+use rolegate::diag::SourceText;
 
 use crate::config::codes::INVALID_BASELINE;
 use crate::report::Report;

@@ -5,8 +5,8 @@
 use rolegate::condition::{
     AttrType, Condition, Context, ExprKind, Family, LiteralValue, Operand, Quantifier, Test, Tri, attribute_type,
 };
+use rolegate::diag::{SourceText, Span};
 use rolegate::matcher::Pattern;
-use rolegate::span::{SourceText, Span};
 
 /// A problem at `span` of the condition text.
 pub(crate) struct ConditionHit {
@@ -18,7 +18,7 @@ pub(crate) struct ConditionHit {
 
 /// The span in the file of `span` inside the condition whose JSON string token is at `token`.
 pub(crate) fn file_span(source: &SourceText, token: Span, span: Span) -> Span {
-    let rel = rolegate::json::decoded_to_source(source.slice(token), span);
+    let rel = rolegate::internals::json::decoded_to_source(source.slice(token), span);
     Span::new(token.start + rel.start, token.start + rel.end)
 }
 

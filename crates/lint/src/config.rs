@@ -27,7 +27,7 @@ pub mod schema;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rolegate::span::{SourceText, Span};
+use rolegate::diag::{SourceText, Span};
 use rolegate::{Diagnostic, Severity};
 use serde::Deserialize;
 use toml::Spanned;

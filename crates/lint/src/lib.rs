@@ -49,10 +49,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rolegate::Severity;
-use rolegate::json::Value;
-use rolegate::load::{Document, load_roles_from_value, parse_source, pointer_to};
+use rolegate::diag::SourceText;
+use rolegate::internals::json::Value;
+use rolegate::internals::load::{Document, load_roles_from_value, parse_source, pointer_to};
 use rolegate::model::RoleDefinition;
-use rolegate::span::SourceText;
 
 /// One file of a run, kept until [`Linter::finish`] runs the rules over every role of the run.
 #[derive(Debug)]
@@ -115,7 +115,7 @@ impl Linter {
             return false;
         };
         let name = path.display().to_string();
-        match rolegate::load::file::read_file(path, self.options.max_file_bytes()) {
+        match rolegate::internals::file::read_file(path, self.options.max_file_bytes()) {
             Ok(bytes) => {
                 slot.insert(Some(self.files.len()));
                 self.add_file(&name, &bytes);
@@ -134,19 +134,19 @@ impl Linter {
         let (source, parsed) = parse_source(name, bytes);
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
-        let doc = parsed.as_ref().ok().filter(|_| !tenant).map(rolegate::load::classify);
+        let doc = parsed.as_ref().ok().filter(|_| !tenant).map(rolegate::internals::load::classify);
         let root = match (parsed, doc) {
             (Ok(root), Some(doc)) if doc != Document::Roles => {
                 // Linting a `package.json` or an assignments file as roles would only say that it is no role.
                 let what = match doc {
                     Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
-                    _ => format!("{}, not role definitions", rolegate::load::describe_document(doc)),
+                    _ => format!("{}, not role definitions", rolegate::internals::load::describe_document(doc)),
                 };
                 let d = rolegate::Diagnostic::warning(
                     rolegate::diag::codes::NOT_A_ROLE_FILE,
                     format!("`{name}` holds {what}; it is not linted"),
                 )
-                .at(&source, rolegate::span::Span::new(root.span.start, root.span.start + 1))
+                .at(&source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
                 .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
                 load_findings.push(Finding::from_diagnostic(&d, None));
                 Some(root)
@@ -190,7 +190,7 @@ impl Linter {
 
     /// Records a path that is not a readable regular file of bounded size (a dangling link, a FIFO, a device, a
     /// file over the cap): exit code 2.
-    pub fn add_unreadable_file(&mut self, path: &Path, error: &rolegate::load::file::FileError) {
+    pub fn add_unreadable_file(&mut self, path: &Path, error: &rolegate::internals::file::FileError) {
         self.add_unreadable_diagnostic(&path.display().to_string(), &error.diagnostic(path));
     }
 
@@ -226,7 +226,7 @@ impl Linter {
                 self.seen.insert(key, None);
                 continue;
             }
-            match rolegate::load::file::read_file(path, self.options.max_file_bytes()) {
+            match rolegate::internals::file::read_file(path, self.options.max_file_bytes()) {
                 Ok(bytes) => {
                     self.seen.insert(key, Some(self.files.len()));
                     self.add_source(&path.display().to_string(), &bytes, true);

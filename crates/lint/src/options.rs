@@ -136,13 +136,13 @@ pub struct LintOptions {
     /// dropped anyway; skipping them saves their work (RL310 compares every role with every built-in).
     pub disabled_rules: BTreeSet<&'static str>,
     /// The cap on one input file's size (`--max-file-size`); `None`:
-    /// [`DEFAULT_MAX_FILE_BYTES`](rolegate::load::file::DEFAULT_MAX_FILE_BYTES).
+    /// [`DEFAULT_MAX_FILE_BYTES`](rolegate::load::DEFAULT_MAX_FILE_BYTES).
     pub max_file_bytes: Option<u64>,
 }
 
 impl LintOptions {
     /// The cap on one input file's size in bytes.
     pub fn max_file_bytes(&self) -> u64 {
-        self.max_file_bytes.unwrap_or(rolegate::load::file::DEFAULT_MAX_FILE_BYTES)
+        self.max_file_bytes.unwrap_or(rolegate::load::DEFAULT_MAX_FILE_BYTES)
     }
 }

@@ -14,11 +14,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rolegate::json::{Kind, Value};
+use rolegate::diag::{SourceText, Span};
+use rolegate::internals::json::{Kind, Value};
 use rolegate::load::{TenantFile, TenantLoader};
 use rolegate::model::{Id, RoleAssignment, RoleDefinition, RoleType, Tenant};
 use rolegate::scope::{Scope, ScopeKind};
-use rolegate::span::{SourceText, Span};
 use rolegate::{Diagnostic, Severity};
 
 use crate::config::TenantLimits;
@@ -76,7 +76,7 @@ fn add_pointers(tenant: &Tenant, findings: &mut [Finding]) {
         if !findings.iter().any(wanted) {
             continue;
         }
-        let Ok((root, _)) = rolegate::json::parse_bytes(src.text().as_bytes()) else { continue };
+        let Ok((root, _)) = rolegate::internals::json::parse_bytes(src.text().as_bytes()) else { continue };
         for f in findings.iter_mut().filter(|f| wanted(f)) {
             if let Some(span) = f.diagnostic.span {
                 let p = pointer_to(&root, span);
@@ -102,7 +102,7 @@ fn pointer_to(root: &Value, target: Span) -> String {
             Kind::Object(members) => members
                 .iter()
                 .find(|m| inside(m.key_span.join(m.value.span)))
-                .map(|m| (rolegate::json::pointer_escape(&m.key), &m.value)),
+                .map(|m| (rolegate::internals::json::pointer_escape(&m.key), &m.value)),
             _ => None,
         };
         match next {
@@ -326,7 +326,7 @@ mod tests {
     #[test]
     fn pointers_follow_arrays_and_objects() {
         let text = r#"{"value": [{"a": 1}, {"properties": {"scope": "/x", "a~b": [0, "/y"]}}]}"#;
-        let root = rolegate::json::parse(text).unwrap();
+        let root = rolegate::internals::json::parse(text).unwrap();
         let at = |needle: &str| {
             let start = text.find(needle).unwrap();
             Span::new(start, start + needle.len())

@@ -5,7 +5,7 @@
 //! * `catalog_tsv`: [`rolegate::catalog::Catalog::from_tsv`] on the embedded operation catalog.
 //! * `builtin_roles_plus_catalog`: both of the above, the start-up cost of a tool that needs the built-ins and
 //!   the catalog.
-//! * `json_parse_builtin_roles`: only the span-keeping JSON parser ([`rolegate::json::parse`]) on the built-in
+//! * `json_parse_builtin_roles`: only the span-keeping JSON parser ([`rolegate::internals::json::parse`]) on the built-in
 //!   roles file, to separate parsing from mapping to the model.
 //! * `tenant_build_small`: a [`rolegate::load::TenantLoader`] given one assignments file of 1,000 generated
 //!   assignments of built-in roles, then [`rolegate::load::TenantLoader::build`]. The JSON text is generated
@@ -88,7 +88,7 @@ fn load(c: &mut Criterion) {
         })
     });
     group.bench_function("json_parse_builtin_roles", |b| {
-        b.iter(|| black_box(rolegate::json::parse(black_box(builtin::ROLES_JSON)).unwrap()))
+        b.iter(|| black_box(rolegate::internals::json::parse(black_box(builtin::ROLES_JSON)).unwrap()))
     });
     group.bench_function("tenant_build_small", |b| {
         b.iter_batched(

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
 
-use crate::span::{LineCol, SourceText, Span};
+// Diagnostics point into source texts; these are the public names of the span types.
+pub use crate::span::{LineCol, SourceText, Span};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -435,17 +436,6 @@ fn scalar_column(text: &str, at: usize, bytes: usize) -> usize {
     let continuation = prefix.iter().filter(|&&b| (b & 0xC0) == 0x80).count();
     let bom = usize::from(from == 0 && at > 0 && text.starts_with('\u{feff}'));
     (bytes - continuation).saturating_sub(bom)
-}
-
-/// Shortens user text for a message so that a 10 MB string does not become a 10 MB message.
-pub fn excerpt(text: &str) -> String {
-    const MAX: usize = 80;
-    if text.chars().count() <= MAX {
-        return text.to_owned();
-    }
-    let mut s: String = text.chars().take(MAX).collect();
-    s.push('…');
-    s
 }
 
 #[cfg(test)]

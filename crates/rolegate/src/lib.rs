@@ -26,6 +26,31 @@
 //!
 //! Bad input never panics: it becomes a [`diag::Diagnostic`] with file, line, column and the offending text,
 //! and a tenant with a fatal problem is not loaded at all ([`load::TenantLoader::build`]).
+//!
+//! # What an embedder needs
+//!
+//! * [`engine::Engine`]: the compiled, immutable snapshot that decides; [`Engine::from_dir`](engine::Engine::from_dir)
+//!   loads and compiles a tenant directory in one call, [`Engine::try_new`](engine::Engine::try_new) compiles a
+//!   loaded [`Tenant`].
+//! * [`engine::Request`]: who, what, where, built with setters ([`engine::PlaneHint`], groups and attributes as
+//!   [`engine::Names`] and [`engine::Pairs`]).
+//! * [`engine::Decision`]: allowed, denied or not allowed, with the [`engine::Reason`] (its
+//!   [`engine::ReasonKind`] and the indices of what decided).
+//! * [`engine::ReasonView`], from [`Engine::describe`](engine::Engine::describe): the reason with the tenant's
+//!   names, serializable.
+//! * [`engine::Explanation`], from [`Engine::explain`](engine::Engine::explain): the whole story, for people
+//!   ([`Engine::explanation_text`](engine::Engine::explanation_text)) or as an [`engine::ExplanationView`].
+//! * [`load::TenantLoader`]: a tenant from files or `(name, bytes)` pairs; [`load::LoadError`] when anything in
+//!   it is fatal.
+//! * [`Diagnostic`] and [`Severity`]: every problem found, with its [`diag::codes`] code and place
+//!   ([`diag::Span`] in a [`diag::SourceText`]).
+//! * [`Tenant`], [`RoleDefinition`] and the rest of [`model`]: what was loaded, spans kept.
+//! * [`catalog::Catalog`]: the provider operations and their planes; the shipped one, or your own.
+//! * [`matcher::Pattern`]: an `Actions` entry as Azure matches it.
+//! * [`scope::Scope`]: a parsed scope and its ancestry ([`scope::parse_scope`]).
+//!
+//! The module `internals` is hidden and not API: it serves this workspace's linter, binaries and fuzz targets,
+//! and may change in any release.
 
 #![forbid(unsafe_code)]
 
@@ -37,16 +62,16 @@ pub mod diag;
 pub mod engine;
 #[doc(hidden)]
 pub mod internals;
-pub mod json;
-pub mod lists;
+mod json;
+mod lists;
 pub mod load;
 pub mod matcher;
 pub mod model;
 pub mod schema;
 pub mod scope;
-pub mod span;
+mod span;
 mod swar;
-pub mod write;
+mod write;
 
 pub use diag::{Diagnostic, Severity};
 pub use model::{

@@ -1,4 +1,4 @@
-//! Byte spans into a source text, and their line/column rendering.
+//! Byte spans into a source text, their line/column rendering, and excerpts of user text for messages.
 
 use std::fmt;
 
@@ -124,6 +124,17 @@ impl SourceText {
 fn count_scalars(bytes: &[u8]) -> usize {
     // UTF-8 continuation bytes are 0b10xx_xxxx; every other byte starts a scalar value.
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// Shortens user text for a message so that a 10 MB string does not become a 10 MB message.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(MAX).collect();
+    s.push('…');
+    s
 }
 
 #[cfg(test)]

@@ -33,11 +33,15 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     for s in scopes {
         if let ScopeValue::Placeholder { .. } = s.value {
             out.push(Hit::new(
-                RULE.at(cx, s.span, format!("assignable scope `{}` is a placeholder", rolegate::diag::excerpt(&s.raw)))
-                    .with_label("not a scope yet")
-                    .with_help(
-                        "fill in the real subscription, resource group or management group before creating the role",
-                    ),
+                RULE.at(
+                    cx,
+                    s.span,
+                    format!("assignable scope `{}` is a placeholder", rolegate::internals::diag::excerpt(&s.raw)),
+                )
+                .with_label("not a scope yet")
+                .with_help(
+                    "fill in the real subscription, resource group or management group before creating the role",
+                ),
             ));
         }
     }

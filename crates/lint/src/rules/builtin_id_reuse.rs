@@ -1,8 +1,8 @@
 //! RL112: a custom role that reuses a built-in role's id.
 
 use rolegate::Severity;
+use rolegate::diag::Span;
 use rolegate::model::RoleType;
-use rolegate::span::Span;
 
 use super::{Family, Hit, RoleCx, Rule};
 

@@ -32,7 +32,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     let first = cx.analysis.first_custom_named(cx.roles, &name.value).filter(|&i| i < cx.index);
     let Some(first) = first.and_then(|i| cx.roles.get(i)) else { return };
     let mut d = RULE
-        .at(cx, name.span, format!("role name `{}` is already used", rolegate::diag::excerpt(&name.value)))
+        .at(cx, name.span, format!("role name `{}` is already used", rolegate::internals::diag::excerpt(&name.value)))
         .with_help("give each custom role its own name; Azure refuses a second role with the same name");
     if std::sync::Arc::ptr_eq(&first.origin.source, cx.source()) {
         d = d.with_related(first.name.as_ref().map_or(first.origin.span, |n| n.span), "first used here");

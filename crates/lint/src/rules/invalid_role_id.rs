@@ -1,9 +1,9 @@
 //! RL114: a role id that is not a GUID.
 
 use rolegate::Severity;
-use rolegate::json::Value;
+use rolegate::diag::Span;
+use rolegate::internals::json::Value;
 use rolegate::model::{RoleShape, is_guid};
-use rolegate::span::Span;
 
 use super::{Family, Hit, RoleCx, Rule};
 
@@ -30,7 +30,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     }
     let span = id_span(cx).unwrap_or_else(|| cx.role_span());
     out.push(Hit::new(
-        RULE.at(cx, span, format!("role id `{}` is not a GUID", rolegate::diag::excerpt(id.as_str())))
+        RULE.at(cx, span, format!("role id `{}` is not a GUID", rolegate::internals::diag::excerpt(id.as_str())))
             .with_label("not a GUID")
             .with_help(
                 "use a new GUID such as `a1b2c3d4-0000-4000-8000-000000000001` (`uuidgen`), or omit `Id` and let \
@@ -44,7 +44,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
 /// segment is the id.
 fn id_span(cx: &RoleCx<'_>) -> Option<Span> {
     let origin = cx.role.origin.span;
-    let role = rolegate::json::parse(cx.source().slice(origin)).ok()?;
+    let role = rolegate::internals::json::parse(cx.source().slice(origin)).ok()?;
     let keys: &[&str] = match cx.role.shape {
         RoleShape::CliList | RoleShape::Rest | RoleShape::ArmTemplate => &["name", "id"],
         _ => &["Id"],

@@ -43,7 +43,7 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
             '?' => "a query string",
             _ => "a fragment",
         };
-        let scope = rolegate::diag::excerpt(&s.raw);
+        let scope = rolegate::internals::diag::excerpt(&s.raw);
         out.push(Hit::new(
             RULE.at(cx, char_span(cx, s.span, &s.raw, at, c), format!("assignable scope `{scope}` contains `{c}`"))
                 .with_label(format!("`{c}` starts {what}"))

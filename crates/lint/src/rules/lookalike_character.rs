@@ -1,7 +1,7 @@
 //! RL313: a non-ASCII look-alike of an ASCII character in an action or an assignable scope.
 
 use rolegate::Severity;
-use rolegate::span::Span;
+use rolegate::diag::Span;
 
 use super::{Family, Hit, RoleCx, Rule, char_span, entries};
 
@@ -76,7 +76,7 @@ fn report(cx: &RoleCx<'_>, token: Span, raw: &str, place: &str, out: &mut Vec<Hi
             char_span(cx, token, raw, at, c),
             format!(
                 "`{}` {place} contains `{c}` (U+{:04X}), a look-alike of `{ascii}`",
-                rolegate::diag::excerpt(raw),
+                rolegate::internals::diag::excerpt(raw),
                 u32::from(c)
             ),
         )

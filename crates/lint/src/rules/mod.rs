@@ -9,8 +9,8 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use rolegate::diag::{Code, Diagnostic, Severity};
+use rolegate::diag::{SourceText, Span};
 use rolegate::model::{RoleDefinition, RoleType};
-use rolegate::span::{SourceText, Span};
 
 use rolegate::model::Action;
 

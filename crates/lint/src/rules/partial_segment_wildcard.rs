@@ -1,7 +1,7 @@
 //! RL307: a wildcard inside a path segment (`start*`).
 
 use rolegate::Severity;
-use rolegate::span::Span;
+use rolegate::diag::Span;
 
 use super::{Family, Hit, RoleCx, Rule, entries};
 

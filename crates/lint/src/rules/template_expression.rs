@@ -1,9 +1,9 @@
 //! RL311: an unresolved ARM template expression where the linter needs a value.
 
 use rolegate::Severity;
+use rolegate::diag::Span;
 use rolegate::model::{ActionKind, Entries};
 use rolegate::scope::ScopeValue;
-use rolegate::span::Span;
 
 use super::{Family, Hit, RoleCx, Rule};
 use crate::analysis::Plane;

@@ -30,9 +30,13 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
     let scopes = cx.role.assignable_scopes.as_ref().map(|s| s.items()).unwrap_or_default();
     for s in scopes.iter().filter(|s| s.raw.contains('*')) {
         out.push(Hit::new(
-            RULE.at(cx, s.span, format!("wildcard in assignable scope `{}`", rolegate::diag::excerpt(&s.raw)))
-                .with_label("Azure accepts no `*` here")
-                .with_help("list each scope explicitly, or use the management group or subscription above them"),
+            RULE.at(
+                cx,
+                s.span,
+                format!("wildcard in assignable scope `{}`", rolegate::internals::diag::excerpt(&s.raw)),
+            )
+            .with_label("Azure accepts no `*` here")
+            .with_help("list each scope explicitly, or use the management group or subscription above them"),
         ));
     }
 }

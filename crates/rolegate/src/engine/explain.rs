@@ -2,9 +2,8 @@
 //! role assignment in scope, and why each did or did not decide.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::check::{DenyTarget, deny_targets, plane as request_plane};
 use super::compile::{Block, Compiled, Deny, Placed};
@@ -16,8 +15,10 @@ use crate::action::is_operation_name;
 use crate::condition::{Analysis, Tri};
 use crate::model::{Entries, Permission};
 
-/// What one permission block or assignment did with the request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What one permission block or assignment did with the request. It serializes as `{"result": "matched", …}`:
+/// the variant's name in snake case (`unreadable_block` for [`Outcome::Unreadable`]), then its fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {
     /// Granted (or, for a deny assignment, blocked) through `pattern` of block `block`.
@@ -58,6 +59,7 @@ pub enum Outcome {
         needs: Vec<String>,
     },
     /// A block's exclusions cannot be read, so it grants nothing (semantics §2.2).
+    #[serde(rename = "unreadable_block")]
     Unreadable {
         /// Permission block index.
         block: usize,
@@ -359,117 +361,6 @@ impl Engine {
         }
         ex
     }
-
-    /// An explanation as JSON.
-    pub fn explanation_json(&self, ex: &Explanation) -> Value {
-        let t = self.tenant();
-        let outcome = |o: &Outcome| match o {
-            Outcome::Matched { block, pattern } => json!({"result": "matched", "block": block, "pattern": pattern}),
-            Outcome::Excluded { block, pattern, excluded_by } => {
-                json!({"result": "excluded", "block": block, "pattern": pattern, "excluded_by": excluded_by})
-            }
-            Outcome::WrongPlane { pattern } => json!({"result": "wrong_plane", "pattern": pattern}),
-            Outcome::Condition { on, block, pattern, value, expression, needs } => json!({
-                "result": "condition", "on": on, "block": block, "pattern": pattern, "value": value,
-                "expression": expression, "needs": needs,
-            }),
-            Outcome::Unreadable { block } => json!({"result": "unreadable_block", "block": block}),
-            Outcome::NoMatch => json!({"result": "no_match"}),
-            Outcome::UnknownRole => json!({"result": "unknown_role"}),
-            Outcome::NotApplicable { why } => json!({"result": "not_applicable", "why": why}),
-        };
-        json!({
-            "decision": ex.decision.as_str(),
-            "reason": self.describe(ex.decision.reason()),
-            "plane": ex.plane.map(|p| match p { Plane::Control => "control", Plane::Data => "data" }),
-            "principals": ex.principals,
-            "ignored_groups": ex.ignored_groups.iter().map(|g| json!({
-                "id": g.id, "known_as": g.known_as, "listed_as_group": g.listed_as_group, "member": g.member,
-                "text": g.text(),
-            })).collect::<Vec<_>>(),
-            "deny_assignments": ex.denies.iter().map(|d| {
-                let da = t.deny_assignments.get(d.deny);
-                json!({"name": da.and_then(|x| x.name.clone()), "scope": da.map(|x| x.scope.raw.clone()), "outcome": outcome(&d.outcome)})
-            }).collect::<Vec<_>>(),
-            "assignments": ex.assignments.iter().map(|s| {
-                let a = t.assignments.get(s.assignment);
-                let role = a.and_then(|a| t.role(&a.role_id)).map(|r| r.label());
-                json!({"principal": s.via, "role": role, "scope": a.map(|a| a.scope.raw.clone()), "outcome": outcome(&s.outcome)})
-            }).collect::<Vec<_>>(),
-        })
-    }
-
-    /// An explanation for people.
-    pub fn explanation_text(&self, ex: &Explanation) -> String {
-        let v = self.explanation_json(ex);
-        let mut out = String::new();
-        let _ = writeln!(out, "{}: {}", ex.decision.as_str(), self.reason_text(ex.decision.reason()));
-        for chain in &ex.principals {
-            let _ = writeln!(out, "  as {}", chain.join(" → "));
-        }
-        for g in &ex.ignored_groups {
-            let _ = writeln!(out, "  {}", g.text());
-        }
-        let describe = |o: &Value| {
-            let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-            match s("result").as_str() {
-                "matched" => format!("matches `{}`", s("pattern")),
-                "excluded" => format!("`{}` is excluded by `{}`", s("pattern"), s("excluded_by")),
-                "wrong_plane" => format!("only `{}` on the other plane would match", s("pattern")),
-                "condition" => {
-                    let on = s("on").replace('_', " ");
-                    let expression = s("expression");
-                    match s("value").as_str() {
-                        "true" => {
-                            format!("matches `{}`; the condition on the {on} holds: `{expression}`", s("pattern"))
-                        }
-                        "false" => format!(
-                            "matches `{}`, but the condition on the {on} is false: `{expression}`",
-                            s("pattern")
-                        ),
-                        "invalid" => format!(
-                            "matches `{}`, but the condition on the {on} does not parse or type-check (fail closed)",
-                            s("pattern")
-                        ),
-                        _ => {
-                            let needs: Vec<&str> = o
-                                .get("needs")
-                                .and_then(Value::as_array)
-                                .map(|v| v.iter().filter_map(Value::as_str).collect())
-                                .unwrap_or_default();
-                            format!(
-                                "matches `{}`, but the condition on the {on} cannot be decided without {} (fail closed): `{expression}`",
-                                s("pattern"),
-                                if needs.is_empty() { "more attributes".to_owned() } else { needs.join(", ") }
-                            )
-                        }
-                    }
-                }
-                "unreadable_block" => "a permission block with unreadable exclusions grants nothing".to_owned(),
-                "unknown_role" => "its role is unknown".to_owned(),
-                "not_applicable" => s("why"),
-                _ => "no entry matches the action".to_owned(),
-            }
-        };
-        for d in v.get("deny_assignments").and_then(Value::as_array).map_or(&[][..], |v| v) {
-            let name = d.get("name").and_then(Value::as_str).unwrap_or("?");
-            let scope = d.get("scope").and_then(Value::as_str).unwrap_or("?");
-            let _ =
-                writeln!(out, "  deny `{name}` at `{scope}`: {}", describe(d.get("outcome").unwrap_or(&Value::Null)));
-        }
-        for a in v.get("assignments").and_then(Value::as_array).map_or(&[][..], |v| v) {
-            let g = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("?");
-            let _ = writeln!(
-                out,
-                "  `{}` to `{}` at `{}`: {}",
-                g("role"),
-                g("principal"),
-                g("scope"),
-                describe(a.get("outcome").unwrap_or(&Value::Null))
-            );
-        }
-        out
-    }
 }
 
 impl Compiled {
@@ -594,10 +485,52 @@ mod tests {
                 |s| matches!(&s.outcome, Outcome::WrongPlane { pattern } if pattern == "*/read" || pattern == "*")
             )
         );
-        let json = e.explanation_json(&ex);
+        let json = serde_json::to_value(e.explanation_view(&ex)).unwrap();
         assert_eq!(json["decision"], "not_allowed");
         assert_eq!(json["plane"], "data");
         assert_eq!(json["assignments"][0]["outcome"]["result"], "wrong_plane");
+        // The JSON form is what scripts read: its fields, their order and its nulls are part of the contract.
+        assert_eq!(
+            serde_json::to_string(&e.explanation_view(&ex)).unwrap(),
+            r#"{"decision":"not_allowed","reason":{"kind":"no_grant"},"plane":"data","principals":[["alice"],["alice","team"]],"ignored_groups":[],"deny_assignments":[],"assignments":[{"principal":"alice","role":"Reader","scope":"/subscriptions/s/resourceGroups/rg","outcome":{"result":"wrong_plane","pattern":"*/read"}},{"principal":"team","role":"Contributor","scope":"/subscriptions/s","outcome":{"result":"wrong_plane","pattern":"*"}}]}"#
+        );
+        let malformed = e.explain(&Request::new("alice", "a b", "/"));
+        assert_eq!(
+            serde_json::to_string(&e.explanation_view(&malformed)).unwrap(),
+            r#"{"decision":"not_allowed","reason":{"kind":"invalid_request"},"plane":null,"principals":[],"ignored_groups":[],"deny_assignments":[],"assignments":[]}"#
+        );
+    }
+
+    /// Each outcome's JSON: the result first, then the variant's fields in order.
+    #[test]
+    fn outcomes_serialize_tagged_by_result() {
+        let condition = Outcome::Condition {
+            on: "deny_assignment",
+            block: 1,
+            pattern: "*/read".into(),
+            value: "unknown",
+            expression: "@Request[x] StringEquals 'y'".into(),
+            needs: vec!["@Request[x]".into()],
+        };
+        let cases = [
+            (Outcome::Matched { block: 0, pattern: "*".into() }, r#"{"result":"matched","block":0,"pattern":"*"}"#),
+            (
+                Outcome::Excluded { block: 2, pattern: "*".into(), excluded_by: "a/*".into() },
+                r#"{"result":"excluded","block":2,"pattern":"*","excluded_by":"a/*"}"#,
+            ),
+            (Outcome::WrongPlane { pattern: "*/read".into() }, r#"{"result":"wrong_plane","pattern":"*/read"}"#),
+            (
+                condition,
+                r#"{"result":"condition","on":"deny_assignment","block":1,"pattern":"*/read","value":"unknown","expression":"@Request[x] StringEquals 'y'","needs":["@Request[x]"]}"#,
+            ),
+            (Outcome::Unreadable { block: 3 }, r#"{"result":"unreadable_block","block":3}"#),
+            (Outcome::NoMatch, r#"{"result":"no_match"}"#),
+            (Outcome::UnknownRole, r#"{"result":"unknown_role"}"#),
+            (Outcome::NotApplicable { why: "audit only" }, r#"{"result":"not_applicable","why":"audit only"}"#),
+        ];
+        for (outcome, json) in cases {
+            assert_eq!(serde_json::to_string(&outcome).unwrap(), json);
+        }
     }
 
     #[test]

@@ -52,7 +52,10 @@ use std::sync::Arc;
 pub use crate::lists::{Names, Pairs};
 pub use explain::{AssignmentStep, DenyStep, Explanation, IgnoredGroup, Outcome};
 pub use limits::{MAX_BLOCKS, MAX_IDS, MAX_LIST, limits};
-pub use render::{AssignmentView, ConditionView, DenyView, ReasonView, RoleView};
+pub use render::{
+    AssignmentStepView, AssignmentView, ConditionView, DenyStepView, DenyView, ExplanationView, IgnoredGroupView,
+    ReasonView, RoleView,
+};
 pub use request::{
     AssignmentIndex, BlockIndex, ConditionSite, Decision, DenyIndex, ExprIndex, PatternIndex, Plane, PlaneHint, Reason,
     ReasonKind, Request, RequestParts, RoleIndex,

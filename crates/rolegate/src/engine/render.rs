@@ -1,9 +1,12 @@
-//! Turning a compact [`Reason`] back into the tenant's names, for people ([`Engine::reason_text`]) and for JSON
-//! ([`Engine::describe`], a [`ReasonView`] that serializes with serde).
+//! Turning a compact [`Reason`] or an [`Explanation`] back into the tenant's names, for people
+//! ([`Engine::reason_text`], [`Engine::explanation_text`]) and for JSON ([`Engine::describe`],
+//! [`Engine::explanation_view`]: views that serialize with serde).
+
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Engine, Plane, Reason, ReasonKind};
+use super::{Engine, Explanation, Outcome, Plane, Reason, ReasonKind};
 use crate::model::{Action, Entries, Permission};
 
 /// A reason with the tenant's names: what `rolegate check --format json` prints as `reason`.
@@ -180,5 +183,175 @@ impl Engine {
             },
             ReasonKind::InvalidRequest => "the request is malformed (scope or action)".into(),
         }
+    }
+}
+
+/// An explanation with the tenant's names ([`Engine::explanation_view`]); [`Engine::explanation_text`] prints the
+/// same for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ExplanationView<'a> {
+    /// The decision ([`super::Decision::as_str`]).
+    pub decision: &'static str,
+    /// Why, named ([`Engine::describe`]).
+    pub reason: ReasonView<'a>,
+    /// The plane it was decided on, `control` or `data`; `None` when unknown or the request is malformed.
+    pub plane: Option<&'static str>,
+    /// Each principal the request acts as, with its membership chain ([`Explanation::principals`]).
+    pub principals: &'a [Vec<String>],
+    /// Request group ids that are not treated as groups.
+    pub ignored_groups: Vec<IgnoredGroupView<'a>>,
+    /// Deny assignments in scope, and what each did.
+    pub deny_assignments: Vec<DenyStepView<'a>>,
+    /// Role assignments in scope to any of the principals, and what each did.
+    pub assignments: Vec<AssignmentStepView<'a>>,
+}
+
+/// A group that is not treated as one ([`super::IgnoredGroup`]), with the sentence explain prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct IgnoredGroupView<'a> {
+    /// The id as the request gives it.
+    pub id: &'a str,
+    /// What the tenant knows it as: `User` or `ServicePrincipal`.
+    pub known_as: &'a str,
+    /// Whether `groups.json` also lists it as a group.
+    pub listed_as_group: bool,
+    /// The request's principal that `groups.json` makes its member, when the request does not name it.
+    pub member: Option<&'a str>,
+    /// [`super::IgnoredGroup::text`].
+    pub text: String,
+}
+
+/// A deny assignment in scope, named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DenyStepView<'a> {
+    /// Its name, when it has one.
+    pub name: Option<&'a str>,
+    /// Its scope, as written; `None` only for an index the tenant does not hold.
+    pub scope: Option<&'a str>,
+    /// What it did.
+    pub outcome: &'a Outcome,
+}
+
+/// A role assignment in scope, named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AssignmentStepView<'a> {
+    /// The principal of the request it is assigned to.
+    pub principal: &'a str,
+    /// Its role ([`crate::model::RoleDefinition::label`]); `None` when the tenant has no such role.
+    pub role: Option<String>,
+    /// Its scope, as written; `None` only for an index the tenant does not hold.
+    pub scope: Option<&'a str>,
+    /// What it did.
+    pub outcome: &'a Outcome,
+}
+
+fn plane_name(p: Plane) -> &'static str {
+    match p {
+        Plane::Control => "control",
+        Plane::Data => "data",
+    }
+}
+
+/// What an outcome says, for [`Engine::explanation_text`].
+fn outcome_text(o: &Outcome) -> String {
+    match o {
+        Outcome::Matched { pattern, .. } => format!("matches `{pattern}`"),
+        Outcome::Excluded { pattern, excluded_by, .. } => format!("`{pattern}` is excluded by `{excluded_by}`"),
+        Outcome::WrongPlane { pattern } => format!("only `{pattern}` on the other plane would match"),
+        Outcome::Condition { on, pattern, value, expression, needs, .. } => {
+            let on = on.replace('_', " ");
+            match *value {
+                "true" => format!("matches `{pattern}`; the condition on the {on} holds: `{expression}`"),
+                "false" => format!("matches `{pattern}`, but the condition on the {on} is false: `{expression}`"),
+                "invalid" => format!(
+                    "matches `{pattern}`, but the condition on the {on} does not parse or type-check (fail closed)"
+                ),
+                _ => format!(
+                    "matches `{pattern}`, but the condition on the {on} cannot be decided without {} (fail closed): `{expression}`",
+                    if needs.is_empty() { "more attributes".to_owned() } else { needs.join(", ") }
+                ),
+            }
+        }
+        Outcome::Unreadable { .. } => "a permission block with unreadable exclusions grants nothing".to_owned(),
+        Outcome::NoMatch => "no entry matches the action".to_owned(),
+        Outcome::UnknownRole => "its role is unknown".to_owned(),
+        Outcome::NotApplicable { why } => (*why).to_owned(),
+    }
+}
+
+impl Engine {
+    /// An explanation with its indices resolved to the tenant's names; it serializes (serde) as the JSON form of
+    /// [`Engine::explanation_text`].
+    pub fn explanation_view<'a>(&'a self, ex: &'a Explanation) -> ExplanationView<'a> {
+        let t = self.tenant();
+        ExplanationView {
+            decision: ex.decision.as_str(),
+            reason: self.describe(ex.decision.reason()),
+            plane: ex.plane.map(plane_name),
+            principals: &ex.principals,
+            ignored_groups: ex
+                .ignored_groups
+                .iter()
+                .map(|g| IgnoredGroupView {
+                    id: &g.id,
+                    known_as: &g.known_as,
+                    listed_as_group: g.listed_as_group,
+                    member: g.member.as_deref(),
+                    text: g.text(),
+                })
+                .collect(),
+            deny_assignments: ex
+                .denies
+                .iter()
+                .map(|d| {
+                    let da = t.deny_assignments.get(d.deny);
+                    DenyStepView {
+                        name: da.and_then(|x| x.name.as_deref()),
+                        scope: da.map(|x| &*x.scope.raw),
+                        outcome: &d.outcome,
+                    }
+                })
+                .collect(),
+            assignments: ex
+                .assignments
+                .iter()
+                .map(|s| {
+                    let a = t.assignments.get(s.assignment);
+                    AssignmentStepView {
+                        principal: &s.via,
+                        role: a.and_then(|a| t.role(&a.role_id)).map(|r| r.label()),
+                        scope: a.map(|a| &*a.scope.raw),
+                        outcome: &s.outcome,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// An explanation for people: the decision and its reason, then one line per principal chain, ignored group,
+    /// deny assignment and role assignment in scope.
+    pub fn explanation_text(&self, ex: &Explanation) -> String {
+        let v = self.explanation_view(ex);
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: {}", v.decision, self.reason_text(ex.decision.reason()));
+        for chain in v.principals {
+            let _ = writeln!(out, "  as {}", chain.join(" → "));
+        }
+        for g in &v.ignored_groups {
+            let _ = writeln!(out, "  {}", g.text);
+        }
+        for d in &v.deny_assignments {
+            let (name, scope) = (d.name.unwrap_or("?"), d.scope.unwrap_or("?"));
+            let _ = writeln!(out, "  deny `{name}` at `{scope}`: {}", outcome_text(d.outcome));
+        }
+        for a in &v.assignments {
+            let (role, scope) = (a.role.as_deref().unwrap_or("?"), a.scope.unwrap_or("?"));
+            let _ = writeln!(out, "  `{role}` to `{}` at `{scope}`: {}", a.principal, outcome_text(a.outcome));
+        }
+        out
     }
 }

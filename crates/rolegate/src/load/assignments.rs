@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use super::roles::trailing_id;
 use super::{KeySpec, Loaded, Reader, load_list, scope_of_extension_id};
-use crate::diag::{Severity, codes, excerpt};
+use crate::diag::{Severity, codes};
 use crate::json::{Member, Value};
 use crate::model::{Id, Origin, PrincipalType, RoleAssignment};
+use crate::span::excerpt;
 
 const ASSIGNMENT: KeySpec = KeySpec {
     what: "role assignment",

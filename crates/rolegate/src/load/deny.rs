@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use super::roles::read_permission;
 use super::{KeySpec, Loaded, Reader, load_list, scope_of_extension_id};
-use crate::diag::{Severity, codes, excerpt};
+use crate::diag::{Severity, codes};
 use crate::json::{Kind, Member, Value};
 use crate::model::{DenyAssignment, DenyEffect, Id, Origin, Permission, Principal, PrincipalType};
+use crate::span::excerpt;
 
 const BODY_KEYS: &[&str] = &[
     "denyAssignmentName",

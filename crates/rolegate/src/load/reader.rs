@@ -7,11 +7,11 @@ use std::sync::Arc;
 use super::Loaded;
 use super::suggest::suggest;
 use crate::action::{ActionPattern, parse_action};
-use crate::diag::{Code, Diagnostic, Severity, codes, excerpt};
+use crate::diag::{Code, Diagnostic, Severity, codes};
 use crate::json::{self, Kind, Member, Value};
 use crate::model::{Action, ActionKind, Entries, Id, ScopeEntry, Spanned};
 use crate::scope::{ScopeValue, classify_scope};
-use crate::span::{SourceText, Span};
+use crate::span::{SourceText, Span, excerpt};
 
 /// RFC 6901 pointer to the innermost value (or key) whose span contains `target`.
 pub fn pointer_to(root: &Value, target: Span) -> String {

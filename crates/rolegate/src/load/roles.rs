@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::{KeySpec, Loaded, Reader, is_template_expression, top_level_items};
-use crate::diag::{Severity, codes, excerpt};
+use crate::diag::{Severity, codes};
 use crate::json::{Kind, Member, Value};
 use crate::model::{Entries, Id, Origin, Permission, RoleDefinition, RoleShape, RoleType, Spanned};
-use crate::span::SourceText;
+use crate::span::{SourceText, excerpt};
 
 /// Keys of a role at the top level in the flat and CLI shapes. `name`'s meaning depends on the shape.
 const ROLE: KeySpec = KeySpec {

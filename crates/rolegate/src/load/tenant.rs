@@ -33,7 +33,7 @@ pub enum TenantFile {
     Groups,
     /// `hierarchy.json`.
     Hierarchy,
-    /// Any other `*.json`: role definitions, when its content is ([`classify`](super::classify)).
+    /// Any other `*.json`: role definitions, when its keys say so (the loader skips or refuses other documents).
     Roles,
 }
 

@@ -11,7 +11,7 @@
 use rolegate::condition::{
     Analysis, Condition, Context, DateTime, Evaluation, Expr, ExprKind, Literal, Operand, Tri, parse,
 };
-use rolegate::span::Span;
+use rolegate::diag::Span;
 
 /// Fixed contexts, so that most inputs are evaluated against attributes a condition is likely to name.
 const ACTIONS: [&str; 3] = [

@@ -12,8 +12,9 @@
 //!   not take as canonical, and leave undecided only what their documentation lets them (not printable ASCII,
 //!   too long, too deep, not in a subscription).
 
-use rolegate::internals::{SCAN_BYTES, Scan, SubScan, scan_lowered, scan_subscription};
-use rolegate::scope::{Canonical, MAX_SEGMENTS, canonical_segments, is_canonical_scope, parse_scope};
+use rolegate::internals::scan::{SCAN_BYTES, Scan, SubScan, scan_lowered, scan_subscription};
+use rolegate::internals::scope::{Canonical, MAX_SEGMENTS, canonical_segments, is_canonical_scope};
+use rolegate::scope::parse_scope;
 
 /// Runs one input; panics on a disagreement.
 pub fn run(data: &[u8]) {

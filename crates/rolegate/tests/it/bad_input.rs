@@ -261,7 +261,7 @@ fn cases() -> Vec<Case> {
         input: "[".repeat(10_000).into_bytes(),
         code: codes::INVALID_JSON,
         line: 1,
-        column: rolegate::json::MAX_DEPTH + 1,
+        column: rolegate::internals::json::MAX_DEPTH + 1,
         underlined: "[".into(),
     });
     cases

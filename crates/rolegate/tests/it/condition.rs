@@ -7,7 +7,7 @@ use rolegate::condition::{
     Analysis, Attribute, Comparison, Condition, Context, DateTime, ErrorKind, Expr, ExprKind, Family, Literal,
     LiteralValue, MAX_DEPTH, Operand, Operator, Quantifier, Source, Str, Tri, parse,
 };
-use rolegate::span::Span;
+use rolegate::diag::Span;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conditions");
 

@@ -2,8 +2,8 @@
 
 use rolegate::RoleShape;
 use rolegate::builtin;
+use rolegate::internals::write::{logical, roles_to_json};
 use rolegate::load::load_roles;
-use rolegate::write::{logical, roles_to_json};
 
 #[test]
 fn builtin_roles_load_cleanly() {

@@ -709,11 +709,16 @@ fn a_group_the_tenant_knows_as_a_user_is_no_group() {
         text.contains("group `dual` is ignored: the tenant knows it as a User, though groups.json lists it as a group"),
         "{text}"
     );
-    assert_eq!(t.explanation_json(&ex)["ignored_groups"][1]["listed_as_group"], true);
+    let json = serde_json::to_value(t.explanation_view(&ex)).unwrap();
+    assert_eq!(json["ignored_groups"][1]["listed_as_group"], true);
 
     // Reached through groups.json rather than named, the conflicting group is reported with its member.
     let ex = t.explain(&Request::new("carol", VM_WRITE, VM));
     assert!(!ex.decision.is_allowed());
+    assert_eq!(
+        serde_json::to_string(&t.explanation_view(&ex)).unwrap(),
+        r#"{"decision":"not_allowed","reason":{"kind":"no_grant"},"plane":"control","principals":[["carol"]],"ignored_groups":[{"id":"dual","known_as":"User","listed_as_group":true,"member":"carol","text":"group `dual` of `carol` is ignored: the tenant knows it as a User, though groups.json lists it as a group: conflicting, so not a group (fail closed); it grants nothing, and deny assignments naming it still apply"}],"deny_assignments":[{"name":null,"scope":"/subscriptions/s1","outcome":{"result":"not_applicable","why":"none of the request's principals is targeted"}}],"assignments":[]}"#
+    );
     assert_eq!(ignored(&ex), [owned("dual", true, Some("carol"))]);
     assert_eq!(ex.principals, [vec!["carol".to_owned()]]);
     let text = t.explanation_text(&ex);

@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use proptest::prelude::*;
+use rolegate::diag::Span;
+use rolegate::internals::scope::{Canonical, MAX_SEGMENTS, canonical_segments, is_canonical_scope};
 use rolegate::scope::{
-    Canonical, MAX_SEGMENTS, Normalization, ParsedScope, Scope, ScopeError, ScopeKind, ScopeProblem, ScopeValue,
-    canonical_segments, classify_scope, is_canonical_scope, parse_scope,
+    Normalization, ParsedScope, Scope, ScopeError, ScopeKind, ScopeProblem, ScopeValue, classify_scope, parse_scope,
 };
-use rolegate::span::Span;
 
 /// Where the reference data lives, relative to the crate's manifest directory.
 const DATA_DIR: &str = "../../roles";

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use rolegate::RoleShape;
+use rolegate::internals::write::logical;
 use rolegate::load::load_roles;
-use rolegate::write::logical;
 
 fn load(name: &str) -> rolegate::RoleDefinition {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/shapes").join(name);
@@ -121,7 +121,7 @@ fn misspelled_keys_that_decide_access_are_fatal() {
 
 #[test]
 fn odd_ids_survive_every_shape() {
-    use rolegate::write::roles_to_json;
+    use rolegate::internals::write::roles_to_json;
     // Found by fuzzing: an id taken from a resource id, an id with `/`, and a template-expression id each used
     // to come back different after a trip through another shape.
     let inputs: [&[u8]; 3] = [
