@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use rolegate::Diagnostic;
 use rolegate::diag::Code;
-use rolegate::span::{SourceText, Span};
+use rolegate::diag::{SourceText, Span};
 use rolegate_gateway::ml::{AuthMode, EndpointConfig};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -415,7 +415,7 @@ pub fn parse(name: &str, text: &str, base: &Path) -> Result<ServeConfig, Vec<Dia
 
 /// Reads and parses the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
-    let text = rolegate::load::file::read_text(path, 1 << 20).map_err(|e| vec![e.diagnostic(path)])?;
+    let text = rolegate::internals::file::read_text(path, 1 << 20).map_err(|e| vec![e.diagnostic(path)])?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let config = parse(&path.display().to_string(), &text, &base)?;
     Ok(Loaded { config, path: path.to_owned() })

@@ -72,7 +72,7 @@ pub fn load(dir: &Path, manifest: bool) -> Result<(Engine, Vec<Diagnostic>), Rel
     let mut manifest_bytes = None;
     for path in files {
         let before = stamp(&path);
-        match rolegate::load::file::read_file(&path, rolegate::load::file::DEFAULT_MAX_FILE_BYTES) {
+        match rolegate::internals::file::read_file(&path, rolegate::load::DEFAULT_MAX_FILE_BYTES) {
             Ok(bytes) => {
                 if before.is_none() || stamp(&path) != before {
                     return Err(ReloadError::Inconsistent(format!("`{}` changed while it was read", path.display())));
