@@ -17,5 +17,6 @@
 //! # Ok::<(), String>(())
 //! ```
 
+pub mod access;
 pub mod jwks;
 pub mod serve;

@@ -1027,3 +1027,82 @@ fn rolegate_secrets_creates_owner_only_files_and_never_prints_a_key() {
     assert!(err.contains("not an endpoint name"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rolegate_test_runs_checks_and_reports_in_every_format() {
+    let tests = format!(
+        r#"# access tests for the sample tenant
+[[check]]
+name = "alice reads the logs"
+principal = "alice"
+action = "{BLOB_READ}"
+scope = "{CONTAINER}"
+expect = "allowed"
+
+[[check]]
+name = "nobody deletes in prod"
+principal = "bob"
+action = "Microsoft.Compute/virtualMachines/delete"
+scope = "/subscriptions/sub-1/resourceGroups/rg"
+groups = ["ops"]
+expect = "denied"
+reason = "deny_assignment"
+
+[[check]]
+name = "alice writes VMs"
+principal = "alice"
+action = "Microsoft.Compute/virtualMachines/write"
+scope = "/subscriptions/sub-1"
+expect = "allowed"
+"#
+    );
+    let file = temp_file("access.toml", tests.as_bytes());
+    let f = file.to_str().unwrap();
+    let (code, out, err) = rolegate(&["test", "--tenant", "tests/data/tenant", f]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&format!("ok   {f}:2 alice reads the logs")), "{out}");
+    assert!(out.contains(&format!("ok   {f}:9 nobody deletes in prod")), "{out}");
+    assert!(out.contains(&format!("FAIL {f}:18 alice writes VMs")), "{out}");
+    assert!(out.contains("expected allowed, got not_allowed (no_grant)"), "{out}");
+    assert!(out.contains("3 tests, 2 passed, 1 failed"), "{out}");
+    let (_, json, _) = rolegate(&["test", "--tenant", "tests/data/tenant", "--format", "json", f]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((v[2]["passed"].as_bool(), v[2]["line"].as_u64()), (Some(false), Some(18)));
+    assert!(v[2]["explanation"].as_str().unwrap().len() > 10, "{}", v[2]);
+    let (_, xml, _) = rolegate(&["test", "--tenant", "tests/data/tenant", "--format", "junit", f]);
+    assert!(xml.contains("<testsuites") && xml.contains("tests=\"3\"") && xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("<failure") && xml.contains("alice writes VMs"), "{xml}");
+    let (_, gh, _) = rolegate(&["test", "--tenant", "tests/data/tenant", "--format", "github", f]);
+    assert!(
+        gh.starts_with(&format!("::error file={f},line=18,title=access test failed%3A alice writes VMs::")),
+        "{gh}"
+    );
+    assert_eq!(gh.lines().count(), 1, "one annotation, newlines escaped: {gh}");
+
+    // With the change a pull request proposes, the failing test passes.
+    let proposed = serde_json::json!([{"principalId": "alice", "principalType": "User",
+        "roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "scope": "/subscriptions/sub-1"}]);
+    let dir = temp_file("assignments.json", proposed.to_string().as_bytes());
+    let (code, out, err) = rolegate(&["test", "--tenant", "tests/data/tenant", "--with", dir.to_str().unwrap(), f]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // A bad file: exit 2, pointing into it, before any test runs.
+    let bad = temp_file(
+        "bad-access.toml",
+        b"[[check]]\nname = \"x\"\nprincipal = \"a\"\naction = \"b/read\"\nscope = \"/\"\nexpect = \"maybe\"\n",
+    );
+    let (code, out, err) = rolegate(&["test", "--tenant", "tests/data/tenant", f, bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty() && err.contains("bad-access.toml:1:1") && err.contains("`expect = \"maybe\"`"), "{err}");
+}
+
+#[test]
+fn the_committed_access_test_schema_is_current() {
+    let path = repo("schemas/access-test.schema.json");
+    let schema = rolegate_cli::access::schema().unwrap();
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &schema).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == schema, "stale schemas/access-test.schema.json: run `UPDATE_SCHEMAS=1 cargo test --test cli`");
+}

@@ -99,6 +99,22 @@ enum Command {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         passes: u32,
     },
+    /// Run access tests (TOML `[[check]]` entries) against a tenant, plus the files a change proposes: exit 0 when
+    /// all pass, 1 when any fails, 2 on bad input.
+    Test {
+        /// The tenant directory.
+        #[arg(long)]
+        tenant: PathBuf,
+        /// Proposed role and assignment files, or directories of them, added to the tenant (repeatable).
+        #[arg(long = "with")]
+        with: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+        format: TestFormat,
+        /// The test files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Run the authorization server (forward-auth for nginx, Caddy, Traefik and Envoy; `/v1/check`; the Azure ML
     /// endpoint routes) with hot reload, a decision log and metrics. Exit 2 when the config or the tenant cannot
     /// be used.
@@ -137,6 +153,14 @@ enum SecretsCommand {
         #[arg(long = "endpoint", required = true)]
         endpoints: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TestFormat {
+    Human,
+    Json,
+    Junit,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -576,6 +600,59 @@ fn bench(
     if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// `rolegate test`: exit 0 all pass, 1 any fails, 2 bad input (every file is parsed before any test runs).
+fn access_tests(tenant: &Path, with: &[PathBuf], format: TestFormat, files: &[PathBuf]) -> ExitCode {
+    use rolegate_cli::access;
+    let mut parsed = Vec::new();
+    let mut bad = false;
+    for f in files {
+        match access::load(f) {
+            Ok(checks) => parsed.push((f.display().to_string(), checks)),
+            Err(diagnostics) => {
+                bad = true;
+                for d in &diagnostics {
+                    eprint!("{}", render(d));
+                }
+            }
+        }
+    }
+    if bad {
+        return ExitCode::from(2);
+    }
+    let tenant = match rolegate::testing::AccessTenant::load_with(tenant, with) {
+        Ok(t) => t,
+        Err(e) => {
+            for d in &e.diagnostics {
+                eprint!("{}", render(d));
+            }
+            eprintln!("rolegate: the tenant has fatal problems and is not used");
+            return ExitCode::from(2);
+        }
+    };
+    let results: Vec<access::TestResult> =
+        parsed.iter().flat_map(|(name, checks)| access::run(&tenant, name, checks)).collect();
+    let text = match format {
+        TestFormat::Human => access::human(&results),
+        TestFormat::Json => match serde_json::to_string_pretty(&results) {
+            Ok(t) => t + "\n",
+            Err(e) => {
+                eprintln!("rolegate: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        TestFormat::Junit => match access::junit(&results) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("rolegate: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        TestFormat::Github => access::github(&results),
+    };
+    print!("{text}");
+    if results.iter().all(|r| r.passed) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
 /// `rolegate serve`: exit 2 when the config, the tenant, the secrets or a listener cannot be used.
 fn serve(path: &Path, wait_for_tenant: bool) -> ExitCode {
     use rolegate_cli::serve::{Server, StartError, config, init_logging, serve};
@@ -661,6 +738,7 @@ fn main() -> ExitCode {
     let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Secrets(command) => secrets(command),
+        Command::Test { tenant, with, format, files } => access_tests(&tenant, &with, format, &files),
         Command::Serve { config, wait_for_tenant } => serve(&config, wait_for_tenant),
         Command::Validate { tenant } => {
             let mut loader = match TenantLoader::from_dir_with(&tenant, max_file_bytes) {

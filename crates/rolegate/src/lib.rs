@@ -71,6 +71,7 @@ pub mod schema;
 pub mod scope;
 mod span;
 mod swar;
+pub mod testing;
 mod write;
 
 pub use diag::{Diagnostic, Severity};
