@@ -172,6 +172,11 @@ const LOAD_DOCS: &[(&str, &str, &str)] = &[
         "An unknown key that is a near miss of a key deciding access (`notAction`, `conditon`).",
         "Ignoring it could drop an exclusion, a condition or a denied action, so the file is refused; fix the spelling.",
     ),
+    (
+        "RL027",
+        "A REST list page whose `nextLink` is set: the rest of the list is missing.",
+        "Fetch every page (follow `nextLink`) and load the whole list.",
+    ),
 ];
 
 #[cfg(test)]

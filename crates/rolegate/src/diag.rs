@@ -124,6 +124,8 @@ pub mod codes {
         /// An unknown key that is a near miss of a key deciding access (`notAction`, `conditon`): ignoring it could
         /// drop an exclusion, a condition or a denied action, so the file is refused.
         MISSPELLED_KEY = "RL026", "misspelled-key", true;
+        /// A REST list page whose `nextLink` is set: the rest of the list is missing, so the file is refused.
+        PARTIAL_LIST = "RL027", "partial-list", true;
     }
 
     /// Looks a code up by its id (`RL000`) or name (`invalid-json`), ignoring ASCII case.

@@ -114,4 +114,8 @@ const DOCS: &[(&str, &str)] = &[
         "RL026",
         "An unknown key that is a near miss of a key that decides access: `notAction` for `NotActions`, `conditon` for `condition`, a deny's `action` for `actions`.\n\nWhy it matters: az and the loaders ignore unknown keys, so the exclusion, the condition or the denied action it holds would be dropped and grant more than the file says; the file is refused instead (fatal for the engine, an error in role-lint). Misspelt descriptive keys (`descripton`) stay `RL003` warnings.\n\nExample: `\"NotAction\": [\"Microsoft.Compute/virtualMachines/delete\"]`.",
     ),
+    (
+        "RL027",
+        "A REST list page whose `nextLink` is set (`{\"value\": [...], \"nextLink\": \"https://...\"}`).\n\nWhy it matters: the page holds only part of the list; the deny assignments or exclusions on the other pages would be missing without a trace, so the file is refused.\n\nExample: the first page of `GET .../denyAssignments`, saved as it came.",
+    ),
 ];

@@ -56,7 +56,27 @@ pub(crate) fn load_list<T>(
     if root.as_array().is_none() {
         items.extend(top_level_items(&root).into_iter().filter_map(|item| read(&mut r, item)));
     }
+    refuse_partial_page(&mut r, &root);
     r.into_loaded(items, Some(&root))
+}
+
+/// A REST list page whose `nextLink` is set holds only part of the list: the rest (a deny assignment, an
+/// exclusion) would be missing without a trace, so the file is refused (`RL027`).
+pub(crate) fn refuse_partial_page(r: &mut Reader, root: &Value) {
+    let Some(members) = root.as_object() else { return };
+    let next = members.iter().find(|m| m.key.eq_ignore_ascii_case("nextLink"));
+    if let Some(m) = next
+        && !matches!(m.value.kind, Kind::Null)
+        && !matches!(&m.value.kind, Kind::String(s) if s.is_empty())
+    {
+        r.error(
+            crate::diag::codes::PARTIAL_LIST,
+            m.value.span,
+            "this is one page of a longer list (`nextLink` is set): the rest of the list is missing".to_owned(),
+            "fetch every page (`az rest` follows `nextLink`; or merge the pages' `value` arrays) and load the whole list"
+                .to_owned(),
+        );
+    }
 }
 
 /// The scope of an extension resource id `{scope}/providers/Microsoft.Authorization/{kind}/{id}`, spanned

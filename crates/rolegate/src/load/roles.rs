@@ -88,6 +88,7 @@ pub fn load_roles_from_value(src: &Arc<SourceText>, root: &Value) -> Loaded<Vec<
             roles.push(role);
         }
     }
+    super::list::refuse_partial_page(&mut r, root);
     r.into_loaded(roles, Some(root))
 }
 

@@ -365,3 +365,23 @@ fn a_load_error_prints_where_each_problem_is_and_never_the_files() {
     // The miette rendering's header is the message alone: the rendering shows the place itself.
     assert_eq!(d.report().to_string(), d.message);
 }
+
+#[test]
+fn one_page_of_a_rest_list_refuses_the_tenant() {
+    // The deny file saved as the first page of `GET .../denyAssignments`: the deny it holds is there, but the
+    // pages after it are not, so the whole file is refused rather than read as complete.
+    let dir = sample("partial-list");
+    let path = dir.join("denyAssignments.json");
+    let items: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let page = |next: serde_json::Value| serde_json::json!({"value": items, "nextLink": next}).to_string();
+    std::fs::write(&path, page(serde_json::json!("https://management.azure.com/subscriptions/sub-1/providers/Microsoft.Authorization/denyAssignments?$skiptoken=x"))).unwrap();
+    let e = refused(&dir);
+    assert_eq!(codes_of(&e), vec![codes::PARTIAL_LIST], "{e:?}");
+    // The last page (no `nextLink`, or null) is the whole list.
+    std::fs::write(&path, page(serde_json::Value::Null)).unwrap();
+    assert_eq!(decide(&dir).unwrap().0, "denied");
+    // Role definitions and assignments too.
+    let roles = serde_json::json!({"value": [], "nextLink": "https://management.azure.com/x?$skiptoken=y"}).to_string();
+    std::fs::write(dir.join("roles.json"), roles).unwrap();
+    assert!(codes_of(&refused(&dir)).contains(&codes::PARTIAL_LIST));
+}
