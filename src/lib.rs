@@ -18,5 +18,6 @@
 //! ```
 
 pub mod access;
+pub mod import;
 pub mod jwks;
 pub mod serve;

@@ -115,6 +115,30 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Turn the outputs of `az` (role definitions, role assignments, deny assignments from the REST API,
+    /// management-group entities, group members) into a tenant directory, and check that it loads (exit 2 if
+    /// not). `scripts/export-tenant.sh` runs the `az` commands.
+    Import {
+        /// The tenant directory to create (it must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// `az role definition list --custom-role-only true` output (repeatable).
+        #[arg(long = "roles")]
+        roles: Vec<PathBuf>,
+        /// `az role assignment list --all` output (repeatable).
+        #[arg(long = "assignments")]
+        assignments: Vec<PathBuf>,
+        /// `GET …/providers/Microsoft.Authorization/denyAssignments` pages, every page (repeatable).
+        #[arg(long = "deny-assignments")]
+        deny_assignments: Vec<PathBuf>,
+        /// `az account management-group entities list` output.
+        #[arg(long)]
+        entities: Option<PathBuf>,
+        /// A directory of `az ad group member list --group <id>` outputs, each named `<group id>.json`
+        /// (repeatable).
+        #[arg(long)]
+        group_members: Vec<PathBuf>,
+    },
     /// Run the authorization server (forward-auth for nginx, Caddy, Traefik and Envoy; `/v1/check`; the Azure ML
     /// endpoint routes) with hot reload, a decision log and metrics. Exit 2 when the config or the tenant cannot
     /// be used.
@@ -738,6 +762,31 @@ fn main() -> ExitCode {
     let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Secrets(command) => secrets(command),
+        Command::Import { out, roles, assignments, deny_assignments, entities, group_members } => {
+            let inputs = rolegate_cli::import::Inputs { roles, assignments, deny_assignments, entities, group_members };
+            match rolegate_cli::import::import(&inputs, &out) {
+                Err(e) => {
+                    eprintln!("rolegate: {e}");
+                    ExitCode::from(2)
+                }
+                Ok(summary) => match Engine::from_dir(&out) {
+                    Ok((_, warnings)) => {
+                        for d in &warnings {
+                            eprint!("{}", render(d));
+                        }
+                        println!("{summary}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        for d in &e.diagnostics {
+                            eprint!("{}", render(d));
+                        }
+                        eprintln!("rolegate: `{}` was written but does not load; fix the inputs above", out.display());
+                        ExitCode::from(2)
+                    }
+                },
+            }
+        }
         Command::Test { tenant, with, format, files } => access_tests(&tenant, &with, format, &files),
         Command::Serve { config, wait_for_tenant } => serve(&config, wait_for_tenant),
         Command::Validate { tenant } => {
