@@ -1106,3 +1106,56 @@ fn the_committed_access_test_schema_is_current() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(committed == schema, "stale schemas/access-test.schema.json: run `UPDATE_SCHEMAS=1 cargo test --test cli`");
 }
+
+#[test]
+fn rolegate_diff_roles_shows_what_a_wildcard_adds_and_fails_on_sensitive_gains() {
+    let role = |actions: &[&str]| {
+        serde_json::json!({"Name": "Scorer", "Id": "5e0b8c3a-0000-4000-8000-000000000001", "IsCustom": true,
+            "AssignableScopes": ["/subscriptions/s"], "Actions": actions})
+        .to_string()
+    };
+    let base = temp_file(
+        "diff-base.json",
+        role(&[
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action",
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
+        ])
+        .as_bytes(),
+    );
+    let new = temp_file(
+        "diff-new.json",
+        role(&["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/*/action"]).as_bytes(),
+    );
+    let (b, n) = (base.to_str().unwrap(), new.to_str().unwrap());
+    let (code, out, _) = rolegate(&["diff", "--roles", b, n]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Scorer (changed): +4 -1", "{out}");
+    // Sensitive gains first, each with its category; the loss of `read` below.
+    assert!(lines[1].contains("listkeys/action") && lines[1].ends_with("[credential-exposure]"), "{out}");
+    assert!(out.contains("  - Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"), "{out}");
+    assert!(!out.contains("score/action"), "unchanged operations are not listed: {out}");
+    let (_, md, _) = rolegate(&["diff", "--roles", b, n, "--format", "markdown"]);
+    assert!(md.contains("### `Scorer` (changed)") && md.contains("4 gained (3 sensitive), 1 lost"), "{md}");
+    assert!(
+        md.contains("| ➕ ⚠️ | `Microsoft.MachineLearningServices/workspaces/onlineendpoints/listkeys/action`"),
+        "{md}"
+    );
+    let (_, json, _) = rolegate(&["diff", "--roles", b, n, "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (v["roles"][0]["status"].as_str(), v["roles"][0]["gained"].as_array().unwrap().len()),
+        (Some("changed"), 4)
+    );
+    // Failing on gains: any, a category that is gained, one that is not.
+    assert_eq!(rolegate(&["diff", "--roles", b, n, "--fail-on-new-access"]).0, 1);
+    assert_eq!(rolegate(&["diff", "--roles", b, n, "--fail-on-new-access", "credential-exposure"]).0, 1);
+    assert_eq!(rolegate(&["diff", "--roles", b, n, "--fail-on-new-access", "code-execution"]).0, 0);
+    // The reverse gains only `read`: a gain, not a sensitive one.
+    assert_eq!(rolegate(&["diff", "--roles", n, b, "--fail-on-new-access"]).0, 1);
+    assert_eq!(rolegate(&["diff", "--roles", n, b, "--fail-on-new-access", "credential-exposure"]).0, 0);
+    assert_eq!(rolegate(&["diff", "--roles", b, n, "--fail-on-new-access", "nonsense"]).0, 2);
+    let (code, _, err) = rolegate(&["diff", b, n]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not built yet"), "{err}");
+}

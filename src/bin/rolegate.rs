@@ -115,6 +115,26 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// What a change grants: with `--roles`, per role, the operations gained and lost once wildcards are expanded
+    /// (sensitive first). Exit 1 with `--fail-on-new-access` when anything (or anything in the given categories)
+    /// is gained, 2 on bad input, else 0.
+    Diff {
+        /// Compare role definitions (files, or directories of `*.json` role files). Comparing whole tenants
+        /// (assignments, groups, denies) is not built yet.
+        #[arg(long)]
+        roles: bool,
+        /// The base: a role file or directory.
+        base: PathBuf,
+        /// The new version: a role file or directory.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        /// Exit 1 when anything is gained; with categories (`credential-exposure`, `privilege-escalation`, ...),
+        /// when anything in one of them is.
+        #[arg(long, num_args = 0.., value_name = "CATEGORY")]
+        fail_on_new_access: Option<Vec<String>>,
+    },
     /// Turn the outputs of `az` (role definitions, role assignments, deny assignments from the REST API,
     /// management-group entities, group members) into a tenant directory, and check that it loads (exit 2 if
     /// not). `scripts/export-tenant.sh` runs the `az` commands.
@@ -177,6 +197,13 @@ enum SecretsCommand {
         #[arg(long = "endpoint", required = true)]
         endpoints: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -624,6 +651,78 @@ fn bench(
     if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// The role definitions in a file, or in a directory's `*.json` files; `Err` after printing the problems.
+fn load_role_set(path: &Path, max_file_bytes: u64) -> Result<Vec<rolegate::model::RoleDefinition>, ExitCode> {
+    let files = if path.is_dir() {
+        rolegate::load::TenantFile::list(path).map_err(|e| {
+            eprintln!("rolegate: cannot read `{}`: {e}", path.display());
+            ExitCode::from(2)
+        })?
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut roles = Vec::new();
+    let mut fatal = false;
+    for f in files {
+        let bytes = rolegate::internals::file::read_file(&f, max_file_bytes).map_err(|e| {
+            eprint!("{}", render(&e.diagnostic(&f)));
+            ExitCode::from(2)
+        })?;
+        let loaded = rolegate::load::load_roles(&f.display().to_string(), &bytes);
+        for d in &loaded.diagnostics {
+            fatal |= d.is_fatal();
+            eprint!("{}", render(d));
+        }
+        roles.extend(loaded.value);
+    }
+    if fatal { Err(ExitCode::from(2)) } else { Ok(roles) }
+}
+
+/// `rolegate diff --roles`: exit 1 with `--fail-on-new-access` when a gain matches, 2 on bad input.
+fn diff(
+    roles: bool,
+    base: &Path,
+    new: &Path,
+    format: DiffFormat,
+    fail_on: Option<&[String]>,
+    max_file_bytes: u64,
+) -> ExitCode {
+    use rolegate_lint::Category;
+    use rolegate_lint::diff::{diff_roles, human, markdown};
+    if !roles {
+        eprintln!("rolegate: comparing whole tenants is not built yet; give --roles to compare role definitions");
+        return ExitCode::from(2);
+    }
+    let mut categories = Vec::new();
+    for name in fail_on.unwrap_or_default() {
+        match Category::from_name(name) {
+            Some(c) => categories.push(c),
+            None => {
+                let all: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+                eprintln!("rolegate: unknown category `{name}`; use one of {}", all.join(", "));
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (base, new) = match (load_role_set(base, max_file_bytes), load_role_set(new, max_file_bytes)) {
+        (Ok(b), Ok(n)) => (b, n),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let d = diff_roles(&base, &new, &rolegate_lint::LintOptions::default());
+    match format {
+        DiffFormat::Human => print!("{}", human(&d)),
+        DiffFormat::Markdown => print!("{}", markdown(&d)),
+        DiffFormat::Json => match serde_json::to_string_pretty(&d) {
+            Ok(t) => println!("{t}"),
+            Err(e) => {
+                eprintln!("rolegate: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    }
+    if fail_on.is_some() && d.gains(&categories) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
 /// `rolegate test`: exit 0 all pass, 1 any fails, 2 bad input (every file is parsed before any test runs).
 fn access_tests(tenant: &Path, with: &[PathBuf], format: TestFormat, files: &[PathBuf]) -> ExitCode {
     use rolegate_cli::access;
@@ -762,6 +861,9 @@ fn main() -> ExitCode {
     let max_file_bytes = args.max_file_size;
     match args.command {
         Command::Secrets(command) => secrets(command),
+        Command::Diff { roles, base, new, format, fail_on_new_access } => {
+            diff(roles, &base, &new, format, fail_on_new_access.as_deref(), max_file_bytes)
+        }
         Command::Import { out, roles, assignments, deny_assignments, entities, group_members } => {
             let inputs = rolegate_cli::import::Inputs { roles, assignments, deny_assignments, entities, group_members };
             match rolegate_cli::import::import(&inputs, &out) {

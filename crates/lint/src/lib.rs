@@ -25,6 +25,7 @@ mod analysis;
 pub mod baseline;
 mod conditions;
 pub mod config;
+pub mod diff;
 mod finding;
 pub mod meta;
 mod options;
