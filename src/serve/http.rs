@@ -149,6 +149,14 @@ fn first_header<'a>(headers: &'a hyper::HeaderMap, names: &[String]) -> Option<&
     names.iter().find_map(|n| headers.get(n.as_str()).and_then(|v| v.to_str().ok()))
 }
 
+/// Whether the headers named hold two different values. A proxy sets one of them and passes the client's others
+/// on (Caddy and Traefik forward a client's `X-Original-*` beside their own `X-Forwarded-*`), so a disagreement
+/// means the client wrote one: whichever came first, the decision could be about another request.
+fn disagree(headers: &hyper::HeaderMap, names: &[String]) -> bool {
+    let mut values = names.iter().flat_map(|n| headers.get_all(n.as_str()).iter());
+    values.next().is_some_and(|first| values.any(|v| v != first))
+}
+
 fn verdict_name(v: Verdict) -> &'static str {
     match v {
         Verdict::Allowed => "allowed",
@@ -221,6 +229,12 @@ fn forward_auth(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Re
     }
     if !server.is_ready() {
         out.reason = "not_ready";
+        record(server, "forward_auth", &decision_id, request_id(headers), &out, started);
+        return forward_reply(&out, &decision_id);
+    }
+    if [&fa.method_headers, &fa.uri_headers, &fa.host_headers].into_iter().any(|names| disagree(headers, names)) {
+        out.verdict = Verdict::BadRequest;
+        out.reason = "conflicting_original_headers";
         record(server, "forward_auth", &decision_id, request_id(headers), &out, started);
         return forward_reply(&out, &decision_id);
     }
