@@ -80,7 +80,9 @@ fn a_partial_page_or_a_member_without_an_id_is_refused() {
 
 #[test]
 fn the_export_script_follows_pages_and_nested_groups() {
-    // `az` is the stub beside the recorded outputs; the script must find jq (CI installs it).
+    // `az` is the stub beside the recorded outputs; the script needs jq, which .ci/run installs.
+    let jq = Command::new("jq").arg("--version").output();
+    assert!(jq.is_ok_and(|o| o.status.success()), "jq is not installed: .ci/run installs it (apt-get install jq)");
     let bin = scratch("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(data("az-stub.sh"), bin.join("az")).unwrap();

@@ -788,10 +788,14 @@ fn serve(path: &Path, wait_for_tenant: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = init_logging(&loaded.config) {
-        eprintln!("rolegate: {e}");
-        return ExitCode::from(2);
-    }
+    // Held until the server returns, so that queued decision lines are written.
+    let _log = match init_logging(&loaded.config) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("rolegate: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let server = match Server::new(loaded.config, wait_for_tenant) {
         Ok(s) => std::sync::Arc::new(s),
         Err(StartError::Diagnostics(diagnostics)) => {

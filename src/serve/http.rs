@@ -201,7 +201,8 @@ fn record(
         deny = by.and_then(|b| b.deny.as_deref()).unwrap_or(""),
         endpoint = out.endpoint.as_deref().unwrap_or(""),
         deployment = out.deployment.as_deref().unwrap_or(""),
-        generation = out.generation,
+        // The snapshot that decided, or for an outcome no snapshot decided (a key, a refused token), the one in use.
+        generation = if out.generation != 0 { out.generation } else { server.gateway.generation() },
         latency_us = latency.as_micros() as u64,
     );
 }
@@ -225,18 +226,18 @@ fn forward_auth(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Re
     let mut out = Outcome::new(Verdict::Forbidden, "untrusted_peer");
     if !fa.trusted_peers.contains(&peer.ip()) {
         record(server, "forward_auth", &decision_id, None, &out, started);
-        return forward_reply(&out, &decision_id);
+        return forward_reply(&out, &decision_id, server.gateway.generation());
     }
     if !server.is_ready() {
         out.reason = "not_ready";
         record(server, "forward_auth", &decision_id, request_id(headers), &out, started);
-        return forward_reply(&out, &decision_id);
+        return forward_reply(&out, &decision_id, server.gateway.generation());
     }
     if [&fa.method_headers, &fa.uri_headers, &fa.host_headers].into_iter().any(|names| disagree(headers, names)) {
         out.verdict = Verdict::BadRequest;
         out.reason = "conflicting_original_headers";
         record(server, "forward_auth", &decision_id, request_id(headers), &out, started);
-        return forward_reply(&out, &decision_id);
+        return forward_reply(&out, &decision_id, server.gateway.generation());
     }
     let method = first_header(headers, &fa.method_headers).unwrap_or(req.method().as_str());
     let own = req.uri().path_and_query().map_or("/", |p| p.as_str());
@@ -256,10 +257,10 @@ fn forward_auth(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Re
     let scored = server.endpoints.as_ref().and_then(|e| e.score(&request));
     let out = scored.unwrap_or_else(|| server.gateway.authorize(&request));
     record(server, "forward_auth", &decision_id, request_id(headers), &out, started);
-    forward_reply(&out, &decision_id)
+    forward_reply(&out, &decision_id, server.gateway.generation())
 }
 
-fn forward_reply(out: &Outcome, decision_id: &str) -> Reply {
+fn forward_reply(out: &Outcome, decision_id: &str, in_use: u64) -> Reply {
     if out.verdict == Verdict::Allowed {
         let values = [
             ("x-rolegate-principal", out.principal.as_deref()),
@@ -270,7 +271,9 @@ fn forward_reply(out: &Outcome, decision_id: &str) -> Reply {
         ];
         let mut r = Response::new(Full::new(Bytes::new()));
         for (name, value) in values {
-            let Some(value) = value else { continue };
+            // Every header is sent, empty when there is no value: a proxy that copies them then overwrites a
+            // client's own copy instead of passing it on (a principal at a `key` endpoint has none).
+            let value = value.unwrap_or("");
             // A value that cannot be a header (a principal with control characters) must not reach the upstream
             // as something else: refuse.
             match HeaderValue::from_str(value) {
@@ -292,7 +295,7 @@ fn forward_reply(out: &Outcome, decision_id: &str) -> Reply {
         "action": out.action,
         "scope": out.scope,
         "decision_id": decision_id,
-        "generation": out.generation,
+        "generation": if out.generation != 0 { out.generation } else { in_use },
     });
     let mut r = json_reply(status, &body);
     if let Some(challenge) = out.verdict.challenge() {
@@ -354,6 +357,7 @@ async fn check(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Rep
                             o.action = Some(q.action.clone());
                             o.scope = Some(q.scope.clone());
                             o.generation = generation;
+                            o.decided_by = Some(rolegate_gateway::DecidedBy::from_view(&view));
                             record(server, "check", &decision_id, None, &o, started);
                             json!({"decision": d.as_str(), "reason": view, "generation": generation, "decision_id": decision_id, "query": q})
                         }

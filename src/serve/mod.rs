@@ -236,41 +236,43 @@ fn log_reload_error(e: &tenant::ReloadError) {
     tracing::error!(target: "rolegate::reload", "reload failed, the snapshot in use stays: {e}");
 }
 
-/// Sets up logging: decisions (target `rolegate::decision`) as JSON lines to the configured sink, everything
-/// else as JSON lines to stderr.
-pub fn init_logging(config: &ServeConfig) -> Result<(), String> {
+/// Keeps the decision log's writer thread alive; dropping it flushes what is queued.
+pub type LogGuard = Option<tracing_appender::non_blocking::WorkerGuard>;
+
+/// Sets up logging: decisions (target `rolegate::decision`) as JSON lines to the configured sink, written by a
+/// thread of their own so that a request never waits on the disk (a full queue blocks rather than drops a
+/// line); everything else as JSON lines to stderr.
+pub fn init_logging(config: &ServeConfig) -> Result<LogGuard, String> {
     use tracing_subscriber::Layer;
     use tracing_subscriber::filter::{LevelFilter, filter_fn};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
     let is_decision = |m: &tracing::Metadata<'_>| m.target() == "rolegate::decision";
-    let decisions: Option<Box<dyn Layer<_> + Send + Sync>> = match config.log.decisions.as_str() {
+    let sink: Option<Box<dyn std::io::Write + Send>> = match config.log.decisions.as_str() {
         "off" => None,
-        "stdout" => Some(Box::new(
-            tracing_subscriber::fmt::layer()
+        "stdout" => Some(Box::new(std::io::stdout())),
+        path => Some(Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the decision log `{path}`: {e}"))?,
+        )),
+    };
+    let (decisions, guard) = match sink {
+        None => (None, None),
+        Some(sink) => {
+            let (writer, guard) =
+                tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(sink);
+            let layer = tracing_subscriber::fmt::layer()
                 .json()
                 .flatten_event(true)
                 .with_current_span(false)
                 .with_span_list(false)
-                .with_writer(std::io::stdout)
-                .with_filter(filter_fn(is_decision)),
-        )),
-        path => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the decision log `{path}`: {e}"))?;
-            Some(Box::new(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(false)
-                    .with_span_list(false)
-                    .with_writer(Mutex::new(file))
-                    .with_filter(filter_fn(is_decision)),
-            ))
+                .with_writer(writer)
+                .with_filter(filter_fn(is_decision));
+            (Some(layer), Some(guard))
         }
     };
     let rest = tracing_subscriber::fmt::layer()
@@ -279,7 +281,8 @@ pub fn init_logging(config: &ServeConfig) -> Result<(), String> {
         .with_writer(std::io::stderr)
         .with_filter(filter_fn(move |m| !is_decision(m)))
         .with_filter(LevelFilter::INFO);
-    tracing_subscriber::registry().with(decisions).with(rest).try_init().map_err(|e| e.to_string())
+    tracing_subscriber::registry().with(decisions).with(rest).try_init().map_err(|e| e.to_string())?;
+    Ok(guard)
 }
 
 /// Runs the server until it is killed: binds the listeners, serves, and reloads on SIGHUP, on

@@ -149,6 +149,20 @@ pub struct Outcome {
     pub decided_by: Option<DecidedBy>,
 }
 
+impl DecidedBy {
+    /// The ids of a described reason's assignment, role and deny assignment.
+    pub fn from_view(v: &rolegate::engine::ReasonView<'_>) -> DecidedBy {
+        DecidedBy {
+            assignment: v.assignment.as_ref().and_then(|a| a.id.clone()),
+            role: v.role.as_ref().map(|r| r.id.clone().unwrap_or_else(|| r.name.to_owned())),
+            deny: v
+                .deny
+                .as_ref()
+                .map(|d| d.id.clone().or_else(|| d.name.map(str::to_owned)).unwrap_or_else(|| d.scope.to_owned())),
+        }
+    }
+}
+
 /// The tenant entries behind an engine decision, for a decision log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -320,14 +334,7 @@ impl Gateway {
         let request = Request::new(&identity.principal, action, scope).plane(PlaneHint::Control).groups(groups);
         let d = snapshot.engine.check(&request);
         let verdict = if d.is_allowed() { Verdict::Allowed } else { Verdict::Forbidden };
-        let decided_by = self.decided_by.then(|| {
-            let v = snapshot.engine.describe(d.reason());
-            DecidedBy {
-                assignment: v.assignment.and_then(|a| a.id),
-                role: v.role.map(|r| r.id.unwrap_or_else(|| r.name.to_owned())),
-                deny: v.deny.map(|d| d.id.or_else(|| d.name.map(str::to_owned)).unwrap_or_else(|| d.scope.to_owned())),
-            }
-        });
+        let decided_by = self.decided_by.then(|| DecidedBy::from_view(&snapshot.engine.describe(d.reason())));
         (verdict, d.reason().kind().as_str(), snapshot.generation, decided_by)
     }
 
