@@ -17,6 +17,7 @@ mod fail_closed;
 mod fuzz_replay;
 mod limits;
 mod matcher;
+mod reverse_agreement;
 mod roundtrip;
 mod scenarios;
 mod schemas;
