@@ -18,6 +18,7 @@ mod fuzz_replay;
 mod limits;
 mod matcher;
 mod reverse_agreement;
+mod reverse_scenarios;
 mod roundtrip;
 mod scenarios;
 mod schemas;
