@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -209,6 +209,129 @@ fn rolegate_check_exit_codes_and_explain() {
     }
     assert_eq!(rolegate(&["check", "--tenant", "tests/data/tenant", "bob"]).0, 2);
     assert_eq!(rolegate(&["check", "--tenant", "no/such/dir", "a", "b/read", "/"]).0, 2);
+}
+
+#[test]
+fn rolegate_who_can_lists_groups_members_and_who_escapes_a_deny() {
+    let t = "tests/data/tenant";
+    let vm_read = "Microsoft.Compute/virtualMachines/read";
+    let (code, out, err) = rolegate(&["who-can", "--tenant", t, vm_read, "/subscriptions/sub-1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "who may Microsoft.Compute/virtualMachines/read at /subscriptions/sub-1 (control plane): 1 principal\n  \
+         ops (Group)  Reader at /providers/Microsoft.Management/managementGroups/platform\n"
+    );
+    // Expanded, through the ops ↔ sre cycle.
+    let (code, out, _) =
+        rolegate(&["who-can", "--tenant", t, vm_read, "/subscriptions/sub-1", "--expand", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["grantees"].as_array().unwrap().iter().map(|g| g["principal"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alice", "bob", "ops", "sre"]);
+    assert_eq!(
+        (&v["action"], &v["scope"], &v["plane"], &v["reach"]),
+        (&json!(vm_read), &json!("/subscriptions/sub-1"), &json!("control"), &json!("at"))
+    );
+    assert_eq!(v["grantees"][1]["via"]["group"], "ops");
+    // The blob reader holds its grant below the subscription only.
+    let (_, out, _) = rolegate(&["who-can", "--tenant", t, BLOB_READ, "/subscriptions/sub-1"]);
+    assert!(out.ends_with(": nobody\n"), "{out}");
+    let (code, out, _) = rolegate(&["who-can", "--tenant", t, BLOB_READ, "/subscriptions/sub-1", "--below"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("at /subscriptions/sub-1 or below (data plane): 1 principal")
+            && out.contains("alice (User)  Blob Log Reader"),
+        "{out}"
+    );
+
+    // Everyone is denied deletes in sub-1 but break-glass.
+    let dir = temp_dir("who-can");
+    for f in ["roles.json", "denyAssignments.json", "groups.json", "hierarchy.json"] {
+        std::fs::copy(repo(t).join(f), dir.join(f)).unwrap();
+    }
+    let owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    let assignments = json!([
+        {"principalId": "ops", "principalType": "Group", "roleDefinitionId": owner, "scope": "/subscriptions/sub-1"},
+        {"principalId": "break-glass", "principalType": "User", "roleDefinitionId": owner, "scope": "/subscriptions/sub-1"},
+    ]);
+    std::fs::write(dir.join("assignments.json"), assignments.to_string()).unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, out, _) = rolegate(&[
+        "who-can",
+        "--tenant",
+        d,
+        "Microsoft.Compute/virtualMachines/delete",
+        "/subscriptions/sub-1/resourceGroups/x",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains(": 1 principal\n  break-glass (User)  Owner at /subscriptions/sub-1\n"), "{out}");
+    let (_, out, _) =
+        rolegate(&["who-can", "--tenant", d, "Microsoft.Compute/virtualMachines/read", "/subscriptions/sub-1"]);
+    assert!(out.contains("break-glass (User)  Owner") && out.contains("ops (Group)  Owner"), "{out}");
+}
+
+#[test]
+fn rolegate_who_can_and_what_can_refuse_bad_input_with_exit_2() {
+    let t = "tests/data/tenant";
+    for args in [
+        &["who-can", "--tenant", t, "Microsoft.Compute/*", "/subscriptions/sub-1"][..],
+        &["who-can", "--tenant", t, "Microsoft.Compute/virtualMachines/read", "/subscriptions/sub-1/"],
+        &["who-can", "--tenant", t, "Microsoft.Compute/virtualMachines/read", "subscriptions/sub-1"],
+        &["who-can", "--tenant", "no/such/dir", "Microsoft.Compute/virtualMachines/read", "/"],
+        &["what-can", "--tenant", t, "alice", "/subscriptions/sub-1/../x"],
+        &["what-can", "--tenant", t, "alice"],
+        &["who-can", "--tenant", t, "Microsoft.Compute/virtualMachines/read", "/", "--format", "yaml"],
+    ] {
+        let (code, out, _) = rolegate(args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+    }
+    // An operation the catalog lists on both planes needs the plane said.
+    let both = "Microsoft.ApiCenter/services/workspaces/apis/read";
+    let (code, _, err) = rolegate(&["who-can", "--tenant", t, both, "/"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no single plane"), "{err}");
+    assert_eq!(rolegate(&["who-can", "--tenant", t, both, "/", "--plane", "data"]).0, 0);
+}
+
+#[test]
+fn rolegate_what_can_lists_operations_per_plane_and_azure_permissions() {
+    let t = "tests/data/tenant";
+    let logs = "/subscriptions/sub-1/resourceGroups/logs";
+    let (code, out, _) = rolegate(&["what-can", "--tenant", t, "alice", logs, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((&v["principal"], &v["scope"], &v["groups"]), (&json!("alice"), &json!(logs), &json!([])));
+    let data = v["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1);
+    assert_eq!(data[0]["operation"], BLOB_READ);
+    assert_eq!(data[0]["via"]["role"], "Blob Log Reader");
+    let control = v["control"].as_array().unwrap();
+    let vm = control.iter().find(|o| o["operation"] == "Microsoft.Compute/virtualMachines/read").unwrap();
+    assert_eq!((&vm["via"]["role"], &vm["via"]["group"]), (&json!("Reader"), &json!("ops")));
+    assert!(control.iter().all(|o| o["operation"].as_str().unwrap().to_ascii_lowercase().ends_with("/read")));
+    // Through a token's groups, as a check counts them.
+    let (code, out, _) = rolegate(&["what-can", "--tenant", t, "mallory", logs, "--group", "sre"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("what mallory may do at /subscriptions/sub-1/resourceGroups/logs: "), "{out}");
+    assert!(out.contains("Microsoft.Compute/virtualMachines/read  Reader at /providers/Microsoft.Management/managementGroups/platform via group ops"), "{out}");
+    // Azure's permissions shape: a block per role assigned in scope.
+    let (code, out, _) = rolegate(&["what-can", "--tenant", t, "alice", logs, "--effective", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let value = v["value"].as_array().unwrap();
+    assert_eq!(value.len(), 2);
+    assert_eq!(value[1]["actions"], json!(["*/read"]));
+    for key in ["actions", "notActions", "dataActions", "notDataActions", "assignment"] {
+        assert!(value.iter().all(|p| p.get(key).is_some()), "{key}");
+    }
+    let (_, out, _) = rolegate(&["what-can", "--tenant", t, "alice", logs, "--effective"]);
+    assert!(
+        out.contains(
+            "  Reader at /providers/Microsoft.Management/managementGroups/platform via group ops\n    actions: */read\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

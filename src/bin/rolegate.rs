@@ -3,8 +3,10 @@
 //! Exit codes: `validate` 0 the tenant loads, 1 it has fatal problems (nothing of it would be used);
 //! `check` 0 allowed, 3 denied or not allowed; both 2 for a usage error or input that cannot be read.
 //! `bench` 0, 1 when some query's `expected` differs from the engine's decision, 2 for unreadable input.
+//! `who-can` and `what-can` 0 with their answer (whoever it names), 2 for bad input.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +15,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use rolegate::condition::DateTime;
-use rolegate::engine::{Decision, Engine, PlaneHint, Request};
+use rolegate::engine::{Decision, Engine, Needs, PlaneHint, Reach, Request, Via, WhatCanQuery, WhoCan, WhoCanQuery};
 use rolegate::load::TenantLoader;
 use rolegate::{Diagnostic, Tenant};
 
@@ -81,6 +83,52 @@ enum Command {
         /// Say why, with the names of the assignment, role and pattern (or deny assignment) that decided.
         #[arg(long)]
         explain: bool,
+    },
+    /// Who may perform an operation at a scope (semantics §3.6): every principal the tenant names that a check
+    /// would allow, with an assignment that grants it; `?` marks an answer that depends on the request's
+    /// attributes. A group stands for the members its grant reaches, except those it lists as denied; members
+    /// whose answer differs are listed on their own.
+    WhoCan {
+        /// The tenant directory.
+        #[arg(long)]
+        tenant: PathBuf,
+        /// The operation, e.g. `Microsoft.Authorization/roleAssignments/write`.
+        action: String,
+        /// The scope (canonical, as a request's).
+        scope: String,
+        /// List every member a group's grant reaches on its own.
+        #[arg(long)]
+        expand: bool,
+        /// Also whoever may at a scope below it.
+        #[arg(long)]
+        below: bool,
+        /// The plane; `auto` asks the operation catalog.
+        #[arg(long, value_enum, default_value_t = PlaneArg::Auto)]
+        plane: PlaneArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Human)]
+        format: BenchFormat,
+    },
+    /// What a principal may do at a scope (semantics §3.6): the operations of the catalog, and those roles name,
+    /// per plane, each with an assignment that grants it; or, with `--effective`, the permission blocks of every
+    /// role assigned in scope, in the shape of Azure's `Microsoft.Authorization/permissions` API.
+    WhatCan {
+        /// The tenant directory.
+        #[arg(long)]
+        tenant: PathBuf,
+        /// The principal's object id.
+        principal: String,
+        /// The scope (canonical, as a request's).
+        scope: String,
+        /// Extra group ids, as a token's `groups` claim carries them.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Print the permission blocks in scope (deny assignments not subtracted, as Azure's API).
+        #[arg(long)]
+        effective: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Human)]
+        format: BenchFormat,
     },
     /// Time loading, compiling and `check` over queries.jsonl files; count queries whose `expected` differs
     /// from the engine's decision (exit 1 if any).
@@ -776,6 +824,187 @@ fn access_tests(tenant: &Path, with: &[PathBuf], format: TestFormat, files: &[Pa
     if results.iter().all(|r| r.passed) { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
+/// Loads and compiles a tenant directory, printing every problem.
+fn engine_of(dir: &Path, max_file_bytes: u64) -> Result<Engine, ExitCode> {
+    compile(load_tenant(dir, max_file_bytes)?)
+}
+
+/// How a grant is held, for people: `Reader at /subscriptions/s via group ops`.
+fn via_text(v: &Via<'_>) -> String {
+    let role = if v.role.is_empty() { v.role_id.unwrap_or("an unnamed role") } else { v.role };
+    let group = v.group.map_or_else(String::new, |g| format!(" via group {g}"));
+    format!("{role} at {}{group}", v.scope)
+}
+
+/// What a conditional answer waits on, for people.
+fn needs_text(n: &Needs<'_>) -> String {
+    let mut parts = Vec::new();
+    if n.grant_condition {
+        let on = if n.attributes.is_empty() { "the request".to_owned() } else { n.attributes.join(", ") };
+        parts.push(format!("the grant's condition reads {on}"));
+    } else if !n.attributes.is_empty() {
+        parts.push(format!("reads {}", n.attributes.join(", ")));
+    }
+    for d in &n.deny_assignments {
+        let name = d.name.or(d.id).map_or_else(|| format!("#{}", d.index), |n| format!("`{n}`"));
+        parts.push(format!("deny assignment {name} may block"));
+    }
+    parts.join("; ")
+}
+
+/// Writes an answer to stdout at once: exit 0, or 2 when it cannot be written (a reader that stops early, as
+/// `head` does, is no error).
+fn emit(text: &str) -> ExitCode {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rolegate: cannot write the answer: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_json(v: &serde_json::Value) -> ExitCode {
+    emit(&format!("{v}\n"))
+}
+
+/// `rolegate who-can`: exit 0 with the answer, 2 for bad input.
+fn who_can(dir: &Path, q: &WhoCanQuery<'_>, action: &str, scope: &str, format: BenchFormat, max: u64) -> ExitCode {
+    let engine = match engine_of(dir, max) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let w: WhoCan<'_> = match engine.who_can(q) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("rolegate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if format == BenchFormat::Json {
+        let mut v = serde_json::json!({ "action": action, "scope": scope });
+        if let (serde_json::Value::Object(m), Ok(serde_json::Value::Object(rest))) = (&mut v, serde_json::to_value(&w))
+        {
+            m.extend(rest);
+        }
+        return print_json(&v);
+    }
+    let below = if w.reach == Reach::AtOrBelow { " or below" } else { "" };
+    let plane = serde_json::to_value(w.plane).ok().and_then(|p| p.as_str().map(str::to_owned)).unwrap_or_default();
+    let count = match w.grantees.len() {
+        0 => "nobody".to_owned(),
+        1 => "1 principal".to_owned(),
+        n => format!("{n} principals"),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "who may {action} at {scope}{below} ({plane} plane): {count}");
+    for g in &w.grantees {
+        let kind = g.principal_type.map_or_else(String::new, |t| format!(" ({t})"));
+        let mark = if g.conditional.is_some() { "?" } else { "" };
+        let _ = writeln!(out, "  {}{mark}{kind}  {}", g.principal, via_text(&g.via));
+        if let Some(n) = &g.conditional {
+            let _ = writeln!(out, "      only if: {}", needs_text(n));
+        }
+        if !g.denied_members.is_empty() {
+            let _ = writeln!(out, "      except members a deny assignment blocks: {}", g.denied_members.join(", "));
+        }
+    }
+    emit(&out)
+}
+
+/// `rolegate what-can`: exit 0 with the answer, 2 for bad input.
+fn what_can(
+    dir: &Path,
+    principal: &str,
+    scope: &str,
+    groups: &[String],
+    effective: bool,
+    format: BenchFormat,
+    max: u64,
+) -> ExitCode {
+    let engine = match engine_of(dir, max) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let q = &WhatCanQuery::new(principal, scope).groups(groups);
+    if effective {
+        let list = match engine.effective_permissions(q) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("rolegate: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if format == BenchFormat::Json {
+            return print_json(
+                &serde_json::json!({ "principal": principal, "scope": scope, "groups": groups, "value": list }),
+            );
+        }
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "permissions of {principal} at {scope}: {} blocks (deny assignments not subtracted)",
+            list.len()
+        );
+        for p in &list {
+            let _ = writeln!(out, "  {}", via_text(&p.assignment));
+            for (name, items) in [
+                ("actions", &p.actions),
+                ("notActions", &p.not_actions),
+                ("dataActions", &p.data_actions),
+                ("notDataActions", &p.not_data_actions),
+            ] {
+                if !items.is_empty() {
+                    let _ = writeln!(out, "    {name}: {}", items.join(", "));
+                }
+            }
+            for (name, c) in [("condition", p.condition), ("assignment condition", p.assignment_condition)] {
+                if let Some(c) = c {
+                    let _ = writeln!(out, "    {name}: {c}");
+                }
+            }
+        }
+        return emit(&out);
+    }
+    let w = match engine.what_can(q) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("rolegate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if format == BenchFormat::Json {
+        let mut v = serde_json::json!({ "principal": principal, "scope": scope, "groups": groups });
+        if let (serde_json::Value::Object(m), Ok(serde_json::Value::Object(rest))) = (&mut v, serde_json::to_value(&w))
+        {
+            m.extend(rest);
+        }
+        return print_json(&v);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "what {principal} may do at {scope}: {} control-plane and {} data-plane operations",
+        w.control.len(),
+        w.data.len()
+    );
+    for (plane, list) in [("control plane", &w.control), ("data plane", &w.data)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{plane}:");
+        for p in list {
+            let mark = if p.conditional.is_some() { "?" } else { "" };
+            let _ = writeln!(out, "  {}{mark}  {}", p.operation, via_text(&p.via));
+            if let Some(n) = &p.conditional {
+                let _ = writeln!(out, "      only if: {}", needs_text(n));
+            }
+        }
+    }
+    emit(&out)
+}
+
 /// `rolegate serve`: exit 2 when the config, the tenant, the secrets or a listener cannot be used.
 fn serve(path: &Path, wait_for_tenant: bool) -> ExitCode {
     use rolegate_cli::serve::{Server, StartError, config, init_logging, serve};
@@ -967,5 +1196,13 @@ fn main() -> ExitCode {
             if d.is_allowed() { ExitCode::SUCCESS } else { ExitCode::from(3) }
         }
         Command::Bench { tenant, queries, format, passes } => bench(&tenant, &queries, format, passes, max_file_bytes),
+        Command::WhoCan { tenant, action, scope, expand, below, plane, format } => {
+            let reach = if below { Reach::AtOrBelow } else { Reach::At };
+            let q = WhoCanQuery::new(&action, &scope).plane(plane.into()).reach(reach).expand(expand);
+            who_can(&tenant, &q, &action, &scope, format, max_file_bytes)
+        }
+        Command::WhatCan { tenant, principal, scope, groups, effective, format } => {
+            what_can(&tenant, &principal, &scope, &groups, effective, format, max_file_bytes)
+        }
     }
 }

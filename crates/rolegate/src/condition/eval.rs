@@ -209,6 +209,12 @@ impl Needs {
     pub fn into_names(self) -> Vec<String> {
         self.0
     }
+
+    fn push(&mut self, name: &str) {
+        if !self.0.iter().any(|n| n == name) {
+            self.0.push(name.to_owned());
+        }
+    }
 }
 
 impl Program {
@@ -216,6 +222,61 @@ impl Program {
         let (value, decided_by) = eval(&self.root, cx, trace);
         Evaluation { value, decided_by }
     }
+}
+
+impl Program {
+    /// The value for every request with this action (and, when `cx.scope` is not empty, this scope): an attribute
+    /// the scope does not encode, the sub-operation and the time are unknown, present or absent, whatever the
+    /// context holds. Kleene logic is monotone, so `True` holds and `False` fails for every such request; `Exists`
+    /// and `SubOperationMatches`, two-valued on a request, are unknown here unless the scope decides them.
+    pub fn evaluate_open(&self, cx: &Context<'_>, needs: &mut Needs) -> Tri {
+        open(&self.root, cx, needs)
+    }
+}
+
+fn open(node: &Node, cx: &Context<'_>, needs: &mut Needs) -> Tri {
+    match node {
+        Node::And(items, _) => open_connective(items, Tri::False, cx, needs),
+        Node::Or(items, _) => open_connective(items, Tri::True, cx, needs),
+        Node::Not(inner, _) => open(inner, cx, needs).not(),
+        Node::Action(p, _) => Tri::of(p.matches(cx.action)),
+        Node::SubOperation(..) => {
+            needs.push("@Request[subOperation]");
+            Tri::Unknown
+        }
+        Node::Exists(a, _) => match scope_value(a, cx) {
+            Some(_) => Tri::True,
+            None => {
+                needs.absent(a);
+                Tri::Unknown
+            }
+        },
+        Node::Cmp(c, _) => {
+            // Decided only when both sides are literals or values the scope encodes, which no caller overrides.
+            let mut decided = true;
+            for side in [&c.left, &c.right] {
+                if let Side::Attr(a) = side
+                    && scope_value(a, cx).is_none()
+                {
+                    needs.absent(a);
+                    decided = false;
+                }
+            }
+            if decided { compare(c, cx, &mut NoTrace) } else { Tri::Unknown }
+        }
+    }
+}
+
+fn open_connective(items: &[Node], dominant: Tri, cx: &Context<'_>, needs: &mut Needs) -> Tri {
+    let mut unknown = false;
+    for item in items {
+        let v = open(item, cx, needs);
+        if v == dominant {
+            return v;
+        }
+        unknown |= v == Tri::Unknown;
+    }
+    if unknown { Tri::Unknown } else { dominant.not() }
 }
 
 fn eval(node: &Node, cx: &Context<'_>, trace: &mut dyn Trace) -> (Tri, u16) {

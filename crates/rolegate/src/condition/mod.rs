@@ -191,6 +191,19 @@ impl Condition {
         self.program.evaluate(cx, &mut eval::NoTrace)
     }
 
+    /// [`Condition::analyze`] for every request with `action` at `scope` (`None`: any scope, so nothing it
+    /// encodes is known): attributes the scope does not encode, the sub-operation and the time are unknown, and
+    /// `True` or `False` holds whatever a request gives them. The reverse queries ask this (semantics §3.6).
+    pub(crate) fn analyze_open(&self, action: &str, scope: Option<&str>) -> Analysis {
+        let mut needs = eval::Needs::default();
+        let cx = Context::new(action, scope.unwrap_or(""));
+        match self.program.evaluate_open(&cx, &mut needs) {
+            Tri::True => Analysis::True,
+            Tri::False => Analysis::False,
+            Tri::Unknown => Analysis::Conditional { needs: needs.into_names() },
+        }
+    }
+
     /// Three-valued analysis: `Conditional` names the attributes whose absence left the answer open.
     pub fn analyze(&self, cx: &Context<'_>) -> Analysis {
         let mut needs = eval::Needs::default();

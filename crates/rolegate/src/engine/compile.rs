@@ -32,6 +32,8 @@ pub(super) struct Compiled {
     pub assignments: Assignments,
     pub denies: Denies,
     pub conditions: Conditions,
+    /// What the reverse queries read besides the tables above, built on the first one ([`super::reverse`]).
+    pub reverse: super::reverse::Indexes,
 }
 
 impl Compiled {
@@ -45,6 +47,7 @@ impl Compiled {
             assignments: Assignments::default(),
             denies: Denies::default(),
             conditions: Conditions::default(),
+            reverse: super::reverse::Indexes::default(),
         }
     }
 
@@ -62,7 +65,8 @@ impl Compiled {
         let (assignments, masks) = Assignments::compile(listed, &roles, &scopes.map);
         let scopes = scopes.finish(&denies);
         let principals = Principals::compile(names, groups, &masks);
-        Compiled { tenant, principals, scopes, roles, assignments, denies, conditions }
+        let reverse = super::reverse::Indexes::default();
+        Compiled { tenant, principals, scopes, roles, assignments, denies, conditions, reverse }
     }
 }
 
@@ -443,6 +447,9 @@ pub(super) struct Scopes {
     pub node_chain: Vec<OptId>,
     /// The live management-group nodes above a subscription or management group, with their aux bits.
     pub chains: Vec<Box<[(u32, ScopeAux)]>>,
+    /// `chains` with every management group, live or not: which scopes lie below a management group, for the
+    /// reverse queries.
+    pub all_chains: Vec<Box<[u32]>>,
     pub default_chain: u32,
     /// Subscription node → the nodes below it where enforced deny assignments sit, sorted by subscription: a
     /// check of a scope in a subscription looks up no other prefix, so it tests these as text.
@@ -617,12 +624,24 @@ impl ScopeNames {
             (id, SubscriptionNode { node, aux, pad: 0 })
         });
         let subscription_ids = IdMap::new(ids);
-        let chains = chains
+        let all_chains = chains;
+        let chains = all_chains
             .iter()
             .map(|chain| chain.iter().map(|&n| (n, aux(n as usize))).filter(|&(_, a)| a.live()).collect())
             .collect();
         let root_aux = aux(root as usize);
-        Scopes { map, subscription_ids, root, root_aux, depths, node_chain, chains, default_chain, denies_below }
+        Scopes {
+            map,
+            subscription_ids,
+            root,
+            root_aux,
+            depths,
+            node_chain,
+            chains,
+            all_chains,
+            default_chain,
+            denies_below,
+        }
     }
 }
 
@@ -766,6 +785,19 @@ pub(super) struct Roles {
     pub vocab: CiMap,
     /// Which roles grant an operation on a plane, without and with a condition.
     pub grants: GrantBits,
+    /// Operation → where it is named, as [`OpPlanes`] bits: the vocabulary that [`super::Engine::vocabulary`]
+    /// lists, which `OpAux` cannot say (it has no plane for an operation listed in both).
+    pub named: Vec<u8>,
+}
+
+/// Where an operation of the vocabulary is named: in the catalog on a plane, or in a role's list of a plane.
+pub(super) struct OpPlanes;
+
+impl OpPlanes {
+    pub const CATALOG_CONTROL: u8 = 1;
+    pub const CATALOG_DATA: u8 = 2;
+    pub const ROLE_CONTROL: u8 = 4;
+    pub const ROLE_DATA: u8 = 8;
 }
 
 impl Roles {
@@ -781,31 +813,52 @@ impl Roles {
         }
         let sole_grant = blocks.iter().map(|b: &Vec<Block>| [0, 1].map(|pi| sole_grant(b, pi))).collect();
         // The vocabulary: catalog operations and every exact action a role names, sorted so that a pattern's
-        // literal prefix selects a contiguous range.
-        let mut names: Vec<(String, &str)> =
-            catalog.operations().iter().map(|o| (o.name.to_ascii_lowercase(), o.name.as_str())).collect();
+        // literal prefix selects a contiguous range; with where each is named.
+        let mut names: Vec<(String, &str, u8)> = catalog
+            .operations()
+            .iter()
+            .map(|o| {
+                let plane = if o.is_data_action { OpPlanes::CATALOG_DATA } else { OpPlanes::CATALOG_CONTROL };
+                (o.name.to_ascii_lowercase(), o.name.as_str(), plane)
+            })
+            .collect();
         for r in &tenant.roles {
             for p in &r.permissions {
-                for e in [&p.actions, &p.not_actions, &p.data_actions, &p.not_data_actions] {
+                let lists = [
+                    (&p.actions, OpPlanes::ROLE_CONTROL),
+                    (&p.not_actions, OpPlanes::ROLE_CONTROL),
+                    (&p.data_actions, OpPlanes::ROLE_DATA),
+                    (&p.not_data_actions, OpPlanes::ROLE_DATA),
+                ];
+                for (e, plane) in lists {
                     for a in e.items() {
                         if let Some(pat) = a.pattern().filter(|p| p.is_exact()) {
-                            names.push((pat.as_str().to_ascii_lowercase(), pat.as_str()));
+                            names.push((pat.as_str().to_ascii_lowercase(), pat.as_str(), plane));
                         }
                     }
                 }
             }
         }
-        names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        names.dedup_by(|a, b| a.0 == b.0);
+        // Stable, so that the first spelling of a name (the catalog's before a role's) is the one kept.
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut named: Vec<u8> = Vec::with_capacity(names.len());
+        names.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.2 |= later.2;
+            }
+            same
+        });
         let mut vocab = CiMap::default();
-        for (_, name) in &names {
+        for (_, name, planes) in &names {
             let id = vocab.intern(name);
             vocab.set_aux(id, OpAux::new(catalog.plane(name), is_operation_name(name)).0);
+            named.push(*planes);
         }
         let (grant_list, grant_ranges) = grant_lists(&blocks, &vocab);
-        let lower: Vec<&str> = names.iter().map(|(l, _)| l.as_str()).collect();
+        let lower: Vec<&str> = names.iter().map(|(l, ..)| l.as_str()).collect();
         let grants = grant_bits(&blocks, &lower, tenant.roles.len());
-        Roles { blocks, sole_grant, grant_ranges, grant_list, vocab, grants }
+        Roles { blocks, sole_grant, grant_ranges, grant_list, vocab, grants, named }
     }
 }
 

@@ -43,6 +43,7 @@ mod limits;
 mod pages;
 mod render;
 mod request;
+mod reverse;
 pub(crate) mod scan;
 mod scratch;
 
@@ -59,6 +60,10 @@ pub use render::{
 pub use request::{
     AssignmentIndex, BlockIndex, ConditionSite, Decision, DenyIndex, ExprIndex, PatternIndex, Plane, PlaneHint, Reason,
     ReasonKind, Request, RequestParts, RoleIndex,
+};
+pub use reverse::{
+    DenyRef, EffectivePermission, Grantee, Needs, Permitted, QueryError, Reach, Via, VocabularyEntry, WhatCan,
+    WhatCanQuery, WhoCan, WhoCanQuery,
 };
 
 use crate::catalog::Catalog;

@@ -5,8 +5,9 @@ use std::fmt;
 use crate::condition::{Context, DateTime};
 use crate::lists::{Names, Pairs};
 
-/// The plane a request is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The plane a request is on; it serializes as `control` or `data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Plane {
     /// Control plane: matched by `Actions` / `NotActions`.
     Control,

@@ -33,9 +33,9 @@ const DEFAULT_TENANTS: usize = 1_000;
 
 // Some ids are GUIDs, which the engine looks up in tables of their own (as it does `S2`); `svc-…` has a GUID's
 // length and hyphens but is none, so it is looked up with the other ids.
-const USERS: [&str; 4] =
+pub(crate) const USERS: [&str; 4] =
     ["alice", "bob", "c0ffee00-0000-4a1e-9bcd-00000000ca01", "svc-0000-0000-0000-0000-000000000001"];
-const GROUPS: [&str; 3] = ["g1", "g2", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"];
+pub(crate) const GROUPS: [&str; 3] = ["g1", "g2", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"];
 const UNKNOWN_PRINCIPALS: [&str; 2] = ["mallory", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5e"];
 const TENANT_ROOT: &str = "root";
 const MGS: [&str; 3] = ["mgA", "mgB", "mgC"];
@@ -52,7 +52,7 @@ const S2: &str = "5b2e0c3d-1f4a-4e6b-9c8d-7a6b5c4d3e2f";
 const RES: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.A/x/r1";
 
 /// Scopes used by assignments, deny assignments and requests alike.
-const SCOPES: [&str; 19] = [
+pub(crate) const SCOPES: [&str; 19] = [
     "/",
     "/providers/Microsoft.Management/managementGroups/root",
     "/providers/Microsoft.Management/managementGroups/mgA",
@@ -95,7 +95,7 @@ const REQUEST_ONLY_SCOPES: [&str; 6] = [
 const SCOPE_INSERTS: [&str; 8] = ["%67", "%2F", "%", "?x=1", "#f", "\\", ":", "&"];
 
 /// Operations in the catalog: `(name, data plane)`; one name appears in both planes.
-const CATALOG_OPS: [(&str, bool); 13] = [
+pub(crate) const CATALOG_OPS: [(&str, bool); 13] = [
     ("Microsoft.A/x/read", false),
     ("Microsoft.A/x/write", false),
     ("Microsoft.A/x/delete", false),
@@ -111,7 +111,7 @@ const CATALOG_OPS: [(&str, bool); 13] = [
     ("Microsoft.Authorization/roleAssignments/write", false),
 ];
 /// Request actions not in the catalog (`PlaneUnknown` under `PlaneHint::Auto`).
-const UNLISTED_OPS: [&str; 2] = ["Microsoft.C/q/read", "Microsoft.A/x/secret/action"];
+pub(crate) const UNLISTED_OPS: [&str; 2] = ["Microsoft.C/q/read", "Microsoft.A/x/secret/action"];
 /// Request actions that are not valid operation names.
 const INVALID_OPS: [&str; 5] = ["", "Microsoft.A/x/*", " Microsoft.A/x/read", "Microsoft.A/x /read", "*"];
 
@@ -157,7 +157,7 @@ const CONDITIONS: [&str; 12] = [
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'dir/'",
 ];
 /// Request attributes; `Microsoft.A/x:name` and the blob path try to override what the scope says.
-const ATTRIBUTES: [(&str, &str); 8] = [
+pub(crate) const ATTRIBUTES: [(&str, &str); 8] = [
     ("tag", "ok"),
     ("tag", "no"),
     ("level", "5"),
@@ -167,18 +167,18 @@ const ATTRIBUTES: [(&str, &str); 8] = [
     ("Microsoft.A/x/blobs:name", "c1"),
     ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path", "dir/spoofed.txt"),
 ];
-const SUB_OPERATIONS: [&str; 3] = ["List", "list", "Read"];
+pub(crate) const SUB_OPERATIONS: [&str; 3] = ["List", "list", "Read"];
 /// Requests evaluate `UtcNow` at one of these.
-const NOWS: [&str; 2] = ["2023-06-01T00:00:00Z", "2025-06-01T00:00:00Z"];
+pub(crate) const NOWS: [&str; 2] = ["2023-06-01T00:00:00Z", "2025-06-01T00:00:00Z"];
 
 // ---------------------------------------------------------------------------------------------------------------
 // A small deterministic generator
 
 /// SplitMix64: one 64-bit seed per tenant, so a failing tenant can be regenerated from its seed alone.
-struct Gen(u64);
+pub(crate) struct Gen(pub(crate) u64);
 
 impl Gen {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -186,21 +186,21 @@ impl Gen {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
     /// `true` with probability `pct` percent.
-    fn chance(&mut self, pct: u64) -> bool {
+    pub(crate) fn chance(&mut self, pct: u64) -> bool {
         self.next() % 100 < pct
     }
 
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
 
     /// The string in a random ASCII case: as written half of the time, else upper, lower or mixed.
-    fn case(&mut self, s: &str) -> String {
+    pub(crate) fn case(&mut self, s: &str) -> String {
         match self.below(8) {
             0 => s.to_ascii_uppercase(),
             1 => s.to_ascii_lowercase(),
@@ -217,7 +217,7 @@ impl Gen {
 // Tenants
 
 /// The JSON files of one random tenant.
-struct TenantFiles {
+pub(crate) struct TenantFiles {
     roles: String,
     assignments: String,
     denies: Option<String>,
@@ -226,7 +226,7 @@ struct TenantFiles {
 }
 
 impl TenantFiles {
-    fn load(&self) -> Option<Tenant> {
+    pub(crate) fn load(&self) -> Option<Tenant> {
         let mut loader = TenantLoader::new().without_builtins();
         loader.add_roles("roles.json", self.roles.as_bytes());
         loader.add_assignments("assignments.json", self.assignments.as_bytes());
@@ -242,7 +242,7 @@ impl TenantFiles {
         loader.build().ok().map(|(t, _)| t)
     }
 
-    fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "roles.json: {}", self.roles);
         let _ = writeln!(out, "assignments.json: {}", self.assignments);
@@ -307,7 +307,7 @@ fn permission_block(g: &mut Gen, for_deny: bool) -> Value {
     Value::Object(block)
 }
 
-fn random_tenant(g: &mut Gen) -> TenantFiles {
+pub(crate) fn random_tenant(g: &mut Gen) -> TenantFiles {
     // Roles (CLI list shape), 1–2 blocks each.
     let roles: Vec<Value> = ROLE_IDS
         .iter()
@@ -506,7 +506,7 @@ fn random_request(g: &mut Gen) -> OwnedRequest {
     OwnedRequest { principal, groups, action, plane, scope, sub_operation, attributes, now }
 }
 
-fn catalog() -> Arc<Catalog> {
+pub(crate) fn catalog() -> Arc<Catalog> {
     let ops = CATALOG_OPS
         .iter()
         .map(|&(name, is_data_action)| Operation {

@@ -17,6 +17,8 @@ mod fail_closed;
 mod fuzz_replay;
 mod limits;
 mod matcher;
+mod reverse_agreement;
+mod reverse_scenarios;
 mod roundtrip;
 mod scenarios;
 mod schemas;

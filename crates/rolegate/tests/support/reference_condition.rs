@@ -18,6 +18,9 @@ pub struct Facts<'a> {
     pub scope: &'a str,
     pub attributes: &'a [(&'a str, &'a str)],
     pub now: DateTime,
+    /// Whether the request is every request with this action (at this scope, when it is not empty) at once: its
+    /// attributes, sub-operation and time are unknown, and so is whether they are present.
+    pub open: bool,
 }
 
 /// The value of a condition text for a request: `Unknown` when it does not parse or type-check.
@@ -26,6 +29,20 @@ pub fn reference_condition(text: &str, facts: &Facts<'_>) -> Tri {
         Ok(c) => eval(c.expr(), facts),
         Err(_) => Tri::Unknown,
     }
+}
+
+/// The value of a condition text for every request with `action` (and, when given, at `scope`): `True` or
+/// `False` only when every such request gives it; `None` when the text does not parse or type-check.
+pub fn reference_condition_open(text: &str, action: &str, scope: Option<&str>) -> Option<Tri> {
+    let facts = Facts {
+        action,
+        sub_operation: None,
+        scope: scope.unwrap_or(""),
+        attributes: &[],
+        now: DateTime::parse("2000-01-01T00:00:00Z").expect("a datetime"),
+        open: true,
+    };
+    Condition::parse(text).ok().map(|c| eval(c.expr(), &facts))
 }
 
 fn and(a: Tri, b: Tri) -> Tri {
@@ -58,11 +75,27 @@ fn eval(e: &Expr, f: &Facts<'_>) -> Tri {
         ExprKind::Or(items) => items.iter().map(|i| eval(i, f)).fold(Tri::False, or),
         ExprKind::Not(inner) => not(eval(inner, f)),
         ExprKind::ActionMatches(s) => tri(action_matches(&s.value, f.action)),
+        ExprKind::SubOperationMatches(_) if f.open => Tri::Unknown,
         ExprKind::SubOperationMatches(s) => {
             tri(f.sub_operation.is_some_and(|op| like(&op.to_lowercase(), &s.value.to_lowercase())))
         }
+        ExprKind::Exists(a) if f.open => {
+            if scope_value(a.source, &a.name, f.scope).is_some() {
+                Tri::True
+            } else {
+                Tri::Unknown
+            }
+        }
         ExprKind::Exists(a) => tri(!values(a.source, &a.name, f).is_empty()),
         ExprKind::Compare(c) => {
+            // Open, a side that is no literal and no value the scope encodes is unknown.
+            let unknown = |o: &Operand| match o {
+                Operand::Attribute(a) => scope_value(a.source, &a.name, f.scope).is_none(),
+                _ => false,
+            };
+            if f.open && (unknown(&c.left) || unknown(&c.right)) {
+                return Tri::Unknown;
+            }
             let family = c.op.family;
             let (Some(left), Some(right)) = (side(&c.left, family, f), side(&c.right, family, f)) else {
                 return Tri::Unknown;
@@ -134,6 +167,26 @@ fn side(o: &Operand, family: Family, f: &Facts<'_>) -> Option<Vec<V>> {
 /// rest of the scope after the blob type; else the caller's pairs whose key is the name (or `@Source[name]`),
 /// ASCII case-insensitive.
 fn values(source: Source, name: &str, f: &Facts<'_>) -> Vec<String> {
+    if let Some(v) = scope_value(source, name, f.scope) {
+        return vec![v];
+    }
+    let prefix = format!("@{}[", source.as_str());
+    f.attributes
+        .iter()
+        .filter(|(k, _)| {
+            let k = match k.get(..prefix.len()) {
+                Some(p) if p.eq_ignore_ascii_case(&prefix) => k[prefix.len()..].trim_end_matches(']'),
+                _ if k.starts_with('@') => return false,
+                _ => k,
+            };
+            same_name(k, name)
+        })
+        .map(|(_, v)| (*v).to_owned())
+        .collect()
+}
+
+/// The value `scope` encodes for an attribute, if any (see [`values`]).
+fn scope_value(source: Source, name: &str, scope: &str) -> Option<String> {
     const BLOBS_PATH: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path";
     let derived = match name.strip_suffix(":name").filter(|p| p.contains('/')) {
         Some(path) => Some((path, false)),
@@ -146,7 +199,7 @@ fn values(source: Source, name: &str, f: &Facts<'_>) -> Vec<String> {
         // The non-empty segments with the byte offsets where they start.
         let mut segs: Vec<(usize, &str)> = Vec::new();
         let mut pos = 0;
-        for s in f.scope.split('/') {
+        for s in scope.split('/') {
             if !s.is_empty() {
                 segs.push((pos, s));
             }
@@ -170,26 +223,12 @@ fn values(source: Source, name: &str, f: &Facts<'_>) -> Vec<String> {
                 && !types.is_empty()
                 && let Some((start, n)) = segs.get(i + 1 + 2 * types.len())
             {
-                found = Some(if rest { f.scope[*start..].to_owned() } else { (*n).to_owned() });
+                found = Some(if rest { scope[*start..].to_owned() } else { (*n).to_owned() });
             }
         }
-        if let Some(n) = found {
-            return vec![n];
-        }
+        return found;
     }
-    let prefix = format!("@{}[", source.as_str());
-    f.attributes
-        .iter()
-        .filter(|(k, _)| {
-            let k = match k.get(..prefix.len()) {
-                Some(p) if p.eq_ignore_ascii_case(&prefix) => k[prefix.len()..].trim_end_matches(']'),
-                _ if k.starts_with('@') => return false,
-                _ => k,
-            };
-            same_name(k, name)
-        })
-        .map(|(_, v)| (*v).to_owned())
-        .collect()
+    None
 }
 
 /// Attribute names compare ASCII case-insensitively, except the key of a tag (`…/tags:Key`), which is exact;

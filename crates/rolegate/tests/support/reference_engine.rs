@@ -28,7 +28,7 @@ use rolegate::engine::{Plane, PlaneHint, ReasonKind, Request};
 use rolegate::model::{ActionKind, DenyEffect, Entries, Id, Permission, PrincipalType, Tenant};
 use rolegate::scope::{Scope, parse_scope};
 
-use crate::reference_condition::{Facts, reference_condition};
+use crate::reference_condition::{Facts, reference_condition, reference_condition_open};
 use crate::reference_matcher::reference_matches;
 use rolegate::condition::{DateTime, Tri};
 
@@ -91,6 +91,7 @@ pub fn reference_check(tenant: &Tenant, catalog: &Catalog, req: &Request<'_>) ->
         scope: req.scope,
         attributes: &attributes,
         now: req.now.unwrap_or_else(DateTime::now),
+        open: false,
     };
     let condition = |c: &Option<rolegate::model::Spanned<String>>| match c {
         Some(text) => reference_condition(&text.value, &facts),
@@ -321,4 +322,160 @@ fn entry_pattern(a: &rolegate::Action) -> Option<&str> {
         ActionKind::Pattern(ActionPattern::Valid { pattern, .. }) => Some(pattern.as_str()),
         ActionKind::Pattern(ActionPattern::Malformed { .. }) | ActionKind::Template => None,
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reverse queries (semantics §3.6), by brute force
+
+/// What can be said of a request without its attributes, sub-operation and time: allowed for none of them, for
+/// some, or for all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Possible {
+    Never,
+    Sometimes,
+    Always,
+}
+
+/// Where a reverse decision is made.
+#[derive(Clone, Copy, Debug)]
+pub enum Position<'a> {
+    /// At this canonical scope: conditions read what it encodes.
+    At(&'a str),
+    /// At a scope strictly below this canonical one that the tenant does not name: what is at the scope or
+    /// above grants, deny assignments there that apply to child scopes block, and nothing about the scope is
+    /// known to conditions.
+    Below(&'a str),
+}
+
+/// The reverse decision for a principal (with no token groups) and an action on a plane at a position: rules 1
+/// and 2 of the reference with each condition open. A grant counts when its block's and its assignment's
+/// conditions can both be true (always when both are); a deny assignment blocks always when neither of its
+/// conditions can be false, sometimes when one can but need not be.
+pub fn reference_possible(
+    tenant: &Tenant,
+    principal: &str,
+    token_groups: &[&str],
+    action: &str,
+    plane: Plane,
+    at: Position<'_>,
+) -> Possible {
+    let (text, below) = match at {
+        Position::At(s) => (s, false),
+        Position::Below(s) => (s, true),
+    };
+    let target = match parse_scope(text) {
+        Ok(parsed) if parsed.normalized.is_empty() => parsed.scope,
+        _ => return Possible::Never,
+    };
+    let scope = (!below).then_some(text);
+    // A missing condition is true; one that does not compile is Unknown for every request.
+    let open = |c: &Option<rolegate::model::Spanned<String>>| match c {
+        Some(t) => reference_condition_open(&t.value, action, scope),
+        None => Some(Tri::True),
+    };
+    let principals = principals_of(tenant, principal, token_groups);
+    let groups: Vec<&str> = token_groups.iter().copied().filter(|g| !is_person(tenant, g)).collect();
+    let grantees = grantees_of(tenant, principal, &groups);
+    let ancestors = ancestors_of(tenant, &target);
+    let in_ancestors = |s: &Scope| ancestors.iter().any(|a| a == s);
+
+    let mut cap = Possible::Always;
+    for d in &tenant.deny_assignments {
+        if d.effect != DenyEffect::Enforced {
+            continue;
+        }
+        let Some(ds) = d.scope.scope() else { continue };
+        let in_scope = if below {
+            in_ancestors(ds) && !d.do_not_apply_to_child_scopes
+        } else {
+            *ds == target || (in_ancestors(ds) && !d.do_not_apply_to_child_scopes)
+        };
+        let names = d.principals.iter().any(|p| p.is_everyone() || principals.contains(&p.id));
+        let excluded = d.exclude_principals.iter().any(|p| principals.contains(&p.id));
+        if !in_scope || !names || excluded {
+            continue;
+        }
+        for b in d.permissions.iter().filter(|b| block_matches(b, plane, action)) {
+            // Unknown on every request (not compiled) never stops a deny.
+            let values = [open(&b.condition).unwrap_or(Tri::True), open(&d.condition).unwrap_or(Tri::True)];
+            if values.contains(&Tri::False) {
+                continue;
+            }
+            if values.iter().all(|v| *v == Tri::True) {
+                return Possible::Never;
+            }
+            cap = Possible::Sometimes;
+        }
+    }
+
+    let mut grant = Possible::Never;
+    for a in &tenant.assignments {
+        let Some(s) = a.scope.scope() else { continue };
+        if !in_ancestors(s) || !grantees.contains(&a.principal_id) {
+            continue;
+        }
+        let Some(role) = tenant.role(&a.role_id) else { continue };
+        for b in role.permissions.iter().filter(|b| block_matches(b, plane, action)) {
+            // Unknown on every request (not compiled) never lets a grant through.
+            let values = [open(&b.condition).unwrap_or(Tri::False), open(&a.condition).unwrap_or(Tri::False)];
+            let here = if values.contains(&Tri::False) {
+                Possible::Never
+            } else if values.iter().all(|v| *v == Tri::True) {
+                Possible::Always
+            } else {
+                Possible::Sometimes
+            };
+            grant = grant.max(here);
+        }
+    }
+    grant.min(cap)
+}
+
+/// Every scope the tenant names: assignments', deny assignments', and the hierarchy's management groups and
+/// subscriptions.
+pub fn named_scopes(tenant: &Tenant) -> Vec<Scope> {
+    let mut texts: Vec<String> = Vec::new();
+    for a in &tenant.assignments {
+        texts.extend(a.scope.scope().map(|s| s.as_str().to_owned()));
+    }
+    for d in &tenant.deny_assignments {
+        texts.extend(d.scope.scope().map(|s| s.as_str().to_owned()));
+    }
+    let h = &tenant.hierarchy;
+    let mgs = h.management_groups.iter().flat_map(|(m, p)| std::iter::once(m).chain(p)).chain(&h.tenant_id);
+    for m in mgs.chain(h.subscriptions.iter().map(|(_, m)| m)) {
+        texts.push(format!("/providers/Microsoft.Management/managementGroups/{}", m.as_str()));
+    }
+    for (s, _) in &h.subscriptions {
+        texts.push(format!("/subscriptions/{}", s.as_str()));
+    }
+    let mut out: Vec<Scope> = Vec::new();
+    for t in texts {
+        if let Ok(p) = parse_scope(&t)
+            && !out.contains(&p.scope)
+        {
+            out.push(p.scope);
+        }
+    }
+    out
+}
+
+/// The reverse decision at a scope or anywhere below it: the best of the decision at the scope and below it and
+/// below every scope the tenant names under it.
+pub fn reference_possible_at_or_below(
+    tenant: &Tenant,
+    principal: &str,
+    action: &str,
+    plane: Plane,
+    scope: &str,
+) -> Possible {
+    let Ok(target) = parse_scope(scope).map(|p| p.scope) else { return Possible::Never };
+    let at = |p: Position<'_>| reference_possible(tenant, principal, &[], action, plane, p);
+    let mut best = at(Position::At(scope)).max(at(Position::Below(scope)));
+    for n in named_scopes(tenant) {
+        if n != target && ancestors_of(tenant, &n).contains(&target) {
+            best = best.max(at(Position::Below(n.as_str())));
+        }
+    }
+    best
 }
