@@ -10,6 +10,18 @@
 //! groups = ["ops"]
 //! expect = "allowed"            # or "denied" (a deny assignment), "not_allowed"
 //! # reason = "deny_assignment"  # optionally, the reason too
+//!
+//! [[only]]                      # these principals alone may (groups cover their members)
+//! name = "only break-glass writes role assignments in prod"
+//! action = "Microsoft.Authorization/roleAssignments/write"
+//! scope = "/subscriptions/prod"
+//! principals = ["break-glass"]
+//!
+//! [[never]]                     # nobody may, at the scope or anywhere below it
+//! name = "no key listing in prod"
+//! action = "*/listKeys/action"  # patterns expand against the catalog and every action a role names
+//! scope = "/subscriptions/prod"
+//! except = []
 //! ```
 
 use std::path::Path;
@@ -20,7 +32,7 @@ use rolegate::Diagnostic;
 use rolegate::condition::DateTime;
 use rolegate::diag::{Code, SourceText, Span};
 use rolegate::engine::{PlaneHint, ReasonKind};
-use rolegate::testing::{AccessTenant, Check, Expect, Failure};
+use rolegate::testing::{AccessTenant, Check, Expect, Never, Offender, Only};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -36,6 +48,64 @@ pub struct TestFile {
     #[serde(default)]
     #[schemars(with = "Vec<CheckEntry>")]
     pub check: Vec<Spanned<CheckEntry>>,
+    /// Operations only the listed principals may perform at a scope.
+    #[serde(default)]
+    #[schemars(with = "Vec<OnlyEntry>")]
+    pub only: Vec<Spanned<OnlyEntry>>,
+    /// Operations nobody (but the exceptions) may perform at a scope or below it.
+    #[serde(default)]
+    #[schemars(with = "Vec<NeverEntry>")]
+    pub never: Vec<Spanned<NeverEntry>>,
+}
+
+/// `[[only]]`: the principals that alone may perform an operation at a scope.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlyEntry {
+    /// What the test is about, for reports.
+    pub name: String,
+    /// An operation, or a pattern (`*`) expanded against the catalog and every action a role names.
+    pub action: String,
+    /// The scope.
+    pub scope: String,
+    /// The principals (users, groups, service principals) that alone may; a group covers its members.
+    pub principals: Vec<String>,
+}
+
+/// `[[never]]`: an operation nobody may perform at a scope or anywhere below it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeverEntry {
+    /// What the test is about, for reports.
+    pub name: String,
+    /// An operation, or a pattern (`*`) expanded against the catalog and every action a role names.
+    pub action: String,
+    /// The scope; everything below it is included.
+    pub scope: String,
+    /// Principals that may (break-glass).
+    #[serde(default)]
+    pub except: Vec<String>,
+}
+
+/// One test of a file.
+#[derive(Clone, Debug)]
+pub enum Case {
+    /// `[[check]]`.
+    Check(Check),
+    /// `[[only]]`.
+    Only(Only),
+    /// `[[never]]`.
+    Never(Never),
+}
+
+impl Case {
+    fn kind(&self) -> &'static str {
+        match self {
+            Case::Check(_) => "check",
+            Case::Only(_) => "only",
+            Case::Never(_) => "never",
+        }
+    }
 }
 
 /// `[[check]]`: one request and the decision it must get.
@@ -86,7 +156,7 @@ pub struct TestResult {
     pub file: String,
     /// The line of its `[[check]]` header (1-based).
     pub line: usize,
-    /// The kind of test (`check`).
+    /// The kind of test (`check`, `only`, `never`).
     pub kind: &'static str,
     /// Its name.
     pub name: String,
@@ -98,13 +168,16 @@ pub struct TestResult {
     /// For a failure: the engine's explanation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// For a failed `only` or `never`: who may, and how.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offenders: Vec<Offender>,
     /// How long it took.
     #[serde(skip)]
     pub time: Duration,
 }
 
 /// A test file's checks, parsed and checked, each with its line.
-pub fn parse(name: &str, text: &str) -> Result<Vec<(usize, String, Check)>, Vec<Diagnostic>> {
+pub fn parse(name: &str, text: &str) -> Result<Vec<(usize, String, Case)>, Vec<Diagnostic>> {
     let src = Arc::new(SourceText::new(name, text));
     let err = |span: Option<std::ops::Range<usize>>, message: String| {
         let d = Diagnostic::error(INVALID_TEST_FILE, message).with_help("see `schemas/access-test.schema.json`");
@@ -119,9 +192,20 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<(usize, String, Check)>, Vec<
     })?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let line_of = |span: &std::ops::Range<usize>| text.get(..span.start).map_or(1, |t| t.matches('\n').count() + 1);
+    for entry in &file.only {
+        let e = entry.get_ref();
+        let rule = Only::new(&e.action, &e.scope, e.principals.iter().cloned());
+        out.push((line_of(&entry.span()), e.name.clone(), Case::Only(rule)));
+    }
+    for entry in &file.never {
+        let e = entry.get_ref();
+        let rule = Never::new(&e.action, &e.scope).except(e.except.iter().cloned());
+        out.push((line_of(&entry.span()), e.name.clone(), Case::Never(rule)));
+    }
     for entry in &file.check {
         let span = entry.span();
-        let line = text.get(..span.start).map_or(1, |t| t.matches('\n').count() + 1);
+        let line = line_of(&span);
         let e = entry.get_ref();
         let at = Some(span.clone());
         let Some(expect) = Expect::parse(&e.expect) else {
@@ -162,30 +246,37 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<(usize, String, Check)>, Vec<
             AttributeValue::Many(vs) => vs.iter().map(|v| (k.clone(), v.clone())).collect(),
         });
         check = check.groups(e.groups.iter().cloned()).attributes(attributes);
-        out.push((line, e.name.clone(), check));
+        out.push((line, e.name.clone(), Case::Check(check)));
     }
+    // In the file's order, whatever their kind.
+    out.sort_by_key(|(line, ..)| *line);
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
 /// Runs a file's checks against the tenant.
-pub fn run(tenant: &AccessTenant, file: &str, checks: &[(usize, String, Check)]) -> Vec<TestResult> {
-    checks
+pub fn run(tenant: &AccessTenant, file: &str, cases: &[(usize, String, Case)]) -> Vec<TestResult> {
+    cases
         .iter()
-        .map(|(line, name, check)| {
+        .map(|(line, name, case)| {
             let started = Instant::now();
-            let outcome = tenant.check(check);
-            let (message, explanation) = match outcome {
-                Ok(()) => (None, None),
-                Err(Failure { message, explanation, .. }) => (Some(message), Some(explanation)),
+            let outcome = match case {
+                Case::Check(c) => tenant.check(c),
+                Case::Only(o) => tenant.only(o),
+                Case::Never(n) => tenant.never(n),
+            };
+            let (message, explanation, offenders) = match outcome {
+                Ok(()) => (None, None, Vec::new()),
+                Err(f) => (Some(f.message.clone()), Some(f.explanation.clone()), f.offenders.clone()),
             };
             TestResult {
                 file: file.to_owned(),
                 line: *line,
-                kind: "check",
+                kind: case.kind(),
                 name: name.clone(),
                 passed: message.is_none(),
                 message,
                 explanation,
+                offenders,
                 time: started.elapsed(),
             }
         })
@@ -259,7 +350,7 @@ pub fn github(results: &[TestResult]) -> String {
 }
 
 /// Reads and parses a test file.
-pub fn load(path: &Path) -> Result<Vec<(usize, String, Check)>, Vec<Diagnostic>> {
+pub fn load(path: &Path) -> Result<Vec<(usize, String, Case)>, Vec<Diagnostic>> {
     let text = rolegate::internals::file::read_text(path, 16 << 20).map_err(|e| vec![e.diagnostic(path)])?;
     parse(&path.display().to_string(), &text)
 }

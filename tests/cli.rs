@@ -1282,3 +1282,70 @@ fn rolegate_diff_roles_shows_what_a_wildcard_adds_and_fails_on_sensitive_gains()
     assert_eq!(code, 2);
     assert!(err.contains("not built yet"), "{err}");
 }
+
+#[test]
+fn rolegate_test_only_and_never_name_every_principal_who_may() {
+    let tests = format!(
+        r#"[[only]]
+name = "alice alone reads the logs"
+action = "{BLOB_READ}"
+scope = "{CONTAINER}"
+principals = ["alice"]
+
+[[only]]
+name = "bob alone reads the logs"
+action = "{BLOB_READ}"
+scope = "{CONTAINER}"
+principals = ["bob"]
+
+[[never]]
+name = "no deletes in sub-1 but break-glass"
+action = "*/delete"
+scope = "/subscriptions/sub-1"
+except = ["break-glass"]
+
+[[never]]
+name = "nobody reads blobs anywhere in sub-1"
+action = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"
+scope = "/subscriptions/sub-1"
+
+[[never]]
+name = "a typo"
+action = "Microsoft.Nope/*/frobnicate"
+scope = "/subscriptions/sub-1"
+"#
+    );
+    let file = temp_file("rules.toml", tests.as_bytes());
+    let f = file.to_str().unwrap();
+    let (code, out, err) = rolegate(&["test", "--tenant", "tests/data/tenant", "--format", "json", f]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let passed: Vec<bool> = v.as_array().unwrap().iter().map(|r| r["passed"].as_bool().unwrap()).collect();
+    assert_eq!(passed, vec![true, false, true, false, false], "{out}");
+    assert_eq!(
+        (v[1]["kind"].as_str(), v[1]["offenders"][0]["principal"].as_str()),
+        (Some("only"), Some("alice")),
+        "{out}"
+    );
+    assert_eq!(v[3]["offenders"][0]["principal"], "alice", "{out}");
+    assert!(v[3]["explanation"].as_str().unwrap().contains("`alice` may"), "{out}");
+    assert!(v[4]["message"].as_str().unwrap().contains("matches no operation"), "{out}");
+    // A proposed Contributor for mallory: the deny on everyone but break-glass still stops her deletes in sub-1.
+    let proposed = serde_json::json!([{"principalId": "mallory", "principalType": "User",
+        "roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "scope": "/subscriptions/sub-1"},
+        {"principalId": "mallory", "principalType": "User",
+        "roleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c", "scope": "/subscriptions/sub-2"}]);
+    let with = temp_file("assignments.json", proposed.to_string().as_bytes());
+    let never = "[[never]]\nname = \"no deletes\"\naction = \"*/delete\"\nscope = \"/subscriptions/sub-1\"\nexcept = [\"break-glass\"]\n\n[[never]]\nname = \"no deletes in sub-2\"\naction = \"Microsoft.Compute/virtualMachines/delete\"\nscope = \"/subscriptions/sub-2\"\n";
+    let nf = temp_file("never.toml", never.as_bytes());
+    let (code, out, _) =
+        rolegate(&["test", "--tenant", "tests/data/tenant", "--with", with.to_str().unwrap(), nf.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("ok   ")
+            && out.contains("FAIL")
+            && out.contains("`mallory` may `Microsoft.Compute/virtualMachines/delete`"),
+        "{out}"
+    );
+    assert!(out.contains("2 tests, 1 passed, 1 failed"), "{out}");
+}

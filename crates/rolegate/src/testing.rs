@@ -20,8 +20,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::condition::DateTime;
-use crate::engine::{Decision, Engine, PlaneHint, ReasonKind, Request};
+use crate::engine::{Decision, Engine, Plane, PlaneHint, Reach, ReasonKind, Request, WhoCanQuery};
 use crate::load::{LoadError, TenantFile, TenantLoader};
+use crate::matcher::Pattern;
 
 /// What a check expects of the decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -133,14 +134,90 @@ impl Check {
     }
 }
 
+/// "Only these principals may perform `action` at `scope`": every other principal who may is a failure.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Only {
+    /// An operation, or a pattern expanded against the engine's vocabulary.
+    pub action: String,
+    /// The scope.
+    pub scope: String,
+    /// The principals (users, groups, service principals) that alone may; a group covers the members its grant
+    /// reaches.
+    pub principals: Vec<String>,
+}
+
+impl Only {
+    /// Only `principals` may perform `action` at `scope`.
+    pub fn new(
+        action: impl Into<String>,
+        scope: impl Into<String>,
+        principals: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Only {
+        Only {
+            action: action.into(),
+            scope: scope.into(),
+            principals: principals.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// "Nobody may perform `action` at `scope` or anywhere below it", but the exceptions.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Never {
+    /// An operation, or a pattern expanded against the engine's vocabulary.
+    pub action: String,
+    /// The scope; everything below it is included.
+    pub scope: String,
+    /// Principals that may (break-glass).
+    pub except: Vec<String>,
+}
+
+impl Never {
+    /// Nobody may perform `action` at `scope` or below.
+    pub fn new(action: impl Into<String>, scope: impl Into<String>) -> Never {
+        Never { action: action.into(), scope: scope.into(), except: Vec::new() }
+    }
+
+    /// Sets the exceptions.
+    pub fn except(mut self, except: impl IntoIterator<Item = impl Into<String>>) -> Never {
+        self.except = except.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// A principal who may do what an `only` or `never` rule forbids, and through which assignment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Offender {
+    /// The principal (a group stands for the members its grant reaches).
+    pub principal: String,
+    /// The operation.
+    pub operation: String,
+    /// The granting assignment's id, when it has one.
+    pub assignment: Option<String>,
+    /// The granting role.
+    pub role: String,
+    /// The assignment's scope.
+    pub scope: String,
+    /// The group the principal holds it through.
+    pub group: Option<String>,
+    /// Whether it may only under conditions (counted as may: fail closed).
+    pub conditional: bool,
+}
+
 /// A failed assertion: what was expected and what happened, with the engine's explanation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Failure {
     /// One line: what was expected, what came out.
     pub message: String,
-    /// The engine's explanation of the decision (which assignments and deny assignments it looked at).
+    /// The engine's explanation of the decision (which assignments and deny assignments it looked at), or for
+    /// `only` and `never`, one line per principal who may.
     pub explanation: String,
+    /// For `only` and `never`: who may, and how.
+    pub offenders: Vec<Offender>,
 }
 
 impl std::fmt::Display for Failure {
@@ -230,7 +307,117 @@ impl AccessTenant {
                 kind.as_str()
             ),
             explanation: self.explain(&request, &d),
+            offenders: Vec::new(),
         })
+    }
+
+    /// Runs an `only` rule: `Err` names every other principal who may, and through which assignment.
+    pub fn only(&self, o: &Only) -> Result<(), Failure> {
+        let allowed = |p: &str| o.principals.iter().any(|a| a.eq_ignore_ascii_case(p));
+        let offenders = self.reach(&o.action, &o.scope, Reach::At, &allowed)?;
+        if offenders.is_empty() {
+            return Ok(());
+        }
+        Err(offence(format!("`{}` at `{}`: only {} may", o.action, o.scope, names(&o.principals)), offenders))
+    }
+
+    /// Runs a `never` rule: `Err` names every principal (but the exceptions) who may at the scope or below.
+    pub fn never(&self, n: &Never) -> Result<(), Failure> {
+        let allowed = |p: &str| n.except.iter().any(|a| a.eq_ignore_ascii_case(p));
+        let offenders = self.reach(&n.action, &n.scope, Reach::AtOrBelow, &allowed)?;
+        if offenders.is_empty() {
+            return Ok(());
+        }
+        let but = if n.except.is_empty() { String::new() } else { format!(" but {}", names(&n.except)) };
+        Err(offence(format!("`{}` at `{}` or below: nobody{but} may", n.action, n.scope), offenders))
+    }
+
+    /// Panics unless the `only` rule holds.
+    #[allow(clippy::panic)]
+    pub fn assert_only(&self, o: &Only) {
+        if let Err(f) = self.only(o) {
+            panic!("access rule failed: {f}");
+        }
+    }
+
+    /// Panics unless the `never` rule holds.
+    #[allow(clippy::panic)]
+    pub fn assert_never(&self, n: &Never) {
+        if let Err(f) = self.never(n) {
+            panic!("access rule failed: {f}");
+        }
+    }
+
+    /// The principals not `allowed` who may perform an operation `action` names (an exact operation, or a pattern
+    /// over the vocabulary), at `scope` or below it. A conditional grant counts (fail closed); an operation of no
+    /// known plane is asked on both.
+    fn reach(
+        &self,
+        action: &str,
+        scope: &str,
+        reach: Reach,
+        allowed: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Offender>, Failure> {
+        let ops: Vec<(String, Option<Plane>)> = if action.contains('*') {
+            let pattern = Pattern::new(action);
+            let ops: Vec<(String, Option<Plane>)> = self
+                .engine
+                .vocabulary()
+                .into_iter()
+                .filter(|v| pattern.matches(v.name))
+                .map(|v| (v.name.to_owned(), Some(v.plane)))
+                .collect();
+            if ops.is_empty() {
+                // A typo must not pass as "nobody may".
+                return Err(Failure {
+                    message: format!("`{action}` matches no operation the catalog or a role names"),
+                    explanation: String::new(),
+                    offenders: Vec::new(),
+                });
+            }
+            ops
+        } else {
+            let planes: Vec<Plane> = self
+                .engine
+                .vocabulary()
+                .into_iter()
+                .filter(|v| v.name.eq_ignore_ascii_case(action))
+                .map(|v| v.plane)
+                .collect();
+            if planes.is_empty() {
+                vec![(action.to_owned(), None)]
+            } else {
+                planes.into_iter().map(|p| (action.to_owned(), Some(p))).collect()
+            }
+        };
+        let mut offenders = Vec::new();
+        for (op, plane) in &ops {
+            let hints = match plane {
+                Some(Plane::Control) => vec![PlaneHint::Control],
+                Some(Plane::Data) => vec![PlaneHint::Data],
+                None => vec![PlaneHint::Control, PlaneHint::Data],
+            };
+            for hint in hints {
+                let q = WhoCanQuery::new(op, scope).plane(hint).reach(reach);
+                let who = self.engine.who_can(&q).map_err(|e| Failure {
+                    message: format!("`{op}` at `{scope}`: {e}"),
+                    explanation: String::new(),
+                    offenders: Vec::new(),
+                })?;
+                for g in who.grantees.iter().filter(|g| !allowed(g.principal)) {
+                    offenders.push(Offender {
+                        principal: g.principal.to_owned(),
+                        operation: op.clone(),
+                        assignment: g.via.assignment_id.map(str::to_owned),
+                        role: g.via.role.to_owned(),
+                        scope: g.via.scope.to_owned(),
+                        group: g.via.group.map(str::to_owned),
+                        conditional: g.conditional.is_some(),
+                    });
+                }
+            }
+        }
+        Ok(offenders)
     }
 
     /// Panics with the failure (and its explanation) unless the check holds: for `#[test]` functions.
@@ -246,6 +433,33 @@ impl AccessTenant {
         let text = self.engine.explanation_text(&ex);
         if text.is_empty() { self.engine.reason_text(d.reason()) } else { text }
     }
+}
+
+fn names(list: &[String]) -> String {
+    if list.is_empty() {
+        "nobody".to_owned()
+    } else {
+        list.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The failure of an `only` or `never` rule: one explanation line per principal who may.
+fn offence(rule: String, offenders: Vec<Offender>) -> Failure {
+    let explanation = offenders
+        .iter()
+        .map(|o| {
+            let through = o.group.as_deref().map(|g| format!(" through group `{g}`")).unwrap_or_default();
+            let id = o.assignment.as_deref().map(|a| format!(" (`{a}`)")).unwrap_or_default();
+            let cond = if o.conditional { ", under conditions" } else { "" };
+            format!(
+                "`{}` may `{}`{through}: role `{}` assigned at `{}`{id}{cond}",
+                o.principal, o.operation, o.role, o.scope
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let count = offenders.len();
+    Failure { message: format!("{rule}, but {count} other grant(s) allow it"), explanation, offenders }
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> LoadError {
