@@ -268,6 +268,22 @@ impl Engine {
     /// groups: unconditionally when allowed whatever the request's attributes, sub-operation and time, with
     /// [`Grantee::conditional`] when allowed for some of them only; a principal denied for all of them, or never
     /// granted, is not listed.
+    ///
+    /// ```
+    /// use rolegate::engine::{Engine, Reach, WhoCanQuery};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tenant");
+    /// let (engine, _warnings) = Engine::from_dir(dir).unwrap_or_else(|e| panic!("{e:?}"));
+    /// // The `ops` group reads through Reader at the `platform` management group; its members stand in its entry.
+    /// let q = WhoCanQuery::new("Microsoft.Compute/virtualMachines/read", "/subscriptions/sub-1");
+    /// let w = engine.who_can(&q).unwrap();
+    /// assert_eq!(w.grantees.iter().map(|g| g.principal).collect::<Vec<_>>(), ["ops"]);
+    /// let all = engine.who_can(&q.expand(true)).unwrap();
+    /// assert_eq!(all.grantees.len(), 4);
+    /// // Reader grants no delete, there or below (and a deny assignment bars deletes in sub-1 anyway).
+    /// let delete = WhoCanQuery::new("Microsoft.Compute/virtualMachines/delete", "/subscriptions/sub-1");
+    /// assert!(engine.who_can(&delete.reach(Reach::AtOrBelow)).unwrap().grantees.is_empty());
+    /// ```
     pub fn who_can(&self, q: &WhoCanQuery<'_>) -> Result<WhoCan<'_>, QueryError> {
         self.c.who_can(q)
     }
