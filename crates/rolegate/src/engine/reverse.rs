@@ -553,8 +553,10 @@ impl Compiled {
     /// condition both true → `Yes`; either false, or not readable → that block grants nothing; else `Maybe`.
     fn grant_level(&self, a: u32, op: Option<u32>, action: &str, plane: Plane, scope: Option<&str>) -> Graded {
         let no = Graded { level: Level::No, needs: Vec::new() };
+        // An assignment whose role the tenant lacks grants nothing, as in a check.
         let Some(role) = self.assignments.role.get(a as usize).copied().and_then(OptId::get) else { return no };
         let (plain, conditional) = self.roles.role_grants(op, action, plane, role);
+        // Total: `condition` has an entry per assignment, as `conditional_grant` reads it.
         let on_assignment = self.assignments.condition.get(a as usize).copied().unwrap_or(OptId::NONE);
         if plain && on_assignment.is_none() {
             return Graded { level: Level::Yes, needs: Vec::new() };
@@ -749,6 +751,7 @@ impl<'c> WhoCanRun<'c> {
     /// The cap list `list` puts on principal `p`: `No` when a deny assignment targeting it blocks for every
     /// request, `Maybe` when one may, else `Yes`.
     fn cap(&mut self, list: usize, p: u32) -> Level {
+        // Total: list ids come from `list`, which pushes the list it names.
         let Some(l) = self.lists.get(list) else { return Level::Yes };
         if l.is_empty() {
             return Level::Yes;
@@ -854,7 +857,8 @@ fn level_of(v: u8) -> Level {
 /// The cap deny assignments `list` put on principal `p` (see [`WhoCanRun::cap`]), with the undecided ones.
 fn cap_of<'l, 'c>(c: &Compiled, list: &'l [Applicable<'c>], p: u32) -> (Level, Vec<&'l Applicable<'c>>) {
     let pool = &c.principals.members;
-    // The principal and every group it is in, transitively: what deny assignments see (semantics §3).
+    // The principal and every group it is in, transitively: what deny assignments see (semantics §3). Total: every
+    // principal id the tenant names has a record.
     let members = c.principals.info.get(p as usize).map_or(&[][..], |i| i.members(pool));
     let member = |set: &[u32]| members.iter().any(|m| set.binary_search(&m.id).is_ok());
     fold_cap(list.iter().filter(|a| deny_targets(a.deny, a.node, a.exact, member) == DenyTarget::Targets))
@@ -1186,6 +1190,7 @@ impl Compiled {
         for (a, holder) in self.held_in_scope(&grants, &anc) {
             let assignment = t.assignments.get(a as usize);
             let role = self.assignments.role.get(a as usize).copied().and_then(OptId::get);
+            // A role the tenant lacks (RL010) refuses the tenant before an engine exists.
             let Some(role) = role.and_then(|r| t.roles.get(r as usize)) else { continue };
             let group = (Some(holder) != own).then(|| self.principals.names.name(holder));
             for p in &role.permissions {
