@@ -40,6 +40,10 @@
 //!   names, serializable.
 //! * [`engine::Explanation`], from [`Engine::explain`](engine::Engine::explain): the whole story, for people
 //!   ([`Engine::explanation_text`](engine::Engine::explanation_text)) or as an [`engine::ExplanationView`].
+//! * [`engine::WhoCanQuery`] and [`engine::WhatCanQuery`], for [`Engine::who_can`](engine::Engine::who_can) and
+//!   [`Engine::what_can`](engine::Engine::what_can): who may perform an operation at a scope (or below it), what
+//!   a principal may do there, decided as `check` decides; [`Engine::vocabulary`](engine::Engine::vocabulary),
+//!   the operations they range over.
 //! * [`load::TenantLoader`]: a tenant from files or `(name, bytes)` pairs; [`load::LoadError`] when anything in
 //!   it is fatal.
 //! * [`Diagnostic`] and [`Severity`]: every problem found, with its [`diag::codes`] code and place

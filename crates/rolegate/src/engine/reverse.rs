@@ -8,6 +8,7 @@
 //! any other is conditional, as is an answer that a conditional deny assignment may block. Nothing here runs on
 //! the check path: the indexes they read are built on the first reverse query.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -267,6 +268,22 @@ impl Engine {
     /// groups: unconditionally when allowed whatever the request's attributes, sub-operation and time, with
     /// [`Grantee::conditional`] when allowed for some of them only; a principal denied for all of them, or never
     /// granted, is not listed.
+    ///
+    /// ```
+    /// use rolegate::engine::{Engine, Reach, WhoCanQuery};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tenant");
+    /// let (engine, _warnings) = Engine::from_dir(dir).unwrap_or_else(|e| panic!("{e:?}"));
+    /// // The `ops` group reads through Reader at the `platform` management group; its members stand in its entry.
+    /// let q = WhoCanQuery::new("Microsoft.Compute/virtualMachines/read", "/subscriptions/sub-1");
+    /// let w = engine.who_can(&q).unwrap();
+    /// assert_eq!(w.grantees.iter().map(|g| g.principal).collect::<Vec<_>>(), ["ops"]);
+    /// let all = engine.who_can(&q.expand(true)).unwrap();
+    /// assert_eq!(all.grantees.len(), 4);
+    /// // Reader grants no delete, there or below (and a deny assignment bars deletes in sub-1 anyway).
+    /// let delete = WhoCanQuery::new("Microsoft.Compute/virtualMachines/delete", "/subscriptions/sub-1");
+    /// assert!(engine.who_can(&delete.reach(Reach::AtOrBelow)).unwrap().grantees.is_empty());
+    /// ```
     pub fn who_can(&self, q: &WhoCanQuery<'_>) -> Result<WhoCan<'_>, QueryError> {
         self.c.who_can(q)
     }
@@ -298,9 +315,9 @@ pub(super) struct Indexes {
 #[derive(Debug)]
 struct Base {
     /// Scope node → the assignments at it, with their principals.
-    at: Vec<Box<[(u32, u32)]>>,
+    at: Lists<(u32, u32)>,
     /// Principal → the principals that hold its grants through membership, transitively (itself left out).
-    grantees: Vec<Box<[u32]>>,
+    grantees: Lists<u32>,
     /// Principal → its type as the tenant gives it.
     kinds: Vec<Option<PrincipalType>>,
     /// The vocabulary: (operation, plane, whether the catalog lists it there), in id order.
@@ -312,9 +329,40 @@ struct Base {
 struct Below {
     /// Scope node with an assignment or enforced deny assignment → its ancestors, itself included ([`ancestry`]);
     /// empty for the others.
-    anc: Vec<Box<[u32]>>,
-    /// Scope node → the nodes of `anc` strictly below it.
-    below: Vec<Vec<u32>>,
+    anc: Lists<u32>,
+    /// Scope node → the nodes of `anc` strictly below it, in node order.
+    below: Lists<u32>,
+}
+
+/// A list per index, all in one vector: a query walks thousands of them in index order, which then reads memory
+/// in order rather than a separate allocation each.
+#[derive(Debug, Default)]
+struct Lists<T> {
+    /// Where each index's list starts in `items`; one more entry than there are indices.
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Lists<T> {
+    fn new(lists: Vec<Vec<T>>) -> Lists<T> {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        starts.push(0);
+        for l in lists {
+            items.extend(l);
+            starts.push(items.len());
+        }
+        Lists { starts, items }
+    }
+
+    /// The list of index `i`; empty past the end.
+    fn get(&self, i: u32) -> &[T] {
+        let i = i as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&from), Some(&to)) => self.items.get(from..to).unwrap_or_default(),
+            _ => &[],
+        }
+    }
 }
 
 impl Compiled {
@@ -338,14 +386,10 @@ impl Base {
                 }
             }
         }
-        let mut at: Vec<Box<[(u32, u32)]>> = at
-            .into_iter()
-            .map(|mut v| {
-                v.sort_unstable();
-                v.into_boxed_slice()
-            })
-            .collect();
-        at.shrink_to_fit();
+        for v in &mut at {
+            v.sort_unstable();
+        }
+        let at = Lists::new(at);
         // A principal's closure lists a group with a nonzero mask exactly when the group holds an assignment and
         // passes its grants to the principal (`Principals::compile`): the inverse of that is who holds a group's.
         let mut grantees: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -360,14 +404,11 @@ impl Base {
                 }
             }
         }
-        let grantees = grantees
-            .into_iter()
-            .map(|mut v| {
-                v.sort_unstable();
-                v.dedup();
-                v.into_boxed_slice()
-            })
-            .collect();
+        for v in &mut grantees {
+            v.sort_unstable();
+            v.dedup();
+        }
+        let grantees = Lists::new(grantees);
         let mut kinds: Vec<Option<PrincipalType>> = vec![None; n];
         let mut say = |id: &str, t: Option<&PrincipalType>| {
             let slot = c.principals.names.get(id).and_then(|p| kinds.get_mut(p as usize));
@@ -408,29 +449,22 @@ impl Base {
 impl Below {
     fn build(c: &Compiled, base: &Base) -> Below {
         let nodes = c.scopes.map.len();
-        let mut anc: Vec<Box<[u32]>> = vec![Box::default(); nodes];
+        let mut anc: Vec<Vec<u32>> = vec![Vec::new(); nodes];
         let mut below: Vec<Vec<u32>> = vec![Vec::new(); nodes];
-        let mut buf = Vec::new();
-        for node in 0..nodes {
-            let live = base.at.get(node).is_some_and(|a| !a.is_empty())
-                || c.denies.at.get(node).is_some_and(|d| !d.is_empty());
-            // Total: `limits` keeps the scope nodes under `MAX_IDS`.
-            let Ok(id) = u32::try_from(node) else { continue };
+        // Total: `limits` keeps the scope nodes under `MAX_IDS`.
+        for (id, slot) in (0u32..).zip(anc.iter_mut()) {
+            let live = !base.at.get(id).is_empty() || c.denies.at.get(id as usize).is_some_and(|d| !d.is_empty());
             if !live {
                 continue;
             }
-            buf.clear();
-            ancestry(&c.scopes, c.scopes.map.name(id), &mut buf);
-            for &a in buf.iter().filter(|&&a| a != id) {
+            ancestry(&c.scopes, c.scopes.map.name(id), slot);
+            for &a in slot.iter().filter(|&&a| a != id) {
                 if let Some(v) = below.get_mut(a as usize) {
                     v.push(id);
                 }
             }
-            if let Some(slot) = anc.get_mut(node) {
-                *slot = buf.as_slice().into();
-            }
         }
-        Below { anc, below }
+        Below { anc: Lists::new(anc), below: Lists::new(below) }
     }
 }
 
@@ -519,8 +553,10 @@ impl Compiled {
     /// condition both true → `Yes`; either false, or not readable → that block grants nothing; else `Maybe`.
     fn grant_level(&self, a: u32, op: Option<u32>, action: &str, plane: Plane, scope: Option<&str>) -> Graded {
         let no = Graded { level: Level::No, needs: Vec::new() };
+        // An assignment whose role the tenant lacks grants nothing, as in a check.
         let Some(role) = self.assignments.role.get(a as usize).copied().and_then(OptId::get) else { return no };
         let (plain, conditional) = self.roles.role_grants(op, action, plane, role);
+        // Total: `condition` has an entry per assignment, as `conditional_grant` reads it.
         let on_assignment = self.assignments.condition.get(a as usize).copied().unwrap_or(OptId::NONE);
         if plain && on_assignment.is_none() {
             return Graded { level: Level::Yes, needs: Vec::new() };
@@ -627,20 +663,27 @@ struct WhoCanRun<'c> {
     /// their deny assignments share a list.
     lists: Vec<Vec<Applicable<'c>>>,
     list_ids: HashMap<Vec<u32>, usize>,
+    /// The list of a place below the scope that no deny assignment reaches, once made.
+    nothing_below: Option<usize>,
     /// Per list, per principal, the cap the list puts on the principal's answer (0 not yet known, else the level
     /// plus one).
     caps: Vec<Vec<u8>>,
-    /// Grant levels by (assignment, whether at the query scope itself).
+    /// The conditional grants' levels by (assignment, whether at the query scope itself).
     grants: HashMap<(u32, bool), Graded>,
     /// Deny levels by (deny, whether at the query scope itself).
     deny_levels: HashMap<(u32, bool), Graded>,
-    best: Vec<Option<Best>>,
+    /// (Holder, deny list) → the best assignment offered there, until [`WhoCanRun::settle`].
+    pending: HashMap<(u32, usize), Offer, foldhash::fast::RandomState>,
+    /// Principal → its best answer so far; only principals with a grant are in it.
+    best: HashMap<u32, Best, foldhash::fast::RandomState>,
 }
 
 /// A principal's best answer so far.
 #[derive(Clone, Copy, Debug)]
 struct Best {
     level: Level,
+    /// The level of the grant alone, before deny assignments.
+    grant: Level,
     assignment: u32,
     /// The principal the assignment is to.
     holder: u32,
@@ -666,6 +709,14 @@ impl<'c> WhoCanRun<'c> {
                 }
             }
         }
+        // Most places below a scope have no deny assignment above them: they share one empty list, found without
+        // building a key.
+        if found.is_empty()
+            && !at_scope
+            && let Some(id) = self.nothing_below
+        {
+            return id;
+        }
         found.sort_unstable_by_key(|&(d, node, _)| (d, node));
         let mut key: Vec<u32> = found.iter().map(|&(d, ..)| d).collect();
         // The query scope's list never merges with another: conditions there see the scope.
@@ -674,6 +725,7 @@ impl<'c> WhoCanRun<'c> {
             return id;
         }
         let exact = if at_scope { exact } else { None };
+        let found_none = found.is_empty();
         let mut list = Vec::new();
         for (d, node, deny) in found {
             let (action, plane, scope) = (self.action, self.plane, self.scope);
@@ -687,6 +739,9 @@ impl<'c> WhoCanRun<'c> {
             }
         }
         let id = self.lists.len();
+        if found_none && !at_scope {
+            self.nothing_below = Some(id);
+        }
         self.lists.push(list);
         self.caps.push(Vec::new());
         self.list_ids.insert(key, id);
@@ -696,6 +751,7 @@ impl<'c> WhoCanRun<'c> {
     /// The cap list `list` puts on principal `p`: `No` when a deny assignment targeting it blocks for every
     /// request, `Maybe` when one may, else `Yes`.
     fn cap(&mut self, list: usize, p: u32) -> Level {
+        // Total: list ids come from `list`, which pushes the list it names.
         let Some(l) = self.lists.get(list) else { return Level::Yes };
         if l.is_empty() {
             return Level::Yes;
@@ -719,35 +775,75 @@ impl<'c> WhoCanRun<'c> {
     /// Offers assignment `a` at a position with deny list `list` to its holder `holder` and to everyone its
     /// grants reach.
     fn offer(&mut self, a: u32, holder: u32, list: usize, at_scope: bool) {
-        let (c, action, op, plane, scope) = (self.c, self.action, self.op, self.plane, self.scope);
-        let level = self
-            .grants
-            .entry((a, at_scope))
-            .or_insert_with(|| c.grant_level(a, op, action, plane, at_scope.then_some(scope)))
-            .level;
-        if level == Level::No {
-            return;
-        }
-        let reached = self.base.grantees.get(holder as usize).map_or(&[][..], |v| &v[..]);
-        for p in std::iter::once(holder).chain(reached.iter().copied()) {
-            let status = level.min(self.cap(list, p));
-            if status == Level::No {
-                continue;
+        // Each assignment is offered once per position, so its level is worked out here, and kept only when an
+        // answer will need to say what it waits on.
+        let graded = self.c.grant_level(a, self.op, self.action, self.plane, at_scope.then_some(self.scope));
+        let grant = graded.level;
+        match grant {
+            Level::No => return,
+            Level::Maybe => {
+                self.grants.insert((a, at_scope), graded);
             }
-            let offered = Best { level: status, assignment: a, holder, list, at_scope };
-            if let Some(slot) = self.best.get_mut(p as usize) {
-                match slot {
-                    Some(b) if rank(b, p) >= rank(&offered, p) => {}
-                    _ => *slot = Some(offered),
+            Level::Yes => {}
+        }
+        // A holder's members are reached once per deny list, by its best assignment there: whatever a deny
+        // assignment caps a member's answer at, no other assignment of the holder there ranks higher.
+        let offered = Offer { grant, assignment: a, at_scope };
+        self.pending
+            .entry((holder, list))
+            .and_modify(|o| {
+                if offered.rank() > o.rank() {
+                    *o = offered;
                 }
+            })
+            .or_insert(offered);
+    }
+
+    /// Passes the best offer of each (holder, deny list) to the holder and everyone its grants reach.
+    fn settle(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for ((holder, list), o) in pending {
+            let reached = self.base.grantees.get(holder);
+            for p in std::iter::once(holder).chain(reached.iter().copied()) {
+                let level = o.grant.min(self.cap(list, p));
+                if level == Level::No {
+                    continue;
+                }
+                let offered =
+                    Best { level, grant: o.grant, assignment: o.assignment, holder, list, at_scope: o.at_scope };
+                self.best
+                    .entry(p)
+                    .and_modify(|b| {
+                        if rank(&offered, p) > rank(b, p) {
+                            *b = offered;
+                        }
+                    })
+                    .or_insert(offered);
             }
         }
     }
 }
 
-/// Better answers first: a higher level, then an assignment of the principal's own, then the earlier assignment.
-fn rank(b: &Best, p: u32) -> (Level, bool, std::cmp::Reverse<u32>) {
-    (b.level, b.holder == p, std::cmp::Reverse(b.assignment))
+/// An assignment offered at a position, before its holder's members are reached.
+#[derive(Clone, Copy, Debug)]
+struct Offer {
+    grant: Level,
+    assignment: u32,
+    at_scope: bool,
+}
+
+impl Offer {
+    /// Within one holder and deny list: the higher grant level, then the earlier assignment.
+    fn rank(&self) -> (Level, std::cmp::Reverse<u32>) {
+        (self.grant, std::cmp::Reverse(self.assignment))
+    }
+}
+
+/// Better answers first: a higher level, then an assignment of the principal's own, then the higher grant level,
+/// the earlier assignment, the query scope itself and the earlier deny list; a total order, so that the answer
+/// does not depend on the order offers come in.
+fn rank(b: &Best, p: u32) -> (Level, bool, Level, std::cmp::Reverse<u32>, bool, std::cmp::Reverse<usize>) {
+    (b.level, b.holder == p, b.grant, std::cmp::Reverse(b.assignment), b.at_scope, std::cmp::Reverse(b.list))
 }
 
 fn level_of(v: u8) -> Level {
@@ -761,7 +857,8 @@ fn level_of(v: u8) -> Level {
 /// The cap deny assignments `list` put on principal `p` (see [`WhoCanRun::cap`]), with the undecided ones.
 fn cap_of<'l, 'c>(c: &Compiled, list: &'l [Applicable<'c>], p: u32) -> (Level, Vec<&'l Applicable<'c>>) {
     let pool = &c.principals.members;
-    // The principal and every group it is in, transitively: what deny assignments see (semantics §3).
+    // The principal and every group it is in, transitively: what deny assignments see (semantics §3). Total: every
+    // principal id the tenant names has a record.
     let members = c.principals.info.get(p as usize).map_or(&[][..], |i| i.members(pool));
     let member = |set: &[u32]| members.iter().any(|m| set.binary_search(&m.id).is_ok());
     fold_cap(list.iter().filter(|a| deny_targets(a.deny, a.node, a.exact, member) == DenyTarget::Targets))
@@ -805,14 +902,16 @@ impl Compiled {
             scope: q.scope,
             lists: Vec::new(),
             list_ids: HashMap::new(),
+            nothing_below: None,
             caps: Vec::new(),
             grants: HashMap::new(),
             deny_levels: HashMap::new(),
-            best: vec![None; self.principals.names.len()],
+            pending: HashMap::default(),
+            best: HashMap::default(),
         };
         let mut anc = Vec::new();
         let exact = ancestry(&self.scopes, q.scope, &mut anc);
-        let at = |node: u32| base.at.get(node as usize).map_or(&[][..], |v| &v[..]);
+        let at = |node: u32| base.at.get(node);
         let here = run.list(&anc, exact, true);
         for &node in &anc {
             for &(a, holder) in at(node) {
@@ -831,85 +930,94 @@ impl Compiled {
             // Below each scope under it that the tenant names: that node's ancestors grant and block as well. A
             // scope right at such a node is no better a place, since below it fewer deny assignments apply.
             let below = self.below();
-            for n in self.below_nodes(below, q.scope, exact) {
-                let node_anc = below.anc.get(n as usize).map_or(&[][..], |v| &v[..]);
+            for &n in self.below_nodes(below, q.scope, exact).iter() {
+                if at(n).is_empty() {
+                    continue;
+                }
+                let node_anc = below.anc.get(n);
                 let list = run.list(node_anc, None, false);
                 for &(a, holder) in at(n) {
                     run.offer(a, holder, list, false);
                 }
             }
         }
+        run.settle();
         Ok(self.who_can_answer(&run, q))
     }
 
     /// The nodes with an assignment or an enforced deny assignment strictly below canonical `scope` (whose node
     /// is `exact`).
-    fn below_nodes(&self, below: &Below, scope: &str, exact: Option<u32>) -> Vec<u32> {
+    fn below_nodes<'b>(&self, below: &'b Below, scope: &str, exact: Option<u32>) -> Cow<'b, [u32]> {
         if let Some(x) = exact {
-            return below.below.get(x as usize).cloned().unwrap_or_default();
+            return Cow::Borrowed(below.below.get(x));
         }
         // A scope the tenant does not name has no management group below it: what is below it is below by text.
         let lowered = scope.to_ascii_lowercase();
-        let all = below.below.get(self.scopes.root as usize).map_or(&[][..], |v| &v[..]);
-        all.iter()
-            .copied()
-            .filter(|&n| {
-                let key = self.scopes.map.lowered_key(n);
-                key.len() > lowered.len() && text_within(lowered.as_bytes(), key)
-            })
-            .collect()
+        let all = below.below.get(self.scopes.root);
+        Cow::Owned(
+            all.iter()
+                .copied()
+                .filter(|&n| {
+                    let key = self.scopes.map.lowered_key(n);
+                    key.len() > lowered.len() && text_within(lowered.as_bytes(), key)
+                })
+                .collect(),
+        )
     }
 
     fn who_can_answer<'e>(&'e self, run: &WhoCanRun<'_>, q: &WhoCanQuery<'_>) -> WhoCan<'e> {
         let name = |p: u32| self.principals.names.name(p);
-        // Each principal's answer: unconditional (`None`) or what it waits on.
-        let answers: Vec<Option<Option<Needs<'e>>>> = (0u32..)
-            .zip(&run.best)
-            .map(|(p, b)| {
-                let b = b.as_ref()?;
-                if b.level == Level::Yes {
-                    return Some(None);
-                }
+        // What each conditional answer waits on; an answer is `None` (no grant), `Some(None)` (unconditional) or
+        // `Some(Some(needs))`.
+        let needs: HashMap<u32, Needs<'e>, foldhash::fast::RandomState> = run
+            .best
+            .iter()
+            .filter(|(_, b)| b.level == Level::Maybe)
+            .map(|(&p, b)| {
                 let grant = run.grants.get(&(b.assignment, b.at_scope));
                 let list = run.lists.get(b.list).map_or(&[][..], |v| &v[..]);
                 let (_, maybe) = cap_of(self, list, p);
-                Some(Some(self.needs(grant, &maybe)))
+                (p, self.needs(grant, &maybe))
             })
             .collect();
-        let answer = |p: u32| answers.get(p as usize).and_then(Option::as_ref);
+        let answer = |p: u32| run.best.get(&p).map(|_| needs.get(&p));
         // Listed as holding the grant itself: every such principal is listed, whatever its members.
-        let direct = |p: u32| run.best.get(p as usize).copied().flatten().is_some_and(|b| b.holder == p);
+        let direct = |p: u32| run.best.get(&p).is_some_and(|b| b.holder == p);
         let pool = &self.principals.members;
-        let mut grantees = Vec::new();
-        for (p, b) in (0u32..).zip(&run.best) {
-            let (Some(b), Some(conditional)) = (b, answer(p)) else { continue };
+        let mut listed: Vec<(&str, u32, &Best)> = Vec::new();
+        for (&p, b) in &run.best {
             if !q.expand && b.holder != p {
                 // A member stands in the entries of the listed groups whose grants reach it when its answer is each
                 // one's; else it is listed on its own, so that no group entry says more than is true of it.
                 let groups = self.principals.info.get(p as usize).map_or(&[][..], |i| i.members(pool));
-                let mut listed = groups.iter().filter(|m| m.id != p && m.mask() != 0 && direct(m.id)).peekable();
-                let stands = listed.peek().is_some() && listed.all(|g| answer(g.id) == Some(conditional));
-                if stands {
+                let mut by = groups.iter().filter(|m| m.id != p && m.mask() != 0 && direct(m.id)).peekable();
+                if by.peek().is_some() && by.all(|g| answer(g.id) == answer(p)) {
                     continue;
                 }
             }
-            let denied_members = if q.expand || b.holder != p {
-                Vec::new()
-            } else {
-                let reached = run.base.grantees.get(p as usize).map_or(&[][..], |v| &v[..]);
-                let mut v: Vec<&str> = reached.iter().filter(|&&m| answer(m).is_none()).map(|&m| name(m)).collect();
-                v.sort_unstable_by(|a, b| cmp_ids(a, b));
-                v
-            };
-            grantees.push(Grantee {
-                principal: name(p),
-                principal_type: self.kind(p),
-                via: self.via(b.assignment, (b.holder != p).then(|| name(b.holder))),
-                conditional: conditional.clone(),
-                denied_members,
-            });
+            listed.push((name(p), p, b));
         }
-        grantees.sort_by(|a, b| cmp_ids(a.principal, b.principal));
+        listed.sort_unstable_by(|a, b| cmp_ids(a.0, b.0));
+        let grantees = listed
+            .into_iter()
+            .map(|(principal, p, b)| {
+                let denied_members = if q.expand || b.holder != p {
+                    Vec::new()
+                } else {
+                    let reached = run.base.grantees.get(p);
+                    let mut v: Vec<&str> = reached.iter().filter(|&&m| answer(m).is_none()).map(|&m| name(m)).collect();
+                    v.sort_unstable_by(|a, b| cmp_ids(a, b));
+                    v
+                };
+                Grantee {
+                    principal,
+                    principal_type: self.kind(p),
+                    via: self.via(b.assignment, (b.holder != p).then(|| name(b.holder))),
+                    conditional: needs.get(&p).cloned(),
+                    denied_members,
+                }
+            })
+            .collect();
         WhoCan { plane: run.plane, reach: q.reach, expanded: q.expand, grantees }
     }
 
@@ -1082,6 +1190,7 @@ impl Compiled {
         for (a, holder) in self.held_in_scope(&grants, &anc) {
             let assignment = t.assignments.get(a as usize);
             let role = self.assignments.role.get(a as usize).copied().and_then(OptId::get);
+            // A role the tenant lacks (RL010) refuses the tenant before an engine exists.
             let Some(role) = role.and_then(|r| t.roles.get(r as usize)) else { continue };
             let group = (Some(holder) != own).then(|| self.principals.names.name(holder));
             for p in &role.permissions {
