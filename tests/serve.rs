@@ -163,7 +163,11 @@ fn reloads_swap_valid_tenants_and_keep_the_old_one_on_errors() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("fatal"), "{body}");
     assert_eq!(get(&s.url("/auth"), &write_vm).0, 200);
-    assert!(s.stderr.lock().unwrap().contains("assignments.json:1:"), "{}", s.stderr.lock().unwrap());
+    assert!(
+        s.wait_for(10, || s.stderr.lock().unwrap().contains("assignments.json:1:")),
+        "{}",
+        s.stderr.lock().unwrap()
+    );
     let metrics = get(&s.url("/metrics"), &[]).2;
     assert!(metrics.contains("rolegate_reload_failures_total 1"), "{metrics}");
     assert!(metrics.contains("rolegate_reloads_total 1"), "{metrics}");
@@ -173,7 +177,8 @@ fn reloads_swap_valid_tenants_and_keep_the_old_one_on_errors() {
     let pid = rustix::process::Pid::from_raw(s.child.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
     assert!(s.wait_for(10, || get(&s.url("/auth"), &write_vm).0 == 403), "SIGHUP did not reload");
-    assert!(s.stderr.lock().unwrap().contains("\"trigger\":\"sighup\""));
+    // The log line follows the swap: wait for it too.
+    assert!(s.wait_for(10, || s.stderr.lock().unwrap().contains("\"trigger\":\"sighup\"")));
 }
 
 #[test]
@@ -198,7 +203,7 @@ fn a_watched_symlinked_tenant_reloads_when_the_link_is_swapped() {
     std::os::unix::fs::symlink("v2", dir.join("tenant.new")).unwrap();
     std::fs::rename(dir.join("tenant.new"), dir.join("tenant")).unwrap();
     assert!(s.wait_for(10, || get(&s.url("/auth"), &write_vm).0 == 200), "{}", s.stderr.lock().unwrap());
-    assert!(s.stderr.lock().unwrap().contains("\"trigger\":\"watch\""));
+    assert!(s.wait_for(10, || s.stderr.lock().unwrap().contains("\"trigger\":\"watch\"")));
 }
 
 #[test]
@@ -398,7 +403,8 @@ fn ml_endpoints_are_served_and_no_secret_reaches_a_log_or_a_metric() {
     assert_eq!(post(&s.url(&regen), &[("x-principal", "operator")], r#"{"keyType": "Secondary"}"#).0, 200);
     assert_eq!(score(&format!("Bearer {secondary}")).0, 401);
     let metrics = get(&s.url("/metrics"), &[]).2;
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The decision log is written by its own thread: wait for the last line.
+    assert!(s.wait_for(10, || s.stdout.lock().unwrap().matches("\"route\":\"credentials\"").count() == 3));
     let logs = format!("{}{}{metrics}", s.stdout.lock().unwrap(), s.stderr.lock().unwrap());
     assert!(logs.contains("\"endpoint\":\"e-key\""), "{logs}");
     for secret in [primary, secondary] {
