@@ -349,13 +349,7 @@ impl Validator {
 
     /// Validates the value of an `Authorization` header (`Bearer <token>`).
     pub fn validate_header(&self, authorization: Option<&str>) -> Result<Arc<Identity>, TokenError> {
-        let token = authorization
-            .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim())
-            .filter(|t| !t.is_empty())
-            .ok_or(TokenError::Missing)?;
-        self.validate(token)
+        self.validate(bearer(authorization).ok_or(TokenError::Missing)?)
     }
 
     /// Validates a token. The identity is shared with the cache, so that a cached token costs no copy.
@@ -434,6 +428,15 @@ impl Validator {
             let _ = self.refresh();
         }
     }
+}
+
+/// The credential of an `Authorization: Bearer <credential>` header (the scheme ASCII case-insensitive).
+pub(crate) fn bearer(authorization: Option<&str>) -> Option<&str> {
+    authorization
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// The `alg` of a token's header when the header is JSON with a string `alg` (read only to name the failure).

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::gateway::{Gateway, HttpRequest, Identify, Outcome, Verdict, identify};
-use crate::identity::Overage;
+use crate::identity::{Overage, bearer};
 use crate::map::{check_path, map};
 use aml_token::{AmlTokenConfig, IssuedToken};
 use secrets::{KeySlot, Secret, SecretStore, SecretsError};
@@ -167,6 +167,7 @@ impl EndpointTable {
             }
             let target = map("GET", &config.id)
                 .map_err(|e| config_error(name, format!("id `{}` is not a resource id: {e}", config.id)))?;
+            // `rsplit` yields at least one piece; an empty one fails the name check below.
             let last = config.id.rsplit('/').next().unwrap_or_default();
             if !target.action.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read")
                 || target.scope != config.id
@@ -565,15 +566,6 @@ fn regenerate_body(body: &[u8]) -> Option<KeySlot> {
 /// self-hosted ones): anything else in the header is refused rather than logged.
 fn is_deployment_name(d: &str) -> bool {
     (1..=64).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The bearer credential of an `Authorization` header.
-fn bearer(authorization: Option<&str>) -> Option<&str> {
-    authorization
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
-        .filter(|t| !t.is_empty())
 }
 
 /// What kind of credential a bearer value is, read from its form alone (the header's `alg` of a JWT): only to
