@@ -189,14 +189,19 @@ fn json_findings(stdout: &str) -> Vec<Found> {
         .collect()
 }
 
-/// Diagnostics rendered by miette's graphical handler: a line holding only the code, then the report, whose
-/// first `╭─[file:line:col]` is the primary label.
+/// Diagnostics rendered by miette's graphical handler: a header line holding the code and its kebab-case name
+/// (`RL006 malformed-action`), then the report, whose first `╭─[file:line:col]` is the primary label.
 fn rendered_findings(stderr: &str) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::new();
     for line in stderr.lines() {
         let t = line.trim();
-        if is_code(t) {
-            out.push(Found { code: t.to_owned(), file: None, line_col: None, text: String::new() });
+        let header = t.split_once(' ').filter(|(code, name)| {
+            is_code(code)
+                && !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+        if let Some((code, _)) = header {
+            out.push(Found { code: code.to_owned(), file: None, line_col: None, text: String::new() });
             continue;
         }
         let Some(cur) = out.last_mut() else { continue };
@@ -576,8 +581,8 @@ fn expectations_and_rendered_reports_parse() {
         let want = want.map(|(c, f, l, col, t)| (c.to_owned(), f.map(str::to_owned), l, col, t.map(str::to_owned)));
         assert_eq!(got, want, "{text}");
     }
-    let stderr = "RL003\n\n  ⚠ unknown key `NotAction` in role definition\n   ╭─[./t3/role.json:1:34]\n 1 │ {}\n   ╰────\n\
-                  RL017\n\n  × cannot read `nope`: No such file or directory\n  help: check the path\n";
+    let stderr = "RL003 unknown-key\n\n  ⚠ unknown key `NotAction` in role definition\n   ╭─[./t3/role.json:1:34]\n 1 │ {}\n   ╰────\n\
+                  RL017 unreadable\n\n  × cannot read `nope`: No such file or directory\n  help: check the path\n";
     let found = rendered_findings(stderr);
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(parse_expected("RL003 t3/role.json:1:34 ~unknown key").unwrap().matches(&found[0]));

@@ -512,7 +512,7 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-const PADDED_ROLE: &[u8] = br#"{"Name": "Padded", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}"#;
+const PADDED_ROLE: &[u8] = br#"{"Name": "Padded", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"]}"#;
 
 #[test]
 fn sarif_output_validates_against_the_oasis_schema() {
@@ -640,7 +640,7 @@ fn baseline_reports_only_new_findings() {
     assert!(out.contains("1 baselined not shown"), "{out}");
     // A change adds a second problem: only that one is reported.
     let changed =
-        String::from_utf8(PADDED_ROLE.to_vec()).unwrap().replace("\"/subscriptions/s\"", "\"subscriptions/s/\"");
+        String::from_utf8(PADDED_ROLE.to_vec()).unwrap().replace("\"/subscriptions/0b1f", "\"subscriptions/0b1f");
     std::fs::write(dir.join("padded.json"), changed).unwrap();
     let (code, out, _) = role_lint_in(&dir, &["padded.json", "--baseline", "baseline.json", "--format", "json"]);
     assert_eq!(code, 0);
@@ -665,6 +665,8 @@ fn tenant_mode_reports_the_tenant_family() {
         .unwrap()
         .iter()
         .map(|f| (f["code"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        // The fixture's subscriptions are `sub-1`..`sub-3`, not GUIDs: RL116 and RL406 on every one of them.
+        .filter(|f| f.0 != "RL116" && f.0 != "RL406")
         .collect();
     let assignments = format!("{tenant}/assignments.json");
     let roles = format!("{tenant}/roles.json");
@@ -750,7 +752,8 @@ fn tenant_mode_lints_the_tenant_role_files_once() {
     let first = human(());
     assert_eq!(first, human(()));
     assert!(first.contains("[tenant/team-roles.json:2:80]"), "{first}");
-    assert!(first.contains("4 errors, 5 warnings in 4 files (5 roles)"), "{first}");
+    // 8 of the warnings are RL116 and RL406: the fixture names its subscriptions `sub-1`..`sub-3`.
+    assert!(first.contains("4 errors, 13 warnings in 4 files (5 roles)"), "{first}");
     // Outside a tenant, a file named twice is linted once.
     let once = role_lint_in(&work, &["tenant/team-roles.json", "--format", "json", "--no-config"]).1;
     let twice =
@@ -790,6 +793,38 @@ fn explain_prints_rule_and_load_docs() {
     let out = Command::cargo_bin("role-lint").unwrap().args(["--explain", "RL999"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("unknown code `RL999`"));
+}
+
+#[test]
+fn list_rules_names_every_code_with_severity_and_family() {
+    let out = Command::cargo_bin("role-lint").unwrap().arg("--list-rules").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["code", "name", "severity", "family"]);
+    for expected in [
+        ["RL000", "invalid-json", "error", "load"],
+        ["RL108", "assignable-scope-placeholder", "error", "azure-would-reject"],
+        ["RL116", "subscription-id-not-guid", "warning", "azure-would-reject"],
+        ["RL202", "wildcard-pulls-sensitive", "warning", "security"],
+        ["RL406", "assignment-scope", "warning", "tenant"],
+        ["RL502", "unused-suppression", "warning", "config"],
+    ] {
+        assert!(rows.iter().any(|r| r.as_slice() == expected), "{expected:?} in\n{text}");
+    }
+    let codes: Vec<&str> = rows[1..].iter().map(|r| r[0]).collect();
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(codes, sorted, "one row per code, in code order");
+    // Every rule of the registry is listed.
+    for rule in rolegate_lint::RULES {
+        assert!(codes.contains(&rule.code), "{}", rule.code);
+    }
+    let out = Command::cargo_bin("role-lint").unwrap().args(["--list-rules", "--format", "json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rl117 = json.as_array().unwrap().iter().find(|r| r["code"] == "RL117").unwrap();
+    assert_eq!((rl117["name"].as_str(), rl117["severity"].as_str()), (Some("assignable-scope-kind"), Some("warning")));
 }
 
 #[test]
@@ -1348,4 +1383,74 @@ scope = "/subscriptions/sub-1"
         "{out}"
     );
     assert!(out.contains("2 tests, 1 passed, 1 failed"), "{out}");
+}
+
+/// The `run:` block of the step with `id: <id>` in `action.yml`, unindented.
+fn action_step_script(action: &str, id: &str) -> String {
+    let lines: Vec<&str> = action.lines().collect();
+    let step = lines.iter().position(|l| l.trim() == format!("id: {id}")).unwrap();
+    let run = step + lines[step..].iter().position(|l| l.trim() == "run: |").unwrap();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let base = indent(lines[run]);
+    let body: Vec<&str> =
+        lines[run + 1..].iter().take_while(|l| l.trim().is_empty() || indent(l) > base).copied().collect();
+    let strip = body.iter().filter(|l| !l.trim().is_empty()).map(|l| indent(l)).min().unwrap();
+    body.iter().map(|l| l.get(strip..).unwrap_or("")).collect::<Vec<_>>().join("\n")
+}
+
+/// The composite action's lint step, run as GitHub would run it (bash, inputs as environment variables): it
+/// writes a SARIF report and the exit code to `$GITHUB_OUTPUT`, and prints workflow annotations.
+#[test]
+fn github_action_lint_step_runs_role_lint() {
+    let action = std::fs::read_to_string(repo("action.yml")).unwrap();
+    let script = action_step_script(&action, "lint");
+    let dir = temp_dir("action");
+    let run = |paths: &str, args: &str, fail_on: &str| {
+        let output = dir.join("github-output");
+        std::fs::write(&output, "").unwrap();
+        let out = Command::new("bash")
+            .args(["-e", "-c", &script])
+            .current_dir(repo(""))
+            .env("ROLE_LINT", assert_cmd::cargo::cargo_bin("role-lint"))
+            .env("SARIF", dir.join("report.sarif"))
+            .env("GITHUB_OUTPUT", &output)
+            .env("INPUT_PATHS", paths)
+            .env("INPUT_TENANT", "")
+            .env("INPUT_FAIL_ON", fail_on)
+            .env("INPUT_ARGS", args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let outputs = std::fs::read_to_string(&output).unwrap();
+        let sarif: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.sarif")).unwrap()).unwrap();
+        (outputs, sarif, String::from_utf8(out.stdout).unwrap())
+    };
+    // The shipped examples have errors: exit code 1, results in the SARIF, annotations on stdout.
+    let (outputs, sarif, annotations) = run("roles/examples", "--no-config", "error");
+    assert!(outputs.contains("exit-code=1\n"), "{outputs}");
+    assert!(outputs.contains(&format!("sarif-file={}", dir.join("report.sarif").display())), "{outputs}");
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert!(annotations.lines().any(|l| l.starts_with("::error file=roles/examples/")), "{annotations}");
+    // Several paths, separated by newlines, and a clean role: exit code 0.
+    let clean = dir.join("clean.json");
+    std::fs::write(&clean, PADDED_ROLE).unwrap();
+    let (outputs, sarif, _) = run(&format!("{}\n{}", clean.display(), clean.display()), "--no-config", "error");
+    assert!(outputs.contains("exit-code=0\n"), "{outputs}");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1, "the padded action, a warning");
+    // An input with shell syntax stays an argument (a path that does not exist: exit code 2).
+    let (outputs, ..) = run("$(touch injected) ;echo", "--no-config", "error");
+    assert!(outputs.contains("exit-code=2\n"), "{outputs}");
+    assert!(!repo("injected").exists());
+}
+
+/// The pre-commit hook runs a binary this package builds, on the file types role-lint reads.
+#[test]
+fn pre_commit_hooks_name_the_binary_and_file_types() {
+    let hooks = std::fs::read_to_string(repo(".pre-commit-hooks.yaml")).unwrap();
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"role-lint\""));
+    let entries: Vec<&str> = hooks.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
+    assert_eq!(entries, ["role-lint", "role-lint"]);
+    assert!(hooks.contains("language: rust"));
+    assert!(hooks.contains(r"files: \.(json|tf|bicep)$"));
 }

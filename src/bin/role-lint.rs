@@ -19,7 +19,7 @@ use rolegate_lint::{Baseline, Category, KnownRules, LintOptions, Linter, OutputF
 #[command(name = "role-lint", version, after_help = EXIT_CODES)]
 struct Args {
     /// Role-definition files, or directories searched recursively for `*.json`.
-    #[arg(required_unless_present_any = ["tenant", "explain"], value_name = "FILE|DIR")]
+    #[arg(required_unless_present_any = ["tenant", "explain", "list_rules"], value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
     /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): every rule over its role files, and
     /// assignments outside AssignableScopes, DataActions roles at management groups, unassigned custom roles,
@@ -29,6 +29,10 @@ struct Args {
     /// Print what a code (`RL202`, or a load code such as `RL006`) flags and why, then exit.
     #[arg(long, value_name = "CODE", exclusive = true)]
     explain: Option<String>,
+    /// Print every code (load codes, rules, tenant and config codes): code, name, default severity and family,
+    /// one per line (`--format json`: an array of objects), then exit.
+    #[arg(long, conflicts_with_all = ["paths", "tenant", "explain"])]
+    list_rules: bool,
     /// Expand wildcards against this `az provider operation list --output json` file instead of the shipped
     /// catalog; reports name its modification date.
     #[arg(long, value_name = "FILE")]
@@ -245,8 +249,55 @@ fn options(args: &Args) -> Result<LintOptions, OptionsError> {
     Ok(options)
 }
 
+/// `--list-rules`: every code the run can report, in code order.
+fn list_rules(format: Format) -> ExitCode {
+    use rolegate_lint::RuleMetaSource;
+    let all = (Registry, KnownRules).all_rules();
+    let family = |m: &rolegate_lint::RuleMeta| m.tags.first().copied().unwrap_or("other");
+    let out = match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = all
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "code": m.code,
+                        "name": m.name,
+                        "severity": m.default_severity.as_str(),
+                        "family": family(m),
+                        "summary": m.summary,
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        _ => {
+            let width = all.iter().map(|m| m.name.len()).max().unwrap_or_default();
+            let mut text = format!("{:<6} {:<width$} {:<8} {}\n", "code", "name", "severity", "family");
+            for m in &all {
+                text.push_str(&format!(
+                    "{:<6} {:<width$} {:<8} {}\n",
+                    m.code,
+                    m.name,
+                    m.default_severity.as_str(),
+                    family(m)
+                ));
+            }
+            text
+        }
+    };
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.list_rules {
+        return list_rules(args.format);
+    }
     if let Some(code) = &args.explain {
         return match rolegate_lint::explain(code) {
             Some(doc) => {

@@ -139,16 +139,19 @@ impl Linter {
         let root = match (parsed, doc) {
             (Ok(root), Some(doc)) if doc != Document::Roles => {
                 // Linting a `package.json` or an assignments file as roles would only say that it is no role.
-                let what = match doc {
-                    Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
-                    _ => format!("{}, not role definitions", rolegate::internals::load::describe_document(doc)),
+                let message = match doc {
+                    Document::Other => format!(
+                        "`{name}` is not an Azure RBAC role definition: it looks like {}; it is not linted",
+                        rolegate::internals::load::looks_like(&root)
+                    ),
+                    _ => format!(
+                        "`{name}` holds {}, not role definitions; it is not linted",
+                        rolegate::internals::load::describe_document(doc)
+                    ),
                 };
-                let d = rolegate::Diagnostic::warning(
-                    rolegate::diag::codes::NOT_A_ROLE_FILE,
-                    format!("`{name}` holds {what}; it is not linted"),
-                )
-                .at(&source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
-                .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
+                let d = rolegate::Diagnostic::warning(rolegate::diag::codes::NOT_A_ROLE_FILE, message)
+                    .at(&source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
+                    .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
                 load_findings.push(Finding::from_diagnostic(&d, None));
                 Some(root)
             }

@@ -6,6 +6,7 @@
 
 mod assignable_scopes;
 mod assignment_conditions;
+mod assignment_scope;
 mod data_actions_at_management_group;
 mod limits;
 mod unassigned_role;
@@ -28,6 +29,7 @@ use crate::rule_meta::RuleMeta;
 /// The codes of the tenant family (`RL4xx`).
 pub mod codes {
     pub use super::assignable_scopes::CODE as ASSIGNMENT_OUTSIDE_ASSIGNABLE_SCOPES;
+    pub use super::assignment_scope::CODE as ASSIGNMENT_SCOPE;
     pub use super::data_actions_at_management_group::CODE as DATA_ACTIONS_AT_MANAGEMENT_GROUP;
     pub use super::limits::{MG_CODE as MANAGEMENT_GROUP_ASSIGNMENT_LIMIT, SUB_CODE as SUBSCRIPTION_ASSIGNMENT_LIMIT};
     pub use super::unassigned_role::CODE as UNASSIGNED_CUSTOM_ROLE;
@@ -40,6 +42,7 @@ pub static RULES: &[RuleMeta] = &[
     unassigned_role::META,
     limits::SUB_META,
     limits::MG_META,
+    assignment_scope::META,
 ];
 
 /// What the tenant rules need besides the tenant.
@@ -58,6 +61,7 @@ pub fn check(tenant: &Tenant, cx: &TenantContext) -> Vec<Finding> {
     unassigned_role::check(tenant, &mut out);
     limits::check(tenant, &cx.limits, &mut out);
     assignment_conditions::check(&index, &mut out);
+    assignment_scope::check(&index, &mut out);
     add_pointers(tenant, &mut out);
     out
 }

@@ -12,8 +12,8 @@ fn report() -> Report {
     linter.add_file(
         "roles.json",
         br#"[
-  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read"], "AssignableScopes": ["subscriptions/s"]},
-  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}
+  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read"], "AssignableScopes": ["subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"]},
+  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"]}
 ]"#,
     );
     linter.finish()
@@ -78,8 +78,8 @@ fn baseline_absorbs_one_finding_per_entry() {
     linter.add_file(
         "roles.json",
         br#"[
-  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["subscriptions/s"]},
-  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/s"]}
+  {"Name": "A", "Actions": ["Microsoft.Compute/virtualMachines/read ", " Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"]},
+  {"Name": "B", "Actions": ["Microsoft.Compute/virtualMachines/read "], "AssignableScopes": ["/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"]}
 ]"#,
     );
     let after = linter.finish().apply_baseline(&baseline);

@@ -66,3 +66,47 @@ fn human_header_column_on_a_600_character_line() {
         assert!(human.contains("Microsoft.Compute/*/query/*"), "{human}");
     }
 }
+
+#[test]
+fn a_cosmos_db_sql_role_is_one_finding_not_a_cascade() {
+    let mut linter = Linter::new();
+    linter.add_file(
+        "roles/cosmos-reader.json",
+        br#"{
+  "RoleName": "MyReadOnlyRole",
+  "Type": "CustomRole",
+  "AssignableScopes": ["/"],
+  "Permissions": [{
+    "DataActions": [
+      "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+      "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read",
+      "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeQuery"
+    ]
+  }]
+}"#,
+    );
+    linter.add_file("package.json", br#"{"name": "app", "version": "1.0.0", "dependencies": {}}"#);
+    let report = linter.finish();
+    let found: Vec<_> =
+        report.findings().iter().map(|f| (f.code, f.file.clone().unwrap(), f.message.clone())).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "RL021",
+                "package.json".to_owned(),
+                "`package.json` is not an Azure RBAC role definition: it looks like a package manifest; it is not linted"
+                    .to_owned()
+            ),
+            (
+                "RL021",
+                "roles/cosmos-reader.json".to_owned(),
+                "`roles/cosmos-reader.json` is not an Azure RBAC role definition: it looks like a Cosmos DB SQL role \
+                 definition (Cosmos DB's own data-plane RBAC, created with `az cosmosdb sql role definition create`); \
+                 it is not linted"
+                    .to_owned()
+            ),
+        ]
+    );
+    assert_eq!(report.summary().roles, 0);
+}

@@ -31,17 +31,54 @@ fn rows<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<(String, String,
         .collect()
 }
 
-/// The tenant family's findings (`RL4xx`) of a report.
+/// The tenant family's findings (`RL4xx`) of a report, but for `RL406`, which the fixture's sample subscription
+/// names draw on every assignment at a subscription.
 fn tenant_family(report: &Report) -> Vec<&Finding> {
-    report.findings().iter().filter(|f| f.code.starts_with("RL4")).collect()
+    report.findings().iter().filter(|f| f.code.starts_with("RL4") && f.code != "RL406").collect()
+}
+
+#[test]
+fn assignment_scopes_azure_refuses() {
+    let report = lint(TenantLimits::default());
+    let rl406: Vec<_> = report.findings().iter().filter(|f| f.code == "RL406").map(|f| f.message.clone()).collect();
+    assert_eq!(rl406.len(), 6, "{rl406:#?}");
+    assert!(
+        rl406
+            .iter()
+            .any(|m| m
+                == "subscription id `sub-3` in the scope `/subscriptions/sub-3` of `dave`'s assignment is not a GUID"),
+        "{rl406:#?}"
+    );
+    // GUID subscriptions and a tenant-level provider path.
+    let sub = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+    let assignments = format!(
+        r#"[{{"principalId": "alice", "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/{sub}"}},
+{{"principalId": "bob", "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/providers/Microsoft.Insights"}}]"#
+    );
+    let dir = tenant_copy("assignment-scope", &[("assignments.json", &assignments)]);
+    let mut linter = Linter::new();
+    linter.add_tenant(&dir, &TenantContext::default());
+    let report = linter.finish();
+    let rl406: Vec<_> =
+        report.findings().iter().filter(|f| f.code == "RL406").map(|f| (f.line, f.message.clone())).collect();
+    assert_eq!(
+        rl406,
+        [(
+            2,
+            "the scope `/providers/Microsoft.Insights` of `bob`'s assignment is a tenant-level provider path"
+                .to_owned()
+        )]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn tenant_rules_point_at_the_assignment() {
     let report = lint(TenantLimits::default());
     let s = report.summary();
-    // Three of the warnings are the role rules' (see `the_tenant_role_files_get_every_rule`).
-    assert_eq!((s.files, s.roles, s.errors, s.warnings), (3, 4, 3, 4));
+    // Five of the warnings are the role rules' (see `the_tenant_role_files_get_every_rule`), six are RL406: the
+    // fixture's subscriptions are `sub-1`, `sub-2` and `sub-3`, not GUIDs (`assignment_scopes_azure_refuses`).
+    assert_eq!((s.files, s.roles, s.errors, s.warnings), (3, 4, 3, 12));
     let expected = [
         // ops at management group `platform`: a DataActions custom role cannot be assigned there.
         ("RL402", "assignments.json:12:14", "Blob Log Reader"),
@@ -88,7 +125,8 @@ fn the_tenant_role_files_get_every_rule() {
     let expected: Vec<_> = alone.findings().iter().map(key).collect();
     assert_eq!(role_rules, expected);
     let codes: Vec<&str> = role_rules.iter().map(|k| k.0).collect();
-    assert_eq!(codes, ["RL208", "RL210", "RL303"]);
+    // RL116 twice: the fixture names its subscriptions `sub-1` and `sub-2`, not GUIDs.
+    assert_eq!(codes, ["RL208", "RL210", "RL303", "RL116", "RL116"]);
     assert_eq!(role_rules[0].5.as_deref(), Some("/0/permissions/0/dataActions/0"));
 }
 
@@ -133,8 +171,9 @@ fn every_tenant_role_file_is_linted_once() {
         .map(|f| (f.code, f.line))
         .collect();
     // RL007 (whitespace, a load warning) once; RL110 against `Legacy Operator` of roles.json; RL403 (the role is
-    // not assigned). Nothing about the built-in Owner (lines 1-3): not RL200 `*`, not RL103 `/`.
-    assert_eq!(in_team, [("RL110", 4), ("RL403", 4), ("RL007", 5)], "{:#?}", report.findings());
+    // not assigned); RL116 (`sub-1` is no GUID). Nothing about the built-in Owner (lines 1-3): not RL200 `*`, not
+    // RL103 `/`.
+    assert_eq!(in_team, [("RL110", 4), ("RL403", 4), ("RL007", 5), ("RL116", 5)], "{:#?}", report.findings());
     let rl110 = report.findings().iter().find(|f| f.code == "RL110").unwrap();
     assert!(rl110.diagnostic.label.as_deref().is_some_and(|l| l.ends_with("/roles.json`")), "{:?}", rl110.diagnostic);
     let _ = std::fs::remove_dir_all(&dir);

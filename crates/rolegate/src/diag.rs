@@ -318,8 +318,10 @@ impl miette::Diagnostic for Report<'_> {
 impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
+    /// The header names the code and its name (`RL108 assignable-scope-placeholder`): the name is what configs,
+    /// suppressions and `--explain` also accept, and says more than the number.
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code.id))
+        Some(Box::new(format!("{} {}", self.code.id, self.code.name)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

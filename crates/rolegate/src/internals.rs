@@ -26,7 +26,7 @@ pub mod json {
 
 /// The loaders' first steps, for a linter that reports on what the engine would refuse.
 pub mod load {
-    pub use crate::load::classify::{Document, classify, describe as describe_document};
+    pub use crate::load::classify::{Document, classify, describe as describe_document, looks_like};
     pub use crate::load::reader::pointer_to;
     pub use crate::load::roles::load_roles_from_value;
     pub use crate::load::source::parse_source;

@@ -165,8 +165,9 @@ pub enum ScopeProblem {
 pub enum ScopeValue {
     /// A real scope.
     Parsed(ParsedScope),
-    /// A documentation placeholder such as `<subscriptionId>`, `{subscriptionId}`, `${SUB}` or `$(sub)` stands
-    /// for a segment; `at` is the first such segment.
+    /// A documentation placeholder such as `<subscriptionId>`, `{subscriptionId}`, `${SUB}`, `$(sub)`, `$SUB`,
+    /// `YOUR-SUBSCRIPTION-ID` or `/subscriptions/SUBSCRIPTION_ID` stands for a segment; `at` is the first such
+    /// segment ([`find_placeholder`] describes it).
     Placeholder {
         /// Byte range of the first placeholder segment within the input.
         at: Span,
@@ -192,8 +193,8 @@ pub fn classify_scope(raw: &str) -> ScopeValue {
     if raw.len() >= 2 && raw.starts_with('[') && raw.ends_with(']') && !raw.starts_with("[[") {
         return ScopeValue::Template;
     }
-    if let Some(at) = first_placeholder(raw) {
-        return ScopeValue::Placeholder { at };
+    if let Some(p) = find_placeholder(raw) {
+        return ScopeValue::Placeholder { at: p.at };
     }
     match parse_scope(raw) {
         Ok(parsed) => ScopeValue::Parsed(parsed),
@@ -201,24 +202,157 @@ pub fn classify_scope(raw: &str) -> ScopeValue {
     }
 }
 
-/// The first `/`-separated part of `raw` that looks like a documentation placeholder.
-fn first_placeholder(raw: &str) -> Option<Span> {
+/// The kind of placeholder a scope segment is, for messages: `<name>`, `${NAME}`, `SUBSCRIPTION_ID`...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlaceholderForm {
+    /// `<subscriptionId>`.
+    Angle,
+    /// `{subscriptionId}`.
+    Brace,
+    /// `{{subscriptionId}}` (Mustache, Jinja, Handlebars).
+    DoubleBrace,
+    /// `${SUB}`.
+    DollarBrace,
+    /// `$(sub)` (Azure Pipelines macro, shell command substitution).
+    DollarParen,
+    /// `$SUB` or `$subscriptionID` (a shell or PowerShell variable).
+    Dollar,
+    /// `SUBSCRIPTION_ID`: an all-capitals name where a GUID belongs.
+    AllCaps,
+    /// `YOUR-SUBSCRIPTION-ID`, `your_rg`, `yourResourceGroup`.
+    Your,
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: a GUID pattern with letters `x` for digits.
+    GuidPattern,
+}
+
+impl PlaceholderForm {
+    /// The form as a phrase: "a `${NAME}` variable".
+    pub fn describe(self) -> &'static str {
+        match self {
+            PlaceholderForm::Angle => "an `<name>` placeholder",
+            PlaceholderForm::Brace => "a `{name}` placeholder",
+            PlaceholderForm::DoubleBrace => "a `{{name}}` template variable",
+            PlaceholderForm::DollarBrace => "a `${NAME}` variable",
+            PlaceholderForm::DollarParen => "a `$(name)` macro",
+            PlaceholderForm::Dollar => "a `$NAME` shell variable",
+            PlaceholderForm::AllCaps => "an all-capitals placeholder name",
+            PlaceholderForm::Your => "a `YOUR-...` placeholder",
+            PlaceholderForm::GuidPattern => "an `xxxxxxxx-...` GUID pattern",
+        }
+    }
+}
+
+/// What a scope segment that follows `keyword` must be replaced with: "a subscription id (a GUID)".
+pub fn segment_meaning(keyword: &str) -> &'static str {
+    if keyword.eq_ignore_ascii_case(KW_SUBSCRIPTIONS) {
+        "the subscription id (a GUID)"
+    } else if keyword.eq_ignore_ascii_case(KW_RESOURCE_GROUPS) {
+        "the resource group name"
+    } else if keyword.eq_ignore_ascii_case(KW_MANAGEMENT_GROUPS) {
+        "the management group id"
+    } else if keyword.eq_ignore_ascii_case(KW_PROVIDERS) {
+        "the provider namespace"
+    } else {
+        "the name it stands for"
+    }
+}
+
+/// A placeholder segment of a scope: its span in the scope, its form, and the keyword before it
+/// (`subscriptions`), which says what to substitute ([`segment_meaning`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placeholder<'a> {
+    /// Byte range of the segment within the scope.
+    pub at: Span,
+    /// The segment's text.
+    pub text: &'a str,
+    /// Its form.
+    pub form: PlaceholderForm,
+    /// The segment before it (empty at the start).
+    pub after: &'a str,
+}
+
+/// The first placeholder segment of `raw`, described; `None` when `raw` has none (what
+/// [`ScopeValue::Placeholder`] reports as `at`).
+pub fn find_placeholder(raw: &str) -> Option<Placeholder<'_>> {
     let mut start = 0;
+    let mut previous = "";
     for part in raw.split('/') {
         let end = start + part.len();
-        if is_placeholder(part) {
-            return Some(Span::new(start, end));
+        if let Some(form) = placeholder_form(part, previous) {
+            return Some(Placeholder { at: Span::new(start, end), text: part, form, after: previous });
+        }
+        if !part.is_empty() {
+            previous = part;
         }
         start = end + 1;
     }
     None
 }
 
-fn is_placeholder(part: &str) -> bool {
-    let enclosed = |open: &str, close: char| {
-        part.len() > open.len() + close.len_utf8() && part.starts_with(open) && part.ends_with(close)
+/// The placeholder form of one segment, given the segment before it. `$name` and `your...` count only as a
+/// subscription, resource group or management group name, which cannot hold a `$` (a storage container can:
+/// `$web`); all-capitals names only as a subscription id, which must be a GUID (`RG_PROD` is a fine group name).
+fn placeholder_form(part: &str, previous: &str) -> Option<PlaceholderForm> {
+    let structural =
+        [KW_SUBSCRIPTIONS, KW_RESOURCE_GROUPS, KW_MANAGEMENT_GROUPS].iter().any(|k| previous.eq_ignore_ascii_case(k));
+    let enclosed = |open: &str, close: &str| {
+        part.len() > open.len() + close.len() && part.starts_with(open) && part.ends_with(close)
     };
-    enclosed("<", '>') || enclosed("{", '}') || enclosed("${", '}') || enclosed("$(", ')')
+    let identifier = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if enclosed("<", ">") {
+        Some(PlaceholderForm::Angle)
+    } else if enclosed("{{", "}}") {
+        Some(PlaceholderForm::DoubleBrace)
+    } else if enclosed("${", "}") {
+        Some(PlaceholderForm::DollarBrace)
+    } else if enclosed("{", "}") {
+        Some(PlaceholderForm::Brace)
+    } else if enclosed("$(", ")") {
+        Some(PlaceholderForm::DollarParen)
+    } else if structural && part.strip_prefix('$').is_some_and(identifier) {
+        Some(PlaceholderForm::Dollar)
+    } else if structural && is_your(part) {
+        Some(PlaceholderForm::Your)
+    } else if is_guid_pattern(part) {
+        Some(PlaceholderForm::GuidPattern)
+    } else if previous.eq_ignore_ascii_case(KW_SUBSCRIPTIONS) && is_all_caps_name(part) {
+        Some(PlaceholderForm::AllCaps)
+    } else {
+        None
+    }
+}
+
+/// `YOUR-SUBSCRIPTION-ID`, `your_rg`, `yourResourceGroup`: "your" and then a separator or a capital.
+fn is_your(part: &str) -> bool {
+    let Some(head) = part.get(..4) else { return false };
+    let rest = part.get(4..).unwrap_or_default();
+    head.eq_ignore_ascii_case("your")
+        && rest.chars().next().is_some_and(|c| c == '-' || c == '_' || (c.is_ascii_uppercase() && head == "your"))
+}
+
+/// A GUID-shaped segment with `x` or `X` where hex digits belong, and at least one of them.
+fn is_guid_pattern(part: &str) -> bool {
+    part.len() == 36
+        && part.bytes().any(|b| b.eq_ignore_ascii_case(&b'x'))
+        && part.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit() || b.eq_ignore_ascii_case(&b'x')
+            }
+        })
+}
+
+/// `SUBSCRIPTION_ID`, `SUB_ID`, `SUBSCRIPTIONID`: capitals (and digits) with an underscore, or ending in `ID`.
+fn is_all_caps_name(part: &str) -> bool {
+    part.len() >= 4
+        && part.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && part.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && (part.contains('_') || part.ends_with("ID"))
 }
 
 /// Whether `b` may not appear anywhere in a scope. Each of these makes Azure read a scope as another one than its

@@ -92,7 +92,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "RL021",
-        "A JSON file that holds no role definition (nor any other RBAC document); it is skipped.\n\nWhy it matters: a `package.json` or an ARM parameters file beside the roles is not a role; if the file was meant as one, it has none of the keys of a role (`Actions`, `AssignableScopes`, `Permissions`, ...).\n\nExample: `{\"name\": \"app\", \"version\": \"1.0.0\"}`.",
+        "A JSON file that holds no Azure RBAC role definition (nor any other RBAC document); it is skipped with one finding that says what it looks like.\n\nWhy it matters: a `package.json`, an ARM parameters file or a Cosmos DB SQL role definition (`RoleName` / `Type` / `Permissions[].DataActions`, Cosmos DB's own RBAC) beside the roles is not an Azure role; if the file was meant as one, it has none of the keys of a role (`Actions`, `AssignableScopes`, `Permissions`, ...).\n\nExample: `{\"name\": \"app\", \"version\": \"1.0.0\"}`.",
     ),
     (
         "RL022",

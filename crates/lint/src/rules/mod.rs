@@ -16,6 +16,7 @@ use rolegate::model::Action;
 
 use crate::analysis::{Analysis, Grant, Plane};
 
+mod assignable_scope_kind;
 mod assignable_scope_placeholder;
 mod broad_scope_sensitive;
 mod builtin_id_reuse;
@@ -55,6 +56,7 @@ mod provider_wildcard;
 mod root_assignable_scope;
 mod secret_read;
 mod shadowed_entry;
+mod subscription_id_not_guid;
 mod template_expression;
 mod too_long;
 mod too_many_assignable_scopes;
@@ -67,6 +69,7 @@ mod wrong_plane;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub(crate) use assignable_scope_kind::tenant_provider_path as is_tenant_provider_path;
 pub(crate) use equal_to_builtin::Effective as BuiltinEffective;
 
 /// A rule family (semantics §4).
@@ -199,6 +202,8 @@ pub static RULES: &[Rule] = &[
     permission_condition::RULE,
     invalid_role_id::RULE,
     invalid_scope_character::RULE,
+    subscription_id_not_guid::RULE,
+    assignable_scope_kind::RULE,
     full_wildcard::RULE,
     provider_wildcard::RULE,
     wildcard_pulls_sensitive::RULE,

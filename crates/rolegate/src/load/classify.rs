@@ -40,11 +40,11 @@ const DENY_KEYS: &[&str] =
 /// What `root` is. Deny assignments and role assignments are recognised before roles: a deny block has
 /// `permissions` too, and mistaking a deny for a role would drop it.
 pub fn classify(root: &Value) -> Document {
+    if let Some(roles) = super::roles::arm_template_resources(root) {
+        return if roles.is_empty() { Document::Other } else { Document::Roles };
+    }
     if let Some(members) = root.as_object() {
         let has = |k: &str| members.iter().any(|m| m.key.eq_ignore_ascii_case(k));
-        if has("$schema") || has("contentVersion") {
-            return template(members);
-        }
         if has("managementGroups") || (has("subscriptions") && !has("value")) {
             return Document::TenantFile(TenantFile::Hierarchy);
         }
@@ -63,6 +63,9 @@ pub fn classify(root: &Value) -> Document {
     }
     if any(&|m| type_is(m, "Microsoft.Management/managementGroups")) {
         return Document::TenantFile(TenantFile::Hierarchy);
+    }
+    if !objects.is_empty() && objects.iter().all(|m| is_cosmos_sql_role(m)) {
+        return Document::Other;
     }
     if objects.is_empty()
         || any(&|m| {
@@ -85,13 +88,76 @@ pub fn classify(root: &Value) -> Document {
     Document::Other
 }
 
-/// An ARM template holds roles when one of its resources is a role definition.
-fn template(members: &[Member]) -> Document {
-    let resources = members.iter().find(|m| m.key.eq_ignore_ascii_case("resources")).and_then(|m| m.value.as_array());
-    let has_role = resources.is_some_and(|list| {
-        list.iter().any(|r| r.as_object().is_some_and(|m| type_is(m, "Microsoft.Authorization/roleDefinitions")))
+/// A Cosmos DB SQL role definition (`az cosmosdb sql role definition create --body`, or the
+/// `Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions` resource): Cosmos DB's own RBAC, whose
+/// `RoleName` / `Type` / `Permissions[].DataActions` look like an Azure role's. Only an unambiguous shape counts:
+/// the resource type or id, or `Type: CustomRole` (Azure RBAC spells it `RoleType`) with no control-plane
+/// `Actions` anywhere; anything less is read as an Azure role, whose problems the loader then reports.
+fn is_cosmos_sql_role(members: &[Member]) -> bool {
+    let ty = |ms: &[Member]| {
+        ms.iter().find(|m| m.key.eq_ignore_ascii_case("type")).and_then(|m| m.value.as_str()).map(str::to_owned)
+    };
+    if type_is(members, "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions") {
+        return true;
+    }
+    let id_is_sql_role = members.iter().any(|m| {
+        m.key.eq_ignore_ascii_case("id")
+            && m.value.as_str().is_some_and(|v| v.to_ascii_lowercase().contains("/sqlroledefinitions/"))
     });
-    if has_role { Document::Roles } else { Document::Other }
+    if id_is_sql_role {
+        return true;
+    }
+    let role_type =
+        ty(members).is_some_and(|t| t.eq_ignore_ascii_case("CustomRole") || t.eq_ignore_ascii_case("BuiltInRole"));
+    let has = |k: &str| members.iter().any(|m| m.key.eq_ignore_ascii_case(k));
+    role_type
+        && has("RoleName")
+        && !has("properties")
+        && !has_any(members, &["actions", "notactions", "iscustom", "roletype"])
+        && !permission_blocks_have_actions(members)
+}
+
+/// Whether a `Permissions` list has a block with `Actions` or `NotActions` (Cosmos DB roles have data actions only).
+fn permission_blocks_have_actions(members: &[Member]) -> bool {
+    members
+        .iter()
+        .filter(|m| m.key.eq_ignore_ascii_case("permissions"))
+        .filter_map(|m| m.value.as_array())
+        .flatten()
+        .any(|block| block.as_object().is_none_or(|b| has_any(b, &["actions", "notactions"])))
+}
+
+/// What a document that [`classify`] calls [`Document::Other`] looks like, for the message that says it is not
+/// linted: "a Cosmos DB SQL role definition", "an ARM template without role definitions", "JSON with keys `a`, `b`".
+pub fn looks_like(root: &Value) -> String {
+    let items = top_level_items(root);
+    let objects: Vec<&[Member]> = items.iter().filter_map(|v| v.as_object()).collect();
+    if !objects.is_empty() && objects.iter().all(|m| is_cosmos_sql_role(m)) {
+        return "a Cosmos DB SQL role definition (Cosmos DB's own data-plane RBAC, created with `az cosmosdb sql role \
+                definition create`)"
+            .to_owned();
+    }
+    let Some(members) = root.as_object() else { return "a JSON list of something else".to_owned() };
+    let get = |k: &str| members.iter().find(|m| m.key.eq_ignore_ascii_case(k)).map(|m| &m.value);
+    let schema = get("$schema").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+    if schema.contains("deploymentparameters") {
+        return "an ARM deployment parameters file".to_owned();
+    }
+    if get("$schema").is_some() || get("contentVersion").is_some() {
+        return "an ARM template without role definitions".to_owned();
+    }
+    if get("properties").and_then(|p| p.get_ignore_ascii_case("template")).is_some() {
+        return "a template artifact without role definitions".to_owned();
+    }
+    if get("name").is_some() && get("version").is_some() {
+        return "a package manifest".to_owned();
+    }
+    let keys: Vec<String> = members.iter().take(4).map(|m| format!("`{}`", crate::span::excerpt(&m.key))).collect();
+    match keys.len() {
+        0 => "an empty object".to_owned(),
+        n if n < members.len() => format!("JSON with keys {}, ...", keys.join(", ")),
+        _ => format!("JSON with keys {}", keys.join(", ")),
+    }
 }
 
 /// Whether an object (or its `properties` object) has one of `keys` (lower-case), ignoring ASCII case.
@@ -157,6 +223,43 @@ mod tests {
 
     fn of(text: &str) -> Document {
         classify(&crate::json::parse_bytes(text.as_bytes()).unwrap().0)
+    }
+
+    #[test]
+    fn cosmos_db_sql_roles_are_not_azure_roles() {
+        let cli = r#"{"RoleName": "MyReadOnlyRole", "Type": "CustomRole", "AssignableScopes": ["/"],
+            "Permissions": [{"DataActions": ["Microsoft.DocumentDB/databaseAccounts/readMetadata"]}]}"#;
+        assert_eq!(of(cli), Document::Other);
+        assert_eq!(of(&format!("[{cli}, {cli}]")), Document::Other);
+        let rest = r#"{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/a/sqlRoleDefinitions/1",
+            "name": "1", "properties": {"roleName": "r", "type": "CustomRole", "permissions": [{"dataActions": ["x"]}]}}"#;
+        assert_eq!(of(rest), Document::Other);
+        let root = crate::json::parse_bytes(cli.as_bytes()).unwrap().0;
+        assert!(looks_like(&root).starts_with("a Cosmos DB SQL role definition"));
+        // Ambiguous shapes stay Azure roles, whose problems the loader reports: control-plane actions, `Name`,
+        // `RoleType`, or one Azure role in the list.
+        for azure in [
+            r#"{"RoleName": "r", "Type": "CustomRole", "Actions": ["*/read"], "AssignableScopes": ["/"]}"#,
+            r#"{"RoleName": "r", "Type": "CustomRole", "Permissions": [{"Actions": ["*/read"]}]}"#,
+            r#"{"RoleName": "r", "RoleType": "CustomRole", "Permissions": [{"DataActions": ["x"]}]}"#,
+            r#"{"RoleName": "r", "Permissions": [{"DataActions": ["x"]}]}"#,
+        ] {
+            assert_eq!(of(azure), Document::Roles, "{azure}");
+        }
+        assert_eq!(of(&format!(r#"[{cli}, {{"Name": "r", "Actions": []}}]"#)), Document::Roles);
+    }
+
+    #[test]
+    fn other_documents_say_what_they_look_like() {
+        let like = |t: &str| looks_like(&crate::json::parse_bytes(t.as_bytes()).unwrap().0);
+        assert_eq!(like(r#"{"name": "app", "version": "1.0.0"}"#), "a package manifest");
+        assert_eq!(
+            like(r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}"#),
+            "an ARM deployment parameters file"
+        );
+        assert_eq!(like(r#"{"$schema": "x", "resources": []}"#), "an ARM template without role definitions");
+        assert_eq!(like(r#"{"a": 1, "b": 2}"#), "JSON with keys `a`, `b`");
+        assert_eq!(like(r#"{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}"#), "JSON with keys `a`, `b`, `c`, `d`, ...");
     }
 
     #[test]

@@ -92,25 +92,61 @@ pub fn load_roles_from_value(src: &Arc<SourceText>, root: &Value) -> Loaded<Vec<
     r.into_loaded(roles, Some(root))
 }
 
-/// The role-definition resources of an ARM template (`{"resources": [...]}` with `$schema` or
-/// `contentVersion`), or `None` when the document is not a template.
-fn arm_template_resources(root: &Value) -> Option<Vec<&Value>> {
-    let members = root.as_object()?;
-    let has = |k: &str| members.iter().any(|m| m.key.eq_ignore_ascii_case(k));
-    if !(has("$schema") || has("contentVersion")) {
-        return None;
+/// The role-definition resources of an ARM template (`{"resources": [...]}` with `$schema` or `contentVersion`)
+/// or of a Blueprint artifact (`{"kind": "template", "properties": {"template": {...}}}`), or `None` when the
+/// document is neither. Roles are found anywhere in the resource tree: child `resources`, and the inline
+/// `properties.template` of nested deployments (`Microsoft.Resources/deployments`) and Blueprint artifacts; each
+/// keeps its own span, hence its own JSON pointer. The tree is at most [`crate::json::MAX_DEPTH`] deep, which
+/// bounds the recursion.
+pub(crate) fn arm_template_resources(root: &Value) -> Option<Vec<&Value>> {
+    let template = if is_template(root) {
+        root
+    } else {
+        let inner = properties_template(root)?;
+        let kind = root.get_ignore_ascii_case("kind").and_then(|m| m.value.as_str());
+        let ty = root.get_ignore_ascii_case("type").and_then(|m| m.value.as_str()).unwrap_or_default();
+        let artifact = kind.is_some_and(|k| k.eq_ignore_ascii_case("template"))
+            || ty.to_ascii_lowercase().starts_with("microsoft.blueprint/blueprints/");
+        if !(artifact && is_template(inner)) {
+            return None;
+        }
+        inner
+    };
+    let mut out = Vec::new();
+    collect_roles(template, &mut out);
+    Some(out)
+}
+
+fn is_template(v: &Value) -> bool {
+    v.as_object().is_some_and(|members| {
+        members.iter().any(|m| m.key.eq_ignore_ascii_case("$schema") || m.key.eq_ignore_ascii_case("contentVersion"))
+    })
+}
+
+/// The object at `properties.template`.
+fn properties_template(v: &Value) -> Option<&Value> {
+    let props = &v.get_ignore_ascii_case("properties")?.value;
+    let template = &props.get_ignore_ascii_case("template")?.value;
+    template.as_object().map(|_| template)
+}
+
+/// The role definitions among `holder`'s `resources`, depth first in source order.
+fn collect_roles<'v>(holder: &'v Value, out: &mut Vec<&'v Value>) {
+    let Some(list) = holder.get_ignore_ascii_case("resources").and_then(|m| m.value.as_array()) else { return };
+    for res in list {
+        let is_role = res
+            .get_ignore_ascii_case("type")
+            .and_then(|m| m.value.as_str())
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions"));
+        if is_role {
+            out.push(res);
+            continue;
+        }
+        collect_roles(res, out);
+        if let Some(inner) = properties_template(res) {
+            collect_roles(inner, out);
+        }
     }
-    let resources = members.iter().find(|m| m.key.eq_ignore_ascii_case("resources"))?;
-    let list = resources.value.as_array()?;
-    Some(
-        list.iter()
-            .filter(|res| {
-                res.get_ignore_ascii_case("type")
-                    .and_then(|m| m.value.as_str())
-                    .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions"))
-            })
-            .collect(),
-    )
 }
 
 fn detect_shape(members: &[Member]) -> RoleShape {

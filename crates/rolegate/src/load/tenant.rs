@@ -311,7 +311,10 @@ impl TenantLoader {
             Document::Other => self.diagnostics.push(
                 Diagnostic::warning(
                     codes::NOT_A_ROLE_FILE,
-                    format!("`{name}` holds no role definition and is skipped"),
+                    format!(
+                        "`{name}` is not an Azure RBAC role definition (it looks like {}) and is skipped",
+                        super::classify::looks_like(&root)
+                    ),
                 )
                 .at(&src, Span::new(root.span.start, root.span.start + 1))
                 .with_help("move it out of the tenant directory; a role needs `Actions` or `Permissions`"),

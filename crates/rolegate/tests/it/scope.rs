@@ -371,6 +371,41 @@ fn templates_and_placeholders() {
     assert_eq!(ph("subscriptions/${SUBSCRIPTION_ID}"), "${SUBSCRIPTION_ID}");
     assert_eq!(ph("/subscriptions/$(subscriptionId)"), "$(subscriptionId)");
     assert_eq!(ph("/subscriptions/s/resourceGroups/<rg>"), "<rg>");
+    let form = |s: &str| rolegate::scope::find_placeholder(s).map(|p| (p.text.to_owned(), p.form, p.after.to_owned()));
+    use rolegate::scope::PlaceholderForm as F;
+    for (scope, segment, f) in [
+        ("/subscriptions/$subscriptionID", "$subscriptionID", F::Dollar),
+        ("/subscriptions/$SUBSCRIPTION_ID", "$SUBSCRIPTION_ID", F::Dollar),
+        ("/subscriptions/SUBSCRIPTION_ID", "SUBSCRIPTION_ID", F::AllCaps),
+        ("/subscriptions/SUBSCRIPTIONID", "SUBSCRIPTIONID", F::AllCaps),
+        ("/subscriptions/YOUR-SUBSCRIPTION-ID", "YOUR-SUBSCRIPTION-ID", F::Your),
+        ("/subscriptions/s/resourceGroups/your_rg", "your_rg", F::Your),
+        ("/subscriptions/s/resourceGroups/yourResourceGroup", "yourResourceGroup", F::Your),
+        ("/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", F::GuidPattern),
+        ("/subscriptions/{{ subscription_id }}", "{{ subscription_id }}", F::DoubleBrace),
+        ("/subscriptions/${SUB}", "${SUB}", F::DollarBrace),
+        ("/subscriptions/{sub}", "{sub}", F::Brace),
+        ("/subscriptions/<sub>", "<sub>", F::Angle),
+        ("/subscriptions/$(sub)", "$(sub)", F::DollarParen),
+    ] {
+        let after = if scope.contains("resourceGroups") { "resourceGroups" } else { "subscriptions" };
+        assert_eq!(form(scope), Some((segment.to_owned(), f, after.to_owned())), "{scope}");
+        assert_eq!(ph(scope), segment, "{scope}");
+    }
+    // Names that are fine where they stand: all capitals outside the subscription id, short or lower-case ids,
+    // words that merely start with "your".
+    for fine in [
+        "/subscriptions/S1",
+        "/subscriptions/READ",
+        "/subscriptions/sub-1/resourceGroups/RG_PROD",
+        "/subscriptions/s/resourceGroups/yourself",
+        "/subscriptions/s/resourceGroups/Yours",
+        "/subscriptions/00000000-0000-0000-0000-000000000000",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/$web",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/your-app",
+    ] {
+        assert!(matches!(classify_scope(fine), ScopeValue::Parsed(_)), "{fine}");
+    }
     assert!(matches!(classify_scope("/subscriptions/{}"), ScopeValue::Parsed(_)));
     assert!(matches!(classify_scope("/subscriptions/s"), ScopeValue::Parsed(_)));
     assert!(matches!(classify_scope("/subscriptions/a{b}"), ScopeValue::Parsed(_)));
