@@ -148,11 +148,14 @@ impl Linter {
                 Some(root)
             }
             sources::Parsed::Converted(c) => {
-                let notes = !tenant && !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code);
-                if notes {
-                    load_findings.extend(c.notes.iter().map(|d| Finding::from_diagnostic(d, None)));
-                }
+                // The front end's RL311 notes follow the rule's switch, like the rule's own notes.
+                let rl311 = !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code);
+                let notes = c.notes.iter().filter(|d| rl311 || d.code.id != rules::TEMPLATE_EXPRESSION.code);
                 self.load_roles(&source, &c.template, Some(c.pointer_root.as_ref()), tenant, &mut load_findings);
+                if !tenant {
+                    let roles = self.roles.get(first_role..).unwrap_or_default();
+                    load_findings.extend(notes.map(|d| Finding::from_diagnostic(d, role_at(roles, d.span))));
+                }
                 c.pointer_root
             }
             sources::Parsed::Failed(d) => {
@@ -179,15 +182,7 @@ impl Linter {
         let loaded = load_roles_from_value(source, root);
         if !tenant {
             for d in &loaded.diagnostics {
-                // Name the role a problem belongs to: the innermost role object whose span holds it.
-                let role = d.span.and_then(|span| {
-                    loaded
-                        .value
-                        .iter()
-                        .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-                        .min_by_key(|r| r.origin.span.len())
-                        .map(RoleDefinition::label)
-                });
+                let role = role_at(&loaded.value, d.span);
                 match pointer_root {
                     None => load_findings.push(Finding::from_diagnostic(d, role)),
                     Some(pointer_root) => {
@@ -303,6 +298,16 @@ impl Linter {
         let files = self.files.len() + self.unreadable + self.tenant_files;
         Report::new(files, self.roles.len(), self.findings)
     }
+}
+
+/// The role a problem at `span` belongs to: the innermost of `roles` whose span holds it.
+fn role_at(roles: &[RoleDefinition], span: Option<rolegate::diag::Span>) -> Option<String> {
+    let span = span?;
+    roles
+        .iter()
+        .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+        .min_by_key(|r| r.origin.span.len())
+        .map(RoleDefinition::label)
 }
 
 /// `RL021` for a JSON file that holds another document than role definitions: it is not linted.

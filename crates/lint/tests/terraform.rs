@@ -230,3 +230,39 @@ fn rendered_findings() {
         insta::assert_snapshot!(name.replace('.', "_"), rendered);
     }
 }
+
+#[test]
+fn unknown_arguments_are_warned_about_and_not_read() {
+    let text = "resource \"azurerm_role_definition\" \"r\" {\n  name = \"r\"\n  scope = \"/subscriptions/s\"\n  \
+                assignable_scope = [\"/\"]\n  permissions {\n    actions = [\"*/read\"]\n    not_action = [\"*/read\"]\n  \
+                }\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("typo.tf", text.as_bytes());
+    let report = linter.finish();
+    let unknown: Vec<(usize, usize, &str, Option<&str>)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code == "RL003")
+        .map(|f| (f.line, f.column, f.message.as_str(), f.role.as_deref()))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            (4, 3, "unknown argument `assignable_scope` in `azurerm_role_definition`", Some("r")),
+            (7, 5, "unknown argument `not_action` in `permissions`", Some("r")),
+        ]
+    );
+    // Neither is read: `/` is not an assignable scope of the role, and `*/read` is not excluded.
+    assert!(!codes(&report).contains(&"RL103"), "{:?}", codes(&report));
+    assert!(!codes(&report).contains(&"RL304"), "{:?}", codes(&report));
+}
+
+#[test]
+fn an_argument_given_twice_is_refused() {
+    let text = b"resource \"azurerm_role_definition\" \"r\" {\n  name = \"a\"\n  name = \"b\"\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("twice.tf", text);
+    let report = linter.finish();
+    let f = report.findings().iter().find(|f| f.severity == rolegate::Severity::Error).expect("an error");
+    assert_eq!((f.line, f.column), (3, 3), "{f:?}");
+}

@@ -56,7 +56,8 @@ pub(crate) struct Converted {
     pub template: Value,
     /// The document that JSON pointers of findings lead into: the plan itself, or none for a non-JSON file.
     pub pointer_root: Option<Value>,
-    /// What the front end did not evaluate (`for_each`, `count`, `dynamic` blocks), as notes.
+    /// The front end's own findings: what it did not evaluate (`for_each`, `count`, `dynamic` blocks; RL311
+    /// notes) and arguments it does not know (RL003).
     pub notes: Vec<Diagnostic>,
 }
 

@@ -19,14 +19,17 @@ use crate::rules::TEMPLATE_EXPRESSION;
 /// The resource type of a custom role in the azurerm provider.
 const ROLE_RESOURCE: &str = "azurerm_role_definition";
 
-/// `permissions` attributes and the ARM keys they become; others pass through as written, so that the loader
-/// warns about them rather than this front end dropping them unseen.
+/// `permissions` attributes and the ARM keys they become.
 const PERMISSION_KEYS: [(&str, &str); 4] = [
     ("actions", "actions"),
     ("not_actions", "notActions"),
     ("data_actions", "dataActions"),
     ("not_data_actions", "notDataActions"),
 ];
+
+/// The arguments of `azurerm_role_definition` (besides meta-arguments).
+const ROLE_ARGUMENTS: &[&str] =
+    &["name", "scope", "description", "permissions", "assignable_scopes", "role_definition_id"];
 
 /// Reads a `.tf` file.
 pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
@@ -111,6 +114,16 @@ impl Cx<'_> {
         );
     }
 
+    /// `RL003` for an argument this front end does not know: Terraform refuses it, and it is not read.
+    fn unknown(&mut self, key: &str, span: Span, what: &str, accepted: &[&str]) {
+        self.notes.push(
+            Diagnostic::warning(codes::UNKNOWN_KEY, format!("unknown argument `{}` in `{what}`", excerpt(key)))
+                .at(self.source, span)
+                .with_label("ignored")
+                .with_help(format!("Terraform rejects it; accepted here: {}", accepted.join(", "))),
+        );
+    }
+
     fn role(&mut self, block: &Block) -> Value {
         let span = self.span(block.span(), Span::point(0));
         let mut parts = RoleParts::default();
@@ -130,7 +143,8 @@ impl Cx<'_> {
                     let at = self.span(attr.span(), key_span);
                     self.note(at, format!("`{key}` is not evaluated: the role is linted once, as written"));
                 }
-                _ => {}
+                "provider" | "depends_on" => {}
+                _ => self.unknown(key, key_span, ROLE_RESOURCE, ROLE_ARGUMENTS),
             }
         }
         // The provider makes a role assignable at its `scope` when `assignable_scopes` is left out or empty.
@@ -157,7 +171,13 @@ impl Cx<'_> {
                         parts.permissions.push(self.permission(&content.body, c_span));
                     }
                 }
-                _ => continue,
+                // Meta-argument blocks: they change how Terraform manages the role, not what it grants.
+                "lifecycle" | "timeouts" | "provisioner" | "connection" => continue,
+                other => {
+                    let at = self.span(b.ident.span(), b_span);
+                    self.unknown(other, at, ROLE_RESOURCE, ROLE_ARGUMENTS);
+                    continue;
+                }
             }
             parts.permissions_span = Some(parts.permissions_span.map_or(b_span, |s| s.join(b_span)));
         }
@@ -167,10 +187,14 @@ impl Cx<'_> {
     fn permission(&mut self, body: &Body, span: Span) -> Value {
         let members: Vec<Member> = body
             .attributes()
-            .map(|attr| {
+            .filter_map(|attr| {
                 let name = attr.key.as_str();
-                let key = PERMISSION_KEYS.iter().find(|(tf, _)| *tf == name).map_or(name, |(_, arm)| *arm);
-                member(key, self.span(attr.key.span(), span), self.value(attr))
+                let key_span = self.span(attr.key.span(), span);
+                let key = PERMISSION_KEYS.iter().find(|(tf, _)| *tf == name).map(|(_, arm)| *arm);
+                if key.is_none() {
+                    self.unknown(name, key_span, "permissions", &PERMISSION_KEYS.map(|(tf, _)| tf));
+                }
+                Some(member(key?, key_span, self.value(attr)))
             })
             .collect();
         Value { kind: Kind::Object(members), span }
