@@ -266,3 +266,13 @@ fn an_argument_given_twice_is_refused() {
     let f = report.findings().iter().find(|f| f.severity == rolegate::Severity::Error).expect("an error");
     assert_eq!((f.line, f.column), (3, 3), "{f:?}");
 }
+
+#[test]
+fn a_bad_role_id_points_at_role_definition_id() {
+    let text = b"resource \"azurerm_role_definition\" \"r\" {\n  name  = \"r\"\n  scope = \"/subscriptions/s\"\n  role_definition_id = \"not-a-guid\"\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("id.tf", text);
+    let report = linter.finish();
+    let f = report.findings().iter().find(|f| f.code == "RL114").expect("RL114");
+    assert_eq!((f.line, f.column, f.end_column), (4, 25, 35), "{f:?}");
+}
