@@ -276,3 +276,46 @@ fn a_bad_role_id_points_at_role_definition_id() {
     let f = report.findings().iter().find(|f| f.code == "RL114").expect("RL114");
     assert_eq!((f.line, f.column, f.end_column), (4, 25, 35), "{f:?}");
 }
+
+/// Fragments of `.tf` text, glued at random: most results are not valid HCL, some are roles with odd values.
+const FRAGMENTS: &[&str] = &[
+    "resource \"azurerm_role_definition\" \"r\" {\n",
+    "resource \"azurerm_role_assignment\" \"a\" {\n",
+    "dynamic \"permissions\" {\n for_each = var.p\n content {\n",
+    "permissions {\n",
+    "}\n",
+    "  name = \"r\"\n",
+    "  scope = \"/subscriptions/s\"\n",
+    "  scope = var.s\n",
+    "  actions = [\"*\", \"Microsoft.CostManagement/*/query/*\", var.x]\n",
+    "  not_actions = concat([\"a/b\"], local.c)\n",
+    "  assignable_scopes = [\"/\", \"${var.s}\", [for s in var.l : s]]\n",
+    "  assignable_scopes = []\n",
+    "  description = <<EOT\n  text ${var.t}\n  EOT\n",
+    "  role_definition_id = \"\u{017f}\"\n",
+    "  count = 3\n",
+    "  name = { a = [1, true, null] }\n",
+    "# comment\n",
+    "/* open comment",
+    "\"${",
+    "[[[[",
+    "\u{feff}",
+    "\r\n",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_tf_text_never_panics(parts in proptest::collection::vec(0..FRAGMENTS.len(), 0..24)) {
+        let text: String = parts.iter().map(|&i| FRAGMENTS[i]).collect();
+        let mut linter = Linter::new();
+        linter.add_file("random.tf", text.as_bytes());
+        let report = linter.finish();
+        for f in report.findings() {
+            proptest::prop_assert_eq!(f.file.as_deref(), Some("random.tf"));
+            proptest::prop_assert!(f.line > 0, "{:?}", f);
+        }
+        let _ = report.render(OutputFormat::Human { color: false });
+    }
+}
