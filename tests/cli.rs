@@ -1454,3 +1454,57 @@ fn pre_commit_hooks_name_the_binary_and_file_types() {
     assert!(hooks.contains("language: rust"));
     assert!(hooks.contains(r"files: \.(json|tf|bicep)$"));
 }
+
+/// The essence of each finding of a `--format json` report whose `file` ends with `suffix` (and, when given, of
+/// `role`): what must agree between one role in two formats, everything but positions and pointers.
+fn essences_of(report: &Value, suffix: &str, role: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().is_some_and(|file| file.ends_with(suffix)))
+        .filter(|f| role.is_none_or(|r| f["role"] == r))
+        .map(|f| format!("{} {} {} | {} | {}", f["code"], f["severity"], f["role"], f["message"], f["operations"]))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_directory_of_json_terraform_and_plans_finds_what_the_json_equivalents_find() {
+    let data = repo("crates/lint/tests/data/terraform");
+    let dir = temp_dir("terraform-mix");
+    for name in ["module_with_other_resources.tf", "plan.json", "multiple_permissions.json", "scope_only.tf"] {
+        std::fs::copy(data.join(name), dir.join(name)).unwrap();
+    }
+    // Terraform's own working directory is hidden and holds downloaded modules: it is not linted.
+    std::fs::create_dir_all(dir.join(".terraform/modules/m")).unwrap();
+    std::fs::write(dir.join(".terraform/modules/m/main.tf"), "resource {").unwrap();
+    let (code, out, _) = role_lint_in(&dir, &[".", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let mixed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(mixed["summary"]["files"], 4, "{out}");
+    assert_eq!(mixed["summary"]["roles"], 5, "{out}");
+
+    let alone = |name: &str| -> Value {
+        let (_, out) = role_lint(&[&format!("crates/lint/tests/data/terraform/{name}"), "--format", "json"]);
+        serde_json::from_str(&out).unwrap()
+    };
+    for (file, role, equivalent) in [
+        ("module_with_other_resources.tf", None, "module_with_other_resources.json"),
+        ("scope_only.tf", None, "scope_only.json"),
+        ("plan.json", Some("app-deployer"), "plan_app_deployer.json"),
+        ("multiple_permissions.json", None, "multiple_permissions.json"),
+    ] {
+        let found = essences_of(&mixed, file, role);
+        assert!(!found.is_empty(), "{file}");
+        assert_eq!(found, essences_of(&alone(equivalent), equivalent, role), "{file}");
+    }
+    // The Azure-reject errors point into each format: `.tf` line and column, a JSON pointer into the plan.
+    let errors: Vec<&Value> = mixed["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "RL102").collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    let tf = errors.iter().find(|f| f["file"].as_str().unwrap().ends_with(".tf")).unwrap();
+    assert_eq!((&tf["line"], &tf["column"], &tf["pointer"]), (&json!(27), &json!(80), &Value::Null));
+    let plan = errors.iter().find(|f| f["file"].as_str().unwrap().ends_with("plan.json")).unwrap();
+    assert_eq!(plan["pointer"], "/resource_changes/0/change/after/permissions/0/actions/1");
+}

@@ -33,6 +33,7 @@ mod report;
 mod rule_meta;
 pub mod rules;
 mod sensitive;
+mod sources;
 pub mod tenant;
 
 pub use analysis::{CatalogIndex, Plane};
@@ -52,7 +53,7 @@ use std::sync::Arc;
 use rolegate::Severity;
 use rolegate::diag::SourceText;
 use rolegate::internals::json::Value;
-use rolegate::internals::load::{Document, load_roles_from_value, parse_source, pointer_to};
+use rolegate::internals::load::{Document, load_roles_from_value, pointer_to};
 use rolegate::model::RoleDefinition;
 
 /// One file of a run, kept until [`Linter::finish`] runs the rules over every role of the run.
@@ -132,49 +133,32 @@ impl Linter {
     /// Loads one role-definition file. The load problems of a tenant's role file are not findings here: the
     /// tenant family reports them with those of the tenant's other files.
     fn add_source(&mut self, name: &str, bytes: &[u8], tenant: bool) {
-        let (source, parsed) = parse_source(name, bytes);
+        let sources::Input { source, parsed } = sources::read(name, bytes);
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
-        let doc = parsed.as_ref().ok().filter(|_| !tenant).map(rolegate::internals::load::classify);
-        let root = match (parsed, doc) {
-            (Ok(root), Some(doc)) if doc != Document::Roles => {
-                // Linting a `package.json` or an assignments file as roles would only say that it is no role.
-                let message = match doc {
-                    Document::Other => format!(
-                        "`{name}` is not an Azure RBAC role definition: it looks like {}; it is not linted",
-                        rolegate::internals::load::looks_like(&root)
-                    ),
-                    _ => format!(
-                        "`{name}` holds {}, not role definitions; it is not linted",
-                        rolegate::internals::load::describe_document(doc)
-                    ),
-                };
-                let d = rolegate::Diagnostic::warning(rolegate::diag::codes::NOT_A_ROLE_FILE, message)
-                    .at(&source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
-                    .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
-                load_findings.push(Finding::from_diagnostic(&d, None));
-                Some(root)
-            }
-            (Ok(root), _) => {
-                let loaded = load_roles_from_value(&source, &root);
-                if !tenant {
-                    for d in &loaded.diagnostics {
-                        // Name the role a problem belongs to: the innermost role object whose span holds it.
-                        let role = d.span.and_then(|span| {
-                            loaded
-                                .value
-                                .iter()
-                                .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-                                .min_by_key(|r| r.origin.span.len())
-                                .map(RoleDefinition::label)
-                        });
-                        load_findings.push(Finding::from_diagnostic(d, role));
+        let root = match parsed {
+            sources::Parsed::Json(root) => {
+                let doc = (!tenant).then(|| rolegate::internals::load::classify(&root));
+                match doc {
+                    Some(doc) if doc != Document::Roles => {
+                        load_findings.push(not_a_role_file(name, doc, &source, &root));
                     }
+                    _ => self.load_roles(&source, &root, None, tenant, &mut load_findings),
                 }
-                self.roles.extend(loaded.value);
                 Some(root)
             }
-            (Err(d), _) => {
+            sources::Parsed::Converted(c) => {
+                // The front end's RL311 notes follow the rule's switch, like the rule's own notes.
+                let rl311 = !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code);
+                let notes = c.notes.iter().filter(|d| rl311 || d.code.id != rules::TEMPLATE_EXPRESSION.code);
+                self.load_roles(&source, &c.template, Some(c.pointer_root.as_ref()), tenant, &mut load_findings);
+                if !tenant {
+                    let roles = self.roles.get(first_role..).unwrap_or_default();
+                    load_findings.extend(notes.map(|d| Finding::from_diagnostic(d, role_at(roles, d.span))));
+                }
+                c.pointer_root
+            }
+            sources::Parsed::Failed(d) => {
                 if !tenant {
                     load_findings.push(Finding::from_diagnostic(&d, None));
                 }
@@ -182,6 +166,34 @@ impl Linter {
             }
         };
         self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
+    }
+
+    /// Loads the roles of a parsed document; its load problems become findings unless the file is a tenant's.
+    /// `pointer_root` is given for a converted file: the document its findings' JSON pointers lead into (none
+    /// for a non-JSON file), instead of the converted tree.
+    fn load_roles(
+        &mut self,
+        source: &Arc<SourceText>,
+        root: &Value,
+        pointer_root: Option<Option<&Value>>,
+        tenant: bool,
+        load_findings: &mut Vec<Finding>,
+    ) {
+        let loaded = load_roles_from_value(source, root);
+        if !tenant {
+            for d in &loaded.diagnostics {
+                let role = role_at(&loaded.value, d.span);
+                match pointer_root {
+                    None => load_findings.push(Finding::from_diagnostic(d, role)),
+                    Some(pointer_root) => {
+                        let mut d = d.clone();
+                        d.pointer = pointer_root.zip(d.span).map(|(r, span)| pointer_to(r, span));
+                        load_findings.push(Finding::from_owned(d, role));
+                    }
+                }
+            }
+        }
+        self.roles.extend(loaded.value);
     }
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
@@ -286,6 +298,35 @@ impl Linter {
         let files = self.files.len() + self.unreadable + self.tenant_files;
         Report::new(files, self.roles.len(), self.findings)
     }
+}
+
+/// The role a problem at `span` belongs to: the innermost of `roles` whose span holds it.
+fn role_at(roles: &[RoleDefinition], span: Option<rolegate::diag::Span>) -> Option<String> {
+    let span = span?;
+    roles
+        .iter()
+        .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+        .min_by_key(|r| r.origin.span.len())
+        .map(RoleDefinition::label)
+}
+
+/// `RL021` for a JSON file that holds another document than role definitions: it is not linted.
+fn not_a_role_file(name: &str, doc: Document, source: &Arc<SourceText>, root: &Value) -> Finding {
+    // Linting a `package.json` or an assignments file as roles would only say that it is no role.
+    let message = match doc {
+        Document::Other => format!(
+            "`{name}` is not an Azure RBAC role definition: it looks like {}; it is not linted",
+            rolegate::internals::load::looks_like(root)
+        ),
+        _ => format!(
+            "`{name}` holds {}, not role definitions; it is not linted",
+            rolegate::internals::load::describe_document(doc)
+        ),
+    };
+    let d = rolegate::Diagnostic::warning(rolegate::diag::codes::NOT_A_ROLE_FILE, message)
+        .at(source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
+        .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
+    Finding::from_diagnostic(&d, None)
 }
 
 /// The key under which a run remembers a file it has read: the canonical path, or the path as given when it

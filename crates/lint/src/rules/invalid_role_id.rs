@@ -44,7 +44,13 @@ fn check(cx: &RoleCx<'_>, out: &mut Vec<Hit>) {
 /// segment is the id.
 fn id_span(cx: &RoleCx<'_>) -> Option<Span> {
     let origin = cx.role.origin.span;
-    let role = rolegate::internals::json::parse(cx.source().slice(origin)).ok()?;
+    let text = cx.source().slice(origin);
+    let Ok(role) = rolegate::internals::json::parse(text) else {
+        // A role converted from another format (a Terraform resource block): the id as written in its text.
+        let id = cx.role.id.as_ref()?.as_str();
+        let at = text.find(id)?;
+        return Some(Span::new(origin.start + at, origin.start + at + id.len()));
+    };
     let keys: &[&str] = match cx.role.shape {
         RoleShape::CliList | RoleShape::Rest | RoleShape::ArmTemplate => &["name", "id"],
         _ => &["Id"],

@@ -183,6 +183,8 @@ impl Hit {
 pub(crate) const CONSTANT_CONDITION: Rule = constant_condition::RULE;
 /// RL312, also run on role-assignment conditions by the tenant family.
 pub(crate) const DEAD_CONDITION_GUARD: Rule = dead_condition_guard::RULE;
+/// RL311, also noted by the front ends for what they do not evaluate (Terraform's `for_each`, `count`, `dynamic`).
+pub(crate) const TEMPLATE_EXPRESSION: Rule = template_expression::RULE;
 
 /// Every lint rule, in code order.
 pub static RULES: &[Rule] = &[

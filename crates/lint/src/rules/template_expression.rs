@@ -1,4 +1,4 @@
-//! RL311: an unresolved ARM template expression where the linter needs a value.
+//! RL311: an unresolved expression (ARM template, Terraform) where the linter needs a value.
 
 use rolegate::Severity;
 use rolegate::diag::Span;
@@ -20,11 +20,14 @@ pub(crate) const RULE: Rule = Rule {
 
 const DOC: &str = "\
 What it flags: an ARM template or compiled Bicep role whose action list, action or assignable scope is an
-expression (`[parameters('actions')]`, `[subscription().id]`), kept verbatim and not evaluated. A note: it
-never fails a run.
+expression (`[parameters('actions')]`, `[subscription().id]`), kept verbatim and not evaluated; likewise a
+Terraform reference or interpolation (`var.actions`, `\"${data.azurerm_subscription.primary.id}\"`), a
+`for_each`, `count` or `dynamic` block Terraform would expand, and a plan's value known only after apply. A
+note: it never fails a run.
 
 Why it matters: what the expression yields at deployment is not checked here, and the engine grants nothing
-through it. Lint the deployed role (`az role definition list`) or the template's parameter values as well.
+through it. Lint the deployed role (`az role definition list`), a Terraform plan (`terraform show -json`) or
+the template's parameter values as well.
 
 Example:
     \"permissions\": [{\"actions\": \"[parameters('actions')]\"}],
@@ -32,7 +35,7 @@ Example:
 
 fn note(cx: &RoleCx<'_>, span: Span, what: &str, out: &mut Vec<Hit>) {
     out.push(Hit::new(
-        RULE.at(cx, span, format!("{what} is an unresolved template expression"))
+        RULE.at(cx, span, format!("{what} is an unresolved expression"))
             .with_label("not evaluated")
             .with_help("lint the deployed role, or the values the expression takes, as well"),
     ));

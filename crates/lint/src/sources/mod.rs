@@ -1,0 +1,146 @@
+//! Front ends for inputs that are not role JSON: each turns its file into rolegate's JSON tree shaped like an ARM
+//! template, with spans into the original text, so that the loader and every rule work unchanged and findings
+//! point into the file as written.
+
+mod plan;
+mod terraform;
+
+use std::sync::Arc;
+
+use rolegate::Diagnostic;
+use rolegate::diag::{SourceText, Span};
+use rolegate::internals::json::{Kind, Member, Value};
+use rolegate::internals::load::parse_source;
+
+/// How a file is read, chosen by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Role JSON in any shape of semantics §2.1, or a `terraform show -json` plan.
+    Json,
+    /// Terraform configuration (`*.tf`).
+    Terraform,
+}
+
+impl Format {
+    /// The format of the file named `name`: by extension, JSON unless another front end claims it.
+    pub(crate) fn of(name: &str) -> Format {
+        let ext = std::path::Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if ext.eq_ignore_ascii_case("tf") { Format::Terraform } else { Format::Json }
+    }
+}
+
+/// A file as its front end read it.
+#[derive(Debug)]
+pub(crate) struct Input {
+    /// The file's text: every span below points into it.
+    pub source: Arc<SourceText>,
+    /// What the file holds.
+    pub parsed: Parsed,
+}
+
+/// What a front end made of a file.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// A JSON document, classified and loaded as ever.
+    Json(Value),
+    /// A file converted to an ARM-template tree for the loader.
+    Converted(Converted),
+    /// The file could not be parsed: one located diagnostic.
+    Failed(Diagnostic),
+}
+
+/// A file converted to the ARM-template shape.
+#[derive(Debug)]
+pub(crate) struct Converted {
+    /// `{"$schema": ..., "resources": [...]}` with spans into the original file.
+    pub template: Value,
+    /// The document that JSON pointers of findings lead into: the plan itself, or none for a non-JSON file.
+    pub pointer_root: Option<Value>,
+    /// The front end's own findings: what it did not evaluate (`for_each`, `count`, `dynamic` blocks; RL311
+    /// notes) and arguments it does not know (RL003).
+    pub notes: Vec<Diagnostic>,
+}
+
+/// Reads one file with the front end its extension (and, for JSON, its content) calls for.
+pub(crate) fn read(name: &str, bytes: &[u8]) -> Input {
+    match Format::of(name) {
+        Format::Terraform => terraform::read(name, bytes),
+        Format::Json => {
+            let (source, parsed) = parse_source(name, bytes);
+            let parsed = match parsed {
+                // A plan must be caught before the classifier, which would call it no role file.
+                Ok(root) if plan::is_plan(&root) => Parsed::Converted(plan::convert(&source, root)),
+                Ok(root) => Parsed::Json(root),
+                Err(d) => Parsed::Failed(d),
+            };
+            Input { source, parsed }
+        }
+    }
+}
+
+/// The template expression standing for the unevaluated expression `text` at `span`: a string `[...]`, which
+/// the loader keeps unevaluated in an ARM-template role and rule RL311 notes.
+pub(crate) fn expression(text: &str, span: Span) -> Value {
+    // `[[` is ARM's escape of a literal bracket, so an expression that itself opens with `[` gets a space.
+    let sep = if text.starts_with('[') { " " } else { "" };
+    string(format!("[{sep}{}]", text.trim()), span)
+}
+
+/// A JSON string value.
+pub(crate) fn string(s: impl Into<String>, span: Span) -> Value {
+    Value { kind: Kind::String(s.into()), span }
+}
+
+/// A member `key: value`, its key at `key_span`.
+pub(crate) fn member(key: &str, key_span: Span, value: Value) -> Member {
+    Member { key: key.to_owned(), key_span, value }
+}
+
+/// The parts of one role-definition resource, ready for [`arm_resource`].
+#[derive(Debug, Default)]
+pub(crate) struct RoleParts {
+    /// The role's GUID (`name` of the resource).
+    pub id: Option<Member>,
+    /// The display name (`roleName`).
+    pub role_name: Option<Member>,
+    /// `description`.
+    pub description: Option<Member>,
+    /// Permission blocks: objects with `actions`, `notActions`, `dataActions`, `notDataActions`.
+    pub permissions: Vec<Value>,
+    /// Where the permission blocks are (for the `permissions` array); `None` when there are none.
+    pub permissions_span: Option<Span>,
+    /// `assignableScopes`.
+    pub assignable_scopes: Option<Member>,
+}
+
+/// A `Microsoft.Authorization/roleDefinitions` resource of an ARM template, spanning `span` (the resource as
+/// written in its own format).
+pub(crate) fn arm_resource(parts: RoleParts, span: Span) -> Value {
+    let at = Span::point(span.start);
+    let mut members = vec![
+        member("type", at, string("Microsoft.Authorization/roleDefinitions", at)),
+        member("apiVersion", at, string("2022-04-01", at)),
+    ];
+    members.extend(parts.id);
+    let mut props: Vec<Member> = parts.role_name.into_iter().chain(parts.description).collect();
+    if let Some(list_span) = parts.permissions_span {
+        let list = Value { kind: Kind::Array(parts.permissions), span: list_span };
+        props.push(member("permissions", Span::point(list_span.start), list));
+    }
+    props.extend(parts.assignable_scopes);
+    members.push(member("properties", at, Value { kind: Kind::Object(props), span }));
+    Value { kind: Kind::Object(members), span }
+}
+
+/// An ARM template holding `resources`, spanning the whole file.
+pub(crate) fn arm_template(resources: Vec<Value>, span: Span) -> Value {
+    let at = Span::point(span.start);
+    let schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    Value {
+        kind: Kind::Object(vec![
+            member("$schema", at, string(schema, at)),
+            member("resources", at, Value { kind: Kind::Array(resources), span }),
+        ]),
+        span,
+    }
+}

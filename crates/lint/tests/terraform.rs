@@ -1,0 +1,321 @@
+//! Terraform input: `.tf` files and `terraform show -json` plans. Each `.tf` fixture whose values are literal has a
+//! hand-written JSON equivalent beside it, and both must yield the same findings; the rendered findings of every
+//! fixture are snapshots, so that a change of what is found or where it points shows in review.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use rolegate_lint::{Finding, Linter, OutputFormat, Report};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/terraform").join(name)
+}
+
+/// Lints one fixture, named by its file name so that snapshots do not depend on the checkout's path.
+fn lint(name: &str) -> Report {
+    let bytes = std::fs::read(data(name)).unwrap();
+    let mut linter = Linter::new();
+    linter.add_file(name, &bytes);
+    linter.finish()
+}
+
+/// What must agree between a `.tf` file and its JSON equivalent: everything but positions and pointers.
+fn essence(f: &Finding) -> String {
+    format!("{} {:?} {:?} | {} | {}", f.code, f.severity, f.role, f.message, f.operations.join(", "))
+}
+
+fn essences(report: &Report) -> Vec<String> {
+    let mut out: Vec<String> = report.findings().iter().map(essence).collect();
+    out.sort();
+    out
+}
+
+fn codes(report: &Report) -> Vec<&'static str> {
+    report.findings().iter().map(|f| f.code).collect()
+}
+
+/// The `.tf` fixtures with literal values, each with a hand-written JSON equivalent of the same name.
+const EQUIVALENT: &[&str] =
+    &["docs_example", "multiple_permissions", "scope_only", "module_with_other_resources", "heredoc_and_comments"];
+
+#[test]
+fn literal_fixtures_find_what_their_json_equivalents_find() {
+    for stem in EQUIVALENT {
+        let tf = lint(&format!("{stem}.tf"));
+        let json = lint(&format!("{stem}.json"));
+        assert_eq!(tf.summary().roles, 1, "{stem}");
+        assert!(!tf.findings().is_empty(), "{stem}: a fixture that finds nothing compares nothing");
+        // A heredoc is an expression, so only its note may differ (none: descriptions are not noted).
+        assert_eq!(essences(&tf), essences(&json), "{stem}");
+        for f in tf.findings() {
+            assert_eq!(f.file.as_deref(), Some(format!("{stem}.tf").as_str()), "{stem}: {f:?}");
+            assert!(f.line > 0 && f.column > 0, "{stem}: a finding without a position: {f:?}");
+            assert_eq!(f.pointer, None, "{stem}: a `.tf` file has no JSON pointer");
+        }
+    }
+}
+
+#[test]
+fn findings_point_at_the_tf_text() {
+    let text = std::fs::read_to_string(data("module_with_other_resources.tf")).unwrap();
+    let report = lint("module_with_other_resources.tf");
+    let wildcard = report.findings().iter().find(|f| f.code == "RL102").expect("RL102");
+    let line = text.lines().nth(wildcard.line - 1).unwrap();
+    let at: String = line.chars().skip(wildcard.column - 1).collect();
+    assert!(at.starts_with("\"Microsoft.CostManagement/*/query/*\""), "{line} @ {}", wildcard.column);
+}
+
+#[test]
+fn a_role_without_assignable_scopes_is_assignable_at_its_scope() {
+    let report = lint("scope_only.tf");
+    assert!(!codes(&report).contains(&"RL101"), "{:?}", codes(&report));
+    let json = lint("scope_only.json");
+    assert!(!codes(&json).contains(&"RL101"));
+    // Without `scope` either, the role has no assignable scope at all.
+    let mut linter = Linter::new();
+    linter.add_file(
+        "no_scope.tf",
+        b"resource \"azurerm_role_definition\" \"r\" {\n  name = \"r\"\n  permissions {\n    actions = [\"*/read\"]\n  }\n}\n",
+    );
+    assert!(codes(&linter.finish()).contains(&"RL101"));
+}
+
+#[test]
+fn expressions_are_noted_and_literals_linted() {
+    let report = lint("variables.tf");
+    let notes: Vec<&Finding> = report.findings().iter().filter(|f| f.code == "RL311").collect();
+    let text = std::fs::read_to_string(data("variables.tf")).unwrap();
+    let noted: Vec<String> = notes
+        .iter()
+        .map(|f| {
+            let line = text.lines().nth(f.line - 1).unwrap();
+            assert_eq!(f.line, f.end_line);
+            line.chars().skip(f.column - 1).take(f.end_column - f.column).collect::<String>()
+        })
+        .collect();
+    assert_eq!(
+        noted,
+        [
+            "concat([\"Microsoft.Web/sites/*\"], var.extra_actions)",
+            "var.extra_actions[0]",
+            "\"/subscriptions/${var.subscription_id}\"",
+        ],
+        "{notes:#?}"
+    );
+    // The literal entries are linted: the wildcard is expanded, the literal scope is read.
+    let excluded = report.findings().iter().filter(|f| f.message.contains("Microsoft.Web/sites/delete")).count();
+    assert!(excluded <= 1, "{:#?}", report.findings());
+    assert!(report.findings().iter().all(|f| f.code != "RL101" && f.code != "RL100"), "{:#?}", report.findings());
+}
+
+#[test]
+fn loops_and_dynamic_blocks_are_noted_as_not_evaluated() {
+    let report = lint("loops.tf");
+    let messages: Vec<&str> =
+        report.findings().iter().filter(|f| f.code == "RL311").map(|f| f.message.as_str()).collect();
+    for expected in [
+        "`for_each` is not evaluated: the role is linted once, as written",
+        "`count` is not evaluated: the role is linted once, as written",
+        "`dynamic \"permissions\"` is not evaluated: its `content` is linted as one permission block",
+    ] {
+        assert!(messages.contains(&expected), "{expected}: {messages:#?}");
+    }
+    // The literal permission of the counted role is still linted.
+    assert!(report.findings().iter().any(|f| f.message.contains("Microsoft.Insights/*")), "{:#?}", report.findings());
+    assert_eq!(report.summary().roles, 2);
+}
+
+#[test]
+fn the_notes_go_when_rl311_is_disabled() {
+    let options = rolegate_lint::LintOptions { disabled_rules: ["RL311"].into(), ..Default::default() };
+    let mut linter = Linter::with_options(options);
+    linter.add_file("loops.tf", &std::fs::read(data("loops.tf")).unwrap());
+    let report = linter.finish();
+    assert!(report.findings().iter().all(|f| f.code != "RL311"), "{:#?}", report.findings());
+}
+
+#[test]
+fn a_parse_error_is_one_located_finding() {
+    let report = lint("broken.tf");
+    assert_eq!(report.summary().roles, 0);
+    let [f] = report.findings() else { panic!("{:#?}", report.findings()) };
+    assert_eq!((f.code, f.file.as_deref()), ("RL000", Some("broken.tf")));
+    assert_eq!((f.line, f.column), (7, 3), "{f:?}");
+    assert!(f.message.contains("`}`"), "{}", f.message);
+}
+
+#[test]
+fn bad_bytes_never_panic() {
+    let inputs: [&[u8]; 8] = [
+        b"",
+        b"\xff\xfe",
+        b"\xef\xbb\xbfresource \"azurerm_role_definition\" \"r\" {\n  name = \"r\"\n}\n",
+        b"resource \"azurerm_role_definition\" {}\n",
+        b"resource \"azurerm_role_definition\" \"r\" { permissions = 5 }\n",
+        b"resource \"azurerm_role_definition\" \"r\" {\n  permissions {\n    actions = { a = 1 }\n  }\n}\n",
+        b"resource \"azurerm_role_definition\" \"r\" {\n  name = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n}\n",
+        b"resource \"azurerm_role_definition\" \"r\" {\n  name = \"\\u00e9\"\n  role_definition_id = 7\n  scope = true\n}\n",
+    ];
+    for bytes in inputs {
+        let mut linter = Linter::new();
+        linter.add_file("x.tf", bytes);
+        let report = linter.finish();
+        for f in report.findings() {
+            assert!(f.file.is_some(), "{f:?}");
+        }
+    }
+    // A byte order mark shifts nothing: the role's name is still found where it is written.
+    let mut linter = Linter::new();
+    linter.add_file(
+        "bom.tf",
+        b"\xef\xbb\xbfresource \"azurerm_role_definition\" \"r\" {\n  permissions {\n    actions = [\"*\"]\n  }\n}\n",
+    );
+    let report = linter.finish();
+    let missing_name = report.findings().iter().find(|f| f.code == "RL100").expect("RL100");
+    assert_eq!((missing_name.line, missing_name.column), (1, 1));
+}
+
+#[test]
+fn a_plan_finds_what_the_source_could_not() {
+    let report = lint("plan.json");
+    assert_eq!(report.summary().roles, 2, "{:#?}", report.findings());
+    assert!(!codes(&report).contains(&"RL021"), "a plan is a role file");
+    // `"/subscriptions/${var.subscription_id}"` of variables.tf is resolved in the plan, and the wildcard
+    // action the source built with `concat` is expanded.
+    let partial = report.findings().iter().find(|f| f.code == "RL102").expect("RL102");
+    assert_eq!(
+        partial.pointer.as_deref(),
+        Some("/resource_changes/0/change/after/permissions/0/actions/1"),
+        "{partial:?}"
+    );
+    // The second role's assignable scopes are known only after apply: a note, not a missing value.
+    let unknown: Vec<&Finding> = report.findings().iter().filter(|f| f.code == "RL311").collect();
+    assert_eq!(unknown.len(), 1, "{unknown:#?}");
+    assert_eq!(unknown[0].role.as_deref(), Some("Ops Reader"));
+    assert_eq!(unknown[0].pointer.as_deref(), Some("/resource_changes/1/change/after_unknown/assignable_scopes"));
+    assert!(!codes(&report).contains(&"RL101"), "{:?}", codes(&report));
+    // The deleted role is not linted.
+    assert!(report.findings().iter().all(|f| f.role.as_deref() != Some("Retired")));
+}
+
+#[test]
+fn a_plan_without_resource_changes_is_read_from_planned_values() {
+    let text = std::fs::read_to_string(data("plan.json")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    plan.as_object_mut().unwrap().remove("resource_changes");
+    let mut linter = Linter::new();
+    linter.add_file("planned.json", serde_json::to_string_pretty(&plan).unwrap().as_bytes());
+    let report = linter.finish();
+    assert_eq!(report.summary().roles, 1);
+    let partial = report.findings().iter().find(|f| f.code == "RL102").expect("RL102");
+    assert_eq!(
+        partial.pointer.as_deref(),
+        Some("/planned_values/root_module/child_modules/0/resources/0/values/permissions/0/actions/1")
+    );
+}
+
+/// Every fixture's findings rendered as role-lint prints them, into the `.tf` (or plan) text.
+#[test]
+fn rendered_findings() {
+    let mut names: Vec<String> = std::fs::read_dir(data(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tf") || n == "plan.json")
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    for name in names {
+        let rendered = lint(&name).render(OutputFormat::Human { color: false });
+        insta::assert_snapshot!(name.replace('.', "_"), rendered);
+    }
+}
+
+#[test]
+fn unknown_arguments_are_warned_about_and_not_read() {
+    let text = "resource \"azurerm_role_definition\" \"r\" {\n  name = \"r\"\n  scope = \"/subscriptions/s\"\n  \
+                assignable_scope = [\"/\"]\n  permissions {\n    actions = [\"*/read\"]\n    not_action = [\"*/read\"]\n  \
+                }\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("typo.tf", text.as_bytes());
+    let report = linter.finish();
+    let unknown: Vec<(usize, usize, &str, Option<&str>)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code == "RL003")
+        .map(|f| (f.line, f.column, f.message.as_str(), f.role.as_deref()))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            (4, 3, "unknown argument `assignable_scope` in `azurerm_role_definition`", Some("r")),
+            (7, 5, "unknown argument `not_action` in `permissions`", Some("r")),
+        ]
+    );
+    // Neither is read: `/` is not an assignable scope of the role, and `*/read` is not excluded.
+    assert!(!codes(&report).contains(&"RL103"), "{:?}", codes(&report));
+    assert!(!codes(&report).contains(&"RL304"), "{:?}", codes(&report));
+}
+
+#[test]
+fn an_argument_given_twice_is_refused() {
+    let text = b"resource \"azurerm_role_definition\" \"r\" {\n  name = \"a\"\n  name = \"b\"\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("twice.tf", text);
+    let report = linter.finish();
+    let f = report.findings().iter().find(|f| f.severity == rolegate::Severity::Error).expect("an error");
+    assert_eq!((f.line, f.column), (3, 3), "{f:?}");
+}
+
+#[test]
+fn a_bad_role_id_points_at_role_definition_id() {
+    let text = b"resource \"azurerm_role_definition\" \"r\" {\n  name  = \"r\"\n  scope = \"/subscriptions/s\"\n  role_definition_id = \"not-a-guid\"\n}\n";
+    let mut linter = Linter::new();
+    linter.add_file("id.tf", text);
+    let report = linter.finish();
+    let f = report.findings().iter().find(|f| f.code == "RL114").expect("RL114");
+    assert_eq!((f.line, f.column, f.end_column), (4, 25, 35), "{f:?}");
+}
+
+/// Fragments of `.tf` text, glued at random: most results are not valid HCL, some are roles with odd values.
+const FRAGMENTS: &[&str] = &[
+    "resource \"azurerm_role_definition\" \"r\" {\n",
+    "resource \"azurerm_role_assignment\" \"a\" {\n",
+    "dynamic \"permissions\" {\n for_each = var.p\n content {\n",
+    "permissions {\n",
+    "}\n",
+    "  name = \"r\"\n",
+    "  scope = \"/subscriptions/s\"\n",
+    "  scope = var.s\n",
+    "  actions = [\"*\", \"Microsoft.CostManagement/*/query/*\", var.x]\n",
+    "  not_actions = concat([\"a/b\"], local.c)\n",
+    "  assignable_scopes = [\"/\", \"${var.s}\", [for s in var.l : s]]\n",
+    "  assignable_scopes = []\n",
+    "  description = <<EOT\n  text ${var.t}\n  EOT\n",
+    "  role_definition_id = \"\u{017f}\"\n",
+    "  count = 3\n",
+    "  name = { a = [1, true, null] }\n",
+    "# comment\n",
+    "/* open comment",
+    "\"${",
+    "[[[[",
+    "\u{feff}",
+    "\r\n",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_tf_text_never_panics(parts in proptest::collection::vec(0..FRAGMENTS.len(), 0..24)) {
+        let text: String = parts.iter().map(|&i| FRAGMENTS[i]).collect();
+        let mut linter = Linter::new();
+        linter.add_file("random.tf", text.as_bytes());
+        let report = linter.finish();
+        for f in report.findings() {
+            proptest::prop_assert_eq!(f.file.as_deref(), Some("random.tf"));
+            proptest::prop_assert!(f.line > 0, "{:?}", f);
+        }
+        let _ = report.render(OutputFormat::Human { color: false });
+    }
+}
