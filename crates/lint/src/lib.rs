@@ -33,6 +33,7 @@ mod report;
 mod rule_meta;
 pub mod rules;
 mod sensitive;
+mod sources;
 pub mod tenant;
 
 pub use analysis::{CatalogIndex, Plane};
@@ -132,6 +133,10 @@ impl Linter {
     /// Loads one role-definition file. The load problems of a tenant's role file are not findings here: the
     /// tenant family reports them with those of the tenant's other files.
     fn add_source(&mut self, name: &str, bytes: &[u8], tenant: bool) {
+        if let Some(front) = sources::read(sources::Format::of(name), name, bytes) {
+            self.add_front_end(front, tenant);
+            return;
+        }
         let (source, parsed) = parse_source(name, bytes);
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
@@ -153,22 +158,7 @@ impl Linter {
                 Some(root)
             }
             (Ok(root), _) => {
-                let loaded = load_roles_from_value(&source, &root);
-                if !tenant {
-                    for d in &loaded.diagnostics {
-                        // Name the role a problem belongs to: the innermost role object whose span holds it.
-                        let role = d.span.and_then(|span| {
-                            loaded
-                                .value
-                                .iter()
-                                .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-                                .min_by_key(|r| r.origin.span.len())
-                                .map(RoleDefinition::label)
-                        });
-                        load_findings.push(Finding::from_diagnostic(d, role));
-                    }
-                }
-                self.roles.extend(loaded.value);
+                self.load_roles(&source, &root, tenant, &mut load_findings);
                 Some(root)
             }
             (Err(d), _) => {
@@ -178,6 +168,53 @@ impl Linter {
                 None
             }
         };
+        self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
+    }
+
+    /// Loads the roles of a parsed tree; their load problems become findings unless the file is a tenant's.
+    fn load_roles(&mut self, source: &Arc<SourceText>, root: &Value, tenant: bool, findings: &mut Vec<Finding>) {
+        let loaded = load_roles_from_value(source, root);
+        if !tenant {
+            for d in &loaded.diagnostics {
+                findings.push(Finding::from_diagnostic(d, self.role_at(&loaded.value, d)));
+            }
+        }
+        self.roles.extend(loaded.value);
+    }
+
+    /// The label of the role a problem belongs to: the innermost role whose span holds it.
+    fn role_at(&self, roles: &[RoleDefinition], d: &rolegate::Diagnostic) -> Option<String> {
+        let span = d.span?;
+        roles
+            .iter()
+            .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+            .min_by_key(|r| r.origin.span.len())
+            .map(RoleDefinition::label)
+    }
+
+    /// Loads a file a front end read ([`sources`]): no JSON classification (the front end picked the role
+    /// resources out), its own notes, then the roles as from a JSON file.
+    fn add_front_end(&mut self, front: sources::FrontEnd, tenant: bool) {
+        let first_role = self.roles.len();
+        let mut load_findings = Vec::new();
+        let sources::FrontEnd { source, root, notes } = front;
+        let root = match root {
+            Ok(root) => {
+                self.load_roles(&source, &root, tenant, &mut load_findings);
+                Some(root)
+            }
+            Err(d) => {
+                if !tenant {
+                    load_findings.push(Finding::from_diagnostic(&d, None));
+                }
+                None
+            }
+        };
+        let roles = self.roles.get(first_role..).unwrap_or_default();
+        let notes = notes.iter().filter(|d| !tenant && !self.options.disabled_rules.contains(d.code.id));
+        for d in notes {
+            load_findings.push(Finding::from_diagnostic(d, self.role_at(roles, d)));
+        }
         self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
     }
 

@@ -68,6 +68,7 @@ mod wrong_plane;
 pub(crate) mod testing;
 
 pub(crate) use equal_to_builtin::Effective as BuiltinEffective;
+pub(crate) use template_expression::RULE as TEMPLATE_EXPRESSION;
 
 /// A rule family (semantics §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
