@@ -18,7 +18,8 @@ use rolegate_lint::{Baseline, Category, KnownRules, LintOptions, Linter, OutputF
 #[derive(Parser, Debug)]
 #[command(name = "role-lint", version, after_help = EXIT_CODES)]
 struct Args {
-    /// Role-definition files, or directories searched recursively for `*.json`.
+    /// Role-definition files (JSON, or Bicep by the `.bicep` extension), or directories searched recursively for
+    /// `*.json` and `*.bicep`.
     #[arg(required_unless_present_any = ["tenant", "explain"], value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
     /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): every rule over its role files, and
@@ -109,9 +110,14 @@ enum Color {
     Never,
 }
 
-/// Every `*.json` under `dir`, sorted, skipping hidden entries. Whatever a `*.json` name is (a FIFO, a dangling
-/// link) is listed, so that reading it refuses it; a directory reached twice through links is walked once.
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The extensions of the files a directory argument is searched for (ASCII case-insensitive): JSON in any role
+/// shape, and Bicep (semantics §4).
+const ROLE_FILE_EXTENSIONS: &[&str] = &["json", "bicep"];
+
+/// Every role file (by [`ROLE_FILE_EXTENSIONS`]) under `dir`, sorted, skipping hidden entries. Whatever such a name
+/// is (a FIFO, a dangling link) is listed, so that reading it refuses it; a directory reached twice through links
+/// is walked once.
+fn role_files(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let real = std::fs::canonicalize(dir)?;
     if walked.contains(&real) {
         return Ok(());
@@ -125,8 +131,8 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut Vec<PathBuf>) -> 
             continue;
         }
         if path.is_dir() {
-            json_files(&path, out, walked)?;
-        } else if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
+            role_files(&path, out, walked)?;
+        } else if path.extension().is_some_and(|x| ROLE_FILE_EXTENSIONS.iter().any(|e| x.eq_ignore_ascii_case(e))) {
             out.push(path);
         }
     }
@@ -315,7 +321,7 @@ fn main() -> ExitCode {
     for path in &args.paths {
         let mut files = Vec::new();
         let listed = if path.is_dir() {
-            json_files(path, &mut files, &mut Vec::new())
+            role_files(path, &mut files, &mut Vec::new())
         } else {
             files.push(path.clone());
             Ok(())

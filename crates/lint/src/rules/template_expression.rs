@@ -1,4 +1,4 @@
-//! RL311: an unresolved ARM template expression where the linter needs a value.
+//! RL311: an unresolved expression (ARM template or Bicep) where the linter needs a value.
 
 use rolegate::Severity;
 use rolegate::diag::Span;
@@ -19,9 +19,11 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 const DOC: &str = "\
-What it flags: an ARM template or compiled Bicep role whose action list, action or assignable scope is an
-expression (`[parameters('actions')]`, `[subscription().id]`), kept verbatim and not evaluated. A note: it
-never fails a run.
+What it flags: an ARM template, compiled Bicep or `.bicep` role whose action list, action or assignable scope
+is an expression (`[parameters('actions')]`, `[subscription().id]`; in Bicep a `param` or `var` reference, a
+function call, an interpolated string `'${prefix}/read'`), kept verbatim and not evaluated; in a `.bicep` file
+also a role definition declared in a `for` loop or under an `if` condition (its body is linted once, as written).
+A note: it never fails a run.
 
 Why it matters: what the expression yields at deployment is not checked here, and the engine grants nothing
 through it. Lint the deployed role (`az role definition list`) or the template's parameter values as well.
@@ -32,7 +34,7 @@ Example:
 
 fn note(cx: &RoleCx<'_>, span: Span, what: &str, out: &mut Vec<Hit>) {
     out.push(Hit::new(
-        RULE.at(cx, span, format!("{what} is an unresolved template expression"))
+        RULE.at(cx, span, format!("{what} is an unresolved expression"))
             .with_label("not evaluated")
             .with_help("lint the deployed role, or the values the expression takes, as well"),
     ));

@@ -127,17 +127,22 @@ impl Converter<'_> {
                 ExprKind::For { head, body: inner } => {
                     self.note(
                         *head,
-                        format!("role definitions declared in a loop `{}`", self.excerpt(*head)),
-                        "the loop is not evaluated: its body is linted once, as written; lint the deployed roles \
-                         as well",
+                        format!(
+                            "role definitions are declared in a loop `{}`, which is not evaluated",
+                            self.excerpt(*head)
+                        ),
+                        "its body is linted once, as written; lint the deployed roles as well",
                     );
                     body = inner;
                 }
                 ExprKind::If { head, body: inner } => {
                     self.note(
                         *head,
-                        format!("a role definition deployed only `{}`", self.excerpt(*head)),
-                        "the condition is not evaluated: the role is linted as if it is deployed",
+                        format!(
+                            "the role definition is deployed only `{}`, which is not evaluated",
+                            self.excerpt(*head)
+                        ),
+                        "the role is linted as if the condition holds",
                     );
                     body = inner;
                 }
