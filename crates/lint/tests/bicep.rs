@@ -201,3 +201,16 @@ fn expressions_in_names_and_properties_are_kept_not_guessed() {
     assert_eq!(notes[0].message, "the spread `...extra` is not evaluated");
     assert_eq!((notes[0].line, notes[0].column), (5, 8));
 }
+
+#[test]
+fn windows_line_endings_give_the_same_findings() {
+    for name in ["storage-operator.bicep", "loop.bicep", "conditional.bicep"] {
+        let text = std::fs::read_to_string(data(name)).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        let unix = lint(name);
+        let windows = lint_text(name, &crlf);
+        assert_eq!(essences(&windows), essences(&unix), "{name}");
+        let lines = |r: &Report| r.findings().iter().map(|f| (f.line, f.column)).collect::<Vec<_>>();
+        assert_eq!(lines(&windows), lines(&unix), "{name}");
+    }
+}
