@@ -53,7 +53,7 @@ use std::sync::Arc;
 use rolegate::Severity;
 use rolegate::diag::SourceText;
 use rolegate::internals::json::Value;
-use rolegate::internals::load::{Document, load_roles_from_value, parse_source, pointer_to};
+use rolegate::internals::load::{Document, load_roles_from_value, pointer_to};
 use rolegate::model::RoleDefinition;
 
 /// One file of a run, kept until [`Linter::finish`] runs the rules over every role of the run.
@@ -133,35 +133,32 @@ impl Linter {
     /// Loads one role-definition file. The load problems of a tenant's role file are not findings here: the
     /// tenant family reports them with those of the tenant's other files.
     fn add_source(&mut self, name: &str, bytes: &[u8], tenant: bool) {
-        if let Some(front) = sources::read(sources::Format::of(name), name, bytes) {
-            self.add_front_end(front, tenant);
-            return;
-        }
-        let (source, parsed) = parse_source(name, bytes);
+        let sources::Input { source, parsed } = sources::read(name, bytes);
         let first_role = self.roles.len();
         let mut load_findings = Vec::new();
-        let doc = parsed.as_ref().ok().filter(|_| !tenant).map(rolegate::internals::load::classify);
-        let root = match (parsed, doc) {
-            (Ok(root), Some(doc)) if doc != Document::Roles => {
-                // Linting a `package.json` or an assignments file as roles would only say that it is no role.
-                let what = match doc {
-                    Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
-                    _ => format!("{}, not role definitions", rolegate::internals::load::describe_document(doc)),
-                };
-                let d = rolegate::Diagnostic::warning(
-                    rolegate::diag::codes::NOT_A_ROLE_FILE,
-                    format!("`{name}` holds {what}; it is not linted"),
-                )
-                .at(&source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
-                .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
-                load_findings.push(Finding::from_diagnostic(&d, None));
+        let root = match parsed {
+            sources::Parsed::Json(root) => {
+                let doc = (!tenant).then(|| rolegate::internals::load::classify(&root));
+                match doc {
+                    Some(doc) if doc != Document::Roles => {
+                        load_findings.push(not_a_role_file(name, doc, &source, &root));
+                    }
+                    _ => self.load_roles(&source, &root, None, tenant, &mut load_findings),
+                }
                 Some(root)
             }
-            (Ok(root), _) => {
-                self.load_roles(&source, &root, tenant, &mut load_findings);
-                Some(root)
+            sources::Parsed::Converted(c) => {
+                // The front end's RL311 notes follow the rule's switch, like the rule's own notes.
+                let rl311 = !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code);
+                let notes = c.notes.iter().filter(|d| rl311 || d.code.id != rules::TEMPLATE_EXPRESSION.code);
+                self.load_roles(&source, &c.template, Some(c.pointer_root.as_ref()), tenant, &mut load_findings);
+                if !tenant {
+                    let roles = self.roles.get(first_role..).unwrap_or_default();
+                    load_findings.extend(notes.map(|d| Finding::from_diagnostic(d, role_at(roles, d.span))));
+                }
+                c.pointer_root
             }
-            (Err(d), _) => {
+            sources::Parsed::Failed(d) => {
                 if !tenant {
                     load_findings.push(Finding::from_diagnostic(&d, None));
                 }
@@ -171,51 +168,32 @@ impl Linter {
         self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
     }
 
-    /// Loads the roles of a parsed tree; their load problems become findings unless the file is a tenant's.
-    fn load_roles(&mut self, source: &Arc<SourceText>, root: &Value, tenant: bool, findings: &mut Vec<Finding>) {
+    /// Loads the roles of a parsed document; its load problems become findings unless the file is a tenant's.
+    /// `pointer_root` is given for a converted file: the document its findings' JSON pointers lead into (none
+    /// for a non-JSON file), instead of the converted tree.
+    fn load_roles(
+        &mut self,
+        source: &Arc<SourceText>,
+        root: &Value,
+        pointer_root: Option<Option<&Value>>,
+        tenant: bool,
+        load_findings: &mut Vec<Finding>,
+    ) {
         let loaded = load_roles_from_value(source, root);
         if !tenant {
             for d in &loaded.diagnostics {
-                findings.push(Finding::from_diagnostic(d, self.role_at(&loaded.value, d)));
+                let role = role_at(&loaded.value, d.span);
+                match pointer_root {
+                    None => load_findings.push(Finding::from_diagnostic(d, role)),
+                    Some(pointer_root) => {
+                        let mut d = d.clone();
+                        d.pointer = pointer_root.zip(d.span).map(|(r, span)| pointer_to(r, span));
+                        load_findings.push(Finding::from_owned(d, role));
+                    }
+                }
             }
         }
         self.roles.extend(loaded.value);
-    }
-
-    /// The label of the role a problem belongs to: the innermost role whose span holds it.
-    fn role_at(&self, roles: &[RoleDefinition], d: &rolegate::Diagnostic) -> Option<String> {
-        let span = d.span?;
-        roles
-            .iter()
-            .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
-            .min_by_key(|r| r.origin.span.len())
-            .map(RoleDefinition::label)
-    }
-
-    /// Loads a file a front end read ([`sources`]): no JSON classification (the front end picked the role
-    /// resources out), its own notes, then the roles as from a JSON file.
-    fn add_front_end(&mut self, front: sources::FrontEnd, tenant: bool) {
-        let first_role = self.roles.len();
-        let mut load_findings = Vec::new();
-        let sources::FrontEnd { source, root, notes } = front;
-        let root = match root {
-            Ok(root) => {
-                self.load_roles(&source, &root, tenant, &mut load_findings);
-                Some(root)
-            }
-            Err(d) => {
-                if !tenant {
-                    load_findings.push(Finding::from_diagnostic(&d, None));
-                }
-                None
-            }
-        };
-        let roles = self.roles.get(first_role..).unwrap_or_default();
-        let notes = notes.iter().filter(|d| !tenant && !self.options.disabled_rules.contains(d.code.id));
-        for d in notes {
-            load_findings.push(Finding::from_diagnostic(d, self.role_at(roles, d)));
-        }
-        self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
     }
 
     /// Records a file that could not be read at all (a usage problem: exit code 2).
@@ -320,6 +298,32 @@ impl Linter {
         let files = self.files.len() + self.unreadable + self.tenant_files;
         Report::new(files, self.roles.len(), self.findings)
     }
+}
+
+/// `RL021` for a JSON file that holds another document than role definitions: it is not linted.
+fn not_a_role_file(name: &str, doc: Document, source: &Arc<SourceText>, root: &Value) -> Finding {
+    // Linting a `package.json` or an assignments file as roles would only say that it is no role.
+    let what = match doc {
+        Document::Other => "no role definition (nor any other RBAC document)".to_owned(),
+        _ => format!("{}, not role definitions", rolegate::internals::load::describe_document(doc)),
+    };
+    let d = rolegate::Diagnostic::warning(
+        rolegate::diag::codes::NOT_A_ROLE_FILE,
+        format!("`{name}` holds {what}; it is not linted"),
+    )
+    .at(source, rolegate::diag::Span::new(root.span.start, root.span.start + 1))
+    .with_help("lint role-definition files only (a role has `Actions` or `Permissions`)");
+    Finding::from_diagnostic(&d, None)
+}
+
+/// The label of the role a problem at `span` belongs to: the innermost role whose span holds it.
+fn role_at(roles: &[RoleDefinition], span: Option<rolegate::diag::Span>) -> Option<String> {
+    let span = span?;
+    roles
+        .iter()
+        .filter(|r| r.origin.span.start <= span.start && span.end <= r.origin.span.end)
+        .min_by_key(|r| r.origin.span.len())
+        .map(RoleDefinition::label)
 }
 
 /// The key under which a run remembers a file it has read: the canonical path, or the path as given when it

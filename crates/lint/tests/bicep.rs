@@ -88,6 +88,9 @@ fn the_fixtures_show_expansions_and_azure_rejections() {
     let expansion = storage.findings().iter().find(|f| f.code == "RL202").unwrap();
     assert!(expansion.operations.iter().any(|o| o == "Microsoft.Storage/storageAccounts/listkeys/action"));
     assert_eq!(storage.summary().roles, 1);
+    // A JSON pointer would lead into the converted tree, which is not the file.
+    assert!(storage.findings().iter().all(|f| f.pointer.is_none()), "{:#?}", storage.findings());
+    assert!(lint("storage-operator.json").findings().iter().any(|f| f.pointer.is_some()));
     let literal = lint("docs-literal.bicep");
     assert!(literal.findings().is_empty(), "{:#?}", literal.findings());
     assert_eq!(literal.summary().roles, 1);
@@ -212,5 +215,36 @@ fn windows_line_endings_give_the_same_findings() {
         assert_eq!(essences(&windows), essences(&unix), "{name}");
         let lines = |r: &Report| r.findings().iter().map(|f| (f.line, f.column)).collect::<Vec<_>>();
         assert_eq!(lines(&windows), lines(&unix), "{name}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// Mutated fixtures through the whole linter and the human renderer: never a panic, and a file that cannot
+    /// be read is exactly one finding, located inside it.
+    #[test]
+    fn mutated_fixtures_lint_and_render(
+        fixture in proptest::sample::select(vec!["storage-operator.bicep", "loop.bicep", "conditional.bicep"]),
+        at in 0usize..2000,
+        cut in 0usize..40,
+        insert in r"[\[\]{}()',:\n ?$@/*\\é😀]{0,6}",
+    ) {
+        let text = std::fs::read_to_string(data(fixture)).unwrap();
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = (at + cut).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mutated = format!("{}{insert}{}", &text[..at], &text[end..]);
+        let report = lint_text(fixture, &mutated);
+        let _ = render(&report);
+        if let Some(f) = report.findings().iter().find(|f| f.code == "RL000") {
+            proptest::prop_assert_eq!(report.findings().len(), 1);
+            proptest::prop_assert!(f.line >= 1 && f.line <= mutated.split('\n').count(), "{:?}", f);
+        }
     }
 }

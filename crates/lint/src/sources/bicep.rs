@@ -11,7 +11,7 @@ use rolegate::diag::{SourceText, Span, codes};
 use rolegate::internals::json::{Kind, Member, Value};
 use rolegate::{Diagnostic, Severity};
 
-use super::FrontEnd;
+use super::{Converted, Input, Parsed};
 
 mod parse;
 
@@ -21,7 +21,7 @@ use parse::{Expr, ExprKind, Item, Resource};
 const ROLE_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
 
 /// Reads a `.bicep` file.
-pub(super) fn read(name: &str, bytes: &[u8]) -> FrontEnd {
+pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
@@ -35,7 +35,7 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> FrontEnd {
             .at(&source, Span::new(at, at + '\u{fffd}'.len_utf8()))
             .with_label("not UTF-8")
             .with_help("save the file as UTF-8");
-        return FrontEnd { source, root: Err(d), notes: Vec::new() };
+        return Input { source, parsed: Parsed::Failed(d) };
     }
     let parsed = parse::parse(source.text());
     let file = match parsed {
@@ -51,7 +51,7 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> FrontEnd {
             if let Some(opened) = e.opened {
                 d = d.with_related(opened, "opened here");
             }
-            return FrontEnd { source, root: Err(d), notes: Vec::new() };
+            return Input { source, parsed: Parsed::Failed(d) };
         }
     };
     let mut c = Converter { source: &source, notes: Vec::new() };
@@ -90,7 +90,7 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> FrontEnd {
         span: whole,
     };
     let notes = c.notes;
-    FrontEnd { source, root: Ok(root), notes }
+    Input { source, parsed: Parsed::Converted(Converted { template: root, pointer_root: None, notes }) }
 }
 
 /// A member the Bicep text does not spell (the template envelope): it points at the file's start.

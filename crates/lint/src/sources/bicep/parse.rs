@@ -240,7 +240,7 @@ impl<'t> P<'t> {
     }
 
     fn too_deep<'a, T>(&self, at: &'a str) -> R<'a, T> {
-        fail(at, 1, format!("nesting deeper than {MAX_DEPTH} levels"), "nested too deep")
+        fail(at, token(at).len(), format!("nesting deeper than {MAX_DEPTH} levels"), "nested too deep")
     }
 
     fn file<'a>(&self, i: &'a str, file: &mut File) -> R<'a, ()> {

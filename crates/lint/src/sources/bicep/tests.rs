@@ -6,6 +6,15 @@ use proptest::prelude::*;
 
 use super::parse::{Error, Expr, ExprKind, Item, MAX_DEPTH, parse};
 use super::read;
+use crate::sources::{Converted, Parsed};
+
+/// The converted tree and notes of a file that parsed.
+fn converted(name: &str, text: &[u8]) -> Converted {
+    match read(name, text).parsed {
+        Parsed::Converted(c) => c,
+        other => panic!("{other:?}"),
+    }
+}
 
 fn one(text: &str) -> Expr {
     let file = parse(text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
@@ -176,8 +185,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let depth = MAX_DEPTH - 2;
     let text = format!("{HEAD}{{\n  a: {}{}\n}}", "[".repeat(depth), "]".repeat(depth));
     one(&text);
-    let front = read("deep.bicep", text.as_bytes());
-    assert!(front.root.is_ok());
+    converted("deep.bicep", text.as_bytes());
 }
 
 #[test]
@@ -185,8 +193,9 @@ fn conversion_builds_the_template_shape_with_spans_into_the_text() {
     let text = format!(
         "{HEAD}{{\n  name: guid('r')\n  properties: {{ roleName: 'x', permissions: [{{ actions: ['a/b/read'] }}] }}\n}}\n"
     );
-    let front = read("r.bicep", text.as_bytes());
-    let root = front.root.unwrap();
+    let front = converted("r.bicep", text.as_bytes());
+    assert!(front.pointer_root.is_none());
+    let root = front.template;
     assert!(front.notes.is_empty(), "{:?}", front.notes);
     let resources = root.get("resources").unwrap().as_array().unwrap();
     let r = &resources[0];
@@ -204,7 +213,8 @@ fn conversion_builds_the_template_shape_with_spans_into_the_text() {
 
 #[test]
 fn a_file_without_role_definitions_is_one_warning() {
-    let front = read("st.bicep", b"resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n");
+    let front =
+        converted("st.bicep", b"resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n");
     assert_eq!(front.notes.len(), 1);
     assert_eq!(front.notes[0].code.id, "RL021");
     assert!(front.notes[0].message.contains("declares no role definition"), "{:?}", front.notes[0]);
@@ -212,8 +222,7 @@ fn a_file_without_role_definitions_is_one_warning() {
 
 #[test]
 fn invalid_utf8_points_at_the_byte() {
-    let front = read("bad.bicep", b"var x = '\xff'\n");
-    let d = front.root.unwrap_err();
+    let Parsed::Failed(d) = read("bad.bicep", b"var x = '\xff'\n").parsed else { panic!("not refused") };
     assert_eq!(d.code.id, "RL000");
     assert!(d.message.contains("`0xff`"), "{d:?}");
     assert_eq!(d.span.map(|s| s.start), Some(9));
@@ -225,7 +234,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let front = read("x.bicep", &bytes);
-        if let Err(d) = &front.root {
+        if let Parsed::Failed(d) = &front.parsed {
             // A failure is located inside (or at the end of) the file.
             let span = d.span.expect("a located error");
             prop_assert!(span.end <= front.source.text().len() + 3);
@@ -235,7 +244,7 @@ proptest! {
     #[test]
     fn bicep_like_text_never_panics(text in r"(resource r 'Microsoft.Authorization/roleDefinitions@1' = |[{}\[\]()',:\n ?=.$@/*\\]|a|if|for|in|'''|\$\{|//|/\*|\*/){0,64}") {
         let front = read("x.bicep", text.as_bytes());
-        if let Err(d) = &front.root {
+        if let Parsed::Failed(d) = &front.parsed {
             let span = d.span.expect("a located error");
             prop_assert!(span.end <= text.len() + 1, "{:?} {:?}", span, text);
         }
