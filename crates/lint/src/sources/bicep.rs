@@ -22,13 +22,12 @@ const ROLE_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
 
 /// Reads a `.bicep` file.
 pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    let (text, invalid) = match std::str::from_utf8(bytes) {
+        Ok(t) => (t.to_owned(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
     };
     let source = Arc::new(SourceText::new(name, text));
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let at = e.valid_up_to();
+    if let Some(at) = invalid {
         let byte = bytes.get(at).copied().unwrap_or_default();
         // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
         let d = Diagnostic::error(codes::INVALID_JSON, format!("invalid Bicep: byte `0x{byte:02x}` is not UTF-8"))
