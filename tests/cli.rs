@@ -1508,3 +1508,56 @@ fn a_directory_of_json_terraform_and_plans_finds_what_the_json_equivalents_find(
     let plan = errors.iter().find(|f| f["file"].as_str().unwrap().ends_with("plan.json")).unwrap();
     assert_eq!(plan["pointer"], "/resource_changes/0/change/after/permissions/0/actions/1");
 }
+
+/// `role-lint DIR` over JSON and Bicep: the `.bicep` file is found by the walk, and reports the same wildcard
+/// expansions and Azure-reject errors as its JSON equivalent, each pointing into its own file.
+#[test]
+fn a_directory_of_json_and_bicep_reports_the_same_findings_for_both() {
+    let dir = temp_dir("bicep-mix");
+    let fixtures = repo("crates/lint/tests/data/bicep");
+    std::fs::create_dir_all(dir.join("json")).unwrap();
+    std::fs::copy(fixtures.join("storage-operator.bicep"), dir.join("storage-operator.bicep")).unwrap();
+    std::fs::copy(fixtures.join("storage-operator.json"), dir.join("json/storage-operator.json")).unwrap();
+    // A Bicep file that is no role file is said so, not silently dropped.
+    std::fs::write(
+        dir.join("storage.bicep"),
+        "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n",
+    )
+    .unwrap();
+    let (code, out, err) = role_lint_in(&dir, &[".", "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["files"], 3, "{out}");
+    let findings = v["findings"].as_array().unwrap();
+    let of = |file: &str| -> Vec<(String, String, Value)> {
+        let mut all: Vec<_> = findings
+            .iter()
+            // Both files define "Storage Operator": the later one also gets RL110, checked below.
+            .filter(|f| f["file"].as_str().is_some_and(|n| n.ends_with(file)) && f["code"] != "RL110")
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["message"].as_str().unwrap().to_owned(),
+                    f["operations"].clone(),
+                )
+            })
+            .collect();
+        all.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        all
+    };
+    let bicep = of("storage-operator.bicep");
+    let json = of("storage-operator.json");
+    let brief = |all: &[(String, String, Value)]| all.iter().map(|f| format!("{} {}", f.0, f.1)).collect::<Vec<_>>();
+    assert!(bicep == json, "{:#?}\n{:#?}", brief(&bicep), brief(&json));
+    assert_eq!(findings.iter().filter(|f| f["code"] == "RL110").count(), 1, "{out}");
+    for code in ["RL103", "RL107", "RL108", "RL202", "RL204"] {
+        assert!(bicep.iter().any(|f| f.0 == code), "{code}: {bicep:?}");
+    }
+    let expansion = bicep.iter().find(|f| f.0 == "RL202").unwrap();
+    assert!(expansion.2.as_array().unwrap().iter().any(|o| o == "Microsoft.Storage/storageAccounts/listkeys/action"));
+    // Positions are the Bicep file's: the root scope `'/'` is line 39, column 7 there.
+    let root =
+        findings.iter().find(|f| f["code"] == "RL103" && f["file"].as_str().unwrap().ends_with(".bicep")).unwrap();
+    assert_eq!((root["line"].as_u64(), root["column"].as_u64()), (Some(39), Some(7)), "{root}");
+    assert_eq!(of("storage.bicep").iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["RL021"]);
+}

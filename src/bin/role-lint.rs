@@ -18,8 +18,8 @@ use rolegate_lint::{Baseline, Category, KnownRules, LintOptions, Linter, OutputF
 #[derive(Parser, Debug)]
 #[command(name = "role-lint", version, after_help = EXIT_CODES)]
 struct Args {
-    /// Role-definition files (JSON, Terraform `.tf`, `terraform show -json` plans), or directories searched
-    /// recursively for `*.json` and `*.tf`.
+    /// Role-definition files (JSON, Terraform `.tf`, `terraform show -json` plans, Bicep `.bicep`), or directories
+    /// searched recursively for `*.json`, `*.tf` and `*.bicep`.
     #[arg(required_unless_present_any = ["tenant", "explain", "list_rules"], value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
     /// Lint a tenant directory (roles, assignments.json, hierarchy.json, ...): every rule over its role files, and
@@ -114,8 +114,9 @@ enum Color {
     Never,
 }
 
-/// The extensions of the files a directory walk lints: role JSON (and Terraform plans), Terraform.
-const ROLE_FILE_EXTENSIONS: &[&str] = &["json", "tf"];
+/// The extensions of the files a directory walk lints (ASCII case-insensitive): role JSON (and Terraform plans),
+/// Terraform, Bicep (semantics §4).
+const ROLE_FILE_EXTENSIONS: &[&str] = &["json", "tf", "bicep"];
 
 /// Every role file (by [`ROLE_FILE_EXTENSIONS`]) under `dir`, sorted, skipping hidden entries (such as
 /// `.terraform`). Whatever such a name is (a FIFO, a dangling link) is listed, so that reading it refuses it; a

@@ -406,7 +406,21 @@ impl Kind {
 /// The source text that spells part of a string's decoded value: `token` is the string as written in the file
 /// (both quotes included) and `decoded` a byte range of its value; the result is relative to the token's start.
 /// Escapes (`\"`, `\u00e9`, surrogate pairs) take more source than value, so offsets must be walked, not added.
+///
+/// A token that is not a JSON string (a string another front end put in the tree, such as role-lint's Bicep
+/// `'…'`) is mapped only when it spells its value verbatim between single quotes; otherwise the result is the
+/// whole token, since its escapes are not JSON's.
 pub fn decoded_to_source(token: &str, decoded: crate::span::Span) -> crate::span::Span {
+    if !token.starts_with('"') {
+        let inner = token.strip_prefix('\'').and_then(|t| t.strip_suffix('\''));
+        return match inner.filter(|i| !i.contains(['\\', '\''])) {
+            Some(inner) => {
+                let at = |x: usize| x.min(inner.len()) + 1;
+                crate::span::Span::new(at(decoded.start), at(decoded.end).max(at(decoded.start)))
+            }
+            None => crate::span::Span::new(0, token.len()),
+        };
+    }
     let bytes = token.as_bytes();
     let end_of_value = token.len().saturating_sub(1).max(1);
     let (mut at, mut value) = (1usize, 0usize);
@@ -988,6 +1002,13 @@ mod tests {
         // An empty range at the end sits before the closing quote.
         let end = decoded_to_source(token, Span::point(value.len()));
         assert_eq!((end.start, end.end), (token.len() - 1, token.len() - 1));
+        // Another front end's single-quoted token: exact when verbatim, else the whole token.
+        let s = decoded_to_source("'ab cd'", Span::new(3, 5));
+        assert_eq!((s.start, s.end), (4, 6));
+        for other in [r"'it\'s'", "'''a'''", "a", "''''"] {
+            let s = decoded_to_source(other, Span::new(0, 1));
+            assert_eq!((s.start, s.end), (0, other.len()), "{other}");
+        }
     }
     use super::*;
     use proptest::prelude::*;

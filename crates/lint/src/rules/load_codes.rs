@@ -8,7 +8,7 @@ pub(crate) fn doc(code: &str) -> Option<&'static str> {
 const DOCS: &[(&str, &str)] = &[
     (
         "RL000",
-        "The file is not valid JSON: a syntax error, invalid UTF-8, nesting deeper than 128, or an empty file.\n\nWhy it matters: nothing of the file can be used; Azure and az reject it too.\n\nExample: a trailing comma, `{\"Name\": \"x\",}`.",
+        "The file is not valid JSON: a syntax error, invalid UTF-8, nesting deeper than 128, or an empty file. For a `.bicep` file: Bicep that role-lint cannot read (an unknown declaration, an unclosed bracket or string, an invalid escape, nesting deeper than 100).\n\nWhy it matters: nothing of the file can be used; Azure and az reject it too.\n\nExample: a trailing comma, `{\"Name\": \"x\",}`.",
     ),
     (
         "RL001",

@@ -1,4 +1,4 @@
-//! RL311: an unresolved expression (ARM template, Terraform) where the linter needs a value.
+//! RL311: an unresolved expression (ARM template, Bicep, Terraform) where the linter needs a value.
 
 use rolegate::Severity;
 use rolegate::diag::Span;
@@ -19,9 +19,11 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 const DOC: &str = "\
-What it flags: an ARM template or compiled Bicep role whose action list, action or assignable scope is an
-expression (`[parameters('actions')]`, `[subscription().id]`), kept verbatim and not evaluated; likewise a
-Terraform reference or interpolation (`var.actions`, `\"${data.azurerm_subscription.primary.id}\"`), a
+What it flags: an ARM template, compiled Bicep or `.bicep` role whose action list, action or assignable scope
+is an expression (`[parameters('actions')]`, `[subscription().id]`; in Bicep a `param` or `var` reference, a
+function call, an interpolated string `'${prefix}/read'`), kept verbatim and not evaluated; in a `.bicep` file
+also a role definition declared in a `for` loop or under an `if` condition (its body is linted once, as written);
+likewise a Terraform reference or interpolation (`var.actions`, `\"${data.azurerm_subscription.primary.id}\"`), a
 `for_each`, `count` or `dynamic` block Terraform would expand, and a plan's value known only after apply. A
 note: it never fails a run.
 

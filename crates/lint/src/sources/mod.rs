@@ -2,6 +2,7 @@
 //! template, with spans into the original text, so that the loader and every rule work unchanged and findings
 //! point into the file as written.
 
+mod bicep;
 mod plan;
 mod terraform;
 
@@ -19,13 +20,21 @@ pub(crate) enum Format {
     Json,
     /// Terraform configuration (`*.tf`).
     Terraform,
+    /// Bicep source (`*.bicep`).
+    Bicep,
 }
 
 impl Format {
     /// The format of the file named `name`: by extension, JSON unless another front end claims it.
     pub(crate) fn of(name: &str) -> Format {
         let ext = std::path::Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or_default();
-        if ext.eq_ignore_ascii_case("tf") { Format::Terraform } else { Format::Json }
+        if ext.eq_ignore_ascii_case("tf") {
+            Format::Terraform
+        } else if ext.eq_ignore_ascii_case("bicep") {
+            Format::Bicep
+        } else {
+            Format::Json
+        }
     }
 }
 
@@ -56,8 +65,9 @@ pub(crate) struct Converted {
     pub template: Value,
     /// The document that JSON pointers of findings lead into: the plan itself, or none for a non-JSON file.
     pub pointer_root: Option<Value>,
-    /// The front end's own findings: what it did not evaluate (`for_each`, `count`, `dynamic` blocks; RL311
-    /// notes) and arguments it does not know (RL003).
+    /// The front end's own findings: what it did not evaluate (Terraform `for_each`, `count`, `dynamic` blocks,
+    /// Bicep loops, conditions and spreads: RL311 notes), arguments it does not know (RL003), a file without role
+    /// definitions (RL021).
     pub notes: Vec<Diagnostic>,
 }
 
@@ -65,6 +75,7 @@ pub(crate) struct Converted {
 pub(crate) fn read(name: &str, bytes: &[u8]) -> Input {
     match Format::of(name) {
         Format::Terraform => terraform::read(name, bytes),
+        Format::Bicep => bicep::read(name, bytes),
         Format::Json => {
             let (source, parsed) = parse_source(name, bytes);
             let parsed = match parsed {
@@ -142,5 +153,19 @@ pub(crate) fn arm_template(resources: Vec<Value>, span: Span) -> Value {
             member("resources", at, Value { kind: Kind::Array(resources), span }),
         ]),
         span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn format_by_extension() {
+        assert_eq!(Format::of("roles/x.bicep"), Format::Bicep);
+        assert_eq!(Format::of("X.BICEP"), Format::Bicep);
+        assert_eq!(Format::of("x.json"), Format::Json);
+        assert_eq!(Format::of("bicep"), Format::Json);
+        assert_eq!(Format::of("x.bicep.json"), Format::Json);
     }
 }
