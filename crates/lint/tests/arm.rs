@@ -71,3 +71,22 @@ fn a_template_without_roles_anywhere_is_not_a_role_file() {
     let codes: Vec<_> = report.findings().iter().map(|f| f.code).collect();
     assert_eq!(codes, ["RL027"].map(|_| rolegate::diag::codes::NOT_A_ROLE_FILE.id));
 }
+
+/// A compiled Bicep loop (`copy` on the resource) is read as written, with no unknown-key warning.
+#[test]
+fn a_compiled_loop_reads_like_its_body() {
+    let mut linter = Linter::new();
+    linter.add_file(
+        "compiled.json",
+        br#"{"$schema": "x", "contentVersion": "1.0.0.0", "resources": [{
+  "copy": {"name": "roles", "count": "[length(parameters('names'))]"},
+  "type": "Microsoft.Authorization/roleDefinitions", "apiVersion": "2022-04-01",
+  "name": "[guid(parameters('names')[copyIndex()])]",
+  "properties": {"roleName": "[parameters('names')[copyIndex()]]", "permissions": [{"actions": ["Microsoft.Compute/*"]}],
+    "assignableScopes": ["[subscription().id]"]}}]}"#,
+    );
+    let report = linter.finish();
+    let codes: Vec<_> = report.findings().iter().map(|f| f.code).collect();
+    assert!(!codes.contains(&"RL003"), "{codes:?}");
+    assert!(codes.contains(&"RL201"), "the provider wildcard is still found: {codes:?}");
+}

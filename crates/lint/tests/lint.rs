@@ -110,3 +110,29 @@ fn a_cosmos_db_sql_role_is_one_finding_not_a_cascade() {
     );
     assert_eq!(report.summary().roles, 0);
 }
+
+/// The placeholder and scope-kind rules fire on no built-in role's assignable scopes, even when each built-in is
+/// copied as a custom role (renamed, without its id), which makes every custom-role rule look at it.
+#[test]
+fn placeholder_and_scope_kind_rules_spare_every_builtin_scope() {
+    let mut roles: serde_json::Value = serde_json::from_str(rolegate::builtin::ROLES_JSON).unwrap();
+    let list = roles.as_array_mut().unwrap();
+    assert_eq!(list.len(), 928);
+    for role in list.iter_mut() {
+        let role = role.as_object_mut().unwrap();
+        let name = format!("Copy of {}", role["roleName"].as_str().unwrap());
+        role.insert("roleName".into(), name.into());
+        role.insert("roleType".into(), "CustomRole".into());
+        role.remove("name");
+        role.remove("id");
+    }
+    let mut linter = Linter::new();
+    linter.add_file("copies.json", serde_json::to_string(&roles).unwrap().as_bytes());
+    let report = linter.finish();
+    assert_eq!(report.summary().roles, 928);
+    // Every copy is custom now: RL103 (`/` is for built-ins only) fires on each one that names the root.
+    assert!(report.findings().iter().filter(|f| f.code == "RL103").count() > 900);
+    let fired: Vec<_> =
+        report.findings().iter().filter(|f| ["RL108", "RL116", "RL117"].contains(&f.code)).map(|f| &f.message).collect();
+    assert!(fired.is_empty(), "{fired:#?}");
+}

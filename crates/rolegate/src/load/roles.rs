@@ -48,8 +48,9 @@ const R_CONDITION_VERSION: usize = 13;
 const ENVELOPE: KeySpec = KeySpec {
     what: "role definition resource",
     keys: &["id", "name", "properties"],
-    // `condition` here is an ARM template's deployment condition, not an ABAC condition.
-    ignored: &["apiVersion", "dependsOn", "condition", "scope", "comments", "metadata"],
+    // `condition` here is an ARM template's deployment condition, not an ABAC condition; `copy` is a resource
+    // loop (`az bicep build` writes one for a Bicep `for`): the role is read once, as written.
+    ignored: &["apiVersion", "dependsOn", "condition", "scope", "comments", "metadata", "copy"],
 };
 
 /// Keys inside `properties`.
