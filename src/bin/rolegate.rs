@@ -13,6 +13,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// mimalloc rather than glibc's malloc: `rolegate serve` swaps whole tenant snapshots, and glibc keeps the freed
+/// snapshot's pages in per-thread arenas (RSS settled at twice one snapshot after a dozen reloads), while
+/// mimalloc returns them; its thread-local free lists also make the per-request allocations cheaper.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use rolegate::condition::DateTime;
 use rolegate::engine::{Decision, Engine, Needs, PlaneHint, Reach, Request, Via, WhatCanQuery, WhoCan, WhoCanQuery};
