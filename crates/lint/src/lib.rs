@@ -34,6 +34,7 @@ mod rule_meta;
 pub mod rules;
 mod sensitive;
 pub mod tenant;
+pub mod tenant_diff;
 
 pub use analysis::{CatalogIndex, Plane};
 pub use baseline::Baseline;
