@@ -1135,6 +1135,33 @@ fn notes(r: &AccessChange) -> String {
     if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join(", ")) }
 }
 
+/// How many operations without a sensitive category the human and Markdown outputs show per principal and
+/// scope: a role such as Contributor changes thousands at once, and a pull-request comment has a size limit.
+/// Sensitive ones are always shown; JSON has every row.
+pub const PLAIN_SHOWN: usize = 10;
+
+/// The rows of one direction in groups of one (principal, scope), each with the rows shown and how many are not.
+fn groups(rows: &[AccessChange]) -> Vec<(&AccessChange, Vec<&AccessChange>, usize)> {
+    let mut out: Vec<(&AccessChange, Vec<&AccessChange>, usize)> = Vec::new();
+    for r in rows {
+        let same = out.last().is_some_and(|(first, ..)| {
+            first.principal == r.principal && first.scope == r.scope && first.below == r.below
+        });
+        if !same {
+            out.push((r, Vec::new(), 0));
+        }
+        if let Some((_, shown, hidden)) = out.last_mut() {
+            let plain = shown.iter().filter(|x| x.categories.is_empty()).count();
+            if r.categories.is_empty() && plain >= PLAIN_SHOWN {
+                *hidden += 1;
+            } else {
+                shown.push(r);
+            }
+        }
+    }
+    out
+}
+
 /// For people: the changed objects, then per (principal, scope) the operations gained and lost.
 pub fn human(d: &TenantDiff) -> String {
     let mut out = String::new();
@@ -1144,14 +1171,19 @@ pub fn human(d: &TenantDiff) -> String {
     }
     for (title, sign, rows) in [("gained", "+", &d.gained), ("lost", "-", &d.lost)] {
         out.push_str(&format!("access {title}: {}\n", rows.len()));
-        let mut last: Option<(&str, String)> = None;
-        for r in rows {
-            let group = (r.principal.as_str(), scope_text(r));
-            if last.as_ref() != Some(&group) {
-                out.push_str(&format!("  {} at {}  (by {})\n", r.principal, group.1, cause_text(d, &r.causes)));
-                last = Some(group);
+        for (first, shown, hidden) in groups(rows) {
+            out.push_str(&format!(
+                "  {} at {}  (by {})\n",
+                first.principal,
+                scope_text(first),
+                cause_text(d, &first.causes)
+            ));
+            for r in shown {
+                out.push_str(&format!("    {sign} {}{}\n", r.operation, notes(r)));
             }
-            out.push_str(&format!("    {sign} {}{}\n", r.operation, notes(r)));
+            if hidden > 0 {
+                out.push_str(&format!("    {sign} … and {hidden} more operation(s) in no sensitive category\n"));
+            }
         }
     }
     out
@@ -1174,21 +1206,34 @@ pub fn markdown(d: &TenantDiff) -> String {
         }
         out.push_str("| | principal | operation | scope | plane | categories | cause |\n");
         out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
-        for r in rows {
-            let flag = if !r.categories.is_empty() && sign == "➕" { " ⚠️" } else { "" };
-            let mut principal = format!("`{}`", cell(&r.principal));
-            if r.members > 0 {
-                principal.push_str(&format!(" (+{} members)", r.members));
+        for (first, shown, hidden) in groups(rows) {
+            for r in shown {
+                let flag = if !r.categories.is_empty() && sign == "➕" { " ⚠️" } else { "" };
+                let mut principal = format!("`{}`", cell(&r.principal));
+                if r.members > 0 {
+                    principal.push_str(&format!(" (+{} members)", r.members));
+                }
+                out.push_str(&format!(
+                    "| {sign}{flag} | {principal} | `{}`{} | `{}` | {} | {} | {} |\n",
+                    cell(&r.operation),
+                    if r.after == Access::Conditional || r.before == Access::Conditional {
+                        " (conditional)"
+                    } else {
+                        ""
+                    },
+                    cell(&scope_text(r)),
+                    r.plane,
+                    r.categories.join(", "),
+                    cell(&cause_text(d, &r.causes))
+                ));
             }
-            out.push_str(&format!(
-                "| {sign}{flag} | {principal} | `{}`{} | `{}` | {} | {} | {} |\n",
-                cell(&r.operation),
-                if r.after == Access::Conditional || r.before == Access::Conditional { " (conditional)" } else { "" },
-                cell(&scope_text(r)),
-                r.plane,
-                r.categories.join(", "),
-                cell(&cause_text(d, &r.causes))
-            ));
+            if hidden > 0 {
+                out.push_str(&format!(
+                    "| {sign} | `{}` | … and {hidden} more in no sensitive category | `{}` | | | |\n",
+                    cell(&first.principal),
+                    cell(&scope_text(first))
+                ));
+            }
         }
         out.push('\n');
     }
