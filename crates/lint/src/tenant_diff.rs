@@ -785,41 +785,59 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
             }
         }
         // Collapse: a row is dropped when the same change holds at an ancestor the principal is evaluated at
-        // (any ancestor where it could hold is one: see `Places::for_principal`).
-        let at: HashSet<(bool, &Row)> = found.iter().map(|(g, r)| (*g, r)).collect();
-        let keep: Vec<bool> = found
-            .iter()
-            .map(|(gained, r)| {
-                let tree = if *gained { tn } else { tb };
-                let mut anc: Vec<Place> = Vec::new();
-                if r.place.below {
-                    anc.push(Place { below: false, ..r.place.clone() });
-                }
-                for a in tree.ancestors(&r.place.key) {
-                    anc.push(Place { key: a.clone(), text: a.clone(), below: false });
-                    anc.push(Place { key: a.clone(), text: a, below: true });
-                }
-                !anc.iter().any(|a| {
-                    let probe = Row { place: a.clone(), ..r.clone() };
-                    at.contains(&(*gained, &probe))
+        // (any ancestor where it could hold is one: see `Places::for_principal`). Ancestors are worked out per
+        // place, once, and rows are probed by reference: a role such as Contributor changes thousands at once.
+        let index_of: HashMap<&Place, usize> = candidates.iter().enumerate().map(|(i, c)| (c, i)).collect();
+        let parents: [Vec<Vec<usize>>; 2] = [tb, tn].map(|tree| {
+            candidates
+                .iter()
+                .map(|c| {
+                    let mut out = Vec::new();
+                    if c.below {
+                        out.extend(index_of.get(&Place { below: false, ..c.clone() }).copied());
+                    }
+                    for a in tree.ancestors(&c.key) {
+                        let named = Place { key: a.clone(), text: a, below: false };
+                        out.extend(index_of.get(&named).copied());
+                        out.extend(index_of.get(&Place { below: true, ..named }).copied());
+                    }
+                    out
                 })
-            })
-            .collect();
-        rows.extend(found.iter().zip(keep).filter(|(_, k)| *k).map(|(r, _)| r.clone()));
+                .collect()
+        });
+        let at: HashSet<(bool, &Place, u8, &str, Access, Access)> =
+            found.iter().map(|(g, r)| (*g, &r.place, r.plane, r.op.as_str(), r.before, r.after)).collect();
+        for (gained, r) in &found {
+            let Some(&i) = index_of.get(&r.place) else { continue };
+            let side = usize::from(*gained);
+            let above = parents.get(side).and_then(|v| v.get(i)).map_or(&[][..], Vec::as_slice);
+            let held_above = above
+                .iter()
+                .filter_map(|&j| candidates.get(j))
+                .any(|a| at.contains(&(*gained, a, r.plane, r.op.as_str(), r.before, r.after)));
+            if !held_above {
+                rows.push((*gained, r.clone()));
+            }
+        }
     }
 
     // Group folding: a member's row goes into a group's identical row when the member is, in the tenant where
     // the access holds, a transitive member of the group.
-    let mut index: HashMap<(bool, Row), usize> = HashMap::new();
-    for (i, (g, r)) in rows.iter().enumerate() {
-        index.insert((*g, r.clone()), i);
-    }
+    type Key<'r> = (bool, &'r str, &'r Place, u8, &'r str, Access, Access);
+    let index: HashMap<Key<'_>, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (g, r))| ((*g, r.principal.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after), i))
+        .collect();
+    let mut groups_cache: HashMap<(bool, &str), BTreeSet<String>> = HashMap::new();
     let mut folded_into: Vec<Option<usize>> = vec![None; rows.len()];
     for (i, (gained, r)) in rows.iter().enumerate() {
         let side = if *gained { sn } else { sb };
-        let groups = side.groups_of(&r.principal, false);
-        let target =
-            groups.iter().find_map(|g| index.get(&(*gained, Row { principal: g.clone(), ..r.clone() })).copied());
+        let groups =
+            groups_cache.entry((*gained, r.principal.as_str())).or_insert_with(|| side.groups_of(&r.principal, false));
+        let target = groups.iter().find_map(|g| {
+            index.get(&(*gained, g.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after)).copied()
+        });
         if let Some(slot) = folded_into.get_mut(i) {
             *slot = target;
         }
@@ -838,10 +856,10 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 break;
             }
         }
-        if let (Some(x), true) = (last, folded_into.get(i).is_some_and(Option::is_some)) {
-            if let Some(m) = members.get_mut(x) {
-                *m += 1;
-            }
+        if let (Some(x), true) = (last, folded_into.get(i).is_some_and(Option::is_some))
+            && let Some(m) = members.get_mut(x)
+        {
+            *m += 1;
         }
     }
 

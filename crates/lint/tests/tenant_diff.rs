@@ -205,9 +205,11 @@ fn a_widened_role_definition_gains_for_everyone_assigned_it() {
 
 #[test]
 fn a_moved_subscription_gains_what_its_new_management_group_grants() {
-    let mut base = T::default();
-    base.hierarchy = Some(json!({"tenantId": "t", "managementGroups": {"t": null, "mg1": "t", "mg2": "t"},
-        "subscriptions": {"s1": "mg1"}}));
+    let mut base = T {
+        hierarchy: Some(json!({"tenantId": "t", "managementGroups": {"t": null, "mg1": "t", "mg2": "t"},
+            "subscriptions": {"s1": "mg1"}})),
+        ..T::default()
+    };
     base.assignments.push(assignment(
         "a1",
         "alice",
@@ -292,7 +294,8 @@ fn random_deny(r: &mut Rng, n: usize) -> Value {
         1 => (&[], &[BLOB_READ]),
         _ => (&["Microsoft.KeyVault/*"], &["Microsoft.KeyVault/vaults/secrets/*"]),
     };
-    deny(&format!("d{n}"), actions, data, *r.pick(&SCOPES), &who, &exclude, r.chance(60))
+    let scope = SCOPES[r.below(SCOPES.len())];
+    deny(&format!("d{n}"), actions, data, scope, &who, &exclude, r.chance(60))
 }
 
 fn random_custom(r: &mut Rng) -> Value {
