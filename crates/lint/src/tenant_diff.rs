@@ -18,13 +18,13 @@
 //! };
 //! let base = engine("[]");
 //! // Key Vault Secrets User for alice on one vault.
-//! let new = engine(r#"[{"id": "a1", "principalId": "alice", "principalType": "User",
-//!   "roleDefinitionId": "4633458b-17de-408a-b874-0445c86b69e6",
-//!   "scope": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"}]"#);
+//! let new = engine(r#"[{"name": "a1", "properties": {"principalId": "alice", "principalType": "User",
+//!   "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+//!   "scope": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"}}]"#);
 //! let d = tenant_diff(&base, &new, &Default::default()).unwrap();
 //! assert!(d.gained.iter().all(|r| r.principal == "alice" && r.scope.ends_with("/vaults/kv")));
 //! assert!(d.gained.iter().any(|r| r.operation.ends_with("secrets/getSecret/action")));
-//! assert_eq!(d.gained[0].causes[0].id, "a1");
+//! assert_eq!(d.changes[d.gained[0].causes[0]].id, "a1");
 //! assert!(d.lost.is_empty());
 //! ```
 
