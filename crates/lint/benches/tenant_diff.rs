@@ -3,7 +3,7 @@
 //!
 //! * `tenant_diff/{size}/100_assignments`: [`rolegate_lint::tenant_diff::tenant_diff`] between a tenant and the
 //!   same tenant with 100 of its assignments changed: every `n/100`-th assignment of the file, alternately removed
-//!   and given another built-in role (Reader ↔ Contributor) under the same id. Engines are compiled outside the
+//!   and, under the same id, given Contributor if it was Reader, else Reader. Engines are compiled outside the
 //!   timing; the indexes reverse queries build on first use are built before it too (their cost, the first diff's,
 //!   and the principals and places evaluated are printed).
 //!
