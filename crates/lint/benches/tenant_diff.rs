@@ -7,6 +7,7 @@
 //!   timing; the indexes reverse queries build on first use are built before it too (their cost, the first diff's,
 //!   and the principals and places evaluated are printed).
 //!
+//! `ROLEGATE_DIFF_CHANGED=n` changes `n` assignments instead; `ROLEGATE_DIFF_ONESHOT=1` prints the first diff only.
 //! Sizes: small and medium by default; `ROLEGATE_BENCH_LARGE=1` adds large (slow to generate and load).
 //! Run with `cargo bench -p rolegate-lint --bench tenant_diff`.
 
@@ -32,7 +33,10 @@ use rolegate_lint::tenant_diff::tenant_diff;
 use serde_json::Value;
 use tenant_gen::{CONTRIBUTOR, READER, Size, generate};
 
-const CHANGED: usize = 100;
+/// How many assignments change: 100, or `ROLEGATE_DIFF_CHANGED`.
+fn changed_count() -> usize {
+    std::env::var("ROLEGATE_DIFF_CHANGED").ok().and_then(|v| v.parse().ok()).unwrap_or(100)
+}
 
 fn sizes() -> Vec<Size> {
     let mut v = vec![Size::Small, Size::Medium];
@@ -60,9 +64,10 @@ fn engine(g: &tenant_gen::Generated, assignments: &str) -> Engine {
 /// Every `n/100`-th assignment, alternately removed and given the other of Reader and Contributor.
 fn changed(assignments: &str) -> String {
     let mut v: Vec<Value> = serde_json::from_str(assignments).unwrap();
-    let step = v.len() / CHANGED;
+    let count = changed_count();
+    let step = v.len() / count;
     let mut remove = Vec::new();
-    for k in 0..CHANGED {
+    for k in 0..count {
         let i = k * step;
         if k % 2 == 0 {
             remove.push(i);
@@ -99,6 +104,10 @@ fn bench(c: &mut Criterion) {
             first.gained.len(),
             first.lost.len()
         );
+        // `ROLEGATE_DIFF_ONESHOT=1`: the single timed diff above only (a sample of ten takes long on a busy host).
+        if std::env::var("ROLEGATE_DIFF_ONESHOT").is_ok_and(|v| v == "1") {
+            continue;
+        }
         let mut group = c.benchmark_group(format!("tenant_diff/{}", size.name()));
         group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(2));
         group.bench_function("100_assignments", |b| {
