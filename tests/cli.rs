@@ -1313,9 +1313,64 @@ fn rolegate_diff_roles_shows_what_a_wildcard_adds_and_fails_on_sensitive_gains()
     assert_eq!(rolegate(&["diff", "--roles", n, b, "--fail-on-new-access"]).0, 1);
     assert_eq!(rolegate(&["diff", "--roles", n, b, "--fail-on-new-access", "credential-exposure"]).0, 0);
     assert_eq!(rolegate(&["diff", "--roles", b, n, "--fail-on-new-access", "nonsense"]).0, 2);
+    // Without `--roles` they must be tenant directories.
     let (code, _, err) = rolegate(&["diff", b, n]);
-    assert_eq!(code, 2);
-    assert!(err.contains("not built yet"), "{err}");
+    assert_eq!(code, 2, "{err}");
+}
+
+/// A copy of `tests/data/tenant` with `edit` applied to its assignments.
+fn tenant_copy(name: &str, edit: impl FnOnce(&mut Vec<Value>)) -> PathBuf {
+    let dir = temp_dir(name);
+    for f in std::fs::read_dir(repo("tests/data/tenant")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.join("assignments.json");
+    let mut v: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    dir
+}
+
+#[test]
+fn rolegate_diff_of_two_tenants_lists_gains_with_their_cause_and_fails_on_new_access() {
+    const VAULT: &str = "/subscriptions/sub-1/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/v1";
+    let base = tenant_copy("tdiff-base", |_| {});
+    let new = tenant_copy("tdiff-new", |v| {
+        v.push(json!({"name": "a-new", "properties": {"principalId": "bob", "principalType": "User",
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+            "scope": VAULT}}));
+    });
+    let (b, n) = (base.to_str().unwrap(), new.to_str().unwrap());
+    let (code, out, err) = rolegate(&["diff", b, n]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("assignment a-new added"), "{out}");
+    assert!(out.contains(&format!("bob at {VAULT}  (by assignment a-new added)")), "{out}");
+    assert!(out.contains("+ Microsoft.KeyVault/vaults/secrets/getSecret/action  [data-access, data plane]"), "{out}");
+    assert!(out.contains("access lost: 0"), "{out}");
+    let (_, md, _) = rolegate(&["diff", b, n, "--format", "markdown"]);
+    assert!(md.starts_with("## Access changes (tenant)"), "{md}");
+    assert!(md.contains("| ➕ ⚠️ | `bob` | `Microsoft.KeyVault/vaults/secrets/getSecret/action` |"), "{md}");
+    let (_, json, _) = rolegate(&["diff", b, n, "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["changes"][0]["id"], "a-new");
+    assert!(v["gained"].as_array().unwrap().iter().all(|r| r["principal"] == "bob" && r["scope"] == VAULT));
+    assert_eq!(v["lost"].as_array().unwrap().len(), 0);
+    // Failing on gains: any, a gained category, one that is not gained; the reverse gains nothing.
+    assert_eq!(rolegate(&["diff", b, n, "--fail-on-new-access"]).0, 1);
+    assert_eq!(rolegate(&["diff", b, n, "--fail-on-new-access", "data-access"]).0, 1);
+    assert_eq!(rolegate(&["diff", b, n, "--fail-on-new-access", "privilege-escalation"]).0, 0);
+    assert_eq!(rolegate(&["diff", n, b, "--fail-on-new-access"]).0, 0);
+    assert_eq!(rolegate(&["diff", b, b, "--fail-on-new-access"]).0, 0);
+    // Bad input: an unknown category, a missing directory, a broken tenant.
+    assert_eq!(rolegate(&["diff", b, n, "--fail-on-new-access", "nonsense"]).0, 2);
+    let (code, _, err) = rolegate(&["diff", b, "/nonexistent/tenant"]);
+    assert_eq!(code, 2, "{err}");
+    let broken = tenant_copy("tdiff-broken", |_| {});
+    std::fs::write(broken.join("assignments.json"), "[{").unwrap();
+    let (code, _, err) = rolegate(&["diff", b, broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fatal"), "{err}");
 }
 
 #[test]

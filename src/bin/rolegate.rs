@@ -169,17 +169,18 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// What a change grants: with `--roles`, per role, the operations gained and lost once wildcards are expanded
-    /// (sensitive first). Exit 1 with `--fail-on-new-access` when anything (or anything in the given categories)
-    /// is gained, 2 on bad input, else 0.
+    /// What a change grants. Two tenant directories: the access gained and lost as (principal, operation, scope)
+    /// rows at the highest scope where each holds, with the change that caused it (semantics §4.2). With
+    /// `--roles`, per role, the operations gained and lost once wildcards are expanded (§4.1). Sensitive first.
+    /// Exit 1 with `--fail-on-new-access` when anything (or anything in the given categories) is gained, 2 on bad
+    /// input, else 0.
     Diff {
-        /// Compare role definitions (files, or directories of `*.json` role files). Comparing whole tenants
-        /// (assignments, groups, denies) is not built yet.
+        /// Compare role definitions (files, or directories of `*.json` role files) instead of tenants.
         #[arg(long)]
         roles: bool,
-        /// The base: a role file or directory.
+        /// The base: a tenant directory (with `--roles`, a role file or directory).
         base: PathBuf,
-        /// The new version: a role file or directory.
+        /// The new version: a tenant directory (with `--roles`, a role file or directory).
         new: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
@@ -732,7 +733,7 @@ fn load_role_set(path: &Path, max_file_bytes: u64) -> Result<Vec<rolegate::model
     if fatal { Err(ExitCode::from(2)) } else { Ok(roles) }
 }
 
-/// `rolegate diff --roles`: exit 1 with `--fail-on-new-access` when a gain matches, 2 on bad input.
+/// `rolegate diff [--roles] BASE NEW`: exit 1 with `--fail-on-new-access` when a gain matches, 2 on bad input.
 fn diff(
     roles: bool,
     base: &Path,
@@ -742,11 +743,6 @@ fn diff(
     max_file_bytes: u64,
 ) -> ExitCode {
     use rolegate_lint::Category;
-    use rolegate_lint::diff::{diff_roles, human, markdown};
-    if !roles {
-        eprintln!("rolegate: comparing whole tenants is not built yet; give --roles to compare role definitions");
-        return ExitCode::from(2);
-    }
     let mut categories = Vec::new();
     for name in fail_on.unwrap_or_default() {
         match Category::from_name(name) {
@@ -758,15 +754,46 @@ fn diff(
             }
         }
     }
-    let (base, new) = match (load_role_set(base, max_file_bytes), load_role_set(new, max_file_bytes)) {
-        (Ok(b), Ok(n)) => (b, n),
-        (Err(code), _) | (_, Err(code)) => return code,
+    let options = rolegate_lint::LintOptions::default();
+    let (text, json, gains) = if roles {
+        use rolegate_lint::diff::{diff_roles, human, markdown};
+        let (base, new) = match (load_role_set(base, max_file_bytes), load_role_set(new, max_file_bytes)) {
+            (Ok(b), Ok(n)) => (b, n),
+            (Err(code), _) | (_, Err(code)) => return code,
+        };
+        let d = diff_roles(&base, &new, &options);
+        let text = match format {
+            DiffFormat::Human => human(&d),
+            DiffFormat::Markdown => markdown(&d),
+            DiffFormat::Json => String::new(),
+        };
+        (text, serde_json::to_string_pretty(&d), d.gains(&categories))
+    } else {
+        use rolegate_lint::tenant_diff::{human, markdown, tenant_diff};
+        // Both are loaded, and every problem of both printed, before either is refused.
+        let loaded = [base, new].map(|dir| load_tenant(dir, max_file_bytes).and_then(compile));
+        let [b, n] = loaded;
+        let (base, new) = match (b, n) {
+            (Ok(b), Ok(n)) => (b, n),
+            (Err(code), _) | (_, Err(code)) => return code,
+        };
+        let d = match tenant_diff(&base, &new, &options) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("rolegate: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let text = match format {
+            DiffFormat::Human => human(&d),
+            DiffFormat::Markdown => markdown(&d),
+            DiffFormat::Json => String::new(),
+        };
+        (text, serde_json::to_string_pretty(&d), d.gains(&categories))
     };
-    let d = diff_roles(&base, &new, &rolegate_lint::LintOptions::default());
     match format {
-        DiffFormat::Human => print!("{}", human(&d)),
-        DiffFormat::Markdown => print!("{}", markdown(&d)),
-        DiffFormat::Json => match serde_json::to_string_pretty(&d) {
+        DiffFormat::Human | DiffFormat::Markdown => print!("{text}"),
+        DiffFormat::Json => match json {
             Ok(t) => println!("{t}"),
             Err(e) => {
                 eprintln!("rolegate: {e}");
@@ -774,7 +801,7 @@ fn diff(
             }
         },
     }
-    if fail_on.is_some() && d.gains(&categories) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if fail_on.is_some() && gains { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 /// `rolegate test`: exit 0 all pass, 1 any fails, 2 bad input (every file is parsed before any test runs).

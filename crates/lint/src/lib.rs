@@ -35,6 +35,7 @@ pub mod rules;
 mod sensitive;
 mod sources;
 pub mod tenant;
+pub mod tenant_diff;
 
 pub use analysis::{CatalogIndex, Plane};
 pub use baseline::Baseline;

@@ -132,7 +132,11 @@ fn placeholder_and_scope_kind_rules_spare_every_builtin_scope() {
     assert_eq!(report.summary().roles, 928);
     // Every copy is custom now: RL103 (`/` is for built-ins only) fires on each one that names the root.
     assert!(report.findings().iter().filter(|f| f.code == "RL103").count() > 900);
-    let fired: Vec<_> =
-        report.findings().iter().filter(|f| ["RL108", "RL116", "RL117"].contains(&f.code)).map(|f| &f.message).collect();
+    let fired: Vec<_> = report
+        .findings()
+        .iter()
+        .filter(|f| ["RL108", "RL116", "RL117"].contains(&f.code))
+        .map(|f| &f.message)
+        .collect();
     assert!(fired.is_empty(), "{fired:#?}");
 }

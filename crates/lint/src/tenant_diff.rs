@@ -1,0 +1,1262 @@
+//! What a change to a whole tenant grants (semantics §4.2): access gained and lost as (principal, operation,
+//! scope) rows, each at the highest scope where it holds, sensitive operations first, each naming the changed
+//! assignments, roles, deny assignments, group memberships or hierarchy links that caused it.
+//!
+//! The work grows with the change, not with the tenant: the changed objects are found first (one pass over each
+//! tenant), then only the principals they reach are evaluated, and only at the scopes at or below the changes
+//! that reach them. [`tenant_diff_exhaustive`] evaluates every principal everywhere, for tests.
+//!
+//! ```
+//! use rolegate::engine::Engine;
+//! use rolegate::load::TenantLoader;
+//! use rolegate_lint::tenant_diff::tenant_diff;
+//!
+//! let engine = |assignments: &str| {
+//!     let mut l = TenantLoader::new();
+//!     l.add_assignments("assignments.json", assignments.as_bytes());
+//!     Engine::try_new(l.build().unwrap().0).unwrap()
+//! };
+//! let base = engine("[]");
+//! // Key Vault Secrets User for alice on one vault.
+//! let new = engine(r#"[{"name": "a1", "properties": {"principalId": "alice", "principalType": "User",
+//!   "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+//!   "scope": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"}}]"#);
+//! let d = tenant_diff(&base, &new, &Default::default()).unwrap();
+//! assert!(d.gained.iter().all(|r| r.principal == "alice" && r.scope.ends_with("/vaults/kv")));
+//! assert!(d.gained.iter().any(|r| r.operation.ends_with("secrets/getSecret/action")));
+//! assert_eq!(d.changes[d.gained[0].causes[0]].id, "a1");
+//! assert!(d.lost.is_empty());
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use std::cmp::Ordering;
+
+use rolegate::engine::{Engine, Permitted, WhatCanQuery};
+use rolegate::model::{DenyAssignment, Entries, Permission, RoleAssignment, RoleDefinition, ScopeEntry, Tenant};
+use serde::Serialize;
+
+use crate::diff::Status;
+use crate::options::{Category, LintOptions};
+use crate::sensitive::SensitiveSets;
+
+/// The segment a synthetic scope below a named one ends in: a scope no tenant names, which stands for "any
+/// scope below that the tenant does not name".
+const BELOW: &str = "providers/Rolegate.Diff/below";
+
+/// What the tenant says about an operation for a principal at a scope, with conditions unknown (semantics §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Not allowed for any request.
+    None,
+    /// Allowed for some requests only (a condition or a conditional deny assignment decides).
+    Conditional,
+    /// Allowed whatever the request's attributes.
+    Allowed,
+}
+
+impl Access {
+    /// `none`, `conditional` or `allowed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::None => "none",
+            Access::Conditional => "conditional",
+            Access::Allowed => "allowed",
+        }
+    }
+}
+
+/// The kind of object a change is to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A role assignment (by id, else by principal, role and scope).
+    Assignment,
+    /// A role definition (by id).
+    Role,
+    /// A deny assignment (by id, else by name).
+    DenyAssignment,
+    /// A group's members (groups.json), or the principal type that makes a group id a user's (semantics §3).
+    Group,
+    /// A management group's parent, a subscription's management group, or the tenant root.
+    Hierarchy,
+}
+
+/// One changed object of the tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Change {
+    /// What it is.
+    pub kind: ChangeKind,
+    /// Added, removed or changed.
+    pub status: Status,
+    /// Its id (an assignment's or role's id, a deny assignment's id or name, a group's, a management group's or
+    /// subscription's id; `tenantId` for the root).
+    pub id: String,
+    /// For people: the role and scope of an assignment, a role's name, a deny assignment's scope.
+    pub detail: String,
+}
+
+/// One access gained or lost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AccessChange {
+    /// The principal, as the tenant first spells it.
+    pub principal: String,
+    /// The scope: the highest named scope where the change holds.
+    pub scope: String,
+    /// The change holds below `scope` (at scopes the tenant does not name) but not at it: a deny assignment
+    /// that does not apply to child scopes sits there.
+    pub below: bool,
+    /// The operation.
+    pub operation: String,
+    /// `control` or `data`.
+    pub plane: &'static str,
+    /// What BASE says.
+    pub before: Access,
+    /// What NEW says.
+    pub after: Access,
+    /// Its sensitive categories, most severe first.
+    pub categories: Vec<&'static str>,
+    /// For a group: how many of its members, transitively, have exactly this change and are not listed on their
+    /// own (who-can's convention: a group stands for the members its grant reaches; a member whose change
+    /// differs is listed on its own).
+    pub members: usize,
+    /// The changes that reach the principal at this scope or above (indices into [`TenantDiff::changes`]).
+    pub causes: Vec<usize>,
+}
+
+/// The access change from one tenant to another.
+#[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
+pub struct TenantDiff {
+    /// The changed objects.
+    pub changes: Vec<Change>,
+    /// How many principals were evaluated.
+    pub principals_evaluated: usize,
+    /// Access NEW allows and BASE does not (or only conditionally), grouped by principal and scope, sensitive
+    /// groups first and sensitive operations first in each.
+    pub gained: Vec<AccessChange>,
+    /// Access BASE allows and NEW does not (or only conditionally), in the same order.
+    pub lost: Vec<AccessChange>,
+}
+
+impl TenantDiff {
+    /// Whether anything is gained; with `categories`, anything in one of them.
+    pub fn gains(&self, categories: &[Category]) -> bool {
+        self.gained.iter().any(|r| categories.is_empty() || categories.iter().any(|c| r.categories.contains(&c.name())))
+    }
+}
+
+/// Why a tenant diff could not be computed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantDiffError {
+    /// A reverse query was refused (a scope or operation the engine cannot ask about).
+    #[error("cannot evaluate `{principal}` at `{scope}`: {message}")]
+    Query {
+        /// The principal.
+        principal: String,
+        /// The scope.
+        scope: String,
+        /// The engine's reason.
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Content keys: two objects are the same when every field a decision reads is the same.
+
+fn entries(e: &Entries<rolegate::model::Action>) -> String {
+    match e {
+        Entries::List(v) => v.iter().map(|a| a.raw.as_str()).collect::<Vec<_>>().join("\u{1}"),
+        Entries::Template(t) => format!("template:{}", t.value),
+    }
+}
+
+fn permissions(ps: &[Permission]) -> String {
+    ps.iter()
+        .map(|p| {
+            format!(
+                "{}\u{2}{}\u{2}{}\u{2}{}\u{2}{:?}\u{2}{:?}",
+                entries(&p.actions),
+                entries(&p.not_actions),
+                entries(&p.data_actions),
+                entries(&p.not_data_actions),
+                p.condition.as_ref().map(|c| &c.value),
+                p.condition_version.as_ref().map(|c| &c.value)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\u{3}")
+}
+
+fn role_content(r: &RoleDefinition) -> String {
+    let scopes = r
+        .assignable_scopes
+        .as_ref()
+        .map(|s| match s {
+            Entries::List(v) => v.iter().map(|e| e.raw.to_ascii_lowercase()).collect::<Vec<_>>().join(","),
+            Entries::Template(t) => format!("template:{}", t.value),
+        })
+        .unwrap_or_default();
+    format!("{}\u{4}{:?}\u{4}{}\u{4}{scopes}", r.display_name(), r.role_type, permissions(&r.permissions))
+}
+
+fn assignment_content(a: &RoleAssignment) -> String {
+    format!(
+        "{}\u{4}{:?}\u{4}{}\u{4}{}\u{4}{:?}\u{4}{:?}",
+        a.principal_id.key(),
+        a.principal_type.as_ref().map(|t| t.as_str().to_ascii_lowercase()),
+        a.role_id.key(),
+        a.scope.raw.to_ascii_lowercase(),
+        a.condition.as_ref().map(|c| &c.value),
+        a.condition_version.as_ref().map(|c| &c.value)
+    )
+}
+
+fn deny_content(d: &DenyAssignment) -> String {
+    let ps = |v: &[rolegate::model::Principal]| {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|p| format!("{}:{:?}", p.id.key(), p.principal_type.as_ref().map(|t| t.as_str().to_ascii_lowercase())))
+            .collect();
+        v.sort();
+        v.join(",")
+    };
+    format!(
+        "{}\u{4}{}\u{4}{}\u{4}{}\u{4}{}\u{4}{:?}\u{4}{:?}\u{4}{:?}",
+        permissions(&d.permissions),
+        d.scope.raw.to_ascii_lowercase(),
+        d.do_not_apply_to_child_scopes,
+        ps(&d.principals),
+        ps(&d.exclude_principals),
+        d.effect,
+        d.condition.as_ref().map(|c| &c.value),
+        d.condition_version.as_ref().map(|c| &c.value)
+    )
+}
+
+fn role_key(r: &RoleDefinition) -> String {
+    match &r.id {
+        Some(id) => id.key(),
+        None => format!("name:{}", r.display_name().to_ascii_lowercase()),
+    }
+}
+
+fn assignment_key(a: &RoleAssignment) -> String {
+    match &a.id {
+        Some(id) => id.key(),
+        None => format!("{}|{}|{}", a.principal_id.key(), a.role_id.key(), a.scope.raw.to_ascii_lowercase()),
+    }
+}
+
+fn deny_key(d: &DenyAssignment) -> String {
+    match (&d.id, &d.name) {
+        (Some(id), _) => id.key(),
+        (None, Some(n)) => format!("name:{}", n.to_ascii_lowercase()),
+        (None, None) => format!("content:{}", deny_content(d)),
+    }
+}
+
+/// Objects by key, each key's contents sorted (a key that repeats compares as the list of its contents).
+fn keyed<'t, T>(items: &'t [T], key: impl Fn(&T) -> String, content: impl Fn(&T) -> String) -> Keyed<'t, T> {
+    let mut out: BTreeMap<String, Vec<(String, &'t T)>> = BTreeMap::new();
+    for i in items {
+        out.entry(key(i)).or_default().push((content(i), i));
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    out
+}
+
+type Keyed<'t, T> = BTreeMap<String, Vec<(String, &'t T)>>;
+
+/// The keys whose contents differ, with the base and new objects under them.
+fn changed<'t, T>(base: &Keyed<'t, T>, new: &Keyed<'t, T>) -> Vec<(String, Status, Vec<&'t T>, Vec<&'t T>)> {
+    let keys: BTreeSet<&String> = base.keys().chain(new.keys()).collect();
+    let mut out = Vec::new();
+    for k in keys {
+        let (b, n) = (base.get(k), new.get(k));
+        let same = match (b, n) {
+            (Some(x), Some(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.0 == q.0),
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        let status = match (b, n) {
+            (None, _) => Status::Added,
+            (_, None) => Status::Removed,
+            _ => Status::Changed,
+        };
+        let objects = |v: Option<&Vec<(String, &'t T)>>| v.map(|v| v.iter().map(|x| x.1).collect()).unwrap_or_default();
+        out.push((k.clone(), status, objects(b), objects(n)));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scopes and ancestry
+
+/// A scope's canonical text, when it has one; `None` for a placeholder, a template expression or a malformed
+/// one, which decides nothing at a place of its own (semantics §2.3).
+fn canonical(s: &ScopeEntry) -> Option<String> {
+    s.scope().map(|s| s.as_str().to_owned())
+}
+
+fn lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+const MG_PREFIX: &str = "/providers/microsoft.management/managementgroups/";
+const SUB_PREFIX: &str = "/subscriptions/";
+
+fn mg_scope(id: &str) -> String {
+    format!("/providers/Microsoft.Management/managementGroups/{id}")
+}
+
+/// One tenant's management-group tree, lower case.
+#[derive(Default)]
+struct Tree {
+    root: Option<String>,
+    mg_parent: HashMap<String, Option<String>>,
+    sub_mg: HashMap<String, String>,
+}
+
+impl Tree {
+    fn new(t: &Tenant) -> Tree {
+        let h = &t.hierarchy;
+        Tree {
+            root: h.tenant_id.as_ref().map(|i| i.key()),
+            mg_parent: h.management_groups.iter().map(|(m, p)| (m.key(), p.as_ref().map(|p| p.key()))).collect(),
+            sub_mg: h.subscriptions.iter().map(|(s, m)| (s.key(), m.key())).collect(),
+        }
+    }
+
+    /// The management groups above (and including) `mg`, up to the tenant root (§2.3: an unplaced one hangs
+    /// under the root).
+    fn mg_chain(&self, mg: Option<&str>, out: &mut Vec<String>) {
+        let mut seen = HashSet::new();
+        let mut at = mg.map(str::to_owned);
+        while let Some(m) = at.take() {
+            if !seen.insert(m.clone()) {
+                break;
+            }
+            out.push(format!("{MG_PREFIX}{m}"));
+            at = match self.mg_parent.get(&m) {
+                Some(Some(p)) => Some(p.clone()),
+                _ => self.root.clone(),
+            };
+        }
+        if let Some(r) = &self.root
+            && seen.is_empty()
+        {
+            out.push(format!("{MG_PREFIX}{r}"));
+        }
+    }
+
+    /// The ancestors of lower-case canonical `scope`, itself excluded: its prefixes, `/`, and the management
+    /// groups above its subscription or management group.
+    fn ancestors(&self, scope: &str) -> Vec<String> {
+        let mut out = vec!["/".to_owned()];
+        let ends: Vec<usize> = scope.match_indices('/').map(|(i, _)| i).filter(|&i| i > 0).collect();
+        out.extend(ends.iter().filter_map(|&e| scope.get(..e)).map(str::to_owned));
+        if let Some(rest) = scope.strip_prefix(SUB_PREFIX) {
+            let sub = rest.split('/').next().unwrap_or_default();
+            self.mg_chain(self.sub_mg.get(sub).map(String::as_str).or(self.root.as_deref()), &mut out);
+        } else if let Some(rest) = scope.strip_prefix(MG_PREFIX) {
+            let mut mg = rest.split('/');
+            let own = mg.next().unwrap_or_default();
+            let deeper = mg.next().is_some();
+            let parent = if deeper {
+                Some(own.to_owned())
+            } else if self.root.as_deref() == Some(own) {
+                None
+            } else {
+                match self.mg_parent.get(own) {
+                    Some(Some(p)) => Some(p.clone()),
+                    _ => self.root.clone(),
+                }
+            };
+            if parent.is_some() || deeper {
+                self.mg_chain(parent.as_deref(), &mut out);
+            }
+        }
+        out.retain(|a| a != scope);
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// A place a principal is evaluated at: a named scope, or the synthetic scope below one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Place {
+    /// Lower case, for comparing.
+    key: String,
+    /// As written (the first spelling met).
+    text: String,
+    below: bool,
+}
+
+impl Place {
+    fn query_scope(&self) -> String {
+        if !self.below {
+            self.text.clone()
+        } else if self.text == "/" {
+            format!("/{BELOW}")
+        } else {
+            format!("{}/{BELOW}", self.text)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The two tenants, indexed
+
+/// One tenant's indexes (a pass over it).
+struct Side<'t> {
+    tenant: &'t Tenant,
+    tree: Tree,
+    /// Principal → its assignments.
+    by_principal: HashMap<String, Vec<&'t RoleAssignment>>,
+    /// Role → its assignments.
+    by_role: HashMap<String, Vec<&'t RoleAssignment>>,
+    /// Member → the groups it is directly in.
+    member_of: HashMap<String, Vec<String>>,
+    /// Group → its direct members.
+    members: HashMap<String, Vec<String>>,
+    /// The principals an assignment types as a user or service principal (their members hold none of their
+    /// grants, as the engine's `persons`).
+    persons: HashSet<String>,
+    /// Deny assignments naming a principal (as principal or exclusion).
+    denies_naming: HashMap<String, Vec<&'t DenyAssignment>>,
+}
+
+impl<'t> Side<'t> {
+    fn new(tenant: &'t Tenant) -> Side<'t> {
+        let mut s = Side {
+            tenant,
+            tree: Tree::new(tenant),
+            by_principal: HashMap::new(),
+            by_role: HashMap::new(),
+            member_of: HashMap::new(),
+            members: HashMap::new(),
+            persons: HashSet::new(),
+            denies_naming: HashMap::new(),
+        };
+        for a in &tenant.assignments {
+            s.by_principal.entry(a.principal_id.key()).or_default().push(a);
+            s.by_role.entry(a.role_id.key()).or_default().push(a);
+            if matches!(
+                a.principal_type,
+                Some(rolegate::model::PrincipalType::User | rolegate::model::PrincipalType::ServicePrincipal)
+            ) {
+                s.persons.insert(a.principal_id.key());
+            }
+        }
+        for (g, ms) in &tenant.groups.groups {
+            for m in ms {
+                s.member_of.entry(m.key()).or_default().push(g.key());
+                s.members.entry(g.key()).or_default().push(m.key());
+            }
+        }
+        for d in &tenant.deny_assignments {
+            for p in d.principals.iter().chain(&d.exclude_principals) {
+                s.denies_naming.entry(p.id.key()).or_default().push(d);
+            }
+        }
+        s
+    }
+
+    /// The groups `p` is in, transitively (itself excluded); `grants`: only those reached without passing through
+    /// a person, which hold grants for it (the engine's `grant_closure`).
+    fn groups_of(&self, p: &str, grants: bool) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![p.to_owned()];
+        while let Some(x) = stack.pop() {
+            for g in self.member_of.get(&x).map_or(&[][..], Vec::as_slice) {
+                if g == p || out.contains(g) || (grants && self.persons.contains(g)) {
+                    continue;
+                }
+                out.insert(g.clone());
+                stack.push(g.clone());
+            }
+        }
+        out
+    }
+
+    /// The transitive members of `g` (itself excluded).
+    fn members_of(&self, g: &str, out: &mut BTreeSet<String>) {
+        let mut stack = vec![g.to_owned()];
+        while let Some(x) = stack.pop() {
+            for m in self.members.get(&x).map_or(&[][..], Vec::as_slice) {
+                if m != g && out.insert(m.clone()) {
+                    stack.push(m.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Every principal either tenant names, lower case → first spelling.
+fn named_principals(tenants: [&Tenant; 2]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for t in tenants {
+        let mut add = |id: &rolegate::model::Id| {
+            out.entry(id.key()).or_insert_with(|| id.as_str().to_owned());
+        };
+        for a in &t.assignments {
+            add(&a.principal_id);
+        }
+        for d in &t.deny_assignments {
+            for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
+                add(&p.id);
+            }
+        }
+        for (g, ms) in &t.groups.groups {
+            add(g);
+            ms.iter().for_each(&mut add);
+        }
+    }
+    out
+}
+
+/// What is being worked out: per affected principal, the scopes (lower case) changes reach it at, with the
+/// change; `None` as the scope: everywhere.
+#[derive(Default)]
+struct Affected {
+    roots: BTreeMap<String, BTreeSet<(Option<String>, usize)>>,
+}
+
+impl Affected {
+    fn add(&mut self, p: &str, root: Option<String>, cause: usize) {
+        self.roots.entry(p.to_owned()).or_default().insert((root, cause));
+    }
+
+    /// `p` and every transitive member of it in either tenant: they hold its grants and its deny assignments
+    /// target them.
+    fn add_with_members(&mut self, sides: &[Side<'_>; 2], p: &str, root: Option<String>, cause: usize) {
+        let mut all = BTreeSet::new();
+        for s in sides {
+            s.members_of(p, &mut all);
+        }
+        self.add(p, root.clone(), cause);
+        for m in all {
+            self.add(&m, root.clone(), cause);
+        }
+    }
+}
+
+/// The root a changed object's scope gives: its canonical text, else everywhere (fail closed).
+fn root_of(s: &ScopeEntry) -> Option<String> {
+    canonical(s).map(|c| lower(&c))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The diff
+
+/// The access change from `base` to `new` (semantics §4.2), evaluating only what the changes reach.
+pub fn tenant_diff(base: &Engine, new: &Engine, options: &LintOptions) -> Result<TenantDiff, TenantDiffError> {
+    run(base, new, options, false)
+}
+
+/// [`tenant_diff`] by brute force: every principal either tenant names at every place it is considered at,
+/// whatever changed. The same rows (its causes name every change); for tests and for checking the fast path.
+#[doc(hidden)]
+pub fn tenant_diff_exhaustive(
+    base: &Engine,
+    new: &Engine,
+    options: &LintOptions,
+) -> Result<TenantDiff, TenantDiffError> {
+    run(base, new, options, true)
+}
+
+fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> Result<TenantDiff, TenantDiffError> {
+    let (bt, nt) = (base.tenant(), new.tenant());
+    let sides = [Side::new(bt), Side::new(nt)];
+    let principals = named_principals([bt, nt]);
+    let mut changes: Vec<Change> = Vec::new();
+    let mut affected = Affected::default();
+
+    // Role assignments.
+    let (ab, an) = (
+        keyed(&bt.assignments, assignment_key, assignment_content),
+        keyed(&nt.assignments, assignment_key, assignment_content),
+    );
+    for (key, status, b, n) in changed(&ab, &an) {
+        let first = n.first().or(b.first());
+        let detail = first.map_or_else(String::new, |a| {
+            let role = nt
+                .role(&a.role_id)
+                .or(bt.role(&a.role_id))
+                .map_or_else(|| a.role_id.to_string(), RoleDefinition::label);
+            format!("{} for {} at {}", role, a.principal_id, a.scope.raw)
+        });
+        let id = first.and_then(|a| a.id.as_ref()).map_or(key, ToString::to_string);
+        let c = push(&mut changes, ChangeKind::Assignment, status, id, detail);
+        for a in b.iter().chain(&n) {
+            affected.add_with_members(&sides, &a.principal_id.key(), root_of(&a.scope), c);
+        }
+    }
+
+    // Role definitions: every principal assigned the role, in either tenant, at the assignment's scope.
+    let (rb, rn) = (keyed(&bt.roles, role_key, role_content), keyed(&nt.roles, role_key, role_content));
+    for (key, status, b, n) in changed(&rb, &rn) {
+        let role = n.first().or(b.first());
+        let id = role.and_then(|r| r.id.as_ref()).map_or(key.clone(), ToString::to_string);
+        let c = push(&mut changes, ChangeKind::Role, status, id, role.map_or_else(String::new, |r| r.label()));
+        let role_id = key.as_str();
+        for s in &sides {
+            for a in s.by_role.get(role_id).map_or(&[][..], Vec::as_slice) {
+                affected.add_with_members(&sides, &a.principal_id.key(), root_of(&a.scope), c);
+            }
+        }
+    }
+
+    // Deny assignments: whom they name, or everyone.
+    let (db, dn) =
+        (keyed(&bt.deny_assignments, deny_key, deny_content), keyed(&nt.deny_assignments, deny_key, deny_content));
+    for (key, status, b, n) in changed(&db, &dn) {
+        let first = n.first().or(b.first());
+        let id = first.and_then(|d| d.id.as_ref().map(ToString::to_string).or(d.name.clone())).unwrap_or(key);
+        let c = push(
+            &mut changes,
+            ChangeKind::DenyAssignment,
+            status,
+            id,
+            first.map_or_else(String::new, |d| format!("at {}", d.scope.raw)),
+        );
+        for d in b.iter().chain(&n) {
+            let root = root_of(&d.scope);
+            if d.principals.iter().any(rolegate::model::Principal::is_everyone) {
+                for p in principals.keys() {
+                    affected.add(p, root.clone(), c);
+                }
+            }
+            for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
+                affected.add_with_members(&sides, &p.id.key(), root.clone(), c);
+            }
+        }
+    }
+
+    // Group memberships, and the principal types that stop a group's grants at a user (the engine's persons):
+    // a member whose groups differ is reached wherever a group it gained or lost holds an assignment or is named
+    // by a deny assignment.
+    let [sb, sn] = &sides;
+    let mut touched: BTreeMap<String, usize> = BTreeMap::new();
+    let group_keys: BTreeSet<String> = sb.members.keys().chain(sn.members.keys()).cloned().collect();
+    for g in &group_keys {
+        let members = |s: &Side<'_>| {
+            let mut v = s.members.get(g).cloned().unwrap_or_default();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let (mb, mn) = (members(sb), members(sn));
+        if mb != mn {
+            let status = if mb.is_empty() {
+                Status::Added
+            } else if mn.is_empty() {
+                Status::Removed
+            } else {
+                Status::Changed
+            };
+            let added = mn.iter().filter(|m| !mb.contains(m)).count();
+            let removed = mb.iter().filter(|m| !mn.contains(m)).count();
+            let c = push(
+                &mut changes,
+                ChangeKind::Group,
+                status,
+                display(&principals, g),
+                format!("+{added} -{removed} members"),
+            );
+            touched.insert(g.clone(), c);
+        }
+    }
+    let persons: BTreeSet<&String> = sb.persons.symmetric_difference(&sn.persons).collect();
+    for p in persons {
+        if sb.members.contains_key(p) || sn.members.contains_key(p) {
+            let c = push(
+                &mut changes,
+                ChangeKind::Group,
+                Status::Changed,
+                display(&principals, p),
+                "typed as a user or service principal in one tenant only: its members hold its grants in the other"
+                    .into(),
+            );
+            touched.insert(p.clone(), c);
+        }
+    }
+    if !touched.is_empty() {
+        let mut reached = BTreeSet::new();
+        for g in touched.keys() {
+            for s in &sides {
+                s.members_of(g, &mut reached);
+            }
+        }
+        let causes: Vec<usize> = touched.values().copied().collect();
+        for m in reached {
+            let differ: BTreeSet<String> = [true, false]
+                .into_iter()
+                .flat_map(|grants| {
+                    let (x, y) = (sb.groups_of(&m, grants), sn.groups_of(&m, grants));
+                    x.symmetric_difference(&y).cloned().collect::<Vec<_>>()
+                })
+                .collect();
+            for g in differ {
+                for s in &sides {
+                    let at = s.by_principal.get(&g).map_or(&[][..], Vec::as_slice).iter().map(|a| root_of(&a.scope));
+                    let denied =
+                        s.denies_naming.get(&g).map_or(&[][..], Vec::as_slice).iter().map(|d| root_of(&d.scope));
+                    for root in at.chain(denied).collect::<Vec<_>>() {
+                        for &c in &causes {
+                            affected.add(&m, root.clone(), c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // The hierarchy: everything below a moved node, for everyone (a moved subscription carries every
+    // assignment above it along).
+    let (tb, tn) = (&sb.tree, &sn.tree);
+    let mut moved: Vec<(String, Option<String>)> = Vec::new();
+    if tb.root != tn.root {
+        moved.push(("tenantId".into(), None));
+    }
+    let mgs: BTreeSet<&String> = tb.mg_parent.keys().chain(tn.mg_parent.keys()).collect();
+    for m in mgs {
+        if tb.mg_parent.get(m) != tn.mg_parent.get(m) {
+            moved.push((m.clone(), Some(format!("{MG_PREFIX}{m}"))));
+        }
+    }
+    let subs: BTreeSet<&String> = tb.sub_mg.keys().chain(tn.sub_mg.keys()).collect();
+    for s in subs {
+        if tb.sub_mg.get(s) != tn.sub_mg.get(s) {
+            moved.push((s.clone(), Some(format!("{SUB_PREFIX}{s}"))));
+        }
+    }
+    for (id, root) in moved {
+        let c =
+            push(&mut changes, ChangeKind::Hierarchy, Status::Changed, id, "moved in the management-group tree".into());
+        for p in principals.keys() {
+            affected.add(p, root.clone(), c);
+        }
+    }
+
+    if exhaustive {
+        affected.roots.clear();
+        for p in principals.keys() {
+            for c in 0..changes.len() {
+                affected.add(p, None, c);
+            }
+            affected.add(p, None, usize::MAX);
+        }
+    }
+
+    let places = Places::new(&sides);
+    let sensitive = SensitiveSets::new(&options.extra_sensitive);
+    let mut rows: Vec<(bool, Row)> = Vec::new();
+    for (p, roots) in &affected.roots {
+        let Some(spelled) = principals.get(p) else { continue };
+        let candidates = places.for_principal(&sides, p, roots);
+        let mut found: Vec<(bool, Row)> = Vec::new();
+        for place in &candidates {
+            let scope = place.query_scope();
+            let query = WhatCanQuery::new(spelled, &scope);
+            let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
+                principal: spelled.clone(),
+                scope: scope.clone(),
+                message: e.to_string(),
+            };
+            let (wb, wn) = (base.what_can(&query).map_err(refused)?, new.what_can(&query).map_err(refused)?);
+            for (plane, b, n) in [(0u8, &wb.control, &wn.control), (1u8, &wb.data, &wn.data)] {
+                merge(b, n, |op, before, after| {
+                    let row =
+                        Row { principal: p.clone(), place: place.clone(), plane, op: op.to_owned(), before, after };
+                    found.push((after > before, row));
+                });
+            }
+        }
+        // Collapse: a row is dropped when the same change holds at an ancestor the principal is evaluated at
+        // (any ancestor where it could hold is one: see `Places::for_principal`). Ancestors are worked out per
+        // place, once, and rows are probed by reference: a role such as Contributor changes thousands at once.
+        let index_of: HashMap<&Place, usize> = candidates.iter().enumerate().map(|(i, c)| (c, i)).collect();
+        let parents: [Vec<Vec<usize>>; 2] = [tb, tn].map(|tree| {
+            candidates
+                .iter()
+                .map(|c| {
+                    let mut out = Vec::new();
+                    if c.below {
+                        out.extend(index_of.get(&Place { below: false, ..c.clone() }).copied());
+                    }
+                    for a in tree.ancestors(&c.key) {
+                        let named = Place { key: a.clone(), text: a, below: false };
+                        out.extend(index_of.get(&named).copied());
+                        out.extend(index_of.get(&Place { below: true, ..named }).copied());
+                    }
+                    out
+                })
+                .collect()
+        });
+        let at: HashSet<(bool, &Place, u8, &str, Access, Access)> =
+            found.iter().map(|(g, r)| (*g, &r.place, r.plane, r.op.as_str(), r.before, r.after)).collect();
+        for (gained, r) in &found {
+            let Some(&i) = index_of.get(&r.place) else { continue };
+            let side = usize::from(*gained);
+            let above = parents.get(side).and_then(|v| v.get(i)).map_or(&[][..], Vec::as_slice);
+            let held_above = above
+                .iter()
+                .filter_map(|&j| candidates.get(j))
+                .any(|a| at.contains(&(*gained, a, r.plane, r.op.as_str(), r.before, r.after)));
+            if !held_above {
+                rows.push((*gained, r.clone()));
+            }
+        }
+    }
+
+    // Group folding: a member's row goes into a group's identical row when the member is, in the tenant where
+    // the access holds, a transitive member of the group.
+    type Key<'r> = (bool, &'r str, &'r Place, u8, &'r str, Access, Access);
+    let index: HashMap<Key<'_>, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (g, r))| ((*g, r.principal.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after), i))
+        .collect();
+    let mut groups_cache: HashMap<(bool, &str), BTreeSet<String>> = HashMap::new();
+    let mut folded_into: Vec<Option<usize>> = vec![None; rows.len()];
+    for (i, (gained, r)) in rows.iter().enumerate() {
+        let side = if *gained { sn } else { sb };
+        let groups =
+            groups_cache.entry((*gained, r.principal.as_str())).or_insert_with(|| side.groups_of(&r.principal, false));
+        let target = groups.iter().find_map(|g| {
+            index.get(&(*gained, g.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after)).copied()
+        });
+        if let Some(slot) = folded_into.get_mut(i) {
+            *slot = target;
+        }
+    }
+    let mut members = vec![0usize; rows.len()];
+    for (i, target) in folded_into.iter().enumerate() {
+        // Up to the outermost listed group.
+        let mut t = *target;
+        let mut last = None;
+        let mut hops = 0;
+        while let Some(x) = t {
+            last = Some(x);
+            t = folded_into.get(x).copied().flatten();
+            hops += 1;
+            if hops > rows.len() {
+                break;
+            }
+        }
+        if let (Some(x), true) = (last, folded_into.get(i).is_some_and(Option::is_some))
+            && let Some(m) = members.get_mut(x)
+        {
+            *m += 1;
+        }
+    }
+
+    let mut out = TenantDiff { changes, principals_evaluated: affected.roots.len(), ..TenantDiff::default() };
+    let mut categories_of: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for (i, (gained, r)) in rows.iter().enumerate() {
+        if folded_into.get(i).is_some_and(Option::is_some) {
+            continue;
+        }
+        let mut above = ancestors_either(&sides, &r.place);
+        above.insert(r.place.key.clone());
+        let mut causes: Vec<usize> = affected
+            .roots
+            .get(&r.principal)
+            .into_iter()
+            .flatten()
+            .filter(|(root, c)| *c != usize::MAX && root.as_ref().is_none_or(|x| above.contains(x)))
+            .map(|(_, c)| *c)
+            .collect();
+        causes.sort_unstable();
+        causes.dedup();
+        let categories = categories_of
+            .entry(lower(&r.op))
+            .or_insert_with(|| {
+                let bits = sensitive.categories(&r.op);
+                Category::ALL.into_iter().filter(|c| bits & c.bit() != 0).map(Category::name).collect()
+            })
+            .clone();
+        let change = AccessChange {
+            principal: principals.get(&r.principal).cloned().unwrap_or_else(|| r.principal.clone()),
+            scope: r.place.text.clone(),
+            below: r.place.below,
+            operation: r.op.clone(),
+            plane: if r.plane == 0 { "control" } else { "data" },
+            before: r.before,
+            after: r.after,
+            categories,
+            members: members.get(i).copied().unwrap_or(0),
+            causes,
+        };
+        if *gained {
+            out.gained.push(change);
+        } else {
+            out.lost.push(change);
+        }
+    }
+    sort_rows(&mut out.gained);
+    sort_rows(&mut out.lost);
+    Ok(out)
+}
+
+fn push(changes: &mut Vec<Change>, kind: ChangeKind, status: Status, id: String, detail: String) -> usize {
+    changes.push(Change { kind, status, id, detail });
+    changes.len() - 1
+}
+
+fn display(principals: &BTreeMap<String, String>, key: &str) -> String {
+    principals.get(key).cloned().unwrap_or_else(|| key.to_owned())
+}
+
+/// One row before it is named: plane 0 control, 1 data.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Row {
+    principal: String,
+    place: Place,
+    plane: u8,
+    op: String,
+    before: Access,
+    after: Access,
+}
+
+fn access(p: &Permitted<'_>) -> Access {
+    if p.conditional.is_some() { Access::Conditional } else { Access::Allowed }
+}
+
+fn cmp_names(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Walks two answers of one plane, both in vocabulary order (ASCII case-insensitive), calling `differs` with
+/// every operation whose access differs: no allocation per operation, and an Owner's answer lists them all.
+fn merge(base: &[Permitted<'_>], new: &[Permitted<'_>], mut differs: impl FnMut(&str, Access, Access)) {
+    let (mut b, mut n) = (base.iter().peekable(), new.iter().peekable());
+    loop {
+        match (b.peek(), n.peek()) {
+            (None, None) => break,
+            (Some(x), None) => {
+                differs(x.operation, access(x), Access::None);
+                b.next();
+            }
+            (None, Some(y)) => {
+                differs(y.operation, Access::None, access(y));
+                n.next();
+            }
+            (Some(x), Some(y)) => match cmp_names(x.operation, y.operation) {
+                Ordering::Less => {
+                    differs(x.operation, access(x), Access::None);
+                    b.next();
+                }
+                Ordering::Greater => {
+                    differs(y.operation, Access::None, access(y));
+                    n.next();
+                }
+                Ordering::Equal => {
+                    let (ax, ay) = (access(x), access(y));
+                    if ax != ay {
+                        differs(y.operation, ax, ay);
+                    }
+                    b.next();
+                    n.next();
+                }
+            },
+        }
+    }
+}
+
+fn rank(r: &AccessChange) -> usize {
+    Category::ALL.iter().position(|c| r.categories.contains(&c.name())).unwrap_or(Category::ALL.len())
+}
+
+/// Grouped by (principal, scope); groups with the most severe operation first, then by principal and scope;
+/// in a group, sensitive operations first, then by name.
+fn sort_rows(rows: &mut [AccessChange]) {
+    let mut best: HashMap<(String, String, bool), usize> = HashMap::new();
+    for r in rows.iter() {
+        let e = best.entry((lower(&r.principal), lower(&r.scope), r.below)).or_insert(usize::MAX);
+        *e = (*e).min(rank(r));
+    }
+    rows.sort_by_cached_key(|r| {
+        let g = (lower(&r.principal), lower(&r.scope), r.below);
+        (best.get(&g).copied().unwrap_or(usize::MAX), g, rank(r), lower(&r.operation), r.plane)
+    });
+}
+
+/// The places principals are considered at (semantics §4.2): `/`, every management group and subscription of
+/// either hierarchy, every deny assignment's scope and the place below each that does not apply to child
+/// scopes, and the scopes of the principal's own assignments and those of its groups.
+struct Places {
+    /// Hierarchy scopes and deny places, shared by every principal: (place, its ancestors in either tenant,
+    /// whether it is `/`, a management group or a subscription).
+    shared: Vec<(Place, HashSet<String>, bool)>,
+}
+
+impl Places {
+    fn new(sides: &[Side<'_>; 2]) -> Places {
+        let mut shared: BTreeMap<Place, ()> = BTreeMap::new();
+        let mut add = |text: String, below: bool| {
+            shared.entry(Place { key: lower(&text), text, below }).or_insert(());
+        };
+        add("/".into(), false);
+        for s in sides {
+            let t = s.tenant;
+            if let Some(r) = &t.hierarchy.tenant_id {
+                add(mg_scope(r.as_str()), false);
+            }
+            for (m, p) in &t.hierarchy.management_groups {
+                add(mg_scope(m.as_str()), false);
+                if let Some(p) = p {
+                    add(mg_scope(p.as_str()), false);
+                }
+            }
+            for (sub, m) in &t.hierarchy.subscriptions {
+                add(format!("/subscriptions/{sub}"), false);
+                add(mg_scope(m.as_str()), false);
+            }
+            for d in &t.deny_assignments {
+                if let Some(c) = canonical(&d.scope) {
+                    add(c.clone(), false);
+                    if d.do_not_apply_to_child_scopes {
+                        add(c, true);
+                    }
+                }
+            }
+        }
+        let shared = shared
+            .into_keys()
+            .map(|p| {
+                let anc = ancestors_either(sides, &p);
+                let broad = !p.below && is_broad(&p.key);
+                (p, anc, broad)
+            })
+            .collect();
+        Places { shared }
+    }
+
+    /// The places `p` is evaluated at: those at or below a root of its changes. Any other place holds no row:
+    /// nothing that decides for `p` there changed.
+    fn for_principal(&self, sides: &[Side<'_>; 2], p: &str, roots: &BTreeSet<(Option<String>, usize)>) -> Vec<Place> {
+        let everywhere = roots.iter().any(|(r, _)| r.is_none());
+        let roots: HashSet<&String> = roots.iter().filter_map(|(r, _)| r.as_ref()).collect();
+        let within = |place: &Place, anc: &HashSet<String>| {
+            everywhere || roots.contains(&place.key) || anc.iter().any(|a| roots.contains(a))
+        };
+        // Only a root at `/`, a management group or a subscription reaches those: most changes sit lower, and
+        // the hierarchy's thousands of scopes are then not looked at.
+        let broad = everywhere || roots.iter().any(|r| is_broad(r));
+        let mut out: BTreeSet<Place> = BTreeSet::new();
+        for (place, anc, hierarchy) in &self.shared {
+            if (broad || !*hierarchy) && within(place, anc) {
+                out.insert(place.clone());
+            }
+        }
+        // The principal's own assignments and its groups', in either tenant.
+        let mut holders: BTreeSet<String> = BTreeSet::new();
+        holders.insert(p.to_owned());
+        for s in sides {
+            holders.extend(s.groups_of(p, false));
+        }
+        for s in sides {
+            for h in &holders {
+                for a in s.by_principal.get(h).map_or(&[][..], Vec::as_slice) {
+                    let Some(text) = canonical(&a.scope) else { continue };
+                    let place = Place { key: lower(&text), text, below: false };
+                    if out.contains(&place) {
+                        continue;
+                    }
+                    let anc = ancestors_either(sides, &place);
+                    if within(&place, &anc) {
+                        out.insert(place);
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Whether lower-case canonical `scope` is `/`, a management group or a subscription.
+fn is_broad(scope: &str) -> bool {
+    scope == "/"
+        || scope.strip_prefix(MG_PREFIX).is_some_and(|r| !r.contains('/'))
+        || scope.strip_prefix(SUB_PREFIX).is_some_and(|r| !r.contains('/'))
+}
+
+/// A place's ancestors in either tenant's tree (for the place below a scope: the scope and its ancestors).
+fn ancestors_either(sides: &[Side<'_>; 2], p: &Place) -> HashSet<String> {
+    let mut out: HashSet<String> = sides.iter().flat_map(|s| s.tree.ancestors(&p.key)).collect();
+    if p.below {
+        out.insert(p.key.clone());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Added => "added",
+        Status::Removed => "removed",
+        Status::Changed => "changed",
+    }
+}
+
+fn kind_word(k: ChangeKind) -> &'static str {
+    match k {
+        ChangeKind::Assignment => "assignment",
+        ChangeKind::Role => "role",
+        ChangeKind::DenyAssignment => "deny assignment",
+        ChangeKind::Group => "group",
+        ChangeKind::Hierarchy => "hierarchy",
+    }
+}
+
+fn cause_text(d: &TenantDiff, causes: &[usize]) -> String {
+    causes
+        .iter()
+        .filter_map(|&c| d.changes.get(c))
+        .map(|c| format!("{} {} {}", kind_word(c.kind), c.id, status_word(c.status)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn scope_text(r: &AccessChange) -> String {
+    if r.below { format!("below {}", r.scope) } else { r.scope.clone() }
+}
+
+fn notes(r: &AccessChange) -> String {
+    let mut notes: Vec<String> = r.categories.iter().map(|c| (*c).to_owned()).collect();
+    if r.plane == "data" {
+        notes.push("data plane".into());
+    }
+    if r.before != Access::None && r.after != Access::None {
+        notes.push(format!("{} → {}", r.before.name(), r.after.name()));
+    } else if r.before == Access::Conditional || r.after == Access::Conditional {
+        notes.push("conditional".into());
+    }
+    if r.members > 0 {
+        notes.push(format!("and {} member(s)", r.members));
+    }
+    if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join(", ")) }
+}
+
+/// How many operations without a sensitive category the human and Markdown outputs show per principal and
+/// scope: a role such as Contributor changes thousands at once, and a pull-request comment has a size limit.
+/// Sensitive ones are always shown; JSON has every row.
+pub const PLAIN_SHOWN: usize = 10;
+
+/// The rows of one direction in groups of one (principal, scope), each with the rows shown and how many are not.
+fn groups(rows: &[AccessChange]) -> Vec<(&AccessChange, Vec<&AccessChange>, usize)> {
+    let mut out: Vec<(&AccessChange, Vec<&AccessChange>, usize)> = Vec::new();
+    for r in rows {
+        let same = out.last().is_some_and(|(first, ..)| {
+            first.principal == r.principal && first.scope == r.scope && first.below == r.below
+        });
+        if !same {
+            out.push((r, Vec::new(), 0));
+        }
+        if let Some((_, shown, hidden)) = out.last_mut() {
+            let plain = shown.iter().filter(|x| x.categories.is_empty()).count();
+            if r.categories.is_empty() && plain >= PLAIN_SHOWN {
+                *hidden += 1;
+            } else {
+                shown.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// For people: the changed objects, then per (principal, scope) the operations gained and lost.
+pub fn human(d: &TenantDiff) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{} change(s):\n", d.changes.len()));
+    for c in &d.changes {
+        out.push_str(&format!("  {} {} {}: {}\n", kind_word(c.kind), c.id, status_word(c.status), c.detail));
+    }
+    for (title, sign, rows) in [("gained", "+", &d.gained), ("lost", "-", &d.lost)] {
+        out.push_str(&format!("access {title}: {}\n", rows.len()));
+        for (first, shown, hidden) in groups(rows) {
+            out.push_str(&format!(
+                "  {} at {}  (by {})\n",
+                first.principal,
+                scope_text(first),
+                cause_text(d, &first.causes)
+            ));
+            for r in shown {
+                out.push_str(&format!("    {sign} {}{}\n", r.operation, notes(r)));
+            }
+            if hidden > 0 {
+                out.push_str(&format!("    {sign} … and {hidden} more operation(s) in no sensitive category\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Markdown, for a pull-request comment: a table of gains (sensitive ones flagged) and one of losses.
+pub fn markdown(d: &TenantDiff) -> String {
+    let mut out = String::from("## Access changes (tenant)\n\n");
+    let sensitive = d.gained.iter().filter(|r| !r.categories.is_empty()).count();
+    out.push_str(&format!(
+        "{} change(s); {} gained ({sensitive} sensitive), {} lost\n\n",
+        d.changes.len(),
+        d.gained.len(),
+        d.lost.len()
+    ));
+    let cell = |s: &str| s.replace('|', "\\|");
+    for (sign, rows) in [("➕", &d.gained), ("➖", &d.lost)] {
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str("| | principal | operation | scope | plane | categories | cause |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (first, shown, hidden) in groups(rows) {
+            for r in shown {
+                let flag = if !r.categories.is_empty() && sign == "➕" { " ⚠️" } else { "" };
+                let mut principal = format!("`{}`", cell(&r.principal));
+                if r.members > 0 {
+                    principal.push_str(&format!(" (+{} members)", r.members));
+                }
+                out.push_str(&format!(
+                    "| {sign}{flag} | {principal} | `{}`{} | `{}` | {} | {} | {} |\n",
+                    cell(&r.operation),
+                    if r.after == Access::Conditional || r.before == Access::Conditional {
+                        " (conditional)"
+                    } else {
+                        ""
+                    },
+                    cell(&scope_text(r)),
+                    r.plane,
+                    r.categories.join(", "),
+                    cell(&cause_text(d, &r.causes))
+                ));
+            }
+            if hidden > 0 {
+                out.push_str(&format!(
+                    "| {sign} | `{}` | … and {hidden} more in no sensitive category | `{}` | | | |\n",
+                    cell(&first.principal),
+                    cell(&scope_text(first))
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    if d.gained.is_empty() && d.lost.is_empty() {
+        out.push_str("No principal gains or loses access.\n");
+    }
+    out
+}
