@@ -3,7 +3,6 @@
 //! exhaustive one, which evaluates every principal at every place.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use proptest::prelude::*;
 use rolegate::engine::Engine;
 use rolegate::load::TenantLoader;
 use rolegate_lint::LintOptions;
@@ -407,28 +406,36 @@ fn rows(d: &TenantDiff) -> Vec<String> {
     out
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn the_fast_diff_equals_brute_force(seed in any::<u64>()) {
-        let mut r = Rng(seed);
-        let base = random_tenant(&mut r);
-        let new = mutate(&mut r, &base);
-        let (b, n) = (base.engine(), new.engine());
-        let fast = tenant_diff(&b, &n, &LintOptions::default()).unwrap();
-        let brute = tenant_diff_exhaustive(&b, &n, &LintOptions::default()).unwrap();
-        let (f, b2) = (rows(&fast), rows(&brute));
-        if f != b2 {
-            // Sets, and only on failure: a case can have tens of thousands of rows.
-            let (fs, bs): (BTreeSet<&String>, BTreeSet<&String>) = (f.iter().collect(), b2.iter().collect());
-            let only_fast: Vec<_> = fs.difference(&bs).take(5).collect();
-            let only_brute: Vec<_> = bs.difference(&fs).take(5).collect();
-            prop_assert!(false, "seed {seed}: only fast {only_fast:#?}, only brute force {only_brute:#?}\nbase {base:#?}\nnew {new:#?}");
-        }
-        // Reversed, gains and losses swap.
-        let back = tenant_diff(&n, &b, &LintOptions::default()).unwrap();
-        prop_assert_eq!(back.gained.len(), fast.lost.len());
-        prop_assert_eq!(back.lost.len(), fast.gained.len());
+/// Random small tenants with a few random edits each: the fast diff equals the brute-force twin, and reversed,
+/// gains and losses swap. The seeds are fixed so that a CI run takes a predictable time (a case with Contributor
+/// at `/` has tens of thousands of rows, and the twin evaluates every principal everywhere);
+/// `TENANT_DIFF_CASES=500 TENANT_DIFF_SEED=7` explores further.
+#[test]
+fn the_fast_diff_equals_brute_force() {
+    let env = |name: &str, default: u64| std::env::var(name).ok().map_or(default, |v| v.parse().unwrap());
+    let (first, cases) = (env("TENANT_DIFF_SEED", 0x5eed), env("TENANT_DIFF_CASES", 32));
+    for seed in (first..).take(usize::try_from(cases).unwrap()) {
+        check_seed(seed);
     }
+}
+
+fn check_seed(seed: u64) {
+    let mut r = Rng(seed);
+    let base = random_tenant(&mut r);
+    let new = mutate(&mut r, &base);
+    let (b, n) = (base.engine(), new.engine());
+    let fast = tenant_diff(&b, &n, &LintOptions::default()).unwrap();
+    let brute = tenant_diff_exhaustive(&b, &n, &LintOptions::default()).unwrap();
+    let (f, b2) = (rows(&fast), rows(&brute));
+    if f != b2 {
+        // Sets, and only on failure: a case can have tens of thousands of rows.
+        let (fs, bs): (BTreeSet<&String>, BTreeSet<&String>) = (f.iter().collect(), b2.iter().collect());
+        let only_fast: Vec<_> = fs.difference(&bs).take(5).collect();
+        let only_brute: Vec<_> = bs.difference(&fs).take(5).collect();
+        panic!("seed {seed}: only fast {only_fast:#?}, only brute force {only_brute:#?}\nbase {base:#?}\nnew {new:#?}");
+    }
+    // Reversed, gains and losses swap.
+    let back = tenant_diff(&n, &b, &LintOptions::default()).unwrap();
+    assert_eq!(back.gained.len(), fast.lost.len());
+    assert_eq!(back.lost.len(), fast.gained.len());
 }
