@@ -22,18 +22,8 @@ const ROLE_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
 
 /// Reads a `.bicep` file.
 pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
-    let (text, invalid) = match std::str::from_utf8(bytes) {
-        Ok(t) => (t.to_owned(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
-    };
-    let source = Arc::new(SourceText::new(name, text));
-    if let Some(at) = invalid {
-        let byte = bytes.get(at).copied().unwrap_or_default();
-        // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
-        let d = Diagnostic::error(codes::INVALID_JSON, format!("invalid Bicep: byte `0x{byte:02x}` is not UTF-8"))
-            .at(&source, Span::new(at, at + '\u{fffd}'.len_utf8()))
-            .with_label("not UTF-8")
-            .with_help("save the file as UTF-8");
+    let (source, not_utf8) = super::decode(name, bytes, "Bicep");
+    if let Some(d) = not_utf8 {
         return Input { source, parsed: Parsed::Failed(d) };
     }
     let parsed = parse::parse(source.text());
@@ -74,27 +64,9 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
         );
     }
     let whole = Span::new(0, source.text().len());
-    let root = Value {
-        kind: Kind::Object(vec![
-            synthetic(
-                "$schema",
-                Kind::String("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#".into()),
-            ),
-            Member {
-                key: "resources".into(),
-                key_span: Span::point(0),
-                value: Value { kind: Kind::Array(resources), span: whole },
-            },
-        ]),
-        span: whole,
-    };
+    let root = super::arm_template(resources, whole);
     let notes = c.notes;
     Input { source, parsed: Parsed::Converted(Converted { template: root, pointer_root: None, notes }) }
-}
-
-/// A member the Bicep text does not spell (the template envelope): it points at the file's start.
-fn synthetic(key: &str, kind: Kind) -> Member {
-    Member { key: key.into(), key_span: Span::point(0), value: Value { kind, span: Span::point(0) } }
 }
 
 /// The type of `Type@version`.
@@ -205,10 +177,7 @@ impl Converter<'_> {
 
     /// A Bicep expression as the ARM template expression the loader keeps unevaluated: its text in brackets.
     fn expression(&self, span: Span) -> Kind {
-        let text = self.source.slice(span);
-        // `[[` would be ARM's escape for a literal `[`, not an expression.
-        let pad = if text.starts_with('[') { " " } else { "" };
-        Kind::String(format!("[{pad}{text}]"))
+        super::expression(self.source.slice(span), span).kind
     }
 
     fn excerpt(&self, span: Span) -> String {

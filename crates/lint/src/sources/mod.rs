@@ -71,6 +71,27 @@ pub(crate) struct Converted {
     pub notes: Vec<Diagnostic>,
 }
 
+/// A non-JSON source's text and, when its bytes are not UTF-8, the `RL000` at the first bad byte, `format` naming
+/// the file's kind ("Bicep"). The front ends refuse such a file whole rather than lint a lossy copy of it.
+pub(crate) fn decode(name: &str, bytes: &[u8], format: &str) -> (Arc<SourceText>, Option<Diagnostic>) {
+    let (text, invalid) = match std::str::from_utf8(bytes) {
+        Ok(t) => (t.to_owned(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+    };
+    let source = Arc::new(SourceText::new(name, text));
+    let Some(at) = invalid else { return (source, None) };
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
+    let d = Diagnostic::error(
+        rolegate::diag::codes::INVALID_JSON,
+        format!("invalid {format} file: byte `0x{byte:02x}` is not UTF-8"),
+    )
+    .at(&source, Span::new(at, at + '\u{fffd}'.len_utf8()))
+    .with_label("not UTF-8")
+    .with_help(format!("save the file as UTF-8, as {format} requires"));
+    (source, Some(d))
+}
+
 /// Reads one file with the front end its extension (and, for JSON, its content) calls for.
 pub(crate) fn read(name: &str, bytes: &[u8]) -> Input {
     match Format::of(name) {

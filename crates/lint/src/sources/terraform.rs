@@ -33,17 +33,8 @@ const ROLE_ARGUMENTS: &[&str] =
 
 /// Reads a `.tf` file.
 pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
-    let (text, utf8_error) = match std::str::from_utf8(bytes) {
-        Ok(t) => (t.to_owned(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
-    };
-    let source = Arc::new(SourceText::new(name, text));
-    if let Some(at) = utf8_error {
-        // In the lossy text the invalid byte became U+FFFD (3 bytes) at the same offset.
-        let d = Diagnostic::error(codes::INVALID_JSON, "invalid Terraform file: not UTF-8")
-            .at(&source, Span::new(at, at + '\u{fffd}'.len_utf8()))
-            .with_label("not UTF-8")
-            .with_help("save the file as UTF-8, as Terraform requires");
+    let (source, not_utf8) = super::decode(name, bytes, "Terraform");
+    if let Some(d) = not_utf8 {
         return Input { source, parsed: Parsed::Failed(d) };
     }
     let parsed = convert(&source);
