@@ -32,7 +32,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use std::cmp::Ordering;
 
-use rolegate::engine::{Engine, Permitted, WhatCanQuery};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rolegate::engine::{Engine, Permitted, Plane, QueryError, WhatCanKey, WhatCanLevels, WhatCanQuery};
 use rolegate::model::{DenyAssignment, Entries, Permission, RoleAssignment, RoleDefinition, ScopeEntry, Tenant};
 use serde::Serialize;
 
@@ -163,6 +166,9 @@ pub enum TenantDiffError {
         /// The engine's reason.
         message: String,
     },
+    /// More of something than the diff's indexes hold (over 4 billion).
+    #[error("too many {0} to compare")]
+    TooLarge(&'static str),
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -216,6 +222,20 @@ fn assignment_content(a: &RoleAssignment) -> String {
     )
 }
 
+/// `assignment_content(a) == assignment_content(b)`, without building either.
+fn same_assignment(a: &RoleAssignment, b: &RoleAssignment) -> bool {
+    let ci = |x: Option<&str>, y: Option<&str>| match (x, y) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        (x, y) => x.is_none() && y.is_none(),
+    };
+    a.principal_id.as_str().eq_ignore_ascii_case(b.principal_id.as_str())
+        && ci(a.principal_type.as_ref().map(|t| t.as_str()), b.principal_type.as_ref().map(|t| t.as_str()))
+        && a.role_id.as_str().eq_ignore_ascii_case(b.role_id.as_str())
+        && a.scope.raw.eq_ignore_ascii_case(&b.scope.raw)
+        && a.condition.as_ref().map(|c| &c.value) == b.condition.as_ref().map(|c| &c.value)
+        && a.condition_version.as_ref().map(|c| &c.value) == b.condition_version.as_ref().map(|c| &c.value)
+}
+
 fn deny_content(d: &DenyAssignment) -> String {
     let ps = |v: &[rolegate::model::Principal]| {
         let mut v: Vec<String> = v
@@ -260,28 +280,40 @@ fn deny_key(d: &DenyAssignment) -> String {
     }
 }
 
-/// Objects by key, each key's contents sorted (a key that repeats compares as the list of its contents).
-fn keyed<'t, T>(items: &'t [T], key: impl Fn(&T) -> String, content: impl Fn(&T) -> String) -> Keyed<'t, T> {
-    let mut out: BTreeMap<String, Vec<(String, &'t T)>> = BTreeMap::new();
+/// Objects by key, in tenant order.
+fn keyed<'t, T>(items: &'t [T], key: impl Fn(&T) -> String) -> Keyed<'t, T> {
+    let mut out: Keyed<'t, T> = HashMap::new();
     for i in items {
-        out.entry(key(i)).or_default().push((content(i), i));
-    }
-    for v in out.values_mut() {
-        v.sort_by(|a, b| a.0.cmp(&b.0));
+        out.entry(key(i)).or_default().push(i);
     }
     out
 }
 
-type Keyed<'t, T> = BTreeMap<String, Vec<(String, &'t T)>>;
+type Keyed<'t, T> = HashMap<String, Vec<&'t T>>;
 
-/// The keys whose contents differ, with the base and new objects under them.
-fn changed<'t, T>(base: &Keyed<'t, T>, new: &Keyed<'t, T>) -> Vec<(String, Status, Vec<&'t T>, Vec<&'t T>)> {
+/// The keys whose contents differ, with the base and new objects under them, in key order. A key that repeats
+/// compares as the sorted list of its contents; a key with one object on each side compares with `same`, which
+/// for assignments builds no text (an unchanged tenant of fifty thousand assignments repeats them all).
+fn changed<'t, T>(
+    base: &Keyed<'t, T>,
+    new: &Keyed<'t, T>,
+    content: impl Fn(&T) -> String,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<(String, Status, Vec<&'t T>, Vec<&'t T>)> {
     let keys: BTreeSet<&String> = base.keys().chain(new.keys()).collect();
+    let sorted = |v: &[&'t T]| {
+        let mut c: Vec<String> = v.iter().map(|x| content(x)).collect();
+        c.sort();
+        c
+    };
     let mut out = Vec::new();
     for k in keys {
         let (b, n) = (base.get(k), new.get(k));
         let same = match (b, n) {
-            (Some(x), Some(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.0 == q.0),
+            (Some(x), Some(y)) => match (x.as_slice(), y.as_slice()) {
+                ([p], [q]) => same(p, q),
+                _ => x.len() == y.len() && sorted(x) == sorted(y),
+            },
             (None, None) => true,
             _ => false,
         };
@@ -293,8 +325,7 @@ fn changed<'t, T>(base: &Keyed<'t, T>, new: &Keyed<'t, T>) -> Vec<(String, Statu
             (_, None) => Status::Removed,
             _ => Status::Changed,
         };
-        let objects = |v: Option<&Vec<(String, &'t T)>>| v.map(|v| v.iter().map(|x| x.1).collect()).unwrap_or_default();
-        out.push((k.clone(), status, objects(b), objects(n)));
+        out.push((k.clone(), status, b.cloned().unwrap_or_default(), n.cloned().unwrap_or_default()));
     }
     out
 }
@@ -325,6 +356,8 @@ struct Tree {
     root: Option<String>,
     mg_parent: HashMap<String, Option<String>>,
     sub_mg: HashMap<String, String>,
+    /// [`Tree::ancestors`] by scope: thousands of principals share the scopes of their groups' assignments.
+    memo: RefCell<HashMap<String, Rc<[String]>>>,
 }
 
 impl Tree {
@@ -334,6 +367,7 @@ impl Tree {
             root: h.tenant_id.as_ref().map(|i| i.key()),
             mg_parent: h.management_groups.iter().map(|(m, p)| (m.key(), p.as_ref().map(|p| p.key()))).collect(),
             sub_mg: h.subscriptions.iter().map(|(s, m)| (s.key(), m.key())).collect(),
+            memo: RefCell::default(),
         }
     }
 
@@ -361,7 +395,16 @@ impl Tree {
 
     /// The ancestors of lower-case canonical `scope`, itself excluded: its prefixes, `/`, and the management
     /// groups above its subscription or management group.
-    fn ancestors(&self, scope: &str) -> Vec<String> {
+    fn ancestors(&self, scope: &str) -> Rc<[String]> {
+        if let Some(a) = self.memo.borrow().get(scope) {
+            return Rc::clone(a);
+        }
+        let a: Rc<[String]> = self.work_out_ancestors(scope).into();
+        self.memo.borrow_mut().insert(scope.to_owned(), Rc::clone(&a));
+        a
+    }
+
+    fn work_out_ancestors(&self, scope: &str) -> Vec<String> {
         let mut out = vec!["/".to_owned()];
         let ends: Vec<usize> = scope.match_indices('/').map(|(i, _)| i).filter(|&i| i > 0).collect();
         out.extend(ends.iter().filter_map(|&e| scope.get(..e)).map(str::to_owned));
@@ -584,11 +627,8 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     let mut affected = Affected::default();
 
     // Role assignments.
-    let (ab, an) = (
-        keyed(&bt.assignments, assignment_key, assignment_content),
-        keyed(&nt.assignments, assignment_key, assignment_content),
-    );
-    for (key, status, b, n) in changed(&ab, &an) {
+    let (ab, an) = (keyed(&bt.assignments, assignment_key), keyed(&nt.assignments, assignment_key));
+    for (key, status, b, n) in changed(&ab, &an, assignment_content, same_assignment) {
         let first = n.first().or(b.first());
         let detail = first.map_or_else(String::new, |a| {
             let role = nt
@@ -605,8 +645,8 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     }
 
     // Role definitions: every principal assigned the role, in either tenant, at the assignment's scope.
-    let (rb, rn) = (keyed(&bt.roles, role_key, role_content), keyed(&nt.roles, role_key, role_content));
-    for (key, status, b, n) in changed(&rb, &rn) {
+    let (rb, rn) = (keyed(&bt.roles, role_key), keyed(&nt.roles, role_key));
+    for (key, status, b, n) in changed(&rb, &rn, role_content, |x, y| role_content(x) == role_content(y)) {
         let role = n.first().or(b.first());
         let id = role.and_then(|r| r.id.as_ref()).map_or(key.clone(), ToString::to_string);
         let c = push(&mut changes, ChangeKind::Role, status, id, role.map_or_else(String::new, |r| r.label()));
@@ -619,9 +659,8 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     }
 
     // Deny assignments: whom they name, or everyone.
-    let (db, dn) =
-        (keyed(&bt.deny_assignments, deny_key, deny_content), keyed(&nt.deny_assignments, deny_key, deny_content));
-    for (key, status, b, n) in changed(&db, &dn) {
+    let (db, dn) = (keyed(&bt.deny_assignments, deny_key), keyed(&nt.deny_assignments, deny_key));
+    for (key, status, b, n) in changed(&db, &dn, deny_content, |x, y| deny_content(x) == deny_content(y)) {
         let first = n.first().or(b.first());
         let id = first.and_then(|d| d.id.as_ref().map(ToString::to_string).or(d.name.clone())).unwrap_or(key);
         let c = push(
@@ -762,12 +801,110 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
 
     let places = Places::new(&sides);
     let sensitive = SensitiveSets::new(&options.extra_sensitive);
+    let rows = if exhaustive {
+        plain_rows(base, new, &sides, &principals, &affected, &places)?
+    } else {
+        fast_rows(base, new, &sides, &principals, &affected, &places)?
+    };
+
+    let mut out = TenantDiff { changes, principals_evaluated: affected.roots.len(), ..TenantDiff::default() };
+    // Rows share their principal, place and operation text (`Row`), so these are worked out once per shared
+    // value, keyed by where it lives.
+    let mut categories_of: HashMap<*const u8, Vec<&'static str>> = HashMap::new();
+    let mut causes_of: HashMap<(*const u8, *const Place), Vec<usize>> = HashMap::new();
+    let mut display_of: HashMap<*const u8, String> = HashMap::new();
+    for (gained, r, members) in &rows {
+        let causes = causes_of
+            .entry((r.principal.as_ptr(), Rc::as_ptr(&r.place)))
+            .or_insert_with(|| {
+                let mut above = ancestors_either(&sides, &r.place);
+                above.insert(r.place.key.clone());
+                let mut causes: Vec<usize> = affected
+                    .roots
+                    .get(&*r.principal)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(root, c)| *c != usize::MAX && root.as_ref().is_none_or(|x| above.contains(x)))
+                    .map(|(_, c)| *c)
+                    .collect();
+                causes.sort_unstable();
+                causes.dedup();
+                causes
+            })
+            .clone();
+        let categories = categories_of
+            .entry(r.op.as_ptr())
+            .or_insert_with(|| {
+                let bits = sensitive.categories(&r.op);
+                Category::ALL.into_iter().filter(|c| bits & c.bit() != 0).map(Category::name).collect()
+            })
+            .clone();
+        let principal = display_of
+            .entry(r.principal.as_ptr())
+            .or_insert_with(|| principals.get(&*r.principal).cloned().unwrap_or_else(|| r.principal.to_string()))
+            .clone();
+        let change = AccessChange {
+            principal,
+            scope: r.place.text.clone(),
+            below: r.place.below,
+            operation: r.op.to_string(),
+            plane: if r.plane == 0 { "control" } else { "data" },
+            before: r.before,
+            after: r.after,
+            categories,
+            members: *members,
+            causes,
+        };
+        if *gained {
+            out.gained.push(change);
+        } else {
+            out.lost.push(change);
+        }
+    }
+    sort_rows(&mut out.gained);
+    sort_rows(&mut out.lost);
+    Ok(out)
+}
+
+/// The rows by brute force, for [`tenant_diff_exhaustive`]: `what_can` of both tenants at every place each
+/// principal is evaluated at, merged list against list, collapsed and folded row by row. The plain twin of
+/// [`fast_rows`]; each row with the number of members folded into it.
+fn plain_rows(
+    base: &Engine,
+    new: &Engine,
+    sides: &[Side<'_>; 2],
+    principals: &BTreeMap<String, String>,
+    affected: &Affected,
+    places: &Places,
+) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+    let [sb, sn] = sides;
+    let (tb, tn) = (&sb.tree, &sn.tree);
+    // The operations one vocabulary lacks are asked of that engine by name (semantics §4.2: the union).
+    let plane_of = |p: Plane| u8::from(p == Plane::Data);
+    let [in_base, in_new] = [base, new].map(|e| {
+        let own: HashSet<(String, u8)> = e.vocabulary().iter().map(|v| (lower(v.name), plane_of(v.plane))).collect();
+        own
+    });
+    let only = |e: &Engine, other: &HashSet<(String, u8)>| -> Vec<(String, Plane)> {
+        e.vocabulary()
+            .iter()
+            .filter(|v| !other.contains(&(lower(v.name), plane_of(v.plane))))
+            .map(|v| (v.name.to_owned(), v.plane))
+            .collect()
+    };
+    // (only NEW names them, only BASE names them)
+    let (only_new, only_base) = (only(new, &in_base), only(base, &in_new));
+    let (ask_base, ask_new) = (borrowed(&only_new), borrowed(&only_base));
+    let skip: HashSet<(String, u8)> =
+        only_new.iter().chain(&only_base).map(|(n, p)| (lower(n), plane_of(*p))).collect();
     let mut rows: Vec<(bool, Row)> = Vec::new();
     for (p, roots) in &affected.roots {
         let Some(spelled) = principals.get(p) else { continue };
-        let candidates = places.for_principal(&sides, p, roots);
+        let candidates = places.for_principal(sides, p, roots);
         let mut found: Vec<(bool, Row)> = Vec::new();
+        let principal: Rc<str> = p.as_str().into();
         for place in &candidates {
+            let shared = Rc::new(place.clone());
             let scope = place.query_scope();
             let query = WhatCanQuery::new(spelled, &scope);
             let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
@@ -776,12 +913,51 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 message: e.to_string(),
             };
             let (wb, wn) = (base.what_can(&query).map_err(refused)?, new.what_can(&query).map_err(refused)?);
+            let mut push = |plane: u8, op: &str, before: Access, after: Access| {
+                let row = Row {
+                    principal: Rc::clone(&principal),
+                    place: Rc::clone(&shared),
+                    plane,
+                    op: op.into(),
+                    before,
+                    after,
+                };
+                found.push((after > before, row));
+            };
             for (plane, b, n) in [(0u8, &wb.control, &wn.control), (1u8, &wb.data, &wn.data)] {
                 merge(b, n, |op, before, after| {
-                    let row =
-                        Row { principal: p.clone(), place: place.clone(), plane, op: op.to_owned(), before, after };
-                    found.push((after > before, row));
+                    if !skip.contains(&(lower(op), plane)) {
+                        push(plane, op, before, after);
+                    }
                 });
+            }
+            let listed = |w: &rolegate::engine::WhatCan<'_>, op: &str, plane: Plane| {
+                let list = if plane == Plane::Data { &w.data } else { &w.control };
+                list.iter().find(|x| x.operation.eq_ignore_ascii_case(op)).map_or(Access::None, access)
+            };
+            let named = |answers: Vec<Option<bool>>| -> Vec<Access> {
+                answers
+                    .into_iter()
+                    .map(|a| match a {
+                        None => Access::None,
+                        Some(true) => Access::Conditional,
+                        Some(false) => Access::Allowed,
+                    })
+                    .collect()
+            };
+            let asked_base = named(base.what_can_levels_of(&query, &ask_base).map_err(refused)?);
+            for ((op, plane), before) in only_new.iter().zip(asked_base) {
+                let after = listed(&wn, op, *plane);
+                if before != after {
+                    push(plane_of(*plane), op, before, after);
+                }
+            }
+            let asked_new = named(new.what_can_levels_of(&query, &ask_new).map_err(refused)?);
+            for ((op, plane), after) in only_base.iter().zip(asked_new) {
+                let before = listed(&wb, op, *plane);
+                if before != after {
+                    push(plane_of(*plane), op, before, after);
+                }
             }
         }
         // Collapse: a row is dropped when the same change holds at an ancestor the principal is evaluated at
@@ -796,8 +972,8 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                     if c.below {
                         out.extend(index_of.get(&Place { below: false, ..c.clone() }).copied());
                     }
-                    for a in tree.ancestors(&c.key) {
-                        let named = Place { key: a.clone(), text: a, below: false };
+                    for a in tree.ancestors(&c.key).iter() {
+                        let named = Place { key: a.clone(), text: a.clone(), below: false };
                         out.extend(index_of.get(&named).copied());
                         out.extend(index_of.get(&Place { below: true, ..named }).copied());
                     }
@@ -806,15 +982,15 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 .collect()
         });
         let at: HashSet<(bool, &Place, u8, &str, Access, Access)> =
-            found.iter().map(|(g, r)| (*g, &r.place, r.plane, r.op.as_str(), r.before, r.after)).collect();
+            found.iter().map(|(g, r)| (*g, &*r.place, r.plane, &*r.op, r.before, r.after)).collect();
         for (gained, r) in &found {
-            let Some(&i) = index_of.get(&r.place) else { continue };
+            let Some(&i) = index_of.get(&*r.place) else { continue };
             let side = usize::from(*gained);
             let above = parents.get(side).and_then(|v| v.get(i)).map_or(&[][..], Vec::as_slice);
             let held_above = above
                 .iter()
                 .filter_map(|&j| candidates.get(j))
-                .any(|a| at.contains(&(*gained, a, r.plane, r.op.as_str(), r.before, r.after)));
+                .any(|a| at.contains(&(*gained, a, r.plane, &*r.op, r.before, r.after)));
             if !held_above {
                 rows.push((*gained, r.clone()));
             }
@@ -827,17 +1003,17 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     let index: HashMap<Key<'_>, usize> = rows
         .iter()
         .enumerate()
-        .map(|(i, (g, r))| ((*g, r.principal.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after), i))
+        .map(|(i, (g, r))| ((*g, &*r.principal, &*r.place, r.plane, &*r.op, r.before, r.after), i))
         .collect();
     let mut groups_cache: HashMap<(bool, &str), BTreeSet<String>> = HashMap::new();
     let mut folded_into: Vec<Option<usize>> = vec![None; rows.len()];
     for (i, (gained, r)) in rows.iter().enumerate() {
         let side = if *gained { sn } else { sb };
         let groups =
-            groups_cache.entry((*gained, r.principal.as_str())).or_insert_with(|| side.groups_of(&r.principal, false));
-        let target = groups.iter().find_map(|g| {
-            index.get(&(*gained, g.as_str(), &r.place, r.plane, r.op.as_str(), r.before, r.after)).copied()
-        });
+            groups_cache.entry((*gained, &*r.principal)).or_insert_with(|| side.groups_of(&r.principal, false));
+        let target = groups
+            .iter()
+            .find_map(|g| index.get(&(*gained, g.as_str(), &*r.place, r.plane, &*r.op, r.before, r.after)).copied());
         if let Some(slot) = folded_into.get_mut(i) {
             *slot = target;
         }
@@ -863,52 +1039,334 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
         }
     }
 
-    let mut out = TenantDiff { changes, principals_evaluated: affected.roots.len(), ..TenantDiff::default() };
-    let mut categories_of: HashMap<String, Vec<&'static str>> = HashMap::new();
-    for (i, (gained, r)) in rows.iter().enumerate() {
-        if folded_into.get(i).is_some_and(Option::is_some) {
-            continue;
-        }
-        let mut above = ancestors_either(&sides, &r.place);
-        above.insert(r.place.key.clone());
-        let mut causes: Vec<usize> = affected
-            .roots
-            .get(&r.principal)
-            .into_iter()
-            .flatten()
-            .filter(|(root, c)| *c != usize::MAX && root.as_ref().is_none_or(|x| above.contains(x)))
-            .map(|(_, c)| *c)
-            .collect();
-        causes.sort_unstable();
-        causes.dedup();
-        let categories = categories_of
-            .entry(lower(&r.op))
-            .or_insert_with(|| {
-                let bits = sensitive.categories(&r.op);
-                Category::ALL.into_iter().filter(|c| bits & c.bit() != 0).map(Category::name).collect()
-            })
-            .clone();
-        let change = AccessChange {
-            principal: principals.get(&r.principal).cloned().unwrap_or_else(|| r.principal.clone()),
-            scope: r.place.text.clone(),
-            below: r.place.below,
-            operation: r.op.clone(),
-            plane: if r.plane == 0 { "control" } else { "data" },
-            before: r.before,
-            after: r.after,
-            categories,
-            members: members.get(i).copied().unwrap_or(0),
-            causes,
-        };
-        if *gained {
-            out.gained.push(change);
-        } else {
-            out.lost.push(change);
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| folded_into.get(*i).is_none_or(Option::is_none))
+        .map(|(i, (gained, r))| (gained, r, members.get(i).copied().unwrap_or(0)))
+        .collect())
+}
+
+/// Operations with their names borrowed, as [`Engine::what_can_levels_of`] takes them.
+fn borrowed(v: &[(String, Plane)]) -> Vec<(&str, Plane)> {
+    v.iter().map(|(n, p)| (n.as_str(), *p)).collect()
+}
+
+/// An operation whose access differs for a principal at a place: its index in [`Union`], and both answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    op: u32,
+    before: Access,
+    after: Access,
+}
+
+impl Entry {
+    fn gained(self) -> bool {
+        self.after > self.before
+    }
+}
+
+/// Where an answer of one engine for an operation of [`Union`] is: an entry of its vocabulary, or one of the
+/// operations it is asked about by name because its vocabulary lacks them.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Vocabulary(usize),
+    Missing(usize),
+}
+
+/// Both engines' vocabularies as one list (semantics §4.2: rows range over the union): per operation, its name
+/// (NEW's spelling when NEW has it), its plane (0 control, 1 data) and where each engine's answer is. An
+/// operation one vocabulary lacks (a role in the other names it exactly) is still decided by that engine, as a
+/// check would decide it: a wildcard it grants covers it.
+struct Union<'e> {
+    entries: Vec<(&'e str, u8, Slot, Slot)>,
+    /// Per engine (BASE, NEW), the operations its vocabulary lacks, asked with [`Engine::what_can_levels_of`].
+    missing: [Vec<(&'e str, Plane)>; 2],
+}
+
+/// One engine's answer at a place: its vocabulary's levels and those of the operations it lacks.
+struct Answer {
+    levels: WhatCanLevels,
+    missing: Vec<Option<bool>>,
+}
+
+impl Answer {
+    fn level(&self, slot: Slot) -> Access {
+        match slot {
+            Slot::Vocabulary(i) if self.levels.allowed(i) => Access::Allowed,
+            Slot::Vocabulary(i) if self.levels.conditional(i) => Access::Conditional,
+            Slot::Vocabulary(_) => Access::None,
+            Slot::Missing(j) => match self.missing.get(j).copied().flatten() {
+                Some(false) => Access::Allowed,
+                Some(true) => Access::Conditional,
+                None => Access::None,
+            },
         }
     }
-    sort_rows(&mut out.gained);
-    sort_rows(&mut out.lost);
-    Ok(out)
+}
+
+impl<'e> Union<'e> {
+    fn new(base: &'e Engine, new: &'e Engine) -> Union<'e> {
+        let plane = |p: Plane| u8::from(p == Plane::Data);
+        let (vb, vn) = (base.vocabulary(), new.vocabulary());
+        let mut at: HashMap<(String, u8), usize> = HashMap::with_capacity(vb.len());
+        let mut entries = Vec::with_capacity(vb.len());
+        let mut seen_in_new = vec![false; vb.len()];
+        let mut missing: [Vec<(&'e str, Plane)>; 2] = [Vec::new(), Vec::new()];
+        for (i, e) in vb.iter().enumerate() {
+            at.insert((lower(e.name), plane(e.plane)), entries.len());
+            entries.push((e.name, plane(e.plane), Slot::Vocabulary(i), Slot::Vocabulary(0)));
+        }
+        for (i, e) in vn.iter().enumerate() {
+            let u = at.get(&(lower(e.name), plane(e.plane))).copied();
+            match u.and_then(|u| Some((u, entries.get_mut(u)?))) {
+                Some((u, x)) => {
+                    x.0 = e.name;
+                    x.3 = Slot::Vocabulary(i);
+                    if let Some(s) = seen_in_new.get_mut(u) {
+                        *s = true;
+                    }
+                }
+                None => {
+                    entries.push((e.name, plane(e.plane), Slot::Missing(missing[0].len()), Slot::Vocabulary(i)));
+                    missing[0].push((e.name, e.plane));
+                }
+            }
+        }
+        for (x, seen) in entries.iter_mut().zip(seen_in_new) {
+            if !seen {
+                x.3 = Slot::Missing(missing[1].len());
+                missing[1].push((x.0, if x.1 == 0 { Plane::Control } else { Plane::Data }));
+            }
+        }
+        Union { entries, missing }
+    }
+
+    /// One engine's answer for a query.
+    fn answer(&self, side: usize, engine: &Engine, query: &WhatCanQuery<'_>) -> Result<Answer, QueryError> {
+        let missing = match self.missing.get(side) {
+            Some(ops) if !ops.is_empty() => engine.what_can_levels_of(query, ops)?,
+            _ => Vec::new(),
+        };
+        Ok(Answer { levels: engine.what_can_levels(query)?, missing })
+    }
+
+    /// The entries whose access differs between two answers, in union order.
+    fn diff(&self, b: &Answer, n: &Answer) -> Result<Vec<Entry>, TenantDiffError> {
+        let mut out = Vec::new();
+        for (op, &(.., bs, ns)) in self.entries.iter().enumerate() {
+            let (before, after) = (b.level(bs), n.level(ns));
+            if before != after {
+                let op = u32::try_from(op).map_err(|_| TenantDiffError::TooLarge("operations in the vocabularies"))?;
+                out.push(Entry { op, before, after });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One principal's rows at one place after the collapse, with what folding does to them.
+struct Kept {
+    principal: u32,
+    place: u32,
+    entries: Rc<[Entry]>,
+}
+
+/// The rows as [`plain_rows`] finds them, without a list per query or a string per row: each distinct pair of
+/// [`Engine::what_can_key`]s is answered once with [`Engine::what_can_levels`] (members of a group with nothing
+/// of their own at a place share the group's), the collapse and the folding compare entries of sorted lists, and
+/// only the rows left are named.
+fn fast_rows(
+    base: &Engine,
+    new: &Engine,
+    sides: &[Side<'_>; 2],
+    principals: &BTreeMap<String, String>,
+    affected: &Affected,
+    places: &Places,
+) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+    let [sb, sn] = sides;
+    let union = Union::new(base, new);
+    let mut levels: [HashMap<WhatCanKey, Answer>; 2] = [HashMap::new(), HashMap::new()];
+    let mut memo: HashMap<(WhatCanKey, WhatCanKey), usize> = HashMap::new();
+    let mut diffs: Vec<Rc<[Entry]>> = Vec::new();
+    let keys: Vec<&String> = affected.roots.keys().collect();
+    let index: HashMap<&str, u32> = keys.iter().zip(0u32..).map(|(k, i)| (k.as_str(), i)).collect();
+    let mut place_ids: HashMap<Place, u32> = HashMap::new();
+    let mut place_list: Vec<Place> = Vec::new();
+    let mut kept: Vec<Kept> = Vec::new();
+    let too_large = |what| TenantDiffError::TooLarge(what);
+
+    for ((p, roots), pi) in affected.roots.iter().zip(0u32..) {
+        let Some(spelled) = principals.get(p) else { continue };
+        let candidates = places.for_principal(sides, p, roots);
+        // (candidate, its differing entries), for the candidates where anything differs.
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        for (ci, place) in candidates.iter().enumerate() {
+            let scope = place.query_scope();
+            let query = WhatCanQuery::new(spelled, &scope);
+            let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
+                principal: spelled.clone(),
+                scope: scope.clone(),
+                message: e.to_string(),
+            };
+            let pair = (base.what_can_key(&query).map_err(refused)?, new.what_can_key(&query).map_err(refused)?);
+            let d = match memo.get(&pair) {
+                Some(&d) => d,
+                None => {
+                    for (side, engine, key) in [(0, base, &pair.0), (1, new, &pair.1)] {
+                        let Some(memo) = levels.get_mut(side) else { continue };
+                        if !memo.contains_key(key) {
+                            memo.insert(key.clone(), union.answer(side, engine, &query).map_err(refused)?);
+                        }
+                    }
+                    let (Some(lb), Some(ln)) =
+                        (levels.first().and_then(|m| m.get(&pair.0)), levels.get(1).and_then(|m| m.get(&pair.1)))
+                    else {
+                        return Err(TenantDiffError::TooLarge("answers"));
+                    };
+                    diffs.push(union.diff(lb, ln)?.into());
+                    memo.insert(pair, diffs.len() - 1);
+                    diffs.len() - 1
+                }
+            };
+            if diffs.get(d).is_some_and(|x| !x.is_empty()) {
+                at.push((ci, d));
+            }
+        }
+        if at.is_empty() {
+            continue;
+        }
+        // Collapse, as `plain_rows`: an entry is dropped when the same entry differs at an ancestor the principal
+        // is evaluated at, in the tenant where the access holds (NEW for a gain, BASE for a loss).
+        let diff_at: HashMap<&Place, usize> = at.iter().filter_map(|&(ci, d)| Some((candidates.get(ci)?, d))).collect();
+        for &(ci, d) in &at {
+            let (Some(place), Some(entries)) = (candidates.get(ci), diffs.get(d)) else { continue };
+            let above: [Vec<usize>; 2] = [&sb.tree, &sn.tree].map(|tree| {
+                let mut out = Vec::new();
+                if place.below {
+                    out.extend(diff_at.get(&Place { below: false, ..place.clone() }).copied());
+                }
+                for a in tree.ancestors(&place.key).iter() {
+                    let named = Place { key: a.clone(), text: a.clone(), below: false };
+                    out.extend(diff_at.get(&named).copied());
+                    out.extend(diff_at.get(&Place { below: true, ..named }).copied());
+                }
+                out
+            });
+            let entries: Rc<[Entry]> = if above.iter().all(Vec::is_empty) {
+                Rc::clone(entries)
+            } else {
+                entries
+                    .iter()
+                    .filter(|e| {
+                        let side = usize::from(e.gained());
+                        !above.get(side).is_some_and(|v| {
+                            v.iter().any(|&j| j == d || diffs.get(j).is_some_and(|x| contains(x, **e).is_some()))
+                        })
+                    })
+                    .copied()
+                    .collect()
+            };
+            if entries.is_empty() {
+                continue;
+            }
+            let next = u32::try_from(place_list.len()).map_err(|_| too_large("places"))?;
+            let place = *place_ids.entry(place.clone()).or_insert_with(|| {
+                place_list.push(place.clone());
+                next
+            });
+            kept.push(Kept { principal: pi, place, entries });
+        }
+    }
+
+    // Folding, as `plain_rows`: a member's entry goes into the identical entry of the first of its groups (in the
+    // tenant where the access holds) that has one at the same place; members are counted at the outermost.
+    let at: HashMap<(u32, u32), usize> = kept.iter().enumerate().map(|(k, x)| ((x.principal, x.place), k)).collect();
+    let mut groups_of: HashMap<(usize, u32), Vec<u32>> = HashMap::new();
+    let mut folded: Vec<Vec<Option<(usize, usize)>>> = Vec::with_capacity(kept.len());
+    for x in &kept {
+        let mut targets: Vec<Option<(usize, usize)>> = Vec::new();
+        for side in [0usize, 1] {
+            let groups = groups_of.entry((side, x.principal)).or_insert_with(|| {
+                let s = if side == 1 { sn } else { sb };
+                // A group no change reaches has no rows to fold into.
+                keys.get(x.principal as usize)
+                    .map(|k| s.groups_of(k, false).iter().filter_map(|g| index.get(g.as_str()).copied()).collect())
+                    .unwrap_or_default()
+            });
+            let into: Vec<&Kept> =
+                groups.iter().filter_map(|&g| at.get(&(g, x.place)).and_then(|&k| kept.get(k))).collect();
+            if into.is_empty() {
+                continue;
+            }
+            if targets.is_empty() {
+                targets = vec![None; x.entries.len()];
+            }
+            for ((i, e), slot) in x.entries.iter().enumerate().zip(targets.iter_mut()) {
+                if usize::from(e.gained()) != side {
+                    continue;
+                }
+                *slot = into.iter().find_map(|g| {
+                    let j = if Rc::ptr_eq(&g.entries, &x.entries) { Some(i) } else { contains(&g.entries, *e) }?;
+                    Some((*at.get(&(g.principal, g.place))?, j))
+                });
+            }
+        }
+        folded.push(targets);
+    }
+    let mut members: Vec<Vec<usize>> = kept.iter().map(|_| Vec::new()).collect();
+    for targets in &folded {
+        for &t in targets.iter().flatten() {
+            // Up to the outermost listed group.
+            let (mut cur, mut hops) = (t, 0);
+            while let Some(next) = folded.get(cur.0).and_then(|f| f.get(cur.1)).copied().flatten() {
+                cur = next;
+                hops += 1;
+                if hops > kept.len() {
+                    break;
+                }
+            }
+            if let Some(m) = members.get_mut(cur.0) {
+                if m.is_empty() {
+                    m.resize(kept.get(cur.0).map_or(0, |k| k.entries.len()), 0);
+                }
+                if let Some(n) = m.get_mut(cur.1) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    let mut rows = Vec::new();
+    let names: Vec<Rc<str>> = keys.iter().map(|k| Rc::from(k.as_str())).collect();
+    let place_list: Vec<Rc<Place>> = place_list.into_iter().map(Rc::new).collect();
+    let mut ops: HashMap<u32, Rc<str>> = HashMap::new();
+    for ((x, targets), counts) in kept.iter().zip(&folded).zip(&members) {
+        let (Some(principal), Some(place)) = (names.get(x.principal as usize), place_list.get(x.place as usize)) else {
+            continue;
+        };
+        for (i, e) in x.entries.iter().enumerate() {
+            if targets.get(i).is_some_and(Option::is_some) {
+                continue;
+            }
+            let Some(&(name, plane, ..)) = union.entries.get(e.op as usize) else { continue };
+            let row = Row {
+                principal: Rc::clone(principal),
+                place: Rc::clone(place),
+                plane,
+                op: Rc::clone(ops.entry(e.op).or_insert_with(|| name.into())),
+                before: e.before,
+                after: e.after,
+            };
+            rows.push((e.gained(), row, counts.get(i).copied().unwrap_or(0)));
+        }
+    }
+    Ok(rows)
+}
+
+/// Where `e` is in `entries` (sorted by operation, one entry per operation).
+fn contains(entries: &[Entry], e: Entry) -> Option<usize> {
+    entries.binary_search_by_key(&e.op, |x| x.op).ok().filter(|&j| entries.get(j) == Some(&e))
 }
 
 fn push(changes: &mut Vec<Change>, kind: ChangeKind, status: Status, id: String, detail: String) -> usize {
@@ -920,13 +1378,14 @@ fn display(principals: &BTreeMap<String, String>, key: &str) -> String {
     principals.get(key).cloned().unwrap_or_else(|| key.to_owned())
 }
 
-/// One row before it is named: plane 0 control, 1 data.
+/// One row before it is named: plane 0 control, 1 data. Shared text: a group's change repeats a principal, a
+/// place and an operation across thousands of rows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Row {
-    principal: String,
-    place: Place,
+    principal: Rc<str>,
+    place: Rc<Place>,
     plane: u8,
-    op: String,
+    op: Rc<str>,
     before: Access,
     after: Access,
 }
@@ -982,25 +1441,76 @@ fn rank(r: &AccessChange) -> usize {
 
 /// Grouped by (principal, scope); groups with the most severe operation first, then by principal and scope;
 /// in a group, sensitive operations first, then by name.
-fn sort_rows(rows: &mut [AccessChange]) {
-    let mut best: HashMap<(String, String, bool), usize> = HashMap::new();
-    for r in rows.iter() {
-        let e = best.entry((lower(&r.principal), lower(&r.scope), r.below)).or_insert(usize::MAX);
-        *e = (*e).min(rank(r));
+fn sort_rows(rows: &mut Vec<AccessChange>) {
+    // The key is (most severe rank of the group, lower-case (principal, scope, below), rank, lower-case operation,
+    // plane); the text parts become their ranks among the distinct values first, so that hundreds of thousands
+    // of rows sort on integers and lower-case each text once.
+    let keys: Vec<(usize, usize, usize, usize, &'static str)> = {
+        let mut groups: HashMap<(&str, &str, bool), usize> = HashMap::new();
+        let mut ops: HashMap<&str, usize> = HashMap::new();
+        let mut group_text: Vec<(String, String, bool)> = Vec::new();
+        let mut op_text: Vec<String> = Vec::new();
+        let mut raw = Vec::with_capacity(rows.len());
+        for r in rows.iter() {
+            let g = *groups.entry((&r.principal, &r.scope, r.below)).or_insert_with(|| {
+                group_text.push((lower(&r.principal), lower(&r.scope), r.below));
+                group_text.len() - 1
+            });
+            let o = *ops.entry(&r.operation).or_insert_with(|| {
+                op_text.push(lower(&r.operation));
+                op_text.len() - 1
+            });
+            raw.push((g, o, rank(r), r.plane));
+        }
+        let (group_rank, op_rank) = (ranks(&group_text), ranks(&op_text));
+        let mut best = vec![usize::MAX; group_text.len()];
+        for &(g, _, rank, _) in &raw {
+            if let Some(b) = group_rank.get(g).and_then(|&x| best.get_mut(x)) {
+                *b = (*b).min(rank);
+            }
+        }
+        raw.into_iter()
+            .map(|(g, o, rank, plane)| {
+                let g = group_rank.get(g).copied().unwrap_or(usize::MAX);
+                let b = best.get(g).copied().unwrap_or(usize::MAX);
+                (b, g, rank, op_rank.get(o).copied().unwrap_or(usize::MAX), plane)
+            })
+            .collect()
+    };
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| keys.get(i).copied());
+    let mut taken: Vec<Option<AccessChange>> = std::mem::take(rows).into_iter().map(Some).collect();
+    rows.extend(order.into_iter().filter_map(|i| taken.get_mut(i).and_then(Option::take)));
+}
+
+/// Each value's rank among the distinct values of `v` (equal values share one).
+fn ranks<T: Ord>(v: &[T]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v.get(a).cmp(&v.get(b)));
+    let mut out = vec![0; v.len()];
+    let mut rank = 0;
+    for (k, &i) in order.iter().enumerate() {
+        if k > 0 && order.get(k - 1).map(|&j| v.get(j)) != Some(v.get(i)) {
+            rank += 1;
+        }
+        if let Some(slot) = out.get_mut(i) {
+            *slot = rank;
+        }
     }
-    rows.sort_by_cached_key(|r| {
-        let g = (lower(&r.principal), lower(&r.scope), r.below);
-        (best.get(&g).copied().unwrap_or(usize::MAX), g, rank(r), lower(&r.operation), r.plane)
-    });
+    out
 }
 
 /// The places principals are considered at (semantics §4.2): `/`, every management group and subscription of
 /// either hierarchy, every deny assignment's scope and the place below each that does not apply to child
 /// scopes, and the scopes of the principal's own assignments and those of its groups.
 struct Places {
-    /// Hierarchy scopes and deny places, shared by every principal: (place, its ancestors in either tenant,
-    /// whether it is `/`, a management group or a subscription).
-    shared: Vec<(Place, HashSet<String>, bool)>,
+    /// Hierarchy scopes and deny places, shared by every principal: (place, whether it is `/`, a management group
+    /// or a subscription).
+    shared: Vec<(Place, bool)>,
+    /// The scopes of assignments with a canonical scope, each once.
+    assigned: Vec<Place>,
+    /// Per tenant, principal → the scopes of its assignments (indices into `assigned`).
+    held: [HashMap<String, Vec<usize>>; 2],
 }
 
 impl Places {
@@ -1037,28 +1547,45 @@ impl Places {
         let shared = shared
             .into_keys()
             .map(|p| {
-                let anc = ancestors_either(sides, &p);
                 let broad = !p.below && is_broad(&p.key);
-                (p, anc, broad)
+                (p, broad)
             })
             .collect();
-        Places { shared }
+        let (mut assigned, mut ids, mut held) = (Vec::new(), HashMap::new(), [HashMap::new(), HashMap::new()]);
+        for (s, held) in sides.iter().zip(held.iter_mut()) {
+            for a in &s.tenant.assignments {
+                let Some(text) = canonical(&a.scope) else { continue };
+                let id = *ids.entry(text).or_insert_with_key(|text: &String| {
+                    assigned.push(Place { key: lower(text), text: text.clone(), below: false });
+                    assigned.len() - 1
+                });
+                held.entry(a.principal_id.key()).or_insert_with(Vec::new).push(id);
+            }
+        }
+        Places { shared, assigned, held }
     }
 
     /// The places `p` is evaluated at: those at or below a root of its changes. Any other place holds no row:
     /// nothing that decides for `p` there changed.
     fn for_principal(&self, sides: &[Side<'_>; 2], p: &str, roots: &BTreeSet<(Option<String>, usize)>) -> Vec<Place> {
         let everywhere = roots.iter().any(|(r, _)| r.is_none());
-        let roots: HashSet<&String> = roots.iter().filter_map(|(r, _)| r.as_ref()).collect();
-        let within = |place: &Place, anc: &HashSet<String>| {
-            everywhere || roots.contains(&place.key) || anc.iter().any(|a| roots.contains(a))
+        let roots: BTreeSet<&String> = roots.iter().filter_map(|(r, _)| r.as_ref()).collect();
+        // A root is the place, `/`, a prefix of it ending before a `/` (as `Tree::ancestors` lists them), or a
+        // management group above it in either tree: text first, the trees only for a management-group root.
+        let within = |key: &str| {
+            everywhere
+                || roots.iter().any(|r| {
+                    r.as_str() == "/"
+                        || key.strip_prefix(r.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                        || (r.starts_with(MG_PREFIX) && sides.iter().any(|s| s.tree.ancestors(key).contains(*r)))
+                })
         };
         // Only a root at `/`, a management group or a subscription reaches those: most changes sit lower, and
         // the hierarchy's thousands of scopes are then not looked at.
         let broad = everywhere || roots.iter().any(|r| is_broad(r));
         let mut out: BTreeSet<Place> = BTreeSet::new();
-        for (place, anc, hierarchy) in &self.shared {
-            if (broad || !*hierarchy) && within(place, anc) {
+        for (place, hierarchy) in &self.shared {
+            if (broad || !*hierarchy) && within(&place.key) {
                 out.insert(place.clone());
             }
         }
@@ -1068,17 +1595,17 @@ impl Places {
         for s in sides {
             holders.extend(s.groups_of(p, false));
         }
-        for s in sides {
+        // Each scope once: a principal in nested groups reaches hundreds of assignments, many at one scope.
+        let mut seen: HashSet<usize> = HashSet::new();
+        for held in &self.held {
             for h in &holders {
-                for a in s.by_principal.get(h).map_or(&[][..], Vec::as_slice) {
-                    let Some(text) = canonical(&a.scope) else { continue };
-                    let place = Place { key: lower(&text), text, below: false };
-                    if out.contains(&place) {
+                for &id in held.get(h).map_or(&[][..], Vec::as_slice) {
+                    let Some(place) = self.assigned.get(id).filter(|_| seen.insert(id)) else { continue };
+                    if out.contains(place) {
                         continue;
                     }
-                    let anc = ancestors_either(sides, &place);
-                    if within(&place, &anc) {
-                        out.insert(place);
+                    if within(&place.key) {
+                        out.insert(place.clone());
                     }
                 }
             }
@@ -1096,7 +1623,7 @@ fn is_broad(scope: &str) -> bool {
 
 /// A place's ancestors in either tenant's tree (for the place below a scope: the scope and its ancestors).
 fn ancestors_either(sides: &[Side<'_>; 2], p: &Place) -> HashSet<String> {
-    let mut out: HashSet<String> = sides.iter().flat_map(|s| s.tree.ancestors(&p.key)).collect();
+    let mut out: HashSet<String> = sides.iter().flat_map(|s| s.tree.ancestors(&p.key).to_vec()).collect();
     if p.below {
         out.insert(p.key.clone());
     }
@@ -1259,4 +1786,57 @@ pub fn markdown(d: &TenantDiff) -> String {
         out.push_str("No principal gains or loses access.\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use rolegate::load::TenantLoader;
+
+    use super::*;
+
+    /// The allocation-free comparison that finds changed assignments says what comparing their content text says,
+    /// for every pair of variants that differ in one field, by case alone, or not at all.
+    #[test]
+    fn same_assignment_is_content_equality() {
+        let field = |principal: &str, kind: &str, role: &str, scope: &str, condition: &str| {
+            let condition = if condition.is_empty() {
+                String::new()
+            } else {
+                format!(r#", "condition": "{condition}", "conditionVersion": "2.0""#)
+            };
+            format!(
+                r#"{{"name": "a", "properties": {{"principalId": "{principal}", "principalType": "{kind}",
+                "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/{role}",
+                "scope": "{scope}"{condition}}}}}"#
+            )
+        };
+        let reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+        let condition = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'";
+        let variants = [
+            field("alice", "User", reader, "/subscriptions/s1", ""),
+            field("ALICE", "user", &reader.to_uppercase(), "/SUBSCRIPTIONS/S1", ""),
+            field("bob", "User", reader, "/subscriptions/s1", ""),
+            field("alice", "Group", reader, "/subscriptions/s1", ""),
+            field("alice", "User", "b24988ac-6180-42a0-ab88-20f7382dd24c", "/subscriptions/s1", ""),
+            field("alice", "User", reader, "/subscriptions/s2", ""),
+            field("alice", "User", reader, "/subscriptions/s1", condition),
+        ];
+        let mut l = TenantLoader::new();
+        l.add_assignments("assignments.json", format!("[{}]", variants.join(",")).as_bytes());
+        let tenant = l.build().unwrap().0;
+        let all = &tenant.assignments;
+        assert_eq!(all.len(), variants.len());
+        let mut equal = 0;
+        for a in all {
+            for b in all {
+                let want = assignment_content(a) == assignment_content(b);
+                assert_eq!(same_assignment(a, b), want, "{a:?} vs {b:?}");
+                equal += usize::from(want);
+            }
+        }
+        // Each variant equals itself, and the first two (case only) equal each other both ways.
+        assert_eq!(equal, all.len() + 2);
+    }
 }

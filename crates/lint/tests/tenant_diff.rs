@@ -21,6 +21,7 @@ const RG: &str = "/subscriptions/s1/resourceGroups/rg1";
 const KV: &str = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.KeyVault/vaults/kv";
 const GET_SECRET: &str = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
 const BLOB_READ: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+const UNCATALOGUED: &str = "Microsoft.Compute/virtualMachines/madeUp/action";
 
 /// A tenant as JSON values, turned into an engine.
 #[derive(Clone, Debug, Default)]
@@ -238,6 +239,29 @@ fn no_change_no_rows() {
 // ---------------------------------------------------------------------------------------------------------------
 // Random small tenants
 
+/// An operation only NEW's roles name is in NEW's vocabulary alone; BASE still decides it, and Contributor's `*`
+/// granted it all along: alice gains nothing, bob (the new role's assignee) gains it.
+#[test]
+fn an_operation_only_one_tenant_names_is_decided_by_both() {
+    let mut base = T::default();
+    base.assignments.push(assignment("a1", "alice", "User", CONTRIBUTOR, SUB));
+    let mut new = base.clone();
+    new.roles.push(custom(&[UNCATALOGUED], &[]));
+    new.assignments.push(assignment("a2", "bob", "User", CUSTOM, SUB));
+    let (b, n) = (base.engine(), new.engine());
+    for d in [
+        tenant_diff(&b, &n, &LintOptions::default()).unwrap(),
+        tenant_diff_exhaustive(&b, &n, &LintOptions::default()).unwrap(),
+    ] {
+        assert!(d.gained.iter().all(|r| r.principal == "bob"), "{:#?}", d.gained);
+        assert_eq!(find(&d.gained, "bob", UNCATALOGUED).len(), 1);
+        assert!(d.lost.is_empty());
+    }
+    // And the other way round, nothing is lost but bob's.
+    let back = tenant_diff_exhaustive(&n, &b, &LintOptions::default()).unwrap();
+    assert!(back.lost.iter().all(|r| r.principal == "bob") && back.gained.is_empty(), "{back:#?}");
+}
+
 const PRINCIPALS: [(&str, &str); 6] =
     [("u0", "User"), ("u1", "User"), ("u2", "ServicePrincipal"), ("g0", "Group"), ("g1", "Group"), ("u3", "User")];
 const SCOPES: [&str; 8] = [
@@ -304,6 +328,8 @@ fn random_custom(r: &mut Rng) -> Value {
         "Microsoft.Storage/storageAccounts/listKeys/action",
         "Microsoft.Compute/virtualMachines/*",
         "Microsoft.KeyVault/vaults/read",
+        // In no catalog: only a tenant whose role names it has it in its vocabulary.
+        UNCATALOGUED,
     ];
     let actions: Vec<&str> = all.iter().copied().filter(|_| r.chance(50)).collect();
     let data: Vec<&str> = if r.chance(50) { vec![BLOB_READ] } else { vec![] };

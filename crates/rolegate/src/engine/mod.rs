@@ -63,7 +63,7 @@ pub use request::{
 };
 pub use reverse::{
     DenyRef, EffectivePermission, Grantee, Needs, Permitted, QueryError, Reach, Via, VocabularyEntry, WhatCan,
-    WhatCanQuery, WhoCan, WhoCanQuery,
+    WhatCanKey, WhatCanLevels, WhatCanQuery, WhoCan, WhoCanQuery,
 };
 
 use crate::catalog::Catalog;

@@ -209,6 +209,95 @@ pub struct Permitted<'e> {
     pub conditional: Option<Needs<'e>>,
 }
 
+/// What decides a what-can answer's levels ([`Engine::what_can_key`]); only comparable between keys of one engine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WhatCanKey {
+    /// The assignments held in scope, as indices into `Tenant::assignments`, sorted.
+    assignments: Vec<u32>,
+    /// The enforced deny assignments that target the principal there, as indices into `Tenant::deny_assignments`,
+    /// sorted.
+    denies: Vec<u32>,
+    /// The scope, when a condition of one of them is present (it may read what the scope encodes).
+    scope: Option<String>,
+}
+
+/// The answer of [`Engine::what_can_levels`]: per entry of [`Engine::vocabulary`], whether the principal may
+/// perform it, and whether only under conditions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WhatCanLevels {
+    /// Allowed whatever the request's attributes.
+    allowed: Vec<u64>,
+    /// Allowed for some requests only.
+    conditional: Vec<u64>,
+}
+
+impl WhatCanLevels {
+    /// Whether vocabulary entry `i` is allowed whatever the request's attributes.
+    pub fn allowed(&self, i: usize) -> bool {
+        bit(&self.allowed, i)
+    }
+
+    /// Whether vocabulary entry `i` is allowed for some requests only.
+    pub fn conditional(&self, i: usize) -> bool {
+        bit(&self.conditional, i)
+    }
+
+    /// How many entries are allowed, unconditionally or not.
+    pub fn count(&self) -> usize {
+        self.allowed.iter().chain(&self.conditional).map(|w| w.count_ones() as usize).sum()
+    }
+}
+
+fn bit(words: &[u64], i: usize) -> bool {
+    words.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+fn set_bit(words: &mut [u64], i: usize) {
+    if let Some(w) = words.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn clear_bit(words: &mut [u64], i: usize) {
+    if let Some(w) = words.get_mut(i / 64) {
+        *w &= !(1 << (i % 64));
+    }
+}
+
+/// The set bits of `words`, in order.
+fn ones(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    (0usize..).zip(words).flat_map(|(i, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(i * 64 + b)
+        })
+    })
+}
+
+impl WhatCanKey {
+    /// The role assignments held in scope (through the principal, its groups or its token groups), as indices into
+    /// `Tenant::assignments`, sorted.
+    pub fn assignments(&self) -> &[u32] {
+        &self.assignments
+    }
+
+    /// The enforced deny assignments that target the principal in scope, as indices into
+    /// `Tenant::deny_assignments`, sorted.
+    pub fn deny_assignments(&self) -> &[u32] {
+        &self.denies
+    }
+
+    /// The scope, when a condition of one of them is present: such a condition may read what the scope encodes.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+}
+
 /// One permission block of a role assigned in scope, in the shape Azure's `Microsoft.Authorization/permissions`
 /// API returns (its keys are Azure's), with the assignment that brings it. Like Azure's, it subtracts no deny
 /// assignment; [`Engine::what_can`] does.
@@ -294,6 +383,61 @@ impl Engine {
         self.c.what_can(q)
     }
 
+    /// What decides [`Engine::what_can`]'s operations and their levels for a query: the assignments in scope that
+    /// the principal holds (itself, its groups, its token groups), the deny assignments that target it there, and
+    /// the scope itself when one of their conditions could read it. Two queries to this engine with equal keys get
+    /// the same operations, each allowed or conditional alike; only [`Permitted::via`] and the attributes a
+    /// conditional answer names may differ. A caller asking about many principals and scopes (a tenant diff)
+    /// answers each distinct key once.
+    ///
+    /// ```
+    /// use rolegate::engine::{Engine, WhatCanQuery};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tenant");
+    /// let (engine, _warnings) = Engine::from_dir(dir).unwrap_or_else(|e| panic!("{e:?}"));
+    /// // Nothing is assigned to the `ops` group between sub-1 and its resource group.
+    /// let sub = engine.what_can_key(&WhatCanQuery::new("ops", "/subscriptions/sub-1")).unwrap();
+    /// let rg = engine.what_can_key(&WhatCanQuery::new("ops", "/subscriptions/sub-1/resourceGroups/x")).unwrap();
+    /// assert_eq!(sub, rg);
+    /// ```
+    pub fn what_can_key(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanKey, QueryError> {
+        self.c.what_can_key(q)
+    }
+
+    /// [`Engine::what_can`]'s levels alone, as bit sets over [`Engine::vocabulary`]: the same answer for every
+    /// operation without naming the granting assignment, so that a caller comparing thousands of answers (a tenant
+    /// diff) reads bits instead of lists. Grants of roles and deny assignments without conditions are read as
+    /// whole bit sets; the rest are decided operation by operation, as `what_can` decides them.
+    ///
+    /// ```
+    /// use rolegate::engine::{Engine, WhatCanQuery};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tenant");
+    /// let (engine, _warnings) = Engine::from_dir(dir).unwrap_or_else(|e| panic!("{e:?}"));
+    /// let q = WhatCanQuery::new("ops", "/subscriptions/sub-1");
+    /// let levels = engine.what_can_levels(&q).unwrap();
+    /// let vocabulary = engine.vocabulary();
+    /// let read = vocabulary.iter().position(|e| e.name == "Microsoft.Compute/virtualMachines/read").unwrap();
+    /// assert!(levels.allowed(read));
+    /// let listed = engine.what_can(&q).unwrap();
+    /// assert_eq!(levels.count(), listed.control.len() + listed.data.len());
+    /// ```
+    pub fn what_can_levels(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanLevels, QueryError> {
+        self.c.what_can_levels(q)
+    }
+
+    /// The levels [`Engine::what_can`] would give `ops` if they were in the vocabulary: each decided on its plane
+    /// as a check decides it (an operation no role names exactly is matched against the roles' patterns). For
+    /// comparing two engines whose vocabularies differ (a tenant diff), over the union of both. Per operation:
+    /// `None` not allowed, `Some(false)` allowed, `Some(true)` allowed for some requests only.
+    pub fn what_can_levels_of(
+        &self,
+        q: &WhatCanQuery<'_>,
+        ops: &[(&str, Plane)],
+    ) -> Result<Vec<Option<bool>>, QueryError> {
+        self.c.what_can_levels_of(q, ops)
+    }
+
     /// The permission blocks of every role assigned at the scope or above to the principal, its groups or its
     /// token groups, one entry per block, in tenant order: Azure's `Microsoft.Authorization/permissions` shape.
     pub fn effective_permissions(&self, q: &WhatCanQuery<'_>) -> Result<Vec<EffectivePermission<'_>>, QueryError> {
@@ -309,6 +453,25 @@ impl Engine {
 pub(super) struct Indexes {
     base: OnceLock<Base>,
     below: OnceLock<Below>,
+    /// Role → its grants over the vocabulary ([`Engine::what_can_levels`]), each built when first needed.
+    role_bits: OnceLock<Vec<OnceLock<RoleBits>>>,
+    /// Enforced deny assignment (index into the engine's list) → the vocabulary it blocks whatever the request,
+    /// when it has no condition; built when first needed.
+    deny_bits: OnceLock<Vec<OnceLock<Blocked>>>,
+}
+
+/// What a deny assignment blocks over the vocabulary whatever the request; `None` for one with a condition.
+type Blocked = Option<Box<[u64]>>;
+
+/// A role's grants over the vocabulary, one bit per entry of [`Base::vocabulary`].
+#[derive(Debug)]
+struct RoleBits {
+    /// Granted by a block without a condition.
+    plain: Box<[u64]>,
+    /// Granted by some block (with a condition or without).
+    any: Box<[u64]>,
+    /// Whether the role has a block with a condition.
+    conditional: bool,
 }
 
 /// What every reverse query reads.
@@ -1175,6 +1338,224 @@ impl Compiled {
             }
         }
         Ok(WhatCan { control, data })
+    }
+
+    fn role_bits(&self, role: u32) -> Option<&RoleBits> {
+        let all =
+            self.reverse.role_bits.get_or_init(|| (0..self.roles.blocks.len()).map(|_| OnceLock::new()).collect());
+        let slot = all.get(role as usize)?;
+        Some(slot.get_or_init(|| {
+            let vocabulary = &self.base().vocabulary;
+            let words = vocabulary.len().div_ceil(64);
+            let (mut plain, mut any) = (vec![0u64; words], vec![0u64; words]);
+            for (i, &(op, plane, _)) in vocabulary.iter().enumerate() {
+                let (p, c) = self.roles.grants.get(op, plane, role);
+                if p {
+                    set_bit(&mut plain, i);
+                }
+                if p || c {
+                    set_bit(&mut any, i);
+                }
+            }
+            let conditional = self
+                .roles
+                .blocks
+                .get(role as usize)
+                .is_none_or(|bs| bs.iter().any(|b| b.conditional || b.condition.get().is_some()));
+            RoleBits { plain: plain.into(), any: any.into(), conditional }
+        }))
+    }
+
+    /// What enforced deny assignment `d` (index into the engine's list) blocks whatever the request; `None` when
+    /// it has a condition, which is then decided per operation.
+    fn deny_bits(&self, d: u32) -> Option<&[u64]> {
+        let all = self.reverse.deny_bits.get_or_init(|| (0..self.denies.list.len()).map(|_| OnceLock::new()).collect());
+        let slot = all.get(d as usize)?;
+        slot.get_or_init(|| {
+            let deny = self.denies.list.get(d as usize)?;
+            if deny.condition.get().is_some()
+                || deny.blocks.iter().any(|b| b.conditional || b.condition.get().is_some())
+            {
+                return None;
+            }
+            let vocabulary = &self.base().vocabulary;
+            let mut bits = vec![0u64; vocabulary.len().div_ceil(64)];
+            for (i, &(op, plane, _)) in vocabulary.iter().enumerate() {
+                let action = self.roles.vocab.name(op);
+                if deny.blocks.iter().any(|b| b.grant(action, plane).is_some()) {
+                    set_bit(&mut bits, i);
+                }
+            }
+            Some(bits.into())
+        })
+        .as_deref()
+    }
+
+    fn what_can_levels(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanLevels, QueryError> {
+        if !is_canonical_scope(q.scope) {
+            return Err(QueryError::Scope(q.scope.to_owned()));
+        }
+        let base = self.base();
+        let vocabulary = &base.vocabulary;
+        let words = vocabulary.len().div_ceil(64);
+        let mut anc = Vec::new();
+        let exact = ancestry(&self.scopes, q.scope, &mut anc);
+        let (grants, all) = self.acting_as(q);
+        let held = self.held_in_scope(&grants, &anc);
+        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
+        // Grants: the best level over the assignments held (`what_can`'s `best`, without naming it).
+        let (mut yes, mut maybe) = (vec![0u64; words], vec![0u64; words]);
+        for &(a, _) in &held {
+            let Some(role) = self.assignments.role.get(a as usize).copied().and_then(OptId::get) else { continue };
+            let Some(bits) = self.role_bits(role) else { continue };
+            let on_assignment = self.assignments.condition.get(a as usize).copied().unwrap_or(OptId::NONE);
+            if on_assignment.is_none() {
+                // `grant_level` answers Yes for a plain grant of an assignment without a condition.
+                yes.iter_mut().zip(bits.plain.iter()).for_each(|(y, p)| *y |= p);
+                if !bits.conditional {
+                    continue;
+                }
+            }
+            for i in ones(&bits.any) {
+                if bit(&yes, i) {
+                    continue;
+                }
+                let Some(&(op, plane, _)) = vocabulary.get(i) else { continue };
+                let g = self.grant_level(a, Some(op), self.roles.vocab.name(op), plane, Some(q.scope));
+                match g.level {
+                    Level::Yes => set_bit(&mut yes, i),
+                    Level::Maybe => set_bit(&mut maybe, i),
+                    Level::No => {}
+                }
+            }
+        }
+        for (m, y) in maybe.iter_mut().zip(&yes) {
+            *m &= !y;
+        }
+        // Deny assignments that target the principal cap each level (`fold_cap`): a block for every request
+        // removes it, one for some requests only makes it conditional.
+        for &node in &anc {
+            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                let Some(deny) = self.denies.list.get(d as usize) else { continue };
+                if deny_targets(deny, node, exact, member) != DenyTarget::Targets {
+                    continue;
+                }
+                if let Some(blocked) = self.deny_bits(d) {
+                    for ((y, m), b) in yes.iter_mut().zip(maybe.iter_mut()).zip(blocked) {
+                        *y &= !b;
+                        *m &= !b;
+                    }
+                    continue;
+                }
+                let candidates: Vec<usize> = ones(&yes).chain(ones(&maybe)).collect();
+                for i in candidates {
+                    let Some(&(op, plane, _)) = vocabulary.get(i) else { continue };
+                    match self.deny_level(deny, self.roles.vocab.name(op), plane, Some(q.scope)).level {
+                        Level::Yes => {
+                            clear_bit(&mut yes, i);
+                            clear_bit(&mut maybe, i);
+                        }
+                        Level::Maybe => {
+                            if bit(&yes, i) {
+                                clear_bit(&mut yes, i);
+                                set_bit(&mut maybe, i);
+                            }
+                        }
+                        Level::No => {}
+                    }
+                }
+            }
+        }
+        Ok(WhatCanLevels { allowed: yes, conditional: maybe })
+    }
+
+    fn what_can_levels_of(&self, q: &WhatCanQuery<'_>, ops: &[(&str, Plane)]) -> Result<Vec<Option<bool>>, QueryError> {
+        if !is_canonical_scope(q.scope) {
+            return Err(QueryError::Scope(q.scope.to_owned()));
+        }
+        let mut anc = Vec::new();
+        let exact = ancestry(&self.scopes, q.scope, &mut anc);
+        let (grants, all) = self.acting_as(q);
+        let held = self.held_in_scope(&grants, &anc);
+        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
+        let mut denies: Vec<(&Deny, u32)> = Vec::new();
+        for &node in &anc {
+            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                let Some(deny) = self.denies.list.get(d as usize) else { continue };
+                if deny_targets(deny, node, exact, member) == DenyTarget::Targets {
+                    denies.push((deny, node));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ops.len());
+        for &(action, plane) in ops {
+            // As `what_can`'s loop, for an operation it may not list: the best grant, capped by the denies.
+            let op = self.roles.vocab.get_aux(action).map(|(op, _)| op);
+            let level = held
+                .iter()
+                .map(|&(a, _)| self.grant_level(a, op, action, plane, Some(q.scope)).level)
+                .max()
+                .unwrap_or(Level::No);
+            let cap = if level == Level::No {
+                Level::No
+            } else {
+                let list: Vec<Applicable<'_>> = denies
+                    .iter()
+                    .map(|&(deny, node)| Applicable {
+                        deny,
+                        node,
+                        exact,
+                        graded: self.deny_level(deny, action, plane, Some(q.scope)),
+                    })
+                    .collect();
+                fold_cap(list.iter()).0
+            };
+            out.push(match level.min(cap) {
+                Level::No => None,
+                Level::Maybe => Some(true),
+                Level::Yes => Some(false),
+            });
+        }
+        Ok(out)
+    }
+
+    fn what_can_key(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanKey, QueryError> {
+        if !is_canonical_scope(q.scope) {
+            return Err(QueryError::Scope(q.scope.to_owned()));
+        }
+        // The same look-ups as `what_can`, which reads nothing else but the operation and the scope.
+        let mut anc = Vec::new();
+        let exact = ancestry(&self.scopes, q.scope, &mut anc);
+        let (grants, all) = self.acting_as(q);
+        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
+        let mut assignments: Vec<u32> = self.held_in_scope(&grants, &anc).into_iter().map(|(a, _)| a).collect();
+        assignments.sort_unstable();
+        assignments.dedup();
+        let mut denies = Vec::new();
+        let mut conditional = false;
+        for &node in &anc {
+            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
+                let Some(deny) = self.denies.list.get(d as usize) else { continue };
+                if deny_targets(deny, node, exact, member) == DenyTarget::Targets {
+                    denies.push(deny.index);
+                    conditional |= deny.condition.get().is_some()
+                        || deny.blocks.iter().any(|b| b.conditional || b.condition.get().is_some());
+                }
+            }
+        }
+        denies.sort_unstable();
+        denies.dedup();
+        for &a in &assignments {
+            conditional |= self.assignments.condition.get(a as usize).is_none_or(|c| c.get().is_some());
+            let role = self.assignments.role.get(a as usize).copied().and_then(OptId::get);
+            conditional |= role.is_some_and(|r| {
+                self.roles
+                    .blocks
+                    .get(r as usize)
+                    .is_none_or(|bs| bs.iter().any(|b| b.conditional || b.condition.get().is_some()))
+            });
+        }
+        Ok(WhatCanKey { assignments, denies, scope: conditional.then(|| q.scope.to_owned()) })
     }
 
     fn effective_permissions(&self, q: &WhatCanQuery<'_>) -> Result<Vec<EffectivePermission<'_>>, QueryError> {

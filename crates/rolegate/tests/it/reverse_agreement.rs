@@ -171,6 +171,10 @@ struct Coverage {
     denied_members: usize,
     /// what-can answers.
     what_can: usize,
+    /// What-can queries whose key an earlier query of the tenant had.
+    shared_keys: usize,
+    /// Operations asked by name that were allowed.
+    levels_of: usize,
 }
 
 /// Whether an enforced deny assignment in scope that blocks the action names the principal (or Everyone) and
@@ -407,13 +411,75 @@ fn reverse_queries_agree_with_brute_force() {
         }
 
         // What can: every vocabulary entry, for every principal (sometimes with token groups) at a few scopes.
+        let mut by_key: HashMap<rolegate::engine::WhatCanKey, (String, rolegate::engine::WhatCanLevels)> =
+            HashMap::new();
         for _ in 0..WHAT_CAN_SCOPES {
             let scope = &scopes[g.below(scopes.len())];
             for p in &principals {
                 let groups: Vec<&str> =
                     if g.chance(20) { vec![principals[g.below(principals.len())].as_str()] } else { Vec::new() };
-                let w = engine.what_can(&WhatCanQuery::new(p, scope).groups(&groups)).unwrap();
+                let query = WhatCanQuery::new(p, scope).groups(&groups);
+                let w = engine.what_can(&query).unwrap();
                 queries += 1;
+                // The levels alone, as bits: the same answer entry by entry; and one answer per key.
+                let levels = engine.what_can_levels(&query).unwrap();
+                let listed: HashMap<(String, Plane), bool> = [(Plane::Control, &w.control), (Plane::Data, &w.data)]
+                    .into_iter()
+                    .flat_map(|(plane, list)| {
+                        list.iter().map(move |x| ((x.operation.to_ascii_lowercase(), plane), x.conditional.is_some()))
+                    })
+                    .collect();
+                for (i, e) in vocabulary.iter().enumerate() {
+                    let bits = match (levels.allowed(i), levels.conditional(i)) {
+                        (false, false) => None,
+                        (true, false) => Some(false),
+                        (false, true) => Some(true),
+                        (true, true) => {
+                            fail(format!("what_can_levels({p}, {scope}) {}: both allowed and conditional", e.name));
+                            None
+                        }
+                    };
+                    let want = listed.get(&(e.name.to_ascii_lowercase(), e.plane)).copied();
+                    if bits != want {
+                        fail(format!(
+                            "what_can_levels({p}, {scope}) {} on {:?}: {bits:?}, what_can {want:?}",
+                            e.name, e.plane
+                        ));
+                    }
+                }
+                // The same levels for operations asked by name, in the vocabulary or not (the latter against the
+                // reference evaluator).
+                let mut named: Vec<(&str, Plane)> =
+                    (0..8).map(|_| vocabulary[g.below(vocabulary.len())]).map(|e| (e.name, e.plane)).collect();
+                let unlisted = *g.pick(&UNLISTED_OPS);
+                let unlisted_plane = if g.chance(50) { Plane::Control } else { Plane::Data };
+                named.push((unlisted, unlisted_plane));
+                let of = engine.what_can_levels_of(&query, &named).unwrap();
+                for (&(op, plane), got) in named.iter().zip(&of) {
+                    let want = if op == unlisted && plane == unlisted_plane {
+                        match reference_possible(t, p, &groups, op, plane, Position::At(scope)) {
+                            Possible::Never => None,
+                            Possible::Sometimes => Some(true),
+                            Possible::Always => Some(false),
+                        }
+                    } else {
+                        listed.get(&(op.to_ascii_lowercase(), plane)).copied()
+                    };
+                    if *got != want {
+                        fail(format!("what_can_levels_of({p}, {scope}) {op} on {plane:?}: {got:?}, expected {want:?}"));
+                    }
+                    cov.levels_of += usize::from(got.is_some());
+                }
+                let key = engine.what_can_key(&query).unwrap();
+                match by_key.get(&key) {
+                    Some((other, prior)) if *prior != levels => {
+                        fail(format!("what_can_key: {p} at {scope} and {other} share a key but not their levels"));
+                    }
+                    Some(_) => cov.shared_keys += 1,
+                    None => {
+                        by_key.insert(key, (format!("{p} at {scope}"), levels));
+                    }
+                }
                 let mut got: HashMap<(String, Plane), Possible> = HashMap::new();
                 for (plane, list) in [(Plane::Control, &w.control), (Plane::Data, &w.data)] {
                     for x in list {
@@ -459,6 +525,8 @@ fn reverse_queries_agree_with_brute_force() {
         ("members apart from their groups", cov.members_apart),
         ("denied members", cov.denied_members),
         ("what-can answers", cov.what_can),
+        ("what-can keys shared", cov.shared_keys),
+        ("levels of named operations", cov.levels_of),
     ] {
         assert!(n >= 20, "{what} covered {n} times only: {summary}");
     }
