@@ -25,7 +25,13 @@ pub(super) fn is_plan(root: &Value) -> bool {
 pub(super) fn convert(source: &Arc<SourceText>, root: Value) -> Converted {
     let resources: Vec<Value> = planned_roles(&root).into_iter().map(|(after, unknown)| role(after, unknown)).collect();
     let template = arm_template(resources, Span::new(0, source.text().len()));
-    Converted { template, pointer_root: Some(root), notes: Vec::new() }
+    Converted {
+        template,
+        pointer_root: Some(root),
+        notes: Vec::new(),
+        role_addresses: Vec::new(),
+        assignments: Vec::new(),
+    }
 }
 
 /// Each role resource's planned values and their `after_unknown` markers. `resource_changes` is preferred: only
