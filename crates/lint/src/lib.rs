@@ -160,7 +160,13 @@ impl Linter {
                 self.load_roles(&source, &c.template, Some(c.pointer_root.as_ref()), tenant, &mut load_findings);
                 if !tenant {
                     let roles = self.roles.get(first_role..).unwrap_or_default();
-                    load_findings.extend(notes.map(|d| Finding::from_diagnostic(d, role_at(roles, d.span))));
+                    load_findings.extend(notes.map(|d| {
+                        let mut d = d.clone();
+                        // A plan's own notes (its assignments') point into it, as its roles' findings do.
+                        d.pointer = c.pointer_root.as_ref().zip(d.span).map(|(r, span)| pointer_to(r, span));
+                        let role = role_at(roles, d.span);
+                        Finding::from_owned(d, role)
+                    }));
                     self.declare(name, &source, first_role, c.role_addresses, c.assignments);
                 }
                 c.pointer_root

@@ -14,6 +14,16 @@ use rolegate::internals::json::{Kind, Member, Value};
 use rolegate::internals::load::parse_source;
 use rolegate::model::Spanned;
 
+/// The resource type of a custom role in the azurerm provider.
+pub(crate) const ROLE_RESOURCE: &str = "azurerm_role_definition";
+
+/// The resource type of a role assignment in the azurerm provider.
+pub(crate) const ASSIGNMENT_RESOURCE: &str = "azurerm_role_assignment";
+
+/// The attributes of an `azurerm_role_definition` that identify it where an assignment's `role_definition_id`
+/// names it (`id` is the provider's `ID|SCOPE` pair, but it names the role as surely).
+pub(crate) const ROLE_ID_ATTRIBUTES: &[&str] = &["role_definition_resource_id", "role_definition_id", "id"];
+
 /// How a file is read, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {

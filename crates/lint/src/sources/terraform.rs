@@ -15,12 +15,10 @@ use rolegate::internals::json::{Kind, Member, Value};
 use rolegate::model::Spanned;
 
 use super::{
-    AssignmentParts, Converted, Input, Parsed, RoleParts, RoleRef, arm_resource, arm_template, expression, member,
+    ASSIGNMENT_RESOURCE, AssignmentParts, Converted, Input, Parsed, ROLE_ID_ATTRIBUTES, ROLE_RESOURCE, RoleParts,
+    RoleRef, arm_resource, arm_template, expression, member,
 };
 use crate::rules::TEMPLATE_EXPRESSION;
-
-/// The resource type of a custom role in the azurerm provider.
-const ROLE_RESOURCE: &str = "azurerm_role_definition";
 
 /// `permissions` attributes and the ARM keys they become.
 const PERMISSION_KEYS: [(&str, &str); 4] = [
@@ -29,9 +27,6 @@ const PERMISSION_KEYS: [(&str, &str); 4] = [
     ("data_actions", "dataActions"),
     ("not_data_actions", "notDataActions"),
 ];
-
-/// The resource type of a role assignment in the azurerm provider.
-const ASSIGNMENT_RESOURCE: &str = "azurerm_role_assignment";
 
 /// The arguments of `azurerm_role_assignment` (besides meta-arguments).
 const ASSIGNMENT_ARGUMENTS: &[&str] = &[
@@ -47,10 +42,6 @@ const ASSIGNMENT_ARGUMENTS: &[&str] = &[
     "description",
     "skip_service_principal_aad_check",
 ];
-
-/// The attributes of an `azurerm_role_definition` that identify it where an assignment's `role_definition_id`
-/// names it (`id` is the provider's `ID|SCOPE` pair, but it names the role as surely).
-const ROLE_ID_ATTRIBUTES: &[&str] = &["role_definition_resource_id", "role_definition_id", "id"];
 
 /// The arguments of `azurerm_role_definition` (besides meta-arguments).
 const ROLE_ARGUMENTS: &[&str] =
