@@ -154,7 +154,17 @@ fn scope_entry(d: &Declared, out: &mut Vec<Finding>) -> Option<ScopeEntry> {
     let Spanned { value: raw, span } = &d.parts.scope;
     let value = classify_scope(raw);
     let (message, label) = match &value {
-        ScopeValue::Parsed(_) => {
+        ScopeValue::Parsed(p) => {
+            if !p.normalized.is_empty() {
+                let what: Vec<String> = p.normalized.iter().map(ToString::to_string).collect();
+                let warning = Diagnostic::warning(
+                    codes::NONCANONICAL_SCOPE,
+                    format!("scope `{}` is not in canonical form ({})", excerpt(raw), what.join(", ")),
+                )
+                .at(&d.source, *span)
+                .with_help(format!("write `\"{}\"`", excerpt(p.scope.as_str())));
+                out.push(Finding::from_diagnostic(&warning, None));
+            }
             return Some(ScopeEntry { raw: raw.clone(), span: *span, value });
         }
         ScopeValue::Malformed(err) => {
