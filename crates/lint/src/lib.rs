@@ -353,16 +353,15 @@ impl Linter {
             return;
         }
         // A file's roles run from its `first_role` to the next file's.
-        let mut linted = Vec::new();
+        let (mut linted, mut tenant) = (Vec::new(), Vec::new());
         for (i, file) in self.files.iter().enumerate() {
             let end = self.files.get(i + 1).map_or(self.roles.len(), |next| next.first_role);
-            if !file.tenant {
-                linted.extend(file.first_role..end);
-            }
+            if file.tenant { &mut tenant } else { &mut linted }.extend(file.first_role..end);
         }
         let run = tenant::terraform::Run {
             roles: &self.roles,
             linted: &linted,
+            tenant: &tenant,
             addresses: &self.role_addresses,
             notes: !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code),
         };

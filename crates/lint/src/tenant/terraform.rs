@@ -44,8 +44,11 @@ pub(crate) struct DeclaredRole {
 pub(crate) struct Run<'r> {
     /// Every role of the run.
     pub roles: &'r [RoleDefinition],
-    /// Which of them may be named by id or display name: those of the files linted (not a tenant's).
+    /// Which of them may be named by id or display name, in the order they are looked in: those of the files
+    /// linted, then those of a `--tenant` directory (an assignment may name a role the tenant already has).
     pub linted: &'r [usize],
+    /// As [`Run::linted`]: the roles of a `--tenant` directory's files.
+    pub tenant: &'r [usize],
     /// The role resources of the run's Terraform files and plans.
     pub addresses: &'r [DeclaredRole],
     /// Whether `RL311` is on: the notes for assignments whose role cannot be found follow its switch.
@@ -56,11 +59,13 @@ pub(crate) struct Run<'r> {
 /// file, and the rules above run over them. An assignment whose role is in no linted file and no built-in is an
 /// `RL311` note; its scope, when Azure would refuse it whatever the role, is still an error.
 pub(crate) fn check(declared: &[Declared], run: &Run<'_>) -> Vec<Finding> {
+    let roles = |indices: &[usize]| indices.iter().filter_map(|&i| run.roles.get(i)).collect::<Vec<_>>();
+    let places = [roles(run.linted), roles(run.tenant), rolegate::builtin::roles().value.iter().collect()];
     let mut out = Vec::new();
     let mut assignments = Vec::new();
     for d in declared {
         let Some(scope) = scope_entry(d, &mut out) else { continue };
-        match resolve(d, run) {
+        match resolve(d, run, &places) {
             Ok(role) => assignments.push((assignment(d, scope, role), role)),
             Err(why) => {
                 if run.notes {
@@ -81,47 +86,47 @@ pub(crate) fn check(declared: &[Declared], run: &Run<'_>) -> Vec<Finding> {
     out
 }
 
-/// The role an assignment names, or why it was not found.
-fn resolve<'r>(d: &Declared, run: &Run<'r>) -> Result<&'r RoleDefinition, String> {
-    let linted = || run.linted.iter().filter_map(|&i| run.roles.get(i));
-    let builtins = || rolegate::builtin::roles().value.iter();
-    let one = |found: Vec<&'r RoleDefinition>, what: &str| match found.as_slice() {
-        [role] => Ok(Some(*role)),
-        [] => Ok(None),
-        _ => Err(format!("{} roles of the linted files are {what}", found.len())),
-    };
+/// The role an assignment names, or why it was not found. A role by id or name is looked for in the linted
+/// files, then in the tenant's, then among the built-in roles; more than one match in one place is ambiguous.
+fn resolve<'r>(d: &Declared, run: &Run<'r>, places: &[Vec<&'r RoleDefinition>]) -> Result<&'r RoleDefinition, String> {
+    let first =
+        |matches: &dyn Fn(&RoleDefinition) -> bool, what: String| -> Result<Option<&'r RoleDefinition>, String> {
+            for place in places {
+                let found: Vec<&RoleDefinition> = place.iter().copied().filter(|r| matches(r)).collect();
+                match found.as_slice() {
+                    [] => {}
+                    [role] => return Ok(Some(*role)),
+                    _ => return Err(format!("{} roles are {what}", found.len())),
+                }
+            }
+            Ok(None)
+        };
     match &d.parts.role {
         RoleRef::Resource(address) => {
-            let found = run
+            let found: Vec<&RoleDefinition> = run
                 .addresses
                 .iter()
                 .filter(|r| r.module == d.module && r.address == address.value)
                 .filter_map(|r| run.roles.get(r.role))
                 .collect();
-            one(found, &format!("`{}`", address.value))?
-                .ok_or_else(|| format!("`{}` is not a role definition of the linted files", address.value))
+            match found.as_slice() {
+                [role] => Ok(*role),
+                [] => Err(format!("`{}` is not a role definition of the linted files", address.value)),
+                _ => Err(format!("{} roles are `{}`", found.len(), address.value)),
+            }
         }
         RoleRef::Id(raw) => {
             // `/subscriptions/S/providers/Microsoft.Authorization/roleDefinitions/GUID`, `/providers/...` or a GUID.
             let id = Id::new(raw.value.trim_end_matches('/').rsplit('/').next().unwrap_or_default());
-            let found = linted().filter(|r| r.id.as_ref() == Some(&id)).collect();
-            match one(found, &format!("named by the id `{id}`"))? {
-                Some(role) => Ok(role),
-                None => builtins().find(|r| r.id.as_ref() == Some(&id)).ok_or_else(|| {
-                    format!("the role `{}` is neither a built-in role nor one of the linted files", excerpt(&raw.value))
-                }),
-            }
+            first(&|r| r.id.as_ref() == Some(&id), format!("named by the id `{id}`"))?.ok_or_else(|| {
+                format!("the role `{}` is neither a built-in role nor one of the linted files", excerpt(&raw.value))
+            })
         }
         RoleRef::Name(name) => {
-            let named =
-                |r: &&RoleDefinition| r.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(&name.value));
-            let found = linted().filter(named).collect();
-            match one(found, &format!("named `{}`", excerpt(&name.value)))? {
-                Some(role) => Ok(role),
-                None => builtins().find(named).ok_or_else(|| {
-                    format!("no built-in role and no role of the linted files is named `{}`", excerpt(&name.value))
-                }),
-            }
+            let named = |r: &RoleDefinition| r.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(&name.value));
+            first(&named, format!("named `{}`", excerpt(&name.value)))?.ok_or_else(|| {
+                format!("no built-in role and no role of the linted files is named `{}`", excerpt(&name.value))
+            })
         }
     }
 }
