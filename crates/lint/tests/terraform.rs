@@ -384,14 +384,29 @@ fn assignments_terraform_must_evaluate_are_noted_and_not_checked() {
 fn a_role_resource_is_found_in_its_own_directory_only() {
     let role = "resource \"azurerm_role_definition\" \"app\" {\n  name  = \"App\"\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  permissions {\n    actions = [\"Microsoft.Web/sites/read\"]\n  }\n}\n";
     let assignment = "resource \"azurerm_role_assignment\" \"a\" {\n  scope              = \"/subscriptions/22222222-2222-2222-2222-222222222222\"\n  role_definition_id = azurerm_role_definition.app.role_definition_resource_id\n  principal_id       = \"p\"\n}\n";
-    let report = lint_texts(&[("infra/roles.tf", role), ("infra/main.tf", assignment), ("other/main.tf", assignment)]);
+    let by_name = assignment.replace(
+        "role_definition_id = azurerm_role_definition.app.role_definition_resource_id",
+        "role_definition_name = azurerm_role_definition.app.name",
+    );
+    assert_ne!(by_name, assignment);
+    let report = lint_texts(&[
+        ("infra/roles.tf", role),
+        ("infra/main.tf", assignment),
+        ("infra/by_name.tf", &by_name),
+        ("other/main.tf", assignment),
+    ]);
     let found: Vec<(&str, Option<&str>)> = report
         .findings()
         .iter()
         .filter(|f| f.code == "RL401" || f.code == "RL311")
         .map(|f| (f.code, f.file.as_deref()))
         .collect();
-    assert_eq!(found, [("RL401", Some("infra/main.tf")), ("RL311", Some("other/main.tf"))], "{:#?}", report.findings());
+    assert_eq!(
+        found,
+        [("RL401", Some("infra/by_name.tf")), ("RL401", Some("infra/main.tf")), ("RL311", Some("other/main.tf"))],
+        "{:#?}",
+        report.findings()
+    );
     let note = report.findings().iter().find(|f| f.code == "RL311").unwrap();
     assert!(
         note.message.contains("`azurerm_role_definition.app` is not a role definition of the linted files"),
@@ -410,7 +425,7 @@ fn assignments_terraform_would_refuse_are_errors() {
         (
             "  scope = \"/subscriptions/s\"\n  principal_id = \"p\"\n  role_definition_name = \"Reader\"\n  role_definition_id = \"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\"\n",
             "RL011",
-            "names its role twice",
+            "sets both `role_definition_name` and `role_definition_id`",
         ),
         (
             "  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups\"\n  principal_id = \"p\"\n  role_definition_name = \"Reader\"\n",

@@ -209,18 +209,10 @@ impl Cx<'_> {
         let mut scope = None;
         let mut roles: Vec<(&str, Span, Result<RoleRef, Span>)> = Vec::new();
         let mut principal_id = None;
-        let mut parts = AssignmentParts {
-            address: address.clone(),
-            role: RoleRef::Name(Spanned::new(String::new(), span)),
-            scope: Spanned::new(String::new(), span),
-            principal_id: Spanned::new(String::new(), span),
-            principal_type: None,
-            condition: None,
-            condition_version: None,
-            name: None,
-            span,
-        };
-        let mut skipped = Vec::new();
+        let (mut principal_type, mut condition, mut condition_version, mut name) = (None, None, None, None);
+        // What is not evaluated: the span, the note, and whether the assignment is left out for it.
+        let mut skipped: Vec<(Span, String, bool)> = Vec::new();
+        let not_checked = |key: &str| format!("`{key}` is not evaluated: `{address}` is not checked against its role");
         for attr in block.body.attributes() {
             let key = attr.key.as_str();
             let key_span = self.span(attr.key.span(), span);
@@ -237,20 +229,20 @@ impl Cx<'_> {
                             .unwrap_or_else(|at| Spanned::new(self.source.slice(at).into(), at)),
                     );
                 }
-                // The rules run here do not read these two: an expression leaves them out and changes nothing.
-                "principal_type" => parts.principal_type = self.literal(&attr.value, at).ok(),
-                "condition_version" => parts.condition_version = self.literal(&attr.value, at).ok(),
-                "name" => parts.name = self.literal(&attr.value, at).ok(),
+                // The rules run here do not read these three: an expression leaves them out and changes nothing.
+                "principal_type" => principal_type = self.literal(&attr.value, at).ok(),
+                "condition_version" => condition_version = self.literal(&attr.value, at).ok(),
+                "name" => name = self.literal(&attr.value, at).ok(),
+                // An unevaluated condition is noted; the assignment is still checked, without it.
                 "condition" => match self.literal(&attr.value, at) {
-                    Ok(c) => parts.condition = Some(c),
-                    Err(at) => skipped
-                        .push((at, format!("`condition` is not evaluated: `{address}`'s condition is not checked"))),
+                    Ok(c) => condition = Some(c),
+                    Err(at) => skipped.push((
+                        at,
+                        format!("`condition` is not evaluated: `{address}`'s condition is not checked"),
+                        false,
+                    )),
                 },
-                "count" | "for_each" => {
-                    let at = self.span(attr.span(), key_span);
-                    skipped
-                        .push((at, format!("`{key}` is not evaluated: `{address}` is not checked against its role")));
-                }
+                "count" | "for_each" => skipped.push((self.span(attr.span(), key_span), not_checked(key), true)),
                 "description"
                 | "delegated_managed_identity_resource_id"
                 | "skip_service_principal_aad_check"
@@ -281,43 +273,56 @@ impl Cx<'_> {
                 Diagnostic::error(codes::MISSING_FIELD, format!("`{address}` has no {}", missing.join(", ")))
                     .at(self.source, header)
                     .with_label("incomplete")
-                    .with_help("Terraform requires `scope`, `principal_id`, and `role_definition_id` or `role_definition_name`"),
+                    .with_help(
+                        "Terraform requires `scope`, `principal_id`, and `role_definition_id` or `role_definition_name`",
+                    ),
             );
             return None;
         }
-        if let [_, (key, key_span, _), ..] = roles.as_slice() {
-            let (key, key_span) = (*key, *key_span);
+        if let [(first, _, _), (second, at, _), ..] = roles.as_slice() {
             self.notes.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("`{address}` names its role twice: `{key}` as well"))
-                    .at(self.source, key_span)
+                Diagnostic::error(codes::INVALID_VALUE, format!("`{address}` sets both `{first}` and `{second}`"))
+                    .at(self.source, *at)
                     .with_label("conflicts")
                     .with_help("Terraform accepts one of `role_definition_id` and `role_definition_name`"),
             );
             return None;
         }
-        match scope {
-            Some(Ok(s)) => parts.scope = s,
+        let scope = match scope {
+            Some(Ok(s)) => Some(s),
             Some(Err(at)) => {
-                skipped.push((at, format!("`scope` is not evaluated: `{address}` is not checked against its role")));
+                skipped.push((at, not_checked("scope"), true));
+                None
             }
-            None => {}
-        }
-        match roles.pop() {
-            Some((_, _, Ok(role))) => parts.role = role,
+            None => None,
+        };
+        let role = match roles.pop() {
+            Some((_, _, Ok(role))) => Some(role),
             Some((key, _, Err(at))) => {
-                skipped.push((at, format!("`{key}` is not evaluated: `{address}` is not checked against its role")));
+                skipped.push((at, not_checked(key), true));
+                None
             }
-            None => {}
-        }
-        if let Some(p) = principal_id {
-            parts.principal_id = p;
-        }
-        // The condition is only noted; the assignment is still checked, without it.
-        let left_out = skipped.iter().any(|(_, m)| !m.starts_with("`condition`"));
-        for (at, message) in skipped {
+            None => None,
+        };
+        let left_out = skipped.iter().any(|(_, _, leaves_out)| *leaves_out);
+        for (at, message, _) in skipped {
             self.note(at, message);
         }
-        (!left_out).then_some(parts)
+        // What is missing was reported above, and what is not evaluated noted.
+        let (false, Some(scope), Some(role), Some(principal_id)) = (left_out, scope, role, principal_id) else {
+            return None;
+        };
+        Some(AssignmentParts {
+            address,
+            role,
+            scope,
+            principal_id,
+            principal_type,
+            condition,
+            condition_version,
+            name,
+            span,
+        })
     }
 
     /// A literal string, spanning its quotes; the span of anything else.
