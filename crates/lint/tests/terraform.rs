@@ -486,6 +486,42 @@ fn a_plan_checks_its_assignments() {
     );
 }
 
+/// Without `resource_changes`, a value known only after apply is absent from `planned_values`: the role then comes
+/// from the configuration, and a missing scope is a note, not a missing argument.
+#[test]
+fn a_plan_without_resource_changes_reads_its_assignments_from_planned_values() {
+    let text = std::fs::read_to_string(data("plan_assignments.json")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let changes = plan.as_object_mut().unwrap().remove("resource_changes").unwrap();
+    let resources: Vec<serde_json::Value> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "address": r["address"], "mode": r["mode"], "type": r["type"], "name": r["name"],
+                "values": r["change"]["after"],
+            })
+        })
+        .collect();
+    plan["planned_values"] = serde_json::json!({"root_module": {"resources": resources}});
+    let mut linter = Linter::new();
+    linter.add_file("planned.json", serde_json::to_string_pretty(&plan).unwrap().as_bytes());
+    let report = linter.finish();
+    let found: Vec<(&str, Option<&str>)> = report.findings().iter().map(|f| (f.code, f.pointer.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            ("RL401", Some("/planned_values/root_module/resources/1/values/scope")),
+            ("RL401", Some("/planned_values/root_module/resources/2/values/scope")),
+            ("RL406", Some("/planned_values/root_module/resources/3/values/scope")),
+            ("RL311", Some("/planned_values/root_module/resources/4/values")),
+        ],
+        "{:#?}",
+        report.findings()
+    );
+}
+
 /// Fragments of `.tf` text, glued at random: most results are not valid HCL, some are roles with odd values.
 const FRAGMENTS: &[&str] = &[
     "resource \"azurerm_role_definition\" \"r\" {\n",

@@ -50,6 +50,8 @@ struct Planned<'v> {
     module: &'v str,
     after: &'v Value,
     unknown: Option<&'v Value>,
+    /// Read from `resource_changes`, which marks unknown values; `planned_values` leaves them out.
+    marked: bool,
 }
 
 /// The resources of type `kind`. `resource_changes` is preferred: only it says which values are unknown
@@ -69,7 +71,7 @@ fn planned<'v>(root: &'v Value, kind: &str) -> Vec<Planned<'v>> {
                 let change = r.get("change")?;
                 let after = change.get("after").filter(|a| a.as_object().is_some())?;
                 let (address, module) = (text(r, "address"), text(r, "module_address"));
-                Some(Planned { address, module, after, unknown: change.get("after_unknown") })
+                Some(Planned { address, module, after, unknown: change.get("after_unknown"), marked: true })
             })
             .collect();
     }
@@ -80,7 +82,8 @@ fn planned<'v>(root: &'v Value, kind: &str) -> Vec<Planned<'v>> {
         let resources = module.get("resources").and_then(Value::as_array).unwrap_or_default();
         out.extend(resources.iter().filter(is_kind).filter_map(|r| {
             let after = r.get("values")?;
-            Some(Planned { address: text(r, "address"), module: text(module, "address"), after, unknown: None })
+            let (address, module) = (text(r, "address"), text(module, "address"));
+            Some(Planned { address, module, after, unknown: None, marked: false })
         }));
         let children = module.get("child_modules").and_then(Value::as_array).unwrap_or_default();
         modules.extend(children.iter().rev());
@@ -103,6 +106,12 @@ fn assignment(
         }
         Ok(r.after.get(key).and_then(|v| Some(Spanned::new(v.as_str()?.to_owned(), v.span))))
     };
+    // Without `after_unknown` a value to come is absent: for the arguments Terraform requires, that is what absent
+    // means, noted at the start of the resource's values.
+    let required = |key: &str| match get(key) {
+        Ok(None) if !r.marked => Err(Span::new(r.after.span.start, r.after.span.start + 1)),
+        other => other,
+    };
     let mut note = |at: Span, message: String| {
         notes.push(
             Diagnostic::new(TEMPLATE_EXPRESSION.diag_code(), TEMPLATE_EXPRESSION.severity, message)
@@ -112,14 +121,14 @@ fn assignment(
         );
     };
     let address = r.address;
-    let scope = match get("scope") {
+    let scope = match required("scope") {
         Ok(scope) => scope,
         Err(at) => {
             note(at, format!("`scope` is known only after apply: `{address}` is not checked against its role"));
             return None;
         }
     };
-    let role = match (get("role_definition_name"), get("role_definition_id")) {
+    let role = match (get("role_definition_name"), required("role_definition_id")) {
         // The id is precise; when the plan has only the name, the provider looks it up.
         (_, Ok(Some(id))) if !id.value.is_empty() => Some(RoleRef::Id(id)),
         (Ok(Some(name)), _) if !name.value.is_empty() => Some(RoleRef::Name(name)),
@@ -135,7 +144,7 @@ fn assignment(
         },
         _ => None,
     };
-    let principal_id = match get("principal_id") {
+    let principal_id = match required("principal_id") {
         Ok(p) => p,
         // Only messages and fingerprints name the principal.
         Err(at) => Some(Spanned::new(format!("({UNKNOWN})"), at)),
