@@ -522,6 +522,18 @@ fn a_plan_without_resource_changes_reads_its_assignments_from_planned_values() {
     );
 }
 
+#[test]
+fn a_terraform_assignment_condition_is_checked_where_it_is_written() {
+    let text = "resource \"azurerm_role_assignment\" \"c\" {\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  \
+                role_definition_name = \"Storage Blob Data Reader\"\n  principal_id = \"p\"\n  condition = \
+                \"((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR ('a' \
+                StringEquals 'a'))\"\n  condition_version = \"2.0\"\n}\n";
+    let report = lint_texts(&[("c.tf", text)]);
+    let [f] = report.findings() else { panic!("{:#?}", report.findings()) };
+    assert_eq!((f.code, f.role.as_deref()), ("RL213", Some("Storage Blob Data Reader")));
+    assert_eq!(underlined(text, f), "'a' StringEquals 'a'");
+}
+
 /// Fragments of `.tf` text, glued at random: most results are not valid HCL, some are roles with odd values.
 const FRAGMENTS: &[&str] = &[
     "resource \"azurerm_role_definition\" \"r\" {\n",
