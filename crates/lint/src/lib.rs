@@ -343,11 +343,9 @@ impl Linter {
         let files = self.files.len() + self.unreadable + self.tenant_files;
         Report::new(files, self.roles.len(), self.findings)
     }
-}
 
-impl Linter {
     /// Runs the tenant rules that hold without a tenant over the assignments of Terraform files and plans; their
-    /// roles are found among the roles of the linted files (not a tenant's) and the built-in roles.
+    /// roles are found among the roles of the linted files, a `--tenant` directory's and the built-in roles.
     fn check_declared(&mut self) {
         if self.declared.is_empty() {
             return;

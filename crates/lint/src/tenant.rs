@@ -2,7 +2,8 @@
 //! together with their assignments and the management-group hierarchy.
 //!
 //! One file per rule under `tenant/`; each exposes its [`RuleMeta`] and a `check` over the loaded [`Tenant`].
-//! Findings point at the assignment in `assignments.json` (or at the role, for unassigned roles).
+//! Findings point at the assignment in `assignments.json` (or at the role, for unassigned roles). `terraform`
+//! runs the rules that hold without a tenant over the role assignments of Terraform files and plans.
 
 mod assignable_scopes;
 mod assignment_conditions;
