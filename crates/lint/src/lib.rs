@@ -191,12 +191,15 @@ impl Linter {
         assignments: Vec<sources::AssignmentParts>,
     ) {
         // Terraform resolves `azurerm_role_definition.NAME` within a module, which is a directory of `.tf` files;
-        // a plan is one module tree of its own.
+        // a plan is one module tree of its own. The directory is resolved as the run's paths are, so that
+        // `dir/a.tf` and `./dir/b.tf` are one module.
         let module = match sources::Format::of(name) {
-            sources::Format::Terraform => Path::new(name).parent().map(|p| p.display().to_string()),
-            _ => None,
+            sources::Format::Terraform => {
+                let dir = Path::new(name).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                canonical(dir).display().to_string()
+            }
+            _ => name.to_owned(),
         };
-        let module = module.unwrap_or_else(|| name.to_owned());
         for (address, span) in addresses {
             let mut roles = self.roles.iter().enumerate().skip(first_role);
             // A role the loader could not read has no entry: an assignment naming it is then noted as not found.

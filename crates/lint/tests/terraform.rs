@@ -414,6 +414,25 @@ fn a_role_resource_is_found_in_its_own_directory_only() {
     );
 }
 
+/// A module is a directory however its files are spelled: `dir/main.tf` and `dir/./roles.tf` are one.
+#[test]
+fn a_module_is_its_directory_however_spelled() {
+    let dir = std::env::temp_dir().join(format!("rolegate-tf-module-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = "resource \"azurerm_role_definition\" \"app\" {\n  name  = \"App\"\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n}\n";
+    let assignment = "resource \"azurerm_role_assignment\" \"a\" {\n  scope              = \"/subscriptions/22222222-2222-2222-2222-222222222222\"\n  role_definition_id = azurerm_role_definition.app.id\n  principal_id       = \"p\"\n}\n";
+    std::fs::write(dir.join("roles.tf"), role).unwrap();
+    std::fs::write(dir.join("main.tf"), assignment).unwrap();
+    let mut linter = Linter::new();
+    linter.add_path(&dir.join("main.tf"));
+    linter.add_path(&dir.join(".").join("roles.tf"));
+    let report = linter.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let codes: Vec<&str> =
+        report.findings().iter().map(|f| f.code).filter(|c| c.starts_with("RL4") || *c == "RL311").collect();
+    assert_eq!(codes, ["RL401"], "{:#?}", report.findings());
+}
+
 #[test]
 fn assignments_terraform_would_refuse_are_errors() {
     let cases: [(&str, &str, &str); 4] = [
