@@ -547,6 +547,13 @@ fn a_terraform_assignment_condition_is_checked_where_it_is_written() {
                 role_definition_name = \"Storage Blob Data Reader\"\n  principal_id = \"p\"\n  condition = \
                 \"((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR ('a' \
                 StringEquals 'a'))\"\n  condition_version = \"2.0\"\n}\n";
+    let empty = text
+        .lines()
+        .filter(|l| !l.contains("condition"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("}\n", "  condition = \"\"\n}\n");
+    assert!(lint_texts(&[("c.tf", &empty)]).findings().is_empty(), "an empty condition is none");
     let report = lint_texts(&[("c.tf", text)]);
     let [f] = report.findings() else { panic!("{:#?}", report.findings()) };
     assert_eq!((f.code, f.role.as_deref()), ("RL213", Some("Storage Blob Data Reader")));

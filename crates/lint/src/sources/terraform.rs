@@ -235,7 +235,8 @@ impl Cx<'_> {
                 "name" => name = self.literal(&attr.value, at).ok(),
                 // An unevaluated condition is noted; the assignment is still checked, without it.
                 "condition" => match self.literal(&attr.value, at) {
-                    Ok(c) => condition = Some(c),
+                    // An empty condition is none, as Azure reads it.
+                    Ok(c) => condition = Some(c).filter(|c| !c.value.trim().is_empty()),
                     Err(at) => skipped.push((
                         at,
                         format!("`condition` is not evaluated: `{address}`'s condition is not checked"),

@@ -56,14 +56,17 @@ pub(crate) struct Run<'r> {
 }
 
 /// Checks the declared assignments: each whose role is found becomes a [`RoleAssignment`] pointing into its
-/// file, and the rules above run over them. An assignment whose role is in no linted file and no built-in is an
-/// `RL311` note; its scope, when Azure would refuse it whatever the role, is still an error.
+/// file, and the rules above run over them. A scope or condition Azure would refuse is an error whatever the
+/// role; an assignment whose role is found nowhere is an `RL311` note.
 pub(crate) fn check(declared: &[Declared], run: &Run<'_>) -> Vec<Finding> {
     let roles = |indices: &[usize]| indices.iter().filter_map(|&i| run.roles.get(i)).collect::<Vec<_>>();
     let places = [roles(run.linted), roles(run.tenant), rolegate::builtin::roles().value.iter().collect()];
     let mut out = Vec::new();
     let mut assignments = Vec::new();
     for d in declared {
+        if let Some(c) = &d.parts.condition {
+            invalid_condition(&d.source, c, &mut out);
+        }
         let Some(scope) = scope_entry(d, &mut out) else { continue };
         match resolve(d, run, &places) {
             Ok(role) => assignments.push((assignment(d, scope, role), role)),
@@ -72,9 +75,6 @@ pub(crate) fn check(declared: &[Declared], run: &Run<'_>) -> Vec<Finding> {
                     out.push(not_checked(d, &why));
                 }
             }
-        }
-        if let Some(c) = &d.parts.condition {
-            invalid_condition(&d.source, c, &mut out);
         }
     }
     let pairs = assignments.iter().map(|(a, r)| (a, *r)).collect();
