@@ -77,8 +77,8 @@ pub(crate) struct Converted {
     /// The document that JSON pointers of findings lead into: the plan itself, or none for a non-JSON file.
     pub pointer_root: Option<Value>,
     /// The front end's own findings: what it did not evaluate (Terraform `for_each`, `count`, `dynamic` blocks,
-    /// Bicep loops, conditions and spreads: RL311 notes), arguments it does not know (RL003), a file without role
-    /// definitions (RL021).
+    /// Bicep loops, conditions and spreads, role assignments left out: RL311 notes), arguments it does not know
+    /// (RL003), a role assignment Terraform would refuse (RL005, RL011), a file without role definitions (RL021).
     pub notes: Vec<Diagnostic>,
     /// The role-definition resources by address (`azurerm_role_definition.NAME`), with the span of each: the span
     /// of the role the loader reads from it, so that an assignment naming the resource finds its role.
