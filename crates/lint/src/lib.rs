@@ -85,6 +85,11 @@ pub struct Linter {
     /// `files` when it was loaded as a role file.
     seen: HashMap<PathBuf, Option<usize>>,
     findings: Vec<Finding>,
+    /// The role assignments of Terraform files and plans, checked in [`Linter::finish`] against every role of
+    /// the run.
+    declared: Vec<tenant::terraform::Declared>,
+    /// The role resources of Terraform files and plans, by address.
+    role_addresses: Vec<tenant::terraform::DeclaredRole>,
 }
 
 impl Linter {
@@ -155,7 +160,14 @@ impl Linter {
                 self.load_roles(&source, &c.template, Some(c.pointer_root.as_ref()), tenant, &mut load_findings);
                 if !tenant {
                     let roles = self.roles.get(first_role..).unwrap_or_default();
-                    load_findings.extend(notes.map(|d| Finding::from_diagnostic(d, role_at(roles, d.span))));
+                    load_findings.extend(notes.map(|d| {
+                        let mut d = d.clone();
+                        // A plan's own notes (its assignments') point into it, as its roles' findings do.
+                        d.pointer = c.pointer_root.as_ref().zip(d.span).map(|(r, span)| pointer_to(r, span));
+                        let role = role_at(roles, d.span);
+                        Finding::from_owned(d, role)
+                    }));
+                    self.declare(name, &source, first_role, c.role_addresses, c.assignments);
                 }
                 c.pointer_root
             }
@@ -167,6 +179,40 @@ impl Linter {
             }
         };
         self.files.push(LoadedFile { root, source, first_role, tenant, load_findings });
+    }
+
+    /// Keeps the role assignments and role resources a Terraform file or plan declares, for [`Linter::finish`].
+    fn declare(
+        &mut self,
+        name: &str,
+        source: &Arc<SourceText>,
+        first_role: usize,
+        addresses: Vec<(String, rolegate::diag::Span)>,
+        assignments: Vec<sources::AssignmentParts>,
+    ) {
+        // Terraform resolves `azurerm_role_definition.NAME` within a module, which is a directory of `.tf` files;
+        // a plan is one module tree of its own. The directory is resolved as the run's paths are, so that
+        // `dir/a.tf` and `./dir/b.tf` are one module.
+        let module = match sources::Format::of(name) {
+            sources::Format::Terraform => {
+                let dir = Path::new(name).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                canonical(dir).display().to_string()
+            }
+            _ => name.to_owned(),
+        };
+        for (address, span) in addresses {
+            let mut roles = self.roles.iter().enumerate().skip(first_role);
+            // A role the loader could not read has no entry: an assignment naming it is then noted as not found.
+            let found = roles.find(|(_, r)| Arc::ptr_eq(&r.origin.source, source) && r.origin.span == span);
+            if let Some((role, _)) = found {
+                self.role_addresses.push(tenant::terraform::DeclaredRole { module: module.clone(), address, role });
+            }
+        }
+        self.declared.extend(assignments.into_iter().map(|parts| tenant::terraform::Declared {
+            source: Arc::clone(source),
+            module: module.clone(),
+            parts,
+        }));
     }
 
     /// Loads the roles of a parsed document; its load problems become findings unless the file is a tenant's.
@@ -295,9 +341,42 @@ impl Linter {
                 self.findings.push(f);
             }
         }
+        self.check_declared();
         report::sort_findings(&mut self.findings);
         let files = self.files.len() + self.unreadable + self.tenant_files;
         Report::new(files, self.roles.len(), self.findings)
+    }
+
+    /// Runs the tenant rules that hold without a tenant over the assignments of Terraform files and plans; their
+    /// roles are found among the roles of the linted files, a `--tenant` directory's and the built-in roles.
+    fn check_declared(&mut self) {
+        if self.declared.is_empty() {
+            return;
+        }
+        // A file's roles run from its `first_role` to the next file's.
+        let (mut linted, mut tenant) = (Vec::new(), Vec::new());
+        for (i, file) in self.files.iter().enumerate() {
+            let end = self.files.get(i + 1).map_or(self.roles.len(), |next| next.first_role);
+            if file.tenant { &mut tenant } else { &mut linted }.extend(file.first_role..end);
+        }
+        let run = tenant::terraform::Run {
+            roles: &self.roles,
+            linted: &linted,
+            tenant: &tenant,
+            addresses: &self.role_addresses,
+            notes: !self.options.disabled_rules.contains(rules::TEMPLATE_EXPRESSION.code),
+        };
+        let mut found = tenant::terraform::check(&self.declared, &run);
+        // A plan's findings get JSON pointers into it, as its roles' findings do.
+        for f in &mut found {
+            let file = self.files.iter().find(|l| Some(l.source.name()) == f.file.as_deref());
+            if let (Some(root), Some(span)) = (file.and_then(|l| l.root.as_ref()), f.diagnostic.span) {
+                let p = pointer_to(root, span);
+                f.diagnostic.pointer = Some(p.clone());
+                f.pointer = Some(p);
+            }
+        }
+        self.findings.append(&mut found);
     }
 }
 

@@ -2,13 +2,15 @@
 //! together with their assignments and the management-group hierarchy.
 //!
 //! One file per rule under `tenant/`; each exposes its [`RuleMeta`] and a `check` over the loaded [`Tenant`].
-//! Findings point at the assignment in `assignments.json` (or at the role, for unassigned roles).
+//! Findings point at the assignment in `assignments.json` (or at the role, for unassigned roles). `terraform`
+//! runs the rules that hold without a tenant over the role assignments of Terraform files and plans.
 
 mod assignable_scopes;
 mod assignment_conditions;
 mod assignment_scope;
 mod data_actions_at_management_group;
 mod limits;
+pub(crate) mod terraform;
 mod unassigned_role;
 
 use std::collections::HashMap;
@@ -120,11 +122,10 @@ fn pointer_to(root: &Value, target: Span) -> String {
     }
 }
 
-/// What the rules look up per assignment, built once: `Tenant::role` is a linear search, and a tenant has
-/// hundreds of thousands of assignments.
+/// Each assignment with its role, looked up once: `Tenant::role` is a linear search, and a tenant has hundreds of
+/// thousands of assignments.
 pub(crate) struct Index<'t> {
-    tenant: &'t Tenant,
-    roles: HashMap<&'t Id, &'t RoleDefinition>,
+    pairs: Vec<(&'t RoleAssignment, &'t RoleDefinition)>,
     placement: Placement,
 }
 
@@ -137,12 +138,14 @@ impl<'t> Index<'t> {
                 roles.entry(id).or_insert(r);
             }
         }
-        Index { tenant, roles, placement: Placement::new(tenant) }
+        // An assignment whose role is unknown is left out: the loader reports it.
+        let pairs = tenant.assignments.iter().filter_map(|a| roles.get(&a.role_id).map(|r| (a, *r))).collect();
+        Index { pairs, placement: Placement::new(tenant) }
     }
 
-    /// The assignments with their role, skipping those whose role is unknown (the loader reports them).
+    /// The assignments with their role.
     fn assignments(&self) -> impl Iterator<Item = (&'t RoleAssignment, &'t RoleDefinition)> + '_ {
-        self.tenant.assignments.iter().filter_map(|a| self.roles.get(&a.role_id).map(|r| (a, *r)))
+        self.pairs.iter().copied()
     }
 }
 
@@ -259,7 +262,9 @@ fn warning_or_error(meta: &RuleMeta, code: rolegate::diag::Code, message: String
     }
 }
 
-/// Where subscriptions and management groups sit in the hierarchy (ids ASCII case-insensitive).
+/// Where subscriptions and management groups sit in the hierarchy (ids ASCII case-insensitive); empty when the
+/// hierarchy is not known.
+#[derive(Default)]
 pub(crate) struct Placement {
     parent: HashMap<Id, Option<Id>>,
     subscription: HashMap<Id, Id>,

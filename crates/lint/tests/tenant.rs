@@ -272,3 +272,27 @@ fn limit_fingerprints_follow_the_subscription_not_the_assignment() {
     assert_ne!(before.1, after.1, "another assignment is now the first over the limit");
     assert_eq!(before.0, after.0);
 }
+
+/// A Terraform assignment linted with `--tenant` may name a role the tenant already has; its findings point into
+/// the `.tf` file, and the tenant's own findings are those of the tenant alone.
+#[test]
+fn a_terraform_assignment_may_name_a_tenant_role() {
+    let tf = "resource \"azurerm_role_assignment\" \"deployer\" {\n  scope                = \"/subscriptions/99999999-9999-9999-9999-999999999999\"\n  role_definition_name = \"App Deployer\"\n  principal_id         = \"p\"\n}\n";
+    let mut linter = Linter::new();
+    linter.add_tenant(&fixture(), &TenantContext::default());
+    linter.add_file("main.tf", tf.as_bytes());
+    let report = linter.finish();
+    let in_tf: Vec<(&str, usize, usize, Option<&str>)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.file.as_deref() == Some("main.tf"))
+        .map(|f| (f.code, f.line, f.column, f.role.as_deref()))
+        .collect();
+    assert_eq!(in_tf, [("RL401", 2, 26, Some("App Deployer"))], "{:#?}", report.findings());
+    let others: Vec<&Finding> = report.findings().iter().filter(|f| f.file.as_deref() != Some("main.tf")).collect();
+    assert_eq!(rows(others.into_iter()), summary(&lint(TenantLimits::default())));
+    // Without the tenant, the role is nowhere: a note, not a finding.
+    let mut linter = Linter::new();
+    linter.add_file("main.tf", tf.as_bytes());
+    assert_eq!(linter.finish().findings().iter().map(|f| f.code).collect::<Vec<_>>(), ["RL311"]);
+}

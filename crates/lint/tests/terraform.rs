@@ -221,7 +221,7 @@ fn rendered_findings() {
     let mut names: Vec<String> = std::fs::read_dir(data(""))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".tf") || n == "plan.json")
+        .filter(|n| n.ends_with(".tf") || n == "plan.json" || n == "plan_assignments.json")
         .collect();
     names.sort();
     assert!(names.len() >= 9, "{names:?}");
@@ -277,6 +277,289 @@ fn a_bad_role_id_points_at_role_definition_id() {
     assert_eq!((f.line, f.column, f.end_column), (4, 25, 35), "{f:?}");
 }
 
+/// The text a finding underlines, on its first line.
+fn underlined(text: &str, f: &Finding) -> String {
+    let line = text.lines().nth(f.line - 1).unwrap();
+    let end = if f.end_line == f.line { f.end_column } else { line.chars().count() + 1 };
+    line.chars().skip(f.column - 1).take(end - f.column).collect()
+}
+
+/// Lints `.tf` texts together, each under its name.
+fn lint_texts(files: &[(&str, &str)]) -> Report {
+    let mut linter = Linter::new();
+    for (name, text) in files {
+        linter.add_file(name, text.as_bytes());
+    }
+    linter.finish()
+}
+
+#[test]
+fn terraform_assignments_are_checked_against_their_roles() {
+    let text = std::fs::read_to_string(data("assignment_outside_scopes.tf")).unwrap();
+    let report = lint("assignment_outside_scopes.tf");
+    let tenant: Vec<(&str, Option<&str>, String)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code.starts_with("RL4"))
+        .map(|f| (f.code, f.role.as_deref(), underlined(&text, f)))
+        .collect();
+    assert_eq!(
+        tenant,
+        [
+            (
+                "RL401",
+                Some("App Reader"),
+                "\"/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-app\"".to_owned()
+            ),
+            ("RL402", Some("Blob Reader"), "\"/providers/Microsoft.Management/managementGroups/platform\"".to_owned()),
+            ("RL406", Some("Reader"), "\"/subscriptions/sub-1\"".to_owned()),
+        ],
+        "{:#?}",
+        report.findings()
+    );
+    for f in report.findings().iter().filter(|f| f.code.starts_with("RL4")) {
+        assert_eq!((f.file.as_deref(), f.pointer.as_deref()), (Some("assignment_outside_scopes.tf"), None), "{f:?}");
+    }
+    assert!(!codes(&report).contains(&"RL311"), "every role here is resolved: {:#?}", report.findings());
+}
+
+#[test]
+fn an_assignment_within_the_assignable_scopes_is_not_reported() {
+    let text = std::fs::read_to_string(data("assignment_docs_example.tf")).unwrap();
+    let report = lint("assignment_docs_example.tf");
+    assert!(report.findings().is_empty(), "{:#?}", report.findings());
+    // The same assignment one subscription over is reported, whichever way the role resource is named: so the
+    // silence above is the assignment being inside, not being skipped.
+    let reference = "azurerm_role_definition.example.role_definition_resource_id";
+    for role in [
+        reference,
+        "\"${azurerm_role_definition.example.role_definition_resource_id}\"",
+        "azurerm_role_definition.example.role_definition_id",
+        "azurerm_role_definition.example.id",
+        "\"/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-000000000000\"",
+        "\"00000000-0000-0000-0000-000000000000\"",
+    ] {
+        let moved = text.replacen(
+            "scope              = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  role_definition_id",
+            "scope              = \"/subscriptions/99999999-9999-9999-9999-999999999999\"\n  role_definition_id",
+            1,
+        );
+        assert_ne!(moved, text);
+        let moved = moved.replacen(reference, role, 1);
+        let report = lint_texts(&[("main.tf", &moved)]);
+        let outside: Vec<&Finding> = report.findings().iter().filter(|f| f.code == "RL401").collect();
+        let [f] = outside.as_slice() else { panic!("{role}: {:#?}", report.findings()) };
+        assert_eq!(f.role.as_deref(), Some("my-custom-role-definition"), "{role}");
+        assert_eq!(underlined(&moved, f), "\"/subscriptions/99999999-9999-9999-9999-999999999999\"", "{role}");
+    }
+}
+
+#[test]
+fn assignments_terraform_must_evaluate_are_noted_and_not_checked() {
+    let text = std::fs::read_to_string(data("assignment_variables.tf")).unwrap();
+    let report = lint("assignment_variables.tf");
+    assert!(report.findings().iter().all(|f| f.code == "RL311"), "{:#?}", report.findings());
+    let noted: Vec<String> = report.findings().iter().map(|f| underlined(&text, f)).collect();
+    assert_eq!(
+        noted,
+        [
+            "var.scope",
+            "data.azurerm_role_definition.contributor.id",
+            "for_each             = toset([\"/subscriptions/00000000-0000-0000-0000-000000000000\"])",
+            "each.value",
+            "\"Somebody Else's Role\"",
+        ],
+        "{:#?}",
+        report.findings()
+    );
+    assert!(report.findings()[4].message.contains("no built-in role and no role of the linted files"));
+    // The notes follow RL311's switch.
+    let options = rolegate_lint::LintOptions { disabled_rules: ["RL311"].into(), ..Default::default() };
+    let mut linter = Linter::with_options(options);
+    linter.add_file("assignment_variables.tf", text.as_bytes());
+    assert!(linter.finish().findings().is_empty());
+}
+
+#[test]
+fn a_role_resource_is_found_in_its_own_directory_only() {
+    let role = "resource \"azurerm_role_definition\" \"app\" {\n  name  = \"App\"\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  permissions {\n    actions = [\"Microsoft.Web/sites/read\"]\n  }\n}\n";
+    let assignment = "resource \"azurerm_role_assignment\" \"a\" {\n  scope              = \"/subscriptions/22222222-2222-2222-2222-222222222222\"\n  role_definition_id = azurerm_role_definition.app.role_definition_resource_id\n  principal_id       = \"p\"\n}\n";
+    let by_name = assignment.replace(
+        "role_definition_id = azurerm_role_definition.app.role_definition_resource_id",
+        "role_definition_name = azurerm_role_definition.app.name",
+    );
+    assert_ne!(by_name, assignment);
+    let report = lint_texts(&[
+        ("infra/roles.tf", role),
+        ("infra/main.tf", assignment),
+        ("infra/by_name.tf", &by_name),
+        ("other/main.tf", assignment),
+    ]);
+    let found: Vec<(&str, Option<&str>)> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code == "RL401" || f.code == "RL311")
+        .map(|f| (f.code, f.file.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [("RL401", Some("infra/by_name.tf")), ("RL401", Some("infra/main.tf")), ("RL311", Some("other/main.tf"))],
+        "{:#?}",
+        report.findings()
+    );
+    let note = report.findings().iter().find(|f| f.code == "RL311").unwrap();
+    assert!(
+        note.message.contains("`azurerm_role_definition.app` is not a role definition of the linted files"),
+        "{note:?}"
+    );
+}
+
+/// A module is a directory however its files are spelled: `dir/main.tf` and `dir/./roles.tf` are one.
+#[test]
+fn a_module_is_its_directory_however_spelled() {
+    let dir = std::env::temp_dir().join(format!("rolegate-tf-module-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = "resource \"azurerm_role_definition\" \"app\" {\n  name  = \"App\"\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n}\n";
+    let assignment = "resource \"azurerm_role_assignment\" \"a\" {\n  scope              = \"/subscriptions/22222222-2222-2222-2222-222222222222\"\n  role_definition_id = azurerm_role_definition.app.id\n  principal_id       = \"p\"\n}\n";
+    std::fs::write(dir.join("roles.tf"), role).unwrap();
+    std::fs::write(dir.join("main.tf"), assignment).unwrap();
+    let mut linter = Linter::new();
+    linter.add_path(&dir.join("main.tf"));
+    linter.add_path(&dir.join(".").join("roles.tf"));
+    let report = linter.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let codes: Vec<&str> =
+        report.findings().iter().map(|f| f.code).filter(|c| c.starts_with("RL4") || *c == "RL311").collect();
+    assert_eq!(codes, ["RL401"], "{:#?}", report.findings());
+}
+
+#[test]
+fn assignments_terraform_would_refuse_are_errors() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n",
+            "RL005",
+            "has no `principal_id`, `role_definition_id` or `role_definition_name`",
+        ),
+        (
+            "  scope = \"/subscriptions/s\"\n  principal_id = \"p\"\n  role_definition_name = \"Reader\"\n  role_definition_id = \"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\"\n",
+            "RL011",
+            "sets both `role_definition_name` and `role_definition_id`",
+        ),
+        (
+            "  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups\"\n  principal_id = \"p\"\n  role_definition_name = \"Reader\"\n",
+            "RL008",
+            "malformed scope",
+        ),
+        (
+            "  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  principal_id = \"p\"\n  role_definition_name = \"Reader\"\n  condition = \"@Resource[\"\n",
+            "RL019",
+            "invalid condition",
+        ),
+    ];
+    for (body, code, message) in cases {
+        let text = format!("resource \"azurerm_role_assignment\" \"a\" {{\n{body}}}\n");
+        let report = lint_texts(&[("a.tf", &text)]);
+        let f = report
+            .findings()
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("{code}: {:#?}", report.findings()));
+        assert_eq!(f.severity, rolegate::Severity::Error, "{f:?}");
+        assert!(f.message.contains(message), "{f:?}");
+        assert!(f.line > 0 && f.file.as_deref() == Some("a.tf"), "{f:?}");
+        assert!(
+            !codes(&report).contains(&"RL406"),
+            "an assignment Terraform refuses is not checked: {:#?}",
+            report.findings()
+        );
+    }
+}
+
+#[test]
+fn a_noncanonical_assignment_scope_is_warned_about_and_still_checked() {
+    let text = "resource \"azurerm_role_assignment\" \"a\" {\n  scope = \"subscriptions/sub-1\"\n  principal_id = \"p\"\n  \
+                role_definition_name = \"Reader\"\n}\n";
+    let report = lint_texts(&[("a.tf", text)]);
+    assert_eq!(codes(&report), ["RL009", "RL406"], "{:#?}", report.findings());
+    assert!(report.findings().iter().all(|f| (f.line, f.column) == (2, 11)), "{:#?}", report.findings());
+}
+
+#[test]
+fn a_plan_checks_its_assignments() {
+    let report = lint("plan_assignments.json");
+    let found: Vec<(&str, Option<&str>, Option<&str>)> =
+        report.findings().iter().map(|f| (f.code, f.role.as_deref(), f.pointer.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            // The role is created by the same plan: its id is unknown, the configuration names the resource.
+            ("RL401", Some("App Reader"), Some("/resource_changes/1/change/after/scope")),
+            // An existing assignment names the role by its id.
+            ("RL401", Some("App Reader"), Some("/resource_changes/2/change/after/scope")),
+            ("RL406", Some("Reader"), Some("/resource_changes/3/change/after/scope")),
+            ("RL311", None, Some("/resource_changes/4/change/after_unknown/scope")),
+        ],
+        "{:#?}",
+        report.findings()
+    );
+}
+
+/// Without `resource_changes`, a value known only after apply is absent from `planned_values`: the role then comes
+/// from the configuration, and a missing scope is a note, not a missing argument.
+#[test]
+fn a_plan_without_resource_changes_reads_its_assignments_from_planned_values() {
+    let text = std::fs::read_to_string(data("plan_assignments.json")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let changes = plan.as_object_mut().unwrap().remove("resource_changes").unwrap();
+    let resources: Vec<serde_json::Value> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "address": r["address"], "mode": r["mode"], "type": r["type"], "name": r["name"],
+                "values": r["change"]["after"],
+            })
+        })
+        .collect();
+    plan["planned_values"] = serde_json::json!({"root_module": {"resources": resources}});
+    let mut linter = Linter::new();
+    linter.add_file("planned.json", serde_json::to_string_pretty(&plan).unwrap().as_bytes());
+    let report = linter.finish();
+    let found: Vec<(&str, Option<&str>)> = report.findings().iter().map(|f| (f.code, f.pointer.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            ("RL401", Some("/planned_values/root_module/resources/1/values/scope")),
+            ("RL401", Some("/planned_values/root_module/resources/2/values/scope")),
+            ("RL406", Some("/planned_values/root_module/resources/3/values/scope")),
+            ("RL311", Some("/planned_values/root_module/resources/4/values")),
+        ],
+        "{:#?}",
+        report.findings()
+    );
+}
+
+#[test]
+fn a_terraform_assignment_condition_is_checked_where_it_is_written() {
+    let text = "resource \"azurerm_role_assignment\" \"c\" {\n  scope = \"/subscriptions/00000000-0000-0000-0000-000000000000\"\n  \
+                role_definition_name = \"Storage Blob Data Reader\"\n  principal_id = \"p\"\n  condition = \
+                \"((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR ('a' \
+                StringEquals 'a'))\"\n  condition_version = \"2.0\"\n}\n";
+    let empty = text
+        .lines()
+        .filter(|l| !l.contains("condition"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("}\n", "  condition = \"\"\n}\n");
+    assert!(lint_texts(&[("c.tf", &empty)]).findings().is_empty(), "an empty condition is none");
+    let report = lint_texts(&[("c.tf", text)]);
+    let [f] = report.findings() else { panic!("{:#?}", report.findings()) };
+    assert_eq!((f.code, f.role.as_deref()), ("RL213", Some("Storage Blob Data Reader")));
+    assert_eq!(underlined(text, f), "'a' StringEquals 'a'");
+}
+
 /// Fragments of `.tf` text, glued at random: most results are not valid HCL, some are roles with odd values.
 const FRAGMENTS: &[&str] = &[
     "resource \"azurerm_role_definition\" \"r\" {\n",
@@ -294,6 +577,10 @@ const FRAGMENTS: &[&str] = &[
     "  description = <<EOT\n  text ${var.t}\n  EOT\n",
     "  role_definition_id = \"\u{017f}\"\n",
     "  count = 3\n",
+    "  role_definition_id = azurerm_role_definition.r.id\n",
+    "  role_definition_name = \"Reader\"\n",
+    "  principal_id = \"p\"\n",
+    "  scope = \"/providers/Microsoft.Management/managementGroups/mg\"\n",
     "  name = { a = [1, true, null] }\n",
     "# comment\n",
     "/* open comment",

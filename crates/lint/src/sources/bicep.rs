@@ -66,7 +66,16 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Input {
     let whole = Span::new(0, source.text().len());
     let root = super::arm_template(resources, whole);
     let notes = c.notes;
-    Input { source, parsed: Parsed::Converted(Converted { template: root, pointer_root: None, notes }) }
+    Input {
+        source,
+        parsed: Parsed::Converted(Converted {
+            template: root,
+            pointer_root: None,
+            notes,
+            role_addresses: Vec::new(),
+            assignments: Vec::new(),
+        }),
+    }
 }
 
 /// The type of `Type@version`.

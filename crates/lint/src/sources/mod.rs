@@ -12,6 +12,17 @@ use rolegate::Diagnostic;
 use rolegate::diag::{SourceText, Span};
 use rolegate::internals::json::{Kind, Member, Value};
 use rolegate::internals::load::parse_source;
+use rolegate::model::Spanned;
+
+/// The resource type of a custom role in the azurerm provider.
+pub(crate) const ROLE_RESOURCE: &str = "azurerm_role_definition";
+
+/// The resource type of a role assignment in the azurerm provider.
+pub(crate) const ASSIGNMENT_RESOURCE: &str = "azurerm_role_assignment";
+
+/// The attributes of an `azurerm_role_definition` that identify it where an assignment's `role_definition_id`
+/// names it (`id` is the provider's `ID|SCOPE` pair, but it names the role as surely).
+pub(crate) const ROLE_ID_ATTRIBUTES: &[&str] = &["role_definition_resource_id", "role_definition_id", "id"];
 
 /// How a file is read, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,9 +77,51 @@ pub(crate) struct Converted {
     /// The document that JSON pointers of findings lead into: the plan itself, or none for a non-JSON file.
     pub pointer_root: Option<Value>,
     /// The front end's own findings: what it did not evaluate (Terraform `for_each`, `count`, `dynamic` blocks,
-    /// Bicep loops, conditions and spreads: RL311 notes), arguments it does not know (RL003), a file without role
-    /// definitions (RL021).
+    /// Bicep loops, conditions and spreads, role assignments left out: RL311 notes), arguments it does not know
+    /// (RL003), a role assignment Terraform would refuse (RL005, RL011), a file without role definitions (RL021).
     pub notes: Vec<Diagnostic>,
+    /// The role-definition resources by address (`azurerm_role_definition.NAME`), with the span of each: the span
+    /// of the role the loader reads from it, so that an assignment naming the resource finds its role.
+    pub role_addresses: Vec<(String, Span)>,
+    /// The role assignments whose role and scope are literal (or name a role resource), for the tenant rules
+    /// that hold without a tenant.
+    pub assignments: Vec<AssignmentParts>,
+}
+
+/// A role assignment a front end read (`azurerm_role_assignment`), its role still to be found among the run's
+/// roles. Strings are spanned in the original file.
+#[derive(Clone, Debug)]
+pub(crate) struct AssignmentParts {
+    /// The resource's address, for messages: `azurerm_role_assignment.NAME`.
+    pub address: String,
+    /// How the role is named.
+    pub role: RoleRef,
+    /// `scope`, a literal.
+    pub scope: Spanned<String>,
+    /// `principal_id`: the literal, or the expression's text (it only names the assignment in messages).
+    pub principal_id: Spanned<String>,
+    /// `principal_type`.
+    pub principal_type: Option<Spanned<String>>,
+    /// `condition`, a literal string.
+    pub condition: Option<Spanned<String>>,
+    /// `condition_version`.
+    pub condition_version: Option<Spanned<String>>,
+    /// `name`, the assignment's GUID.
+    pub name: Option<Spanned<String>>,
+    /// The whole resource.
+    pub span: Span,
+}
+
+/// How an assignment names its role.
+#[derive(Clone, Debug)]
+pub(crate) enum RoleRef {
+    /// `role_definition_id` as written: a role-definition resource id (or a bare GUID).
+    Id(Spanned<String>),
+    /// `role_definition_name`: a role's display name.
+    Name(Spanned<String>),
+    /// A reference to a role-definition resource of the same configuration, by its address
+    /// (`azurerm_role_definition.NAME`), spanning the reference.
+    Resource(Spanned<String>),
 }
 
 /// A non-JSON source's text and, when its bytes are not UTF-8, the `RL000` at the first bad byte, `format` naming

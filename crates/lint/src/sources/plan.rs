@@ -1,16 +1,21 @@
 //! `terraform show -json` plan output: its `azurerm_role_definition` resources, with values Terraform has
 //! resolved, become ARM-template roles whose spans point into the plan. A value the plan marks in
-//! `after_unknown` is known only after apply: a template expression (noted by RL311), not a missing value.
+//! `after_unknown` is known only after apply: a template expression (noted by RL311), not a missing value. Its
+//! `azurerm_role_assignment` resources whose scope and role are known (or whose role is a role resource the
+//! plan's `configuration` names) are kept for the tenant rules that hold without a tenant.
 
 use std::sync::Arc;
 
-use rolegate::diag::{SourceText, Span};
+use rolegate::Diagnostic;
+use rolegate::diag::{SourceText, Span, codes};
 use rolegate::internals::json::{Kind, Member, Value};
+use rolegate::model::Spanned;
 
-use super::{Converted, RoleParts, arm_resource, arm_template, expression, member};
-
-/// The resource type of a custom role in the azurerm provider.
-const ROLE_RESOURCE: &str = "azurerm_role_definition";
+use super::{
+    ASSIGNMENT_RESOURCE, AssignmentParts, Converted, ROLE_ID_ATTRIBUTES, ROLE_RESOURCE, RoleParts, RoleRef,
+    arm_resource, arm_template, expression, member,
+};
+use crate::rules::TEMPLATE_EXPRESSION;
 
 /// What a value unknown until apply is called.
 const UNKNOWN: &str = "known after apply";
@@ -23,27 +28,50 @@ pub(super) fn is_plan(root: &Value) -> bool {
 
 /// Converts a plan; `root` is kept for the JSON pointers of findings.
 pub(super) fn convert(source: &Arc<SourceText>, root: Value) -> Converted {
-    let resources: Vec<Value> = planned_roles(&root).into_iter().map(|(after, unknown)| role(after, unknown)).collect();
+    let mut role_addresses = Vec::new();
+    let mut resources = Vec::new();
+    for r in planned(&root, ROLE_RESOURCE) {
+        let value = role(r.after, r.unknown);
+        role_addresses.push((r.address.to_owned(), value.span));
+        resources.push(value);
+    }
+    let mut notes = Vec::new();
+    let assignments =
+        planned(&root, ASSIGNMENT_RESOURCE).iter().filter_map(|r| assignment(source, &root, r, &mut notes)).collect();
     let template = arm_template(resources, Span::new(0, source.text().len()));
-    Converted { template, pointer_root: Some(root), notes: Vec::new() }
+    Converted { template, pointer_root: Some(root), notes, role_addresses, assignments }
 }
 
-/// Each role resource's planned values and their `after_unknown` markers. `resource_changes` is preferred: only
-/// it says which values are unknown (`planned_values` leaves them out, which would read as absent). A role the
-/// plan deletes has no `after` and is not linted.
-fn planned_roles(root: &Value) -> Vec<(&Value, Option<&Value>)> {
-    let is_role = |r: &&Value| {
-        r.get("type").and_then(Value::as_str) == Some(ROLE_RESOURCE)
+/// One resource of the plan: its planned values and their `after_unknown` markers.
+struct Planned<'v> {
+    /// `module.NAME.TYPE.NAME`.
+    address: &'v str,
+    /// The module it is in (`module.NAME`), empty for the root module.
+    module: &'v str,
+    after: &'v Value,
+    unknown: Option<&'v Value>,
+    /// Read from `resource_changes`, which marks unknown values; `planned_values` leaves them out.
+    marked: bool,
+}
+
+/// The resources of type `kind`. `resource_changes` is preferred: only it says which values are unknown
+/// (`planned_values` leaves them out, which would read as absent). A resource the plan deletes has no `after` and
+/// is not read.
+fn planned<'v>(root: &'v Value, kind: &str) -> Vec<Planned<'v>> {
+    let is_kind = |r: &&Value| {
+        r.get("type").and_then(Value::as_str) == Some(kind)
             && r.get("mode").and_then(Value::as_str).is_none_or(|m| m == "managed")
     };
+    let text = |r: &'v Value, key: &str| r.get(key).and_then(Value::as_str).unwrap_or_default();
     if let Some(changes) = root.get("resource_changes").and_then(Value::as_array) {
         return changes
             .iter()
-            .filter(is_role)
+            .filter(is_kind)
             .filter_map(|r| {
                 let change = r.get("change")?;
                 let after = change.get("after").filter(|a| a.as_object().is_some())?;
-                Some((after, change.get("after_unknown")))
+                let (address, module) = (text(r, "address"), text(r, "module_address"));
+                Some(Planned { address, module, after, unknown: change.get("after_unknown"), marked: true })
             })
             .collect();
     }
@@ -52,11 +80,135 @@ fn planned_roles(root: &Value) -> Vec<(&Value, Option<&Value>)> {
     let mut modules: Vec<&Value> = root.get("planned_values").and_then(|p| p.get("root_module")).into_iter().collect();
     while let Some(module) = modules.pop() {
         let resources = module.get("resources").and_then(Value::as_array).unwrap_or_default();
-        out.extend(resources.iter().filter(is_role).filter_map(|r| r.get("values")).map(|v| (v, None)));
+        out.extend(resources.iter().filter(is_kind).filter_map(|r| {
+            let after = r.get("values")?;
+            let (address, module) = (text(r, "address"), text(module, "address"));
+            Some(Planned { address, module, after, unknown: None, marked: false })
+        }));
         let children = module.get("child_modules").and_then(Value::as_array).unwrap_or_default();
         modules.extend(children.iter().rev());
     }
     out
+}
+
+/// A planned `azurerm_role_assignment`, when its scope and role are known; one with a value known only after
+/// apply is noted (`RL311`) and left out.
+fn assignment(
+    source: &Arc<SourceText>,
+    root: &Value,
+    r: &Planned<'_>,
+    notes: &mut Vec<Diagnostic>,
+) -> Option<AssignmentParts> {
+    // `Err` holds the `after_unknown` marker of a value known only after apply.
+    let get = |key: &str| -> Result<Option<Spanned<String>>, Span> {
+        if let Some(u) = r.unknown.and_then(|u| u.get(key)).filter(|u| u.as_bool() == Some(true)) {
+            return Err(u.span);
+        }
+        Ok(r.after.get(key).and_then(|v| Some(Spanned::new(v.as_str()?.to_owned(), v.span))))
+    };
+    // Without `after_unknown` a value to come is absent: for the arguments Terraform requires, that is what absent
+    // means, noted at the start of the resource's values.
+    let required = |key: &str| match get(key) {
+        Ok(None) if !r.marked => Err(Span::new(r.after.span.start, r.after.span.start + 1)),
+        other => other,
+    };
+    let mut note = |at: Span, message: String| {
+        notes.push(
+            Diagnostic::new(TEMPLATE_EXPRESSION.diag_code(), TEMPLATE_EXPRESSION.severity, message)
+                .at(source, at)
+                .with_label(UNKNOWN)
+                .with_help("lint the plan of a later run, once what it depends on exists"),
+        );
+    };
+    let address = r.address;
+    let scope = match required("scope") {
+        Ok(scope) => scope,
+        Err(at) => {
+            note(at, format!("`scope` is known only after apply: `{address}` is not checked against its role"));
+            return None;
+        }
+    };
+    let role = match (get("role_definition_name"), required("role_definition_id")) {
+        // The id is precise; when the plan has only the name, the provider looks it up.
+        (_, Ok(Some(id))) if !id.value.is_empty() => Some(RoleRef::Id(id)),
+        (Ok(Some(name)), _) if !name.value.is_empty() => Some(RoleRef::Name(name)),
+        (_, Err(at)) => match configured_role(root, r) {
+            Some(role) => Some(RoleRef::Resource(Spanned::new(role, at))),
+            None => {
+                let message = format!(
+                    "`role_definition_id` is known only after apply: `{address}` is not checked against its role"
+                );
+                note(at, message);
+                return None;
+            }
+        },
+        _ => None,
+    };
+    let principal_id = match required("principal_id") {
+        Ok(p) => p,
+        // Only messages and fingerprints name the principal.
+        Err(at) => Some(Spanned::new(format!("({UNKNOWN})"), at)),
+    };
+    let (Some(scope), Some(role), Some(principal_id)) = (scope, role, principal_id) else {
+        notes.push(
+            Diagnostic::error(
+                codes::MISSING_FIELD,
+                format!("`{address}` has no `scope`, `principal_id`, or role in the plan"),
+            )
+            .at(source, Span::new(r.after.span.start, r.after.span.start + 1))
+            .with_label("incomplete")
+            .with_help(
+                "Terraform requires `scope`, `principal_id`, and `role_definition_id` or `role_definition_name`",
+            ),
+        );
+        return None;
+    };
+    let condition = match get("condition") {
+        Ok(c) => c.filter(|c| !c.value.trim().is_empty()),
+        Err(at) => {
+            note(at, format!("`condition` is known only after apply: `{address}`'s condition is not checked"));
+            None
+        }
+    };
+    // The rules run on assignments do not read these: one known only after apply changes nothing.
+    Some(AssignmentParts {
+        address: address.to_owned(),
+        role,
+        scope,
+        principal_id,
+        principal_type: get("principal_type").ok().flatten(),
+        condition,
+        condition_version: get("condition_version").ok().flatten(),
+        name: get("name").ok().flatten(),
+        span: r.after.span,
+    })
+}
+
+/// The role resource an assignment's `role_definition_id` refers to in the plan's `configuration`, by address
+/// (`module.NAME.azurerm_role_definition.NAME`), when every reference of that expression names the same one.
+fn configured_role(root: &Value, r: &Planned<'_>) -> Option<String> {
+    let mut module = root.get("configuration")?.get("root_module")?;
+    let prefix = if r.module.is_empty() { String::new() } else { format!("{}.", r.module) };
+    // `module.a.module.b[0]` is `module_calls.a.module.module_calls.b.module`; instance keys are not configuration.
+    for call in r.module.split("module.").map(|s| s.trim_end_matches('.')).filter(|s| !s.is_empty()) {
+        let name = call.split('[').next()?;
+        module = module.get("module_calls")?.get(name)?.get("module")?;
+    }
+    let local = r.address.strip_prefix(&prefix)?.split('[').next()?;
+    let resource = module
+        .get("resources")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("address").and_then(Value::as_str) == Some(local))?;
+    let references = resource.get("expressions")?.get("role_definition_id")?.get("references")?.as_array()?;
+    let mut named = references.iter().map(|reference| {
+        let mut parts = reference.as_str()?.split('.');
+        let (kind, label, attr) = (parts.next()?, parts.next()?, parts.next());
+        let identifies = attr.is_none_or(|a| ROLE_ID_ATTRIBUTES.contains(&a)) && parts.next().is_none();
+        (kind == ROLE_RESOURCE && identifies).then(|| format!("{prefix}{ROLE_RESOURCE}.{label}"))
+    });
+    let first = named.next()??;
+    named.all(|n| n.as_ref() == Some(&first)).then_some(first)
 }
 
 fn role(after: &Value, unknown: Option<&Value>) -> Value {

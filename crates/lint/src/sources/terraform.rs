@@ -12,12 +12,13 @@ use rolegate::Diagnostic;
 use rolegate::diag::{SourceText, Span, codes};
 use rolegate::internals::diag::excerpt;
 use rolegate::internals::json::{Kind, Member, Value};
+use rolegate::model::Spanned;
 
-use super::{Converted, Input, Parsed, RoleParts, arm_resource, arm_template, expression, member};
+use super::{
+    ASSIGNMENT_RESOURCE, AssignmentParts, Converted, Input, Parsed, ROLE_ID_ATTRIBUTES, ROLE_RESOURCE, RoleParts,
+    RoleRef, arm_resource, arm_template, expression, member,
+};
 use crate::rules::TEMPLATE_EXPRESSION;
-
-/// The resource type of a custom role in the azurerm provider.
-const ROLE_RESOURCE: &str = "azurerm_role_definition";
 
 /// `permissions` attributes and the ARM keys they become.
 const PERMISSION_KEYS: [(&str, &str); 4] = [
@@ -25,6 +26,21 @@ const PERMISSION_KEYS: [(&str, &str); 4] = [
     ("not_actions", "notActions"),
     ("data_actions", "dataActions"),
     ("not_data_actions", "notDataActions"),
+];
+
+/// The arguments of `azurerm_role_assignment` (besides meta-arguments).
+const ASSIGNMENT_ARGUMENTS: &[&str] = &[
+    "name",
+    "scope",
+    "role_definition_id",
+    "role_definition_name",
+    "principal_id",
+    "principal_type",
+    "condition",
+    "condition_version",
+    "delegated_managed_identity_resource_id",
+    "description",
+    "skip_service_principal_aad_check",
 ];
 
 /// The arguments of `azurerm_role_definition` (besides meta-arguments).
@@ -51,15 +67,24 @@ fn convert(source: &Arc<SourceText>) -> Parsed {
         Err(e) => return Parsed::Failed(parse_error(source, base, &e)),
     };
     let mut cx = Cx { source, base, notes: Vec::new() };
-    let resources: Vec<Value> = roles(&body).map(|block| cx.role(block)).collect();
+    let mut resources = Vec::new();
+    let mut role_addresses = Vec::new();
+    for block in resources_of(&body, ROLE_RESOURCE) {
+        let role = cx.role(block);
+        if let Some(name) = block.labels.get(1) {
+            role_addresses.push((format!("{ROLE_RESOURCE}.{}", name.as_str()), role.span));
+        }
+        resources.push(role);
+    }
+    let assignments = resources_of(&body, ASSIGNMENT_RESOURCE).filter_map(|block| cx.assignment(block)).collect();
     let template = arm_template(resources, Span::new(0, full.len()));
-    Parsed::Converted(Converted { template, pointer_root: None, notes: cx.notes })
+    Parsed::Converted(Converted { template, pointer_root: None, notes: cx.notes, role_addresses, assignments })
 }
 
-/// The `resource "azurerm_role_definition" "NAME"` blocks of a body.
-fn roles(body: &Body) -> impl Iterator<Item = &Block> {
+/// The `resource "TYPE" "NAME"` blocks of a body.
+fn resources_of<'b>(body: &'b Body, kind: &'static str) -> impl Iterator<Item = &'b Block> {
     body.blocks()
-        .filter(|b| b.ident.as_str() == "resource" && b.labels.first().is_some_and(|l| l.as_str() == ROLE_RESOURCE))
+        .filter(move |b| b.ident.as_str() == "resource" && b.labels.first().is_some_and(|l| l.as_str() == kind))
 }
 
 fn parse_error(source: &Arc<SourceText>, base: usize, e: &hcl_edit::parser::Error) -> Diagnostic {
@@ -173,6 +198,178 @@ impl Cx<'_> {
             parts.permissions_span = Some(parts.permissions_span.map_or(b_span, |s| s.join(b_span)));
         }
         arm_resource(parts, span)
+    }
+
+    /// An `azurerm_role_assignment` block, when its scope and role can be read without Terraform. One that names
+    /// them with expressions, or that `count` or `for_each` repeats, is noted (`RL311`) and left out; one that
+    /// Terraform would refuse (a required argument missing, two roles) is reported and left out.
+    fn assignment(&mut self, block: &Block) -> Option<AssignmentParts> {
+        let span = self.span(block.span(), Span::point(0));
+        let address = format!("{ASSIGNMENT_RESOURCE}.{}", block.labels.get(1).map_or("", |l| l.as_str()));
+        let mut scope = None;
+        let mut roles: Vec<(&str, Span, Result<RoleRef, Span>)> = Vec::new();
+        let mut principal_id = None;
+        let (mut principal_type, mut condition, mut condition_version, mut name) = (None, None, None, None);
+        // What is not evaluated: the span, the note, and whether the assignment is left out for it.
+        let mut skipped: Vec<(Span, String, bool)> = Vec::new();
+        let not_checked = |key: &str| format!("`{key}` is not evaluated: `{address}` is not checked against its role");
+        for attr in block.body.attributes() {
+            let key = attr.key.as_str();
+            let key_span = self.span(attr.key.span(), span);
+            let at = self.span(attr.value.span(), key_span);
+            match key {
+                "scope" => scope = Some(self.literal(&attr.value, at)),
+                "role_definition_id" | "role_definition_name" => {
+                    roles.push((key, key_span, self.role_ref(key, &attr.value, at)));
+                }
+                // Only messages and fingerprints name the principal, so an expression stands for itself.
+                "principal_id" => {
+                    principal_id = Some(
+                        self.literal(&attr.value, at)
+                            .unwrap_or_else(|at| Spanned::new(self.source.slice(at).into(), at)),
+                    );
+                }
+                // The rules run here do not read these three: an expression leaves them out and changes nothing.
+                "principal_type" => principal_type = self.literal(&attr.value, at).ok(),
+                "condition_version" => condition_version = self.literal(&attr.value, at).ok(),
+                "name" => name = self.literal(&attr.value, at).ok(),
+                // An unevaluated condition is noted; the assignment is still checked, without it.
+                "condition" => match self.literal(&attr.value, at) {
+                    // An empty condition is none, as Azure reads it.
+                    Ok(c) => condition = Some(c).filter(|c| !c.value.trim().is_empty()),
+                    Err(at) => skipped.push((
+                        at,
+                        format!("`condition` is not evaluated: `{address}`'s condition is not checked"),
+                        false,
+                    )),
+                },
+                "count" | "for_each" => skipped.push((self.span(attr.span(), key_span), not_checked(key), true)),
+                "description"
+                | "delegated_managed_identity_resource_id"
+                | "skip_service_principal_aad_check"
+                | "provider"
+                | "depends_on" => {}
+                _ => self.unknown(key, key_span, ASSIGNMENT_RESOURCE, ASSIGNMENT_ARGUMENTS),
+            }
+        }
+        for b in block.body.blocks() {
+            if !matches!(b.ident.as_str(), "lifecycle" | "timeouts" | "provisioner" | "connection") {
+                let at = self.span(b.ident.span(), span);
+                self.unknown(b.ident.as_str(), at, ASSIGNMENT_RESOURCE, ASSIGNMENT_ARGUMENTS);
+            }
+        }
+        let header = self.span(block.ident.span(), span);
+        let mut missing = Vec::new();
+        if scope.is_none() {
+            missing.push("`scope`");
+        }
+        if principal_id.is_none() {
+            missing.push("`principal_id`");
+        }
+        if roles.is_empty() {
+            missing.push("`role_definition_id` or `role_definition_name`");
+        }
+        if !missing.is_empty() {
+            self.notes.push(
+                Diagnostic::error(codes::MISSING_FIELD, format!("`{address}` has no {}", missing.join(", ")))
+                    .at(self.source, header)
+                    .with_label("incomplete")
+                    .with_help(
+                        "Terraform requires `scope`, `principal_id`, and `role_definition_id` or `role_definition_name`",
+                    ),
+            );
+            return None;
+        }
+        if let [(first, _, _), (second, at, _), ..] = roles.as_slice() {
+            self.notes.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("`{address}` sets both `{first}` and `{second}`"))
+                    .at(self.source, *at)
+                    .with_label("conflicts")
+                    .with_help("Terraform accepts one of `role_definition_id` and `role_definition_name`"),
+            );
+            return None;
+        }
+        let scope = match scope {
+            Some(Ok(s)) => Some(s),
+            Some(Err(at)) => {
+                skipped.push((at, not_checked("scope"), true));
+                None
+            }
+            None => None,
+        };
+        let role = match roles.pop() {
+            Some((_, _, Ok(role))) => Some(role),
+            Some((key, _, Err(at))) => {
+                skipped.push((at, not_checked(key), true));
+                None
+            }
+            None => None,
+        };
+        let left_out = skipped.iter().any(|(_, _, leaves_out)| *leaves_out);
+        for (at, message, _) in skipped {
+            self.note(at, message);
+        }
+        // What is missing was reported above, and what is not evaluated noted.
+        let (false, Some(scope), Some(role), Some(principal_id)) = (left_out, scope, role, principal_id) else {
+            return None;
+        };
+        Some(AssignmentParts {
+            address,
+            role,
+            scope,
+            principal_id,
+            principal_type,
+            condition,
+            condition_version,
+            name,
+            span,
+        })
+    }
+
+    /// A literal string, spanning its quotes; the span of anything else.
+    fn literal(&self, e: &Expression, at: Span) -> Result<Spanned<String>, Span> {
+        match e {
+            Expression::String(s) => Ok(Spanned::new(s.value().clone(), at)),
+            _ => Err(at),
+        }
+    }
+
+    /// The role an assignment's `key` names: a literal, or a reference to a role resource of the same
+    /// configuration (`azurerm_role_definition.NAME.role_definition_resource_id`, also as the only part of a
+    /// `"${...}"`); the span of anything else.
+    fn role_ref(&self, key: &str, e: &Expression, at: Span) -> Result<RoleRef, Span> {
+        let by_name = key == "role_definition_name";
+        let reference = match e {
+            Expression::String(s) => {
+                let literal = Spanned::new(s.value().clone(), at);
+                return Ok(if by_name { RoleRef::Name(literal) } else { RoleRef::Id(literal) });
+            }
+            Expression::Traversal(t) => t,
+            Expression::StringTemplate(t) => match t.iter().collect::<Vec<_>>().as_slice() {
+                [hcl_edit::template::Element::Interpolation(i)] => match &i.expr {
+                    Expression::Traversal(t) => t,
+                    _ => return Err(at),
+                },
+                _ => return Err(at),
+            },
+            _ => return Err(at),
+        };
+        let Expression::Variable(kind) = &reference.expr else { return Err(at) };
+        let attrs: Vec<&str> = reference
+            .operators
+            .iter()
+            .map(|op| match op.value() {
+                hcl_edit::expr::TraversalOperator::GetAttr(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .ok_or(at)?;
+        let [label, attr] = attrs.as_slice() else { return Err(at) };
+        let wanted = if by_name { ["name"].as_slice() } else { ROLE_ID_ATTRIBUTES };
+        if kind.as_str() != ROLE_RESOURCE || !wanted.contains(attr) {
+            return Err(at);
+        }
+        Ok(RoleRef::Resource(Spanned::new(format!("{ROLE_RESOURCE}.{label}"), at)))
     }
 
     fn permission(&mut self, body: &Body, span: Span) -> Value {
