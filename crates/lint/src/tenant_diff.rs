@@ -30,10 +30,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rolegate::engine::{Engine, Permitted, Plane, QueryError, WhatCanKey, WhatCanLevels, WhatCanQuery};
 use rolegate::model::{DenyAssignment, Entries, Permission, RoleAssignment, RoleDefinition, ScopeEntry, Tenant};
@@ -42,6 +45,43 @@ use serde::Serialize;
 use crate::diff::Status;
 use crate::options::{Category, LintOptions};
 use crate::sensitive::SensitiveSets;
+
+/// An id or key compared and hashed ASCII case-insensitively, borrowed where the tenant spells it: the indexes
+/// over every assignment of two tenants need no lower-case copy of each id.
+#[derive(Clone, Debug)]
+struct Ci<'a>(Cow<'a, str>);
+
+impl<'a> Ci<'a> {
+    fn of(s: &'a str) -> Ci<'a> {
+        Ci(Cow::Borrowed(s))
+    }
+}
+
+impl PartialEq for Ci<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for Ci<'_> {}
+
+impl Hash for Ci<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(64) {
+            for (d, s) in buf.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            if let Some(lowered) = buf.get(..chunk.len()) {
+                state.write(lowered);
+            }
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// The segment a synthetic scope below a named one ends in: a scope no tenant names, which stands for "any
 /// scope below that the tenant does not name".
@@ -258,38 +298,38 @@ fn deny_content(d: &DenyAssignment) -> String {
     )
 }
 
-fn role_key(r: &RoleDefinition) -> String {
+fn role_key(r: &RoleDefinition) -> Ci<'_> {
     match &r.id {
-        Some(id) => id.key(),
-        None => format!("name:{}", r.display_name().to_ascii_lowercase()),
+        Some(id) => Ci::of(id.as_str()),
+        None => Ci(Cow::Owned(format!("name:{}", r.display_name()))),
     }
 }
 
-fn assignment_key(a: &RoleAssignment) -> String {
+fn assignment_key(a: &RoleAssignment) -> Ci<'_> {
     match &a.id {
-        Some(id) => id.key(),
-        None => format!("{}|{}|{}", a.principal_id.key(), a.role_id.key(), a.scope.raw.to_ascii_lowercase()),
+        Some(id) => Ci::of(id.as_str()),
+        None => Ci(Cow::Owned(format!("{}|{}|{}", a.principal_id.as_str(), a.role_id.as_str(), a.scope.raw))),
     }
 }
 
-fn deny_key(d: &DenyAssignment) -> String {
+fn deny_key(d: &DenyAssignment) -> Ci<'_> {
     match (&d.id, &d.name) {
-        (Some(id), _) => id.key(),
-        (None, Some(n)) => format!("name:{}", n.to_ascii_lowercase()),
-        (None, None) => format!("content:{}", deny_content(d)),
+        (Some(id), _) => Ci::of(id.as_str()),
+        (None, Some(n)) => Ci(Cow::Owned(format!("name:{n}"))),
+        (None, None) => Ci(Cow::Owned(format!("content:{}", deny_content(d)))),
     }
 }
 
-/// Objects by key, in tenant order.
-fn keyed<'t, T>(items: &'t [T], key: impl Fn(&T) -> String) -> Keyed<'t, T> {
-    let mut out: Keyed<'t, T> = HashMap::new();
+/// Objects by key (ASCII case-insensitively), in tenant order.
+fn keyed<'t, T>(items: &'t [T], key: impl Fn(&'t T) -> Ci<'t>) -> Keyed<'t, T> {
+    let mut out: Keyed<'t, T> = FastMap::default();
     for i in items {
         out.entry(key(i)).or_default().push(i);
     }
     out
 }
 
-type Keyed<'t, T> = HashMap<String, Vec<&'t T>>;
+type Keyed<'t, T> = FastMap<Ci<'t>, Vec<&'t T>>;
 
 /// The keys whose contents differ, with the base and new objects under them, in key order. A key that repeats
 /// compares as the sorted list of its contents; a key with one object on each side compares with `same`, which
@@ -300,13 +340,13 @@ fn changed<'t, T>(
     content: impl Fn(&T) -> String,
     same: impl Fn(&T, &T) -> bool,
 ) -> Vec<(String, Status, Vec<&'t T>, Vec<&'t T>)> {
-    let keys: BTreeSet<&String> = base.keys().chain(new.keys()).collect();
     let sorted = |v: &[&'t T]| {
         let mut c: Vec<String> = v.iter().map(|x| content(x)).collect();
         c.sort();
         c
     };
     let mut out = Vec::new();
+    let keys = base.keys().chain(new.keys().filter(|k| !base.contains_key(k)));
     for k in keys {
         let (b, n) = (base.get(k), new.get(k));
         let same = match (b, n) {
@@ -325,8 +365,10 @@ fn changed<'t, T>(
             (_, None) => Status::Removed,
             _ => Status::Changed,
         };
-        out.push((k.clone(), status, b.cloned().unwrap_or_default(), n.cloned().unwrap_or_default()));
+        out.push((lower(&k.0), status, b.cloned().unwrap_or_default(), n.cloned().unwrap_or_default()));
     }
+    // In key order, as the keys compare.
+    out.sort_by(|x, y| x.0.cmp(&y.0));
     out
 }
 
@@ -357,7 +399,7 @@ struct Tree {
     mg_parent: HashMap<String, Option<String>>,
     sub_mg: HashMap<String, String>,
     /// [`Tree::ancestors`] by scope: thousands of principals share the scopes of their groups' assignments.
-    memo: RefCell<HashMap<String, Rc<[String]>>>,
+    memo: RefCell<HashMap<String, Arc<[String]>>>,
 }
 
 impl Tree {
@@ -395,12 +437,12 @@ impl Tree {
 
     /// The ancestors of lower-case canonical `scope`, itself excluded: its prefixes, `/`, and the management
     /// groups above its subscription or management group.
-    fn ancestors(&self, scope: &str) -> Rc<[String]> {
+    fn ancestors(&self, scope: &str) -> Arc<[String]> {
         if let Some(a) = self.memo.borrow().get(scope) {
-            return Rc::clone(a);
+            return Arc::clone(a);
         }
-        let a: Rc<[String]> = self.work_out_ancestors(scope).into();
-        self.memo.borrow_mut().insert(scope.to_owned(), Rc::clone(&a));
+        let a: Arc<[String]> = self.work_out_ancestors(scope).into();
+        self.memo.borrow_mut().insert(scope.to_owned(), Arc::clone(&a));
         a
     }
 
@@ -466,16 +508,16 @@ struct Side<'t> {
     tenant: &'t Tenant,
     tree: Tree,
     /// Principal → its assignments.
-    by_principal: HashMap<String, Vec<&'t RoleAssignment>>,
+    by_principal: FastMap<Ci<'t>, Vec<&'t RoleAssignment>>,
     /// Role → its assignments.
-    by_role: HashMap<String, Vec<&'t RoleAssignment>>,
+    by_role: FastMap<Ci<'t>, Vec<&'t RoleAssignment>>,
     /// Member → the groups it is directly in.
     member_of: HashMap<String, Vec<String>>,
     /// Group → its direct members.
     members: HashMap<String, Vec<String>>,
     /// The principals an assignment types as a user or service principal (their members hold none of their
     /// grants, as the engine's `persons`).
-    persons: HashSet<String>,
+    persons: FastSet<Ci<'t>>,
     /// Deny assignments naming a principal (as principal or exclusion).
     denies_naming: HashMap<String, Vec<&'t DenyAssignment>>,
 }
@@ -485,21 +527,21 @@ impl<'t> Side<'t> {
         let mut s = Side {
             tenant,
             tree: Tree::new(tenant),
-            by_principal: HashMap::new(),
-            by_role: HashMap::new(),
+            by_principal: FastMap::default(),
+            by_role: FastMap::default(),
             member_of: HashMap::new(),
             members: HashMap::new(),
-            persons: HashSet::new(),
+            persons: FastSet::default(),
             denies_naming: HashMap::new(),
         };
         for a in &tenant.assignments {
-            s.by_principal.entry(a.principal_id.key()).or_default().push(a);
-            s.by_role.entry(a.role_id.key()).or_default().push(a);
+            s.by_principal.entry(Ci::of(a.principal_id.as_str())).or_default().push(a);
+            s.by_role.entry(Ci::of(a.role_id.as_str())).or_default().push(a);
             if matches!(
                 a.principal_type,
                 Some(rolegate::model::PrincipalType::User | rolegate::model::PrincipalType::ServicePrincipal)
             ) {
-                s.persons.insert(a.principal_id.key());
+                s.persons.insert(Ci::of(a.principal_id.as_str()));
             }
         }
         for (g, ms) in &tenant.groups.groups {
@@ -523,7 +565,7 @@ impl<'t> Side<'t> {
         let mut stack = vec![p.to_owned()];
         while let Some(x) = stack.pop() {
             for g in self.member_of.get(&x).map_or(&[][..], Vec::as_slice) {
-                if g == p || out.contains(g) || (grants && self.persons.contains(g)) {
+                if g == p || out.contains(g) || (grants && self.persons.contains(&Ci::of(g))) {
                     continue;
                 }
                 out.insert(g.clone());
@@ -546,27 +588,48 @@ impl<'t> Side<'t> {
     }
 }
 
-/// Every principal either tenant names, lower case → first spelling.
-fn named_principals(tenants: [&Tenant; 2]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for t in tenants {
-        let mut add = |id: &rolegate::model::Id| {
-            out.entry(id.key()).or_insert_with(|| id.as_str().to_owned());
-        };
-        for a in &t.assignments {
-            add(&a.principal_id);
-        }
-        for d in &t.deny_assignments {
-            for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
-                add(&p.id);
+/// Every principal either tenant names, by id (ASCII case-insensitively) → its first spelling.
+struct Principals<'t> {
+    spelled: FastMap<Ci<'t>, &'t str>,
+}
+
+impl<'t> Principals<'t> {
+    fn new(tenants: [&'t Tenant; 2]) -> Principals<'t> {
+        let mut spelled: FastMap<Ci<'t>, &'t str> = FastMap::default();
+        for t in tenants {
+            let mut add = |id: &'t rolegate::model::Id| {
+                spelled.entry(Ci::of(id.as_str())).or_insert(id.as_str());
+            };
+            for a in &t.assignments {
+                add(&a.principal_id);
+            }
+            for d in &t.deny_assignments {
+                for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
+                    add(&p.id);
+                }
+            }
+            for (g, ms) in &t.groups.groups {
+                add(g);
+                ms.iter().for_each(&mut add);
             }
         }
-        for (g, ms) in &t.groups.groups {
-            add(g);
-            ms.iter().for_each(&mut add);
-        }
+        Principals { spelled }
     }
-    out
+
+    /// The first spelling of the principal with lower-case id `key`.
+    fn get(&self, key: &str) -> Option<&'t str> {
+        self.spelled.get(&Ci::of(key)).copied()
+    }
+
+    /// As [`Principals::get`], else the key itself.
+    fn display(&self, key: &str) -> String {
+        self.get(key).unwrap_or(key).to_owned()
+    }
+
+    /// Every principal's lower-case id.
+    fn keys(&self) -> impl Iterator<Item = String> + '_ {
+        self.spelled.keys().map(|k| lower(&k.0))
+    }
 }
 
 /// What is being worked out: per affected principal, the scopes (lower case) changes reach it at, with the
@@ -621,13 +684,21 @@ pub fn tenant_diff_exhaustive(
 
 fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> Result<TenantDiff, TenantDiffError> {
     let (bt, nt) = (base.tenant(), new.tenant());
-    let sides = [Side::new(bt), Side::new(nt)];
-    let principals = named_principals([bt, nt]);
+    // One pass over each tenant, the two side by side: with hundreds of thousands of assignments, reading them
+    // is most of what a small change costs.
+    let index = |t| (Side::new(t), keyed(&t.assignments, assignment_key));
+    let ((sb, ab), (sn, an)) = std::thread::scope(|s| {
+        let other = s.spawn(|| index(bt));
+        let new_side = index(nt);
+        // A panic in the other thread is not swallowed: it continues here.
+        other.join().map(|base_side| (base_side, new_side)).unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    let sides = [sb, sn];
+    let principals = Principals::new([bt, nt]);
     let mut changes: Vec<Change> = Vec::new();
     let mut affected = Affected::default();
 
     // Role assignments.
-    let (ab, an) = (keyed(&bt.assignments, assignment_key), keyed(&nt.assignments, assignment_key));
     for (key, status, b, n) in changed(&ab, &an, assignment_content, same_assignment) {
         let first = n.first().or(b.first());
         let detail = first.map_or_else(String::new, |a| {
@@ -652,7 +723,7 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
         let c = push(&mut changes, ChangeKind::Role, status, id, role.map_or_else(String::new, |r| r.label()));
         let role_id = key.as_str();
         for s in &sides {
-            for a in s.by_role.get(role_id).map_or(&[][..], Vec::as_slice) {
+            for a in s.by_role.get(&Ci::of(role_id)).map_or(&[][..], Vec::as_slice) {
                 affected.add_with_members(&sides, &a.principal_id.key(), root_of(&a.scope), c);
             }
         }
@@ -674,7 +745,7 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
             let root = root_of(&d.scope);
             if d.principals.iter().any(rolegate::model::Principal::is_everyone) {
                 for p in principals.keys() {
-                    affected.add(p, root.clone(), c);
+                    affected.add(&p, root.clone(), c);
                 }
             }
             for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
@@ -711,20 +782,20 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 &mut changes,
                 ChangeKind::Group,
                 status,
-                display(&principals, g),
+                principals.display(g),
                 format!("+{added} -{removed} members"),
             );
             touched.insert(g.clone(), c);
         }
     }
-    let persons: BTreeSet<&String> = sb.persons.symmetric_difference(&sn.persons).collect();
+    let persons: BTreeSet<String> = sb.persons.symmetric_difference(&sn.persons).map(|c| lower(&c.0)).collect();
     for p in persons {
-        if sb.members.contains_key(p) || sn.members.contains_key(p) {
+        if sb.members.contains_key(&p) || sn.members.contains_key(&p) {
             let c = push(
                 &mut changes,
                 ChangeKind::Group,
                 Status::Changed,
-                display(&principals, p),
+                principals.display(&p),
                 "typed as a user or service principal in one tenant only: its members hold its grants in the other"
                     .into(),
             );
@@ -749,7 +820,12 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 .collect();
             for g in differ {
                 for s in &sides {
-                    let at = s.by_principal.get(&g).map_or(&[][..], Vec::as_slice).iter().map(|a| root_of(&a.scope));
+                    let at = s
+                        .by_principal
+                        .get(&Ci::of(&g))
+                        .map_or(&[][..], Vec::as_slice)
+                        .iter()
+                        .map(|a| root_of(&a.scope));
                     let denied =
                         s.denies_naming.get(&g).map_or(&[][..], Vec::as_slice).iter().map(|d| root_of(&d.scope));
                     for root in at.chain(denied).collect::<Vec<_>>() {
@@ -785,7 +861,7 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
         let c =
             push(&mut changes, ChangeKind::Hierarchy, Status::Changed, id, "moved in the management-group tree".into());
         for p in principals.keys() {
-            affected.add(p, root.clone(), c);
+            affected.add(&p, root.clone(), c);
         }
     }
 
@@ -793,9 +869,9 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
         affected.roots.clear();
         for p in principals.keys() {
             for c in 0..changes.len() {
-                affected.add(p, None, c);
+                affected.add(&p, None, c);
             }
-            affected.add(p, None, usize::MAX);
+            affected.add(&p, None, usize::MAX);
         }
     }
 
@@ -839,10 +915,8 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 Category::ALL.into_iter().filter(|c| bits & c.bit() != 0).map(Category::name).collect()
             })
             .clone();
-        let principal = display_of
-            .entry(r.principal.as_ptr())
-            .or_insert_with(|| principals.get(&*r.principal).cloned().unwrap_or_else(|| r.principal.to_string()))
-            .clone();
+        let principal =
+            display_of.entry(r.principal.as_ptr()).or_insert_with(|| principals.display(&r.principal)).clone();
         let change = AccessChange {
             principal,
             scope: r.place.text.clone(),
@@ -869,13 +943,13 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
 /// The rows by brute force, for [`tenant_diff_exhaustive`]: `what_can` of both tenants at every place each
 /// principal is evaluated at, merged list against list, collapsed and folded row by row. The plain twin of
 /// [`fast_rows`]; each row with the number of members folded into it.
-fn plain_rows(
+fn plain_rows<'t>(
     base: &Engine,
     new: &Engine,
-    sides: &[Side<'_>; 2],
-    principals: &BTreeMap<String, String>,
+    sides: &[Side<'t>; 2],
+    principals: &Principals<'_>,
     affected: &Affected,
-    places: &Places,
+    places: &Places<'t>,
 ) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
     let [sb, sn] = sides;
     let (tb, tn) = (&sb.tree, &sn.tree);
@@ -908,7 +982,7 @@ fn plain_rows(
             let scope = place.query_scope();
             let query = WhatCanQuery::new(spelled, &scope);
             let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
-                principal: spelled.clone(),
+                principal: spelled.to_owned(),
                 scope: scope.clone(),
                 message: e.to_string(),
             };
@@ -1176,13 +1250,13 @@ struct Kept {
 /// [`Engine::what_can_key`]s is answered once with [`Engine::what_can_levels`] (members of a group with nothing
 /// of their own at a place share the group's), the collapse and the folding compare entries of sorted lists, and
 /// only the rows left are named.
-fn fast_rows(
+fn fast_rows<'t>(
     base: &Engine,
     new: &Engine,
-    sides: &[Side<'_>; 2],
-    principals: &BTreeMap<String, String>,
+    sides: &[Side<'t>; 2],
+    principals: &Principals<'_>,
     affected: &Affected,
-    places: &Places,
+    places: &Places<'t>,
 ) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
     let [sb, sn] = sides;
     let union = Union::new(base, new);
@@ -1205,7 +1279,7 @@ fn fast_rows(
             let scope = place.query_scope();
             let query = WhatCanQuery::new(spelled, &scope);
             let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
-                principal: spelled.clone(),
+                principal: spelled.to_owned(),
                 scope: scope.clone(),
                 message: e.to_string(),
             };
@@ -1374,10 +1448,6 @@ fn push(changes: &mut Vec<Change>, kind: ChangeKind, status: Status, id: String,
     changes.len() - 1
 }
 
-fn display(principals: &BTreeMap<String, String>, key: &str) -> String {
-    principals.get(key).cloned().unwrap_or_else(|| key.to_owned())
-}
-
 /// One row before it is named: plane 0 control, 1 data. Shared text: a group's change repeats a principal, a
 /// place and an operation across thousands of rows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1503,18 +1573,17 @@ fn ranks<T: Ord>(v: &[T]) -> Vec<usize> {
 /// The places principals are considered at (semantics §4.2): `/`, every management group and subscription of
 /// either hierarchy, every deny assignment's scope and the place below each that does not apply to child
 /// scopes, and the scopes of the principal's own assignments and those of its groups.
-struct Places {
+struct Places<'t> {
     /// Hierarchy scopes and deny places, shared by every principal: (place, whether it is `/`, a management group
     /// or a subscription).
     shared: Vec<(Place, bool)>,
-    /// The scopes of assignments with a canonical scope, each once.
-    assigned: Vec<Place>,
-    /// Per tenant, principal → the scopes of its assignments (indices into `assigned`).
-    held: [HashMap<String, Vec<usize>>; 2],
+    /// The scopes of the assignments looked at so far, each once, by their text: worked out for the principals
+    /// the changes reach only, not in a pass over every assignment.
+    assigned: RefCell<(Vec<Place>, FastMap<&'t str, usize>)>,
 }
 
-impl Places {
-    fn new(sides: &[Side<'_>; 2]) -> Places {
+impl<'t> Places<'t> {
+    fn new(sides: &[Side<'t>; 2]) -> Places<'t> {
         let mut shared: BTreeMap<Place, ()> = BTreeMap::new();
         let mut add = |text: String, below: bool| {
             shared.entry(Place { key: lower(&text), text, below }).or_insert(());
@@ -1551,23 +1620,12 @@ impl Places {
                 (p, broad)
             })
             .collect();
-        let (mut assigned, mut ids, mut held) = (Vec::new(), HashMap::new(), [HashMap::new(), HashMap::new()]);
-        for (s, held) in sides.iter().zip(held.iter_mut()) {
-            for a in &s.tenant.assignments {
-                let Some(text) = canonical(&a.scope) else { continue };
-                let id = *ids.entry(text).or_insert_with_key(|text: &String| {
-                    assigned.push(Place { key: lower(text), text: text.clone(), below: false });
-                    assigned.len() - 1
-                });
-                held.entry(a.principal_id.key()).or_insert_with(Vec::new).push(id);
-            }
-        }
-        Places { shared, assigned, held }
+        Places { shared, assigned: RefCell::default() }
     }
 
     /// The places `p` is evaluated at: those at or below a root of its changes. Any other place holds no row:
     /// nothing that decides for `p` there changed.
-    fn for_principal(&self, sides: &[Side<'_>; 2], p: &str, roots: &BTreeSet<(Option<String>, usize)>) -> Vec<Place> {
+    fn for_principal(&self, sides: &[Side<'t>; 2], p: &str, roots: &BTreeSet<(Option<String>, usize)>) -> Vec<Place> {
         let everywhere = roots.iter().any(|(r, _)| r.is_none());
         let roots: BTreeSet<&String> = roots.iter().filter_map(|(r, _)| r.as_ref()).collect();
         // A root is the place, `/`, a prefix of it ending before a `/` (as `Tree::ancestors` lists them), or a
@@ -1597,10 +1655,18 @@ impl Places {
         }
         // Each scope once: a principal in nested groups reaches hundreds of assignments, many at one scope.
         let mut seen: HashSet<usize> = HashSet::new();
-        for held in &self.held {
+        let mut assigned = self.assigned.borrow_mut();
+        let (places, ids) = &mut *assigned;
+        for s in sides {
             for h in &holders {
-                for &id in held.get(h).map_or(&[][..], Vec::as_slice) {
-                    let Some(place) = self.assigned.get(id).filter(|_| seen.insert(id)) else { continue };
+                for a in s.by_principal.get(&Ci::of(h)).map_or(&[][..], Vec::as_slice) {
+                    // A scope that cannot be read is no place (semantics §4.2).
+                    let Some(text) = a.scope.scope().map(|s| s.as_str()) else { continue };
+                    let id = *ids.entry(text).or_insert_with(|| {
+                        places.push(Place { key: lower(text), text: text.to_owned(), below: false });
+                        places.len() - 1
+                    });
+                    let Some(place) = places.get(id).filter(|_| seen.insert(id)) else { continue };
                     if out.contains(place) {
                         continue;
                     }
