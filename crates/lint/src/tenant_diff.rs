@@ -28,6 +28,7 @@
 //! assert!(d.lost.is_empty());
 //! ```
 
+use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use std::borrow::Cow;
@@ -1287,16 +1288,14 @@ fn fast_rows<'t>(
             let d = match memo.get(&pair) {
                 Some(&d) => d,
                 None => {
-                    for (side, engine, key) in [(0, base, &pair.0), (1, new, &pair.1)] {
-                        let Some(memo) = levels.get_mut(side) else { continue };
-                        if !memo.contains_key(key) {
-                            memo.insert(key.clone(), union.answer(side, engine, &query).map_err(refused)?);
-                        }
-                    }
-                    let (Some(lb), Some(ln)) =
-                        (levels.first().and_then(|m| m.get(&pair.0)), levels.get(1).and_then(|m| m.get(&pair.1)))
-                    else {
-                        return Err(TenantDiffError::TooLarge("answers"));
+                    let [memo_base, memo_new] = &mut levels;
+                    let lb = match memo_base.entry(pair.0.clone()) {
+                        MapEntry::Occupied(o) => o.into_mut(),
+                        MapEntry::Vacant(v) => v.insert(union.answer(0, base, &query).map_err(refused)?),
+                    };
+                    let ln = match memo_new.entry(pair.1.clone()) {
+                        MapEntry::Occupied(o) => o.into_mut(),
+                        MapEntry::Vacant(v) => v.insert(union.answer(1, new, &query).map_err(refused)?),
                     };
                     diffs.push(union.diff(lb, ln)?.into());
                     memo.insert(pair, diffs.len() - 1);
