@@ -1039,23 +1039,8 @@ fn plain_rows<'t>(
         // (any ancestor where it could hold is one: see `Places::for_principal`). Ancestors are worked out per
         // place, once, and rows are probed by reference: a role such as Contributor changes thousands at once.
         let index_of: HashMap<&Place, usize> = candidates.iter().enumerate().map(|(i, c)| (c, i)).collect();
-        let parents: [Vec<Vec<usize>>; 2] = [tb, tn].map(|tree| {
-            candidates
-                .iter()
-                .map(|c| {
-                    let mut out = Vec::new();
-                    if c.below {
-                        out.extend(index_of.get(&Place { below: false, ..c.clone() }).copied());
-                    }
-                    for a in tree.ancestors(&c.key).iter() {
-                        let named = Place { key: a.clone(), text: a.clone(), below: false };
-                        out.extend(index_of.get(&named).copied());
-                        out.extend(index_of.get(&Place { below: true, ..named }).copied());
-                    }
-                    out
-                })
-                .collect()
-        });
+        let parents: [Vec<Vec<usize>>; 2] =
+            [tb, tn].map(|tree| candidates.iter().map(|c| ancestor_places(tree, c, &index_of)).collect());
         let at: HashSet<(bool, &Place, u8, &str, Access, Access)> =
             found.iter().map(|(g, r)| (*g, &*r.place, r.plane, &*r.op, r.before, r.after)).collect();
         for (gained, r) in &found {
@@ -1120,6 +1105,21 @@ fn plain_rows<'t>(
         .filter(|(i, _)| folded_into.get(*i).is_none_or(Option::is_none))
         .map(|(i, (gained, r))| (gained, r, members.get(i).copied().unwrap_or(0)))
         .collect())
+}
+
+/// What `index` holds for the places above `place` in `tree`: its ancestors, named and below, and for a place
+/// below a scope that scope. What the collapse compares a row with.
+fn ancestor_places<V: Copy>(tree: &Tree, place: &Place, index: &HashMap<&Place, V>) -> Vec<V> {
+    let mut out = Vec::new();
+    if place.below {
+        out.extend(index.get(&Place { below: false, ..place.clone() }).copied());
+    }
+    for a in tree.ancestors(&place.key).iter() {
+        let named = Place { key: a.clone(), text: a.clone(), below: false };
+        out.extend(index.get(&named).copied());
+        out.extend(index.get(&Place { below: true, ..named }).copied());
+    }
+    out
 }
 
 /// Operations with their names borrowed, as [`Engine::what_can_levels_of`] takes them.
@@ -1314,18 +1314,7 @@ fn fast_rows<'t>(
         let diff_at: HashMap<&Place, usize> = at.iter().filter_map(|&(ci, d)| Some((candidates.get(ci)?, d))).collect();
         for &(ci, d) in &at {
             let (Some(place), Some(entries)) = (candidates.get(ci), diffs.get(d)) else { continue };
-            let above: [Vec<usize>; 2] = [&sb.tree, &sn.tree].map(|tree| {
-                let mut out = Vec::new();
-                if place.below {
-                    out.extend(diff_at.get(&Place { below: false, ..place.clone() }).copied());
-                }
-                for a in tree.ancestors(&place.key).iter() {
-                    let named = Place { key: a.clone(), text: a.clone(), below: false };
-                    out.extend(diff_at.get(&named).copied());
-                    out.extend(diff_at.get(&Place { below: true, ..named }).copied());
-                }
-                out
-            });
+            let above: [Vec<usize>; 2] = [&sb.tree, &sn.tree].map(|tree| ancestor_places(tree, place, &diff_at));
             let entries: Rc<[Entry]> = if above.iter().all(Vec::is_empty) {
                 Rc::clone(entries)
             } else {

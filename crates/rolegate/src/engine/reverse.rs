@@ -1027,6 +1027,23 @@ fn cap_of<'l, 'c>(c: &Compiled, list: &'l [Applicable<'c>], p: u32) -> (Level, V
     fold_cap(list.iter().filter(|a| deny_targets(a.deny, a.node, a.exact, member) == DenyTarget::Targets))
 }
 
+/// What a what-can query reads besides the operation ([`Compiled::in_scope`]).
+struct InScope<'c> {
+    /// The scope's own node, when the tenant names it.
+    exact: Option<u32>,
+    /// The assignments held in scope, with who holds each.
+    held: Vec<(u32, u32)>,
+    /// The enforced deny assignments that target the principal there.
+    denies: Vec<Targeting<'c>>,
+}
+
+/// An enforced deny assignment that targets a principal: where it sits, and its index into the engine's list.
+struct Targeting<'c> {
+    deny: &'c Deny,
+    node: u32,
+    list: u32,
+}
+
 /// The cap deny assignments that target a principal put on its answer, with the undecided ones.
 fn fold_cap<'l, 'c: 'l>(targeting: impl Iterator<Item = &'l Applicable<'c>>) -> (Level, Vec<&'l Applicable<'c>>) {
     let mut cap = Level::Yes;
@@ -1272,27 +1289,33 @@ impl Compiled {
         held
     }
 
-    fn what_can(&self, q: &WhatCanQuery<'_>) -> Result<WhatCan<'_>, QueryError> {
+    /// What a what-can query reads besides the operation: the assignments held in scope and the deny assignments
+    /// that target the principal there (which of them block is per operation).
+    fn in_scope(&self, q: &WhatCanQuery<'_>) -> Result<InScope<'_>, QueryError> {
         if !is_canonical_scope(q.scope) {
             return Err(QueryError::Scope(q.scope.to_owned()));
         }
-        let base = self.base();
         let mut anc = Vec::new();
         let exact = ancestry(&self.scopes, q.scope, &mut anc);
         let (grants, all) = self.acting_as(q);
         let held = self.held_in_scope(&grants, &anc);
         let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
-        // The deny assignments at this scope that target the principal; which of them block is per operation.
-        let mut denies: Vec<(&Deny, u32)> = Vec::new();
+        let mut denies = Vec::new();
         for &node in &anc {
             for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
                 // Total: `at` holds indices into `list` only, so no deny is skipped here.
                 let Some(deny) = self.denies.list.get(d as usize) else { continue };
                 if deny_targets(deny, node, exact, member) == DenyTarget::Targets {
-                    denies.push((deny, node));
+                    denies.push(Targeting { deny, node, list: d });
                 }
             }
         }
+        Ok(InScope { exact, held, denies })
+    }
+
+    fn what_can(&self, q: &WhatCanQuery<'_>) -> Result<WhatCan<'_>, QueryError> {
+        let InScope { exact, held, denies } = self.in_scope(q)?;
+        let base = self.base();
         let own = self.principals.names.get(q.principal);
         let (mut control, mut data) = (Vec::new(), Vec::new());
         for &(op, plane, _) in &base.vocabulary {
@@ -1318,9 +1341,9 @@ impl Compiled {
             let Some((level, _, a, holder, grant)) = best else { continue };
             let list: Vec<Applicable<'_>> = denies
                 .iter()
-                .map(|&(deny, node)| {
-                    let graded = self.deny_level(deny, action, plane, Some(q.scope));
-                    Applicable { deny, node, exact, graded }
+                .map(|t| {
+                    let graded = self.deny_level(t.deny, action, plane, Some(q.scope));
+                    Applicable { deny: t.deny, node: t.node, exact, graded }
                 })
                 .collect();
             // Every one of them targets the principal already.
@@ -1392,17 +1415,9 @@ impl Compiled {
     }
 
     fn what_can_levels(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanLevels, QueryError> {
-        if !is_canonical_scope(q.scope) {
-            return Err(QueryError::Scope(q.scope.to_owned()));
-        }
-        let base = self.base();
-        let vocabulary = &base.vocabulary;
+        let InScope { held, denies, .. } = self.in_scope(q)?;
+        let vocabulary = &self.base().vocabulary;
         let words = vocabulary.len().div_ceil(64);
-        let mut anc = Vec::new();
-        let exact = ancestry(&self.scopes, q.scope, &mut anc);
-        let (grants, all) = self.acting_as(q);
-        let held = self.held_in_scope(&grants, &anc);
-        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
         // Grants: the best level over the assignments held (`what_can`'s `best`, without naming it).
         let (mut yes, mut maybe) = (vec![0u64; words], vec![0u64; words]);
         for &(a, _) in &held {
@@ -1434,35 +1449,29 @@ impl Compiled {
         }
         // Deny assignments that target the principal cap each level (`fold_cap`): a block for every request
         // removes it, one for some requests only makes it conditional.
-        for &node in &anc {
-            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
-                let Some(deny) = self.denies.list.get(d as usize) else { continue };
-                if deny_targets(deny, node, exact, member) != DenyTarget::Targets {
-                    continue;
+        for t in &denies {
+            if let Some(blocked) = self.deny_bits(t.list) {
+                for ((y, m), b) in yes.iter_mut().zip(maybe.iter_mut()).zip(blocked) {
+                    *y &= !b;
+                    *m &= !b;
                 }
-                if let Some(blocked) = self.deny_bits(d) {
-                    for ((y, m), b) in yes.iter_mut().zip(maybe.iter_mut()).zip(blocked) {
-                        *y &= !b;
-                        *m &= !b;
+                continue;
+            }
+            let candidates: Vec<usize> = ones(&yes).chain(ones(&maybe)).collect();
+            for i in candidates {
+                let Some(&(op, plane, _)) = vocabulary.get(i) else { continue };
+                match self.deny_level(t.deny, self.roles.vocab.name(op), plane, Some(q.scope)).level {
+                    Level::Yes => {
+                        clear_bit(&mut yes, i);
+                        clear_bit(&mut maybe, i);
                     }
-                    continue;
-                }
-                let candidates: Vec<usize> = ones(&yes).chain(ones(&maybe)).collect();
-                for i in candidates {
-                    let Some(&(op, plane, _)) = vocabulary.get(i) else { continue };
-                    match self.deny_level(deny, self.roles.vocab.name(op), plane, Some(q.scope)).level {
-                        Level::Yes => {
+                    Level::Maybe => {
+                        if bit(&yes, i) {
                             clear_bit(&mut yes, i);
-                            clear_bit(&mut maybe, i);
+                            set_bit(&mut maybe, i);
                         }
-                        Level::Maybe => {
-                            if bit(&yes, i) {
-                                clear_bit(&mut yes, i);
-                                set_bit(&mut maybe, i);
-                            }
-                        }
-                        Level::No => {}
                     }
+                    Level::No => {}
                 }
             }
         }
@@ -1470,23 +1479,7 @@ impl Compiled {
     }
 
     fn what_can_levels_of(&self, q: &WhatCanQuery<'_>, ops: &[(&str, Plane)]) -> Result<Vec<Option<bool>>, QueryError> {
-        if !is_canonical_scope(q.scope) {
-            return Err(QueryError::Scope(q.scope.to_owned()));
-        }
-        let mut anc = Vec::new();
-        let exact = ancestry(&self.scopes, q.scope, &mut anc);
-        let (grants, all) = self.acting_as(q);
-        let held = self.held_in_scope(&grants, &anc);
-        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
-        let mut denies: Vec<(&Deny, u32)> = Vec::new();
-        for &node in &anc {
-            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
-                let Some(deny) = self.denies.list.get(d as usize) else { continue };
-                if deny_targets(deny, node, exact, member) == DenyTarget::Targets {
-                    denies.push((deny, node));
-                }
-            }
-        }
+        let InScope { exact, held, denies } = self.in_scope(q)?;
         let mut out = Vec::with_capacity(ops.len());
         for &(action, plane) in ops {
             // As `what_can`'s loop, for an operation it may not list: the best grant, capped by the denies.
@@ -1501,11 +1494,11 @@ impl Compiled {
             } else {
                 let list: Vec<Applicable<'_>> = denies
                     .iter()
-                    .map(|&(deny, node)| Applicable {
-                        deny,
-                        node,
+                    .map(|t| Applicable {
+                        deny: t.deny,
+                        node: t.node,
                         exact,
-                        graded: self.deny_level(deny, action, plane, Some(q.scope)),
+                        graded: self.deny_level(t.deny, action, plane, Some(q.scope)),
                     })
                     .collect();
                 fold_cap(list.iter()).0
@@ -1520,28 +1513,17 @@ impl Compiled {
     }
 
     fn what_can_key(&self, q: &WhatCanQuery<'_>) -> Result<WhatCanKey, QueryError> {
-        if !is_canonical_scope(q.scope) {
-            return Err(QueryError::Scope(q.scope.to_owned()));
-        }
-        // The same look-ups as `what_can`, which reads nothing else but the operation and the scope.
-        let mut anc = Vec::new();
-        let exact = ancestry(&self.scopes, q.scope, &mut anc);
-        let (grants, all) = self.acting_as(q);
-        let member = |set: &[u32]| all.iter().any(|p| set.binary_search(p).is_ok());
-        let mut assignments: Vec<u32> = self.held_in_scope(&grants, &anc).into_iter().map(|(a, _)| a).collect();
+        // What `what_can` reads, which reads nothing else but the operation and the scope.
+        let in_scope = self.in_scope(q)?;
+        let mut assignments: Vec<u32> = in_scope.held.iter().map(|&(a, _)| a).collect();
         assignments.sort_unstable();
         assignments.dedup();
         let mut denies = Vec::new();
         let mut conditional = false;
-        for &node in &anc {
-            for &d in self.denies.at.get(node as usize).map_or(&[][..], |v| &v[..]) {
-                let Some(deny) = self.denies.list.get(d as usize) else { continue };
-                if deny_targets(deny, node, exact, member) == DenyTarget::Targets {
-                    denies.push(deny.index);
-                    conditional |= deny.condition.get().is_some()
-                        || deny.blocks.iter().any(|b| b.conditional || b.condition.get().is_some());
-                }
-            }
+        for t in &in_scope.denies {
+            denies.push(t.deny.index);
+            conditional |= t.deny.condition.get().is_some()
+                || t.deny.blocks.iter().any(|b| b.conditional || b.condition.get().is_some());
         }
         denies.sort_unstable();
         denies.dedup();
