@@ -1421,6 +1421,8 @@ impl Compiled {
         // Grants: the best level over the assignments held (`what_can`'s `best`, without naming it).
         let (mut yes, mut maybe) = (vec![0u64; words], vec![0u64; words]);
         for &(a, _) in &held {
+            // An assignment whose role the tenant lacks grants nothing, as in a check. Total: `role_bits` has a
+            // slot per role, and `condition` an entry per assignment (as `grant_level` reads it).
             let Some(role) = self.assignments.role.get(a as usize).copied().and_then(OptId::get) else { continue };
             let Some(bits) = self.role_bits(role) else { continue };
             let on_assignment = self.assignments.condition.get(a as usize).copied().unwrap_or(OptId::NONE);
