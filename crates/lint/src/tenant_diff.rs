@@ -879,9 +879,16 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     let places = Places::new(&sides);
     let sensitive = SensitiveSets::new(&options.extra_sensitive);
     let rows = if exhaustive {
-        plain_rows(base, new, &sides, &principals, &affected, &places)?
+        plain_rows(&Diffing {
+            base,
+            new,
+            sides: &sides,
+            principals: &principals,
+            affected: &affected,
+            places: &places,
+        })?
     } else {
-        fast_rows(base, new, &sides, &principals, &affected, &places)?
+        fast_rows(&Diffing { base, new, sides: &sides, principals: &principals, affected: &affected, places: &places })?
     };
 
     let mut out = TenantDiff { changes, principals_evaluated: affected.roots.len(), ..TenantDiff::default() };
@@ -941,17 +948,27 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     Ok(out)
 }
 
+/// What both ways of finding the rows read.
+#[derive(Clone, Copy)]
+struct Diffing<'a, 't> {
+    base: &'a Engine,
+    new: &'a Engine,
+    sides: &'a [Side<'t>; 2],
+    principals: &'a Principals<'t>,
+    affected: &'a Affected,
+    places: &'a Places<'t>,
+}
+
+/// The error for a query the engine refused.
+fn refused(principal: &str, scope: &str, e: QueryError) -> TenantDiffError {
+    TenantDiffError::Query { principal: principal.to_owned(), scope: scope.to_owned(), message: e.to_string() }
+}
+
 /// The rows by brute force, for [`tenant_diff_exhaustive`]: `what_can` of both tenants at every place each
 /// principal is evaluated at, merged list against list, collapsed and folded row by row. The plain twin of
 /// [`fast_rows`]; each row with the number of members folded into it.
-fn plain_rows<'t>(
-    base: &Engine,
-    new: &Engine,
-    sides: &[Side<'t>; 2],
-    principals: &Principals<'_>,
-    affected: &Affected,
-    places: &Places<'t>,
-) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+fn plain_rows(d: &Diffing<'_, '_>) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+    let Diffing { base, new, sides, principals, affected, places } = *d;
     let [sb, sn] = sides;
     let (tb, tn) = (&sb.tree, &sn.tree);
     // The operations one vocabulary lacks are asked of that engine by name (semantics §4.2: the union).
@@ -982,11 +999,7 @@ fn plain_rows<'t>(
             let shared = Rc::new(place.clone());
             let scope = place.query_scope();
             let query = WhatCanQuery::new(spelled, &scope);
-            let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
-                principal: spelled.to_owned(),
-                scope: scope.clone(),
-                message: e.to_string(),
-            };
+            let refused = |e| refused(spelled, &scope, e);
             let (wb, wn) = (base.what_can(&query).map_err(refused)?, new.what_can(&query).map_err(refused)?);
             let mut push = |plane: u8, op: &str, before: Access, after: Access| {
                 let row = Row {
@@ -1251,14 +1264,8 @@ struct Kept {
 /// [`Engine::what_can_key`]s is answered once with [`Engine::what_can_levels`] (members of a group with nothing
 /// of their own at a place share the group's), the collapse and the folding compare entries of sorted lists, and
 /// only the rows left are named.
-fn fast_rows<'t>(
-    base: &Engine,
-    new: &Engine,
-    sides: &[Side<'t>; 2],
-    principals: &Principals<'_>,
-    affected: &Affected,
-    places: &Places<'t>,
-) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+fn fast_rows(d: &Diffing<'_, '_>) -> Result<Vec<(bool, Row, usize)>, TenantDiffError> {
+    let Diffing { base, new, sides, principals, affected, places } = *d;
     let [sb, sn] = sides;
     let union = Union::new(base, new);
     let mut levels: [HashMap<WhatCanKey, Answer>; 2] = [HashMap::new(), HashMap::new()];
@@ -1279,11 +1286,7 @@ fn fast_rows<'t>(
         for (ci, place) in candidates.iter().enumerate() {
             let scope = place.query_scope();
             let query = WhatCanQuery::new(spelled, &scope);
-            let refused = |e: rolegate::engine::QueryError| TenantDiffError::Query {
-                principal: spelled.to_owned(),
-                scope: scope.clone(),
-                message: e.to_string(),
-            };
+            let refused = |e| refused(spelled, &scope, e);
             let pair = (base.what_can_key(&query).map_err(refused)?, new.what_can_key(&query).map_err(refused)?);
             let d = match memo.get(&pair) {
                 Some(&d) => d,
