@@ -28,14 +28,12 @@
 //! assert!(d.lost.is_empty());
 //! ```
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
-
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
