@@ -58,8 +58,14 @@ impl<'a> Ci<'a> {
 
 impl PartialEq for Ci<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
+        same_text(&self.0, &other.0)
     }
+}
+
+/// ASCII case-insensitive equality, trying plain equality first: two exports of a tenant spell an id the same
+/// way, and comparing bytes is several times faster than folding each.
+fn same_text(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 impl Eq for Ci<'_> {}
@@ -264,13 +270,13 @@ fn assignment_content(a: &RoleAssignment) -> String {
 /// `assignment_content(a) == assignment_content(b)`, without building either.
 fn same_assignment(a: &RoleAssignment, b: &RoleAssignment) -> bool {
     let ci = |x: Option<&str>, y: Option<&str>| match (x, y) {
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        (Some(x), Some(y)) => same_text(x, y),
         (x, y) => x.is_none() && y.is_none(),
     };
-    a.principal_id.as_str().eq_ignore_ascii_case(b.principal_id.as_str())
+    same_text(a.principal_id.as_str(), b.principal_id.as_str())
         && ci(a.principal_type.as_ref().map(|t| t.as_str()), b.principal_type.as_ref().map(|t| t.as_str()))
-        && a.role_id.as_str().eq_ignore_ascii_case(b.role_id.as_str())
-        && a.scope.raw.eq_ignore_ascii_case(&b.scope.raw)
+        && same_text(a.role_id.as_str(), b.role_id.as_str())
+        && same_text(&a.scope.raw, &b.scope.raw)
         && a.condition.as_ref().map(|c| &c.value) == b.condition.as_ref().map(|c| &c.value)
         && a.condition_version.as_ref().map(|c| &c.value) == b.condition_version.as_ref().map(|c| &c.value)
 }
@@ -321,11 +327,85 @@ fn deny_key(d: &DenyAssignment) -> Ci<'_> {
 
 /// Objects by key (ASCII case-insensitively), in tenant order.
 fn keyed<'t, T>(items: &'t [T], key: impl Fn(&'t T) -> Ci<'t>) -> Keyed<'t, T> {
+    keyed_where(items, key, |_| true)
+}
+
+/// As [`keyed`], the objects whose key passes `keep` only.
+fn keyed_where<'t, T>(items: &'t [T], key: impl Fn(&'t T) -> Ci<'t>, keep: impl Fn(&Ci<'t>) -> bool) -> Keyed<'t, T> {
     let mut out: Keyed<'t, T> = FastMap::default();
     for i in items {
-        out.entry(key(i)).or_default().push(i);
+        let k = key(i);
+        if keep(&k) {
+            out.entry(k).or_default().push(i);
+        }
     }
     out
+}
+
+/// The assignment changes, as [`changed`] finds them over every assignment. Two exports of a tenant list most
+/// assignments in the same order, so both lists are first walked in step ([`unsettled_keys`]) and only the keys
+/// the walk could not settle are indexed and compared: an unchanged assignment costs one comparison with its
+/// counterpart instead of a look-up in a map of hundreds of thousands, each a cache miss.
+fn changed_assignments<'t>(
+    base: &'t [RoleAssignment],
+    new: &'t [RoleAssignment],
+) -> Vec<(String, Status, Vec<&'t RoleAssignment>, Vec<&'t RoleAssignment>)> {
+    let (b, n) = match unsettled_keys(base, new) {
+        Some(keys) if keys.is_empty() => return Vec::new(),
+        Some(keys) => (
+            keyed_where(base, assignment_key, |k| keys.contains(k)),
+            keyed_where(new, assignment_key, |k| keys.contains(k)),
+        ),
+        None => (keyed(base, assignment_key), keyed(new, assignment_key)),
+    };
+    changed(&b, &n, assignment_content, same_assignment)
+}
+
+/// The keys whose assignments may differ between `base` and `new`, walking both in step: `None` when the two are
+/// too far out of order for the walk to pay (a quarter of the assignments unsettled).
+///
+/// Every assignment is either paired with an equal one (`same_assignment`) under the same key on the other side,
+/// or has its key listed. A key not listed therefore has pairwise equal objects on both sides, so the same
+/// contents: every key [`changed`] would report is listed. A listed key may still turn out the same.
+fn unsettled_keys<'t>(base: &'t [RoleAssignment], new: &'t [RoleAssignment]) -> Option<FastSet<Ci<'t>>> {
+    // How far ahead an insertion or removal is looked for before both sides' assignments are left unsettled.
+    const LOOKAHEAD: usize = 8;
+    let limit = (base.len() + new.len()) / 4;
+    let mut out: FastSet<Ci<'t>> = FastSet::default();
+    let (mut i, mut j) = (0, 0);
+    while let (Some(a), Some(b)) = (base.get(i), new.get(j)) {
+        if out.len() > limit {
+            return None;
+        }
+        let (ka, kb) = (assignment_key(a), assignment_key(b));
+        if ka == kb {
+            if !same_assignment(a, b) {
+                out.insert(ka);
+            }
+            (i, j) = (i + 1, j + 1);
+            continue;
+        }
+        // Out of step: assignments added in NEW before `a`, or removed from BASE before `b`, else both unsettled.
+        let added = (1..=LOOKAHEAD).find(|&d| new.get(j + d).is_some_and(|x| assignment_key(x) == ka));
+        let removed = (1..=LOOKAHEAD).find(|&d| base.get(i + d).is_some_and(|x| assignment_key(x) == kb));
+        match (added, removed) {
+            (Some(d), r) if r.is_none_or(|r| d <= r) => {
+                out.extend(new.iter().skip(j).take(d).map(assignment_key));
+                j += d;
+            }
+            (_, Some(d)) => {
+                out.extend(base.iter().skip(i).take(d).map(assignment_key));
+                i += d;
+            }
+            _ => {
+                out.insert(ka);
+                out.insert(kb);
+                (i, j) = (i + 1, j + 1);
+            }
+        }
+    }
+    out.extend(base.iter().skip(i).chain(new.iter().skip(j)).map(assignment_key));
+    (out.len() <= limit).then_some(out)
 }
 
 type Keyed<'t, T> = FastMap<Ci<'t>, Vec<&'t T>>;
@@ -502,21 +582,25 @@ impl Place {
 // ---------------------------------------------------------------------------------------------------------------
 // The two tenants, indexed
 
+/// A principal's entry in [`Side::by_principal`].
+#[derive(Default)]
+struct Held<'t> {
+    assignments: Vec<&'t RoleAssignment>,
+    /// An assignment types the principal as a user or service principal.
+    person: bool,
+}
+
 /// One tenant's indexes (a pass over it).
 struct Side<'t> {
     tenant: &'t Tenant,
     tree: Tree,
-    /// Principal → its assignments.
-    by_principal: FastMap<Ci<'t>, Vec<&'t RoleAssignment>>,
-    /// Role → its assignments.
-    by_role: FastMap<Ci<'t>, Vec<&'t RoleAssignment>>,
+    /// Principal → its assignments. The only index with an entry per assignment: with hundreds of thousands,
+    /// each costs a cache miss, so the assignments of a changed role are found by a pass when one changes.
+    by_principal: FastMap<Ci<'t>, Held<'t>>,
     /// Member → the groups it is directly in.
     member_of: HashMap<String, Vec<String>>,
     /// Group → its direct members.
     members: HashMap<String, Vec<String>>,
-    /// The principals an assignment types as a user or service principal (their members hold none of their
-    /// grants, as the engine's `persons`).
-    persons: FastSet<Ci<'t>>,
     /// Deny assignments naming a principal (as principal or exclusion).
     denies_naming: HashMap<String, Vec<&'t DenyAssignment>>,
 }
@@ -527,21 +611,17 @@ impl<'t> Side<'t> {
             tenant,
             tree: Tree::new(tenant),
             by_principal: FastMap::default(),
-            by_role: FastMap::default(),
             member_of: HashMap::new(),
             members: HashMap::new(),
-            persons: FastSet::default(),
             denies_naming: HashMap::new(),
         };
         for a in &tenant.assignments {
-            s.by_principal.entry(Ci::of(a.principal_id.as_str())).or_default().push(a);
-            s.by_role.entry(Ci::of(a.role_id.as_str())).or_default().push(a);
-            if matches!(
+            let held = s.by_principal.entry(Ci::of(a.principal_id.as_str())).or_default();
+            held.assignments.push(a);
+            held.person |= matches!(
                 a.principal_type,
                 Some(rolegate::model::PrincipalType::User | rolegate::model::PrincipalType::ServicePrincipal)
-            ) {
-                s.persons.insert(Ci::of(a.principal_id.as_str()));
-            }
+            );
         }
         for (g, ms) in &tenant.groups.groups {
             for m in ms {
@@ -557,6 +637,17 @@ impl<'t> Side<'t> {
         s
     }
 
+    /// The assignments `p` holds directly.
+    fn held<'a>(&'a self, p: &'a str) -> &'a [&'a RoleAssignment] {
+        self.by_principal.get(&Ci::of(p)).map_or(&[], |h| h.assignments.as_slice())
+    }
+
+    /// Whether an assignment types `p` as a user or service principal: its members then hold none of its grants,
+    /// as the engine's `persons`.
+    fn is_person(&self, p: &str) -> bool {
+        self.by_principal.get(&Ci::of(p)).is_some_and(|h| h.person)
+    }
+
     /// The groups `p` is in, transitively (itself excluded); `grants`: only those reached without passing through
     /// a person, which hold grants for it (the engine's `grant_closure`).
     fn groups_of(&self, p: &str, grants: bool) -> BTreeSet<String> {
@@ -564,7 +655,7 @@ impl<'t> Side<'t> {
         let mut stack = vec![p.to_owned()];
         while let Some(x) = stack.pop() {
             for g in self.member_of.get(&x).map_or(&[][..], Vec::as_slice) {
-                if g == p || out.contains(g) || (grants && self.persons.contains(&Ci::of(g))) {
+                if g == p || out.contains(g) || (grants && self.is_person(g)) {
                     continue;
                 }
                 out.insert(g.clone());
@@ -593,24 +684,35 @@ struct Principals<'t> {
 }
 
 impl<'t> Principals<'t> {
-    fn new(tenants: [&'t Tenant; 2]) -> Principals<'t> {
+    /// The principals `side` names, each with its first spelling there (a pass per tenant, on the tenant's thread).
+    fn of(side: &Side<'t>) -> Principals<'t> {
         let mut spelled: FastMap<Ci<'t>, &'t str> = FastMap::default();
-        for t in tenants {
-            let mut add = |id: &'t rolegate::model::Id| {
-                spelled.entry(Ci::of(id.as_str())).or_insert(id.as_str());
-            };
-            for a in &t.assignments {
-                add(&a.principal_id);
+        let t = side.tenant;
+        let mut add = |id: &'t rolegate::model::Id| {
+            spelled.entry(Ci::of(id.as_str())).or_insert(id.as_str());
+        };
+        // Each principal once instead of once per assignment: its first assignment in the tenant has the tenant's
+        // first spelling.
+        for held in side.by_principal.values() {
+            held.assignments.iter().take(1).for_each(|a| add(&a.principal_id));
+        }
+        for d in &t.deny_assignments {
+            for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
+                add(&p.id);
             }
-            for d in &t.deny_assignments {
-                for p in d.principals.iter().chain(&d.exclude_principals).filter(|p| !p.is_everyone()) {
-                    add(&p.id);
-                }
-            }
-            for (g, ms) in &t.groups.groups {
-                add(g);
-                ms.iter().for_each(&mut add);
-            }
+        }
+        for (g, ms) in &t.groups.groups {
+            add(g);
+            ms.iter().for_each(&mut add);
+        }
+        Principals { spelled }
+    }
+
+    /// Both tenants' principals: BASE's spelling where both name one.
+    fn merge(base: Principals<'t>, new: Principals<'t>) -> Principals<'t> {
+        let mut spelled = base.spelled;
+        for (k, v) in new.spelled {
+            spelled.entry(k).or_insert(v);
         }
         Principals { spelled }
     }
@@ -683,22 +785,26 @@ pub fn tenant_diff_exhaustive(
 
 fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> Result<TenantDiff, TenantDiffError> {
     let (bt, nt) = (base.tenant(), new.tenant());
-    // One pass over each tenant, the two side by side: with hundreds of thousands of assignments, reading them
-    // is most of what a small change costs.
-    let index = |t| (Side::new(t), keyed(&t.assignments, assignment_key));
-    let ((sb, ab), (sn, an)) = std::thread::scope(|s| {
-        let other = s.spawn(|| index(bt));
-        let new_side = index(nt);
-        // A panic in the other thread is not swallowed: it continues here.
-        other.join().map(|base_side| (base_side, new_side)).unwrap_or_else(|e| std::panic::resume_unwind(e))
+    // One pass over each tenant, the two side by side, and a walk over both assignment lists in step: with
+    // hundreds of thousands of assignments, reading them is much of what a small change costs.
+    let indexed = |t| {
+        let side = Side::new(t);
+        let principals = Principals::of(&side);
+        (side, principals)
+    };
+    let (sides, principals, assignment_changes) = std::thread::scope(|s| {
+        let base_side = s.spawn(|| indexed(bt));
+        let walk = s.spawn(|| changed_assignments(&bt.assignments, &nt.assignments));
+        let (new_side, new_principals) = indexed(nt);
+        let (base_side, base_principals) = joined(base_side);
+        ([base_side, new_side], Principals::merge(base_principals, new_principals), joined(walk))
     });
-    let sides = [sb, sn];
-    let principals = Principals::new([bt, nt]);
+
     let mut changes: Vec<Change> = Vec::new();
     let mut affected = Affected::default();
 
     // Role assignments.
-    for (key, status, b, n) in changed(&ab, &an, assignment_content, same_assignment) {
+    for (key, status, b, n) in assignment_changes {
         let first = n.first().or(b.first());
         let detail = first.map_or_else(String::new, |a| {
             let role = nt
@@ -716,14 +822,19 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
 
     // Role definitions: every principal assigned the role, in either tenant, at the assignment's scope.
     let (rb, rn) = (keyed(&bt.roles, role_key), keyed(&nt.roles, role_key));
+    let mut changed_roles: FastMap<Ci<'_>, usize> = FastMap::default();
     for (key, status, b, n) in changed(&rb, &rn, role_content, |x, y| role_content(x) == role_content(y)) {
         let role = n.first().or(b.first());
         let id = role.and_then(|r| r.id.as_ref()).map_or(key.clone(), ToString::to_string);
         let c = push(&mut changes, ChangeKind::Role, status, id, role.map_or_else(String::new, |r| r.label()));
-        let role_id = key.as_str();
+        changed_roles.insert(Ci(Cow::Owned(key)), c);
+    }
+    if !changed_roles.is_empty() {
         for s in &sides {
-            for a in s.by_role.get(&Ci::of(role_id)).map_or(&[][..], Vec::as_slice) {
-                affected.add_with_members(&sides, &a.principal_id.key(), root_of(&a.scope), c);
+            for a in &s.tenant.assignments {
+                if let Some(&c) = changed_roles.get(&Ci::of(a.role_id.as_str())) {
+                    affected.add_with_members(&sides, &a.principal_id.key(), root_of(&a.scope), c);
+                }
             }
         }
     }
@@ -787,14 +898,13 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
             touched.insert(g.clone(), c);
         }
     }
-    let persons: BTreeSet<String> = sb.persons.symmetric_difference(&sn.persons).map(|c| lower(&c.0)).collect();
-    for p in persons {
-        if sb.members.contains_key(&p) || sn.members.contains_key(&p) {
+    for p in &group_keys {
+        if sb.is_person(p) != sn.is_person(p) {
             let c = push(
                 &mut changes,
                 ChangeKind::Group,
                 Status::Changed,
-                principals.display(&p),
+                principals.display(p),
                 "typed as a user or service principal in one tenant only: its members hold its grants in the other"
                     .into(),
             );
@@ -819,12 +929,7 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
                 .collect();
             for g in differ {
                 for s in &sides {
-                    let at = s
-                        .by_principal
-                        .get(&Ci::of(&g))
-                        .map_or(&[][..], Vec::as_slice)
-                        .iter()
-                        .map(|a| root_of(&a.scope));
+                    let at = s.held(&g).iter().map(|a| root_of(&a.scope));
                     let denied =
                         s.denies_naming.get(&g).map_or(&[][..], Vec::as_slice).iter().map(|d| root_of(&d.scope));
                     for root in at.chain(denied).collect::<Vec<_>>() {
@@ -944,6 +1049,11 @@ fn run(base: &Engine, new: &Engine, options: &LintOptions, exhaustive: bool) -> 
     sort_rows(&mut out.gained);
     sort_rows(&mut out.lost);
     Ok(out)
+}
+
+/// What a scoped thread returned; a panic in it is not swallowed but continues in the caller.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// What both ways of finding the rows read.
@@ -1569,7 +1679,15 @@ struct Places<'t> {
     /// The scopes of the assignments looked at so far, each once, by their text: worked out for the principals
     /// the changes reach only, not in a pass over every assignment.
     assigned: RefCell<(Vec<Place>, FastMap<&'t str, usize>)>,
+    /// Per root, the shared places at or below it (indexes into `shared`), those of the hierarchy and the others
+    /// apart: the changes' roots are few and shared by the principals they reach, the shared places thousands.
+    under: RefCell<HashMap<String, [Rc<[usize]>; 2]>>,
+    /// [`Places::held_under`] by (side, holder, root).
+    held_under: RefCell<HashMap<HeldUnder, Rc<[usize]>>>,
 }
+
+/// A side, a holder and a root (`None`: everywhere).
+type HeldUnder = (usize, String, Option<String>);
 
 impl<'t> Places<'t> {
     fn new(sides: &[Side<'t>; 2]) -> Places<'t> {
@@ -1609,7 +1727,54 @@ impl<'t> Places<'t> {
                 (p, broad)
             })
             .collect();
-        Places { shared, assigned: RefCell::default() }
+        Places { shared, assigned: RefCell::default(), under: RefCell::default(), held_under: RefCell::default() }
+    }
+
+    /// The shared places at or below `root`: those outside the hierarchy, then those in it.
+    fn shared_under(&self, sides: &[Side<'t>; 2], root: &str) -> [Rc<[usize]>; 2] {
+        if let Some(lists) = self.under.borrow().get(root) {
+            return lists.clone();
+        }
+        let list = |hierarchy: bool| -> Rc<[usize]> {
+            let places = self.shared.iter().enumerate();
+            let within = |key: &str| within_root(sides, key, root);
+            places.filter(|(_, (place, h))| *h == hierarchy && within(&place.key)).map(|(i, _)| i).collect()
+        };
+        let lists = [list(false), list(true)];
+        self.under.borrow_mut().insert(root.to_owned(), lists.clone());
+        lists
+    }
+
+    /// The places of `holder`'s assignments in `side` at or below `root` (`None`: everywhere), as indexes into
+    /// `assigned`, each once. The members of a changed group share its groups and its root, so a group with a
+    /// thousand assignments is read once per root, not once per member.
+    fn held_under(&self, sides: &[Side<'t>; 2], side: usize, holder: &str, root: Option<&str>) -> Rc<[usize]> {
+        let key = (side, holder.to_owned(), root.map(str::to_owned));
+        if let Some(ids) = self.held_under.borrow().get(&key) {
+            return Rc::clone(ids);
+        }
+        let mut assigned = self.assigned.borrow_mut();
+        let (places, ids) = &mut *assigned;
+        let mut out: Vec<usize> = Vec::new();
+        let held = sides
+            .get(side)
+            .map_or(&[][..], |s| s.by_principal.get(&Ci::of(holder)).map_or(&[][..], |h| h.assignments.as_slice()));
+        for a in held {
+            // A scope that cannot be read is no place (semantics §4.2).
+            let Some(text) = a.scope.scope().map(|s| s.as_str()) else { continue };
+            let id = *ids.entry(text).or_insert_with(|| {
+                places.push(Place { key: lower(text), text: text.to_owned(), below: false });
+                places.len() - 1
+            });
+            if places.get(id).is_some_and(|p| root.is_none_or(|r| within_root(sides, &p.key, r))) {
+                out.push(id);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        let out: Rc<[usize]> = out.into();
+        self.held_under.borrow_mut().insert(key, Rc::clone(&out));
+        out
     }
 
     /// The places `p` is evaluated at: those at or below a root of its changes. Any other place holds no row:
@@ -1617,23 +1782,17 @@ impl<'t> Places<'t> {
     fn for_principal(&self, sides: &[Side<'t>; 2], p: &str, roots: &BTreeSet<(Option<String>, usize)>) -> Vec<Place> {
         let everywhere = roots.iter().any(|(r, _)| r.is_none());
         let roots: BTreeSet<&String> = roots.iter().filter_map(|(r, _)| r.as_ref()).collect();
-        // A root is the place, `/`, a prefix of it ending before a `/` (as `Tree::ancestors` lists them), or a
-        // management group above it in either tree: text first, the trees only for a management-group root.
-        let within = |key: &str| {
-            everywhere
-                || roots.iter().any(|r| {
-                    r.as_str() == "/"
-                        || key.strip_prefix(r.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-                        || (r.starts_with(MG_PREFIX) && sides.iter().any(|s| s.tree.ancestors(key).contains(*r)))
-                })
-        };
         // Only a root at `/`, a management group or a subscription reaches those: most changes sit lower, and
         // the hierarchy's thousands of scopes are then not looked at.
         let broad = everywhere || roots.iter().any(|r| is_broad(r));
         let mut out: BTreeSet<Place> = BTreeSet::new();
-        for (place, hierarchy) in &self.shared {
-            if (broad || !*hierarchy) && within(&place.key) {
-                out.insert(place.clone());
+        if everywhere {
+            out.extend(self.shared.iter().map(|(place, _)| place.clone()));
+        }
+        for r in roots.iter().filter(|_| !everywhere) {
+            let lists = self.shared_under(sides, r);
+            for list in lists.iter().take(if broad { 2 } else { 1 }) {
+                out.extend(list.iter().filter_map(|&i| self.shared.get(i)).map(|(place, _)| place.clone()));
             }
         }
         // The principal's own assignments and its groups', in either tenant.
@@ -1642,34 +1801,31 @@ impl<'t> Places<'t> {
         for s in sides {
             holders.extend(s.groups_of(p, false));
         }
-        // Each scope once: a principal in nested groups reaches hundreds of assignments, many at one scope.
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut assigned = self.assigned.borrow_mut();
-        let (places, ids) = &mut *assigned;
-        for s in sides {
+        let roots: Vec<Option<&str>> =
+            if everywhere { vec![None] } else { roots.iter().map(|r| Some(r.as_str())).collect() };
+        let mut ids: BTreeSet<usize> = BTreeSet::new();
+        for side in 0..sides.len() {
             for h in &holders {
-                for a in s.by_principal.get(&Ci::of(h)).map_or(&[][..], Vec::as_slice) {
-                    // A scope that cannot be read is no place (semantics §4.2).
-                    let Some(text) = a.scope.scope().map(|s| s.as_str()) else { continue };
-                    let id = *ids.entry(text).or_insert_with(|| {
-                        places.push(Place { key: lower(text), text: text.to_owned(), below: false });
-                        places.len() - 1
-                    });
-                    let Some(place) = places.get(id).filter(|_| seen.insert(id)) else { continue };
-                    if out.contains(place) {
-                        continue;
-                    }
-                    if within(&place.key) {
-                        out.insert(place.clone());
-                    }
+                for &root in &roots {
+                    ids.extend(self.held_under(sides, side, h, root).iter().copied());
                 }
             }
         }
+        let assigned = self.assigned.borrow();
+        out.extend(ids.into_iter().filter_map(|id| assigned.0.get(id)).cloned());
         out.into_iter().collect()
     }
 }
 
-/// Whether lower-case canonical `scope` is `/`, a management group or a subscription.
+/// Whether lower-case canonical `key` is at or below the root `root`: `/`, a prefix of it ending before a `/` (as
+/// `Tree::ancestors` lists them), or a management group above it in either tree (text first, the trees only for a
+/// management-group root).
+fn within_root(sides: &[Side<'_>; 2], key: &str, root: &str) -> bool {
+    root == "/"
+        || key.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        || (root.starts_with(MG_PREFIX) && sides.iter().any(|s| s.tree.ancestors(key).iter().any(|a| a == root)))
+}
+
 fn is_broad(scope: &str) -> bool {
     scope == "/"
         || scope.strip_prefix(MG_PREFIX).is_some_and(|r| !r.contains('/'))
@@ -1893,5 +2049,150 @@ mod tests {
         }
         // Each variant equals itself, and the first two (case only) equal each other both ways.
         assert_eq!(equal, all.len() + 2);
+    }
+
+    const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+    /// A pool of assignments for the walk's twin test: ids that repeat (two objects under one key), ids in
+    /// another case, assignments without id (keyed by principal, role and scope), and content that differs under
+    /// one id.
+    fn pool() -> Vec<RoleAssignment> {
+        // An assignment's key is its name (a GUID in Azure).
+        let one = |name: &str, principal: &str, scope: &str| {
+            let name = if name.is_empty() { String::new() } else { format!(r#""name": "{name}", "#) };
+            format!(
+                r#"{{{name}"properties": {{"principalId": "{principal}", "principalType": "User",
+                "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+                "scope": "{scope}"}}}}"#
+            )
+        };
+        let mut items = Vec::new();
+        for i in 0..12 {
+            let id = format!("a{i}");
+            items.push(one(&id, &format!("p{i}"), "/subscriptions/s"));
+            // The same key in another case with the same content, then with another scope.
+            items.push(one(&id.to_uppercase(), &format!("P{i}"), "/SUBSCRIPTIONS/S"));
+            items.push(one(&id, &format!("p{i}"), "/subscriptions/t"));
+            items.push(one("", &format!("p{i}"), "/subscriptions/u"));
+        }
+        let mut l = TenantLoader::new();
+        l.add_assignments("assignments.json", format!("[{}]", items.join(",")).as_bytes());
+        let (tenant, diagnostics) = l.build().unwrap();
+        assert_eq!(tenant.assignments.len(), items.len(), "{diagnostics:?}");
+        tenant.assignments
+    }
+
+    /// An edit turning a list of assignments (indexes into the pool) into another.
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Insert(usize, usize),
+        Remove(usize),
+        Replace(usize, usize),
+        Swap(usize, usize),
+        Shuffle(u64),
+    }
+
+    fn edit_strategy() -> impl proptest::strategy::Strategy<Value = Edit> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (any::<usize>(), 0..48usize).prop_map(|(at, x)| Edit::Insert(at, x)),
+            4 => any::<usize>().prop_map(Edit::Remove),
+            3 => (any::<usize>(), 0..48usize).prop_map(|(at, x)| Edit::Replace(at, x)),
+            2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+            1 => any::<u64>().prop_map(Edit::Shuffle),
+        ]
+    }
+
+    fn apply(list: &mut Vec<usize>, edit: &Edit) {
+        let n = list.len();
+        match *edit {
+            Edit::Insert(at, x) => list.insert(at % (n + 1), x),
+            Edit::Remove(at) if n > 0 => {
+                list.remove(at % n);
+            }
+            Edit::Replace(at, x) if n > 0 => list[at % n] = x,
+            Edit::Swap(a, b) if n > 0 => list.swap(a % n, b % n),
+            Edit::Shuffle(seed) => {
+                let mut s = seed | 1;
+                for i in (1..n).rev() {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    list.swap(i, (s % (i as u64 + 1)) as usize);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    type Found = Vec<(String, Status, Vec<String>, Vec<String>)>;
+
+    fn found(v: Vec<(String, Status, Vec<&RoleAssignment>, Vec<&RoleAssignment>)>) -> Found {
+        let texts = |x: Vec<&RoleAssignment>| x.into_iter().map(assignment_content).collect();
+        v.into_iter().map(|(k, s, b, n)| (k, s, texts(b), texts(n))).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The walk in step finds exactly what comparing every key in maps of both lists finds, through
+        /// insertions, removals, replacements, swaps, repeated keys, keys in another case and shuffles.
+        #[test]
+        fn changed_assignments_equals_comparing_every_key(
+            base in proptest::collection::vec(0..48usize, 0..40),
+            edits in proptest::collection::vec(edit_strategy(), 0..6),
+        ) {
+            let pool = pool();
+            let mut new = base.clone();
+            for e in &edits {
+                apply(&mut new, e);
+            }
+            let pick = |v: &[usize]| v.iter().map(|&i| pool[i].clone()).collect::<Vec<_>>();
+            let (b, n) = (pick(&base), pick(&new));
+            let plain = changed(&keyed(&b, assignment_key), &keyed(&n, assignment_key), assignment_content, same_assignment);
+            proptest::prop_assert_eq!(found(changed_assignments(&b, &n)), found(plain));
+        }
+    }
+
+    /// The walk's paths are all taken: in step, an insertion, a removal, both sides unsettled, and lists too far
+    /// out of order for it (every key then compared through maps).
+    #[test]
+    fn unsettled_keys_takes_every_path() {
+        let pool = pool();
+        let list = |v: &[usize]| v.iter().map(|&i| pool[i].clone()).collect::<Vec<_>>();
+        let keys = |b: &[usize], n: &[usize]| {
+            unsettled_keys(&list(b), &list(n)).map(|k| {
+                let mut v: Vec<String> = k.into_iter().map(|k| lower(&k.0)).collect();
+                v.sort();
+                v
+            })
+        };
+        let id = |i: usize| format!("a{i}");
+        let base: Vec<usize> = (0..12).map(|i| 4 * i).collect();
+        assert_eq!(keys(&base, &base), Some(vec![]));
+        // The same key in another case and the same content: settled.
+        let recased: Vec<usize> = base.iter().map(|i| i + 1).collect();
+        assert_eq!(keys(&base, &recased), Some(vec![]));
+        // Another scope under the same key.
+        let mut moved = base.clone();
+        moved[3] = 14;
+        assert_eq!(keys(&base, &moved), Some(vec![id(3)]));
+        // An insertion, then a removal, each found ahead and the rest back in step.
+        let mut inserted = base.clone();
+        inserted.insert(5, 3);
+        assert_eq!(keys(&base, &inserted), Some(vec![format!("p0|{READER}|/subscriptions/u")]));
+        let mut removed = base.clone();
+        removed.remove(5);
+        assert_eq!(keys(&base, &removed), Some(vec![id(5)]));
+        // Both sides unsettled: two different keys where neither is found ahead.
+        let mut replaced = base.clone();
+        replaced[6] = 3;
+        let want = vec![id(6), format!("p0|{READER}|/subscriptions/u")];
+        let mut want = want;
+        want.sort();
+        assert_eq!(keys(&base, &replaced), Some(want));
+        // Reversed: out of order beyond the walk.
+        let reversed: Vec<usize> = base.iter().rev().copied().collect();
+        assert_eq!(keys(&base, &reversed), None);
     }
 }
