@@ -95,7 +95,11 @@ pub fn import(inputs: &Inputs, out: &Path) -> Result<String, String> {
         return Err(format!("`{}` exists and is not empty; give a new directory", out.display()));
     }
     let roles = concat(&inputs.roles)?;
-    let assignments = concat(&inputs.assignments)?;
+    let mut assignments = concat(&inputs.assignments)?;
+    // In id order, whatever order `az` listed them in: two imports of one tenant then list its assignments alike,
+    // and `rolegate diff` compares them in step instead of by key (semantics §4.2). A stable sort: those without
+    // an id keep their order.
+    assignments.sort_by_cached_key(|a| a.get("id").and_then(Value::as_str).map(str::to_ascii_lowercase));
     let denies = concat(&inputs.deny_assignments)?;
     let entities = inputs.entities.as_deref().map(read_json).transpose()?;
     let groups = if inputs.group_members.is_empty() {

@@ -64,6 +64,39 @@ fn recorded_az_outputs_become_a_tenant_that_decides_as_azure_would() {
     assert!(stderr.contains("not empty"), "{stderr}");
 }
 
+/// Azure lists assignments in no documented order: whatever order they come in, the tenant lists them by id, so
+/// `rolegate diff` of two imports compares them in step.
+#[test]
+fn assignments_are_written_in_id_order() {
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data("assignments.json")).unwrap()).unwrap();
+    let ids = |v: &[serde_json::Value]| v.iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    // The recorded listing is not in id order (the subscription's assignment before the management group's).
+    let mut sorted = ids(&listed);
+    sorted.sort_by_key(|id| id.to_ascii_lowercase());
+    assert_ne!(ids(&listed), sorted);
+    let written = |listing: &[serde_json::Value], name: &str| {
+        let src = scratch(&format!("{name}-src.json"));
+        std::fs::write(&src, serde_json::to_string(listing).unwrap()).unwrap();
+        let out = scratch(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+            .args(["import", "--out", out.to_str().unwrap(), "--assignments", src.to_str().unwrap()])
+            .args(["--roles", data("roles.json").to_str().unwrap()])
+            .args(["--entities", data("entities.json").to_str().unwrap()])
+            .args(["--group-members", data("members").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(out.join("assignments.json")).unwrap()).unwrap();
+        v
+    };
+    let reversed: Vec<serde_json::Value> = listed.iter().rev().cloned().collect();
+    let (a, b) = (written(&listed, "order-a"), written(&reversed, "order-b"));
+    assert_eq!(ids(&a), sorted);
+    assert_eq!(a, b);
+}
+
 #[test]
 fn a_partial_page_or_a_member_without_an_id_is_refused() {
     let (code, _, stderr) =

@@ -7,7 +7,9 @@
 //!   timing; the indexes reverse queries build on first use are built before it too (their cost, the first diff's,
 //!   and the principals and places evaluated are printed).
 //!
-//! `ROLEGATE_DIFF_CHANGED=n` changes `n` assignments instead; `ROLEGATE_DIFF_ONESHOT=1` prints the first diff only.
+//! `ROLEGATE_DIFF_CHANGED=n` changes `n` assignments instead; `ROLEGATE_DIFF_ONESHOT=1` prints the first diff only;
+//! `ROLEGATE_DIFF_SHUFFLE=1` also lists NEW's assignments in another order (the walk in step then gives way to
+//! comparing every assignment by key).
 //! Sizes: small and medium by default; `ROLEGATE_BENCH_LARGE=1` adds large (slow to generate and load).
 //! Run with `cargo bench -p rolegate-lint --bench tenant_diff`.
 
@@ -80,6 +82,16 @@ fn changed(assignments: &str) -> String {
     }
     for i in remove.into_iter().rev() {
         v.remove(i);
+    }
+    if std::env::var("ROLEGATE_DIFF_SHUFFLE").is_ok_and(|v| v == "1") {
+        // A fixed xorshift permutation: the same order on every run.
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in (1..v.len()).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            v.swap(i, (s % (i as u64 + 1)) as usize);
+        }
     }
     serde_json::to_string(&v).unwrap()
 }
