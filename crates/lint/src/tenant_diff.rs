@@ -1457,6 +1457,9 @@ fn fast_rows(d: &Diffing<'_, '_>) -> Result<Vec<(bool, Row, usize)>, TenantDiffE
     let at: HashMap<(u32, u32), usize> = kept.iter().enumerate().map(|(k, x)| ((x.principal, x.place), k)).collect();
     let mut groups_of: HashMap<(usize, u32), Vec<u32>> = HashMap::new();
     let mut folded: Vec<Vec<Option<(usize, usize)>>> = Vec::with_capacity(kept.len());
+    // The members of a group mostly share their entry lists and their group's (the same answers, shared), so each
+    // pair of shared lists is matched once.
+    let mut matches: HashMap<ListPair, Rc<[Option<usize>]>> = HashMap::new();
     for x in &kept {
         let mut targets: Vec<Option<(usize, usize)>> = Vec::new();
         for side in [0usize, 1] {
@@ -1467,22 +1470,28 @@ fn fast_rows(d: &Diffing<'_, '_>) -> Result<Vec<(bool, Row, usize)>, TenantDiffE
                     .map(|k| s.groups_of(k, false).iter().filter_map(|g| index.get(g.as_str()).copied()).collect())
                     .unwrap_or_default()
             });
-            let into: Vec<&Kept> =
-                groups.iter().filter_map(|&g| at.get(&(g, x.place)).and_then(|&k| kept.get(k))).collect();
+            let into: Vec<(usize, &Kept)> =
+                groups.iter().filter_map(|&g| at.get(&(g, x.place)).and_then(|&k| Some((k, kept.get(k)?)))).collect();
             if into.is_empty() {
                 continue;
             }
             if targets.is_empty() {
                 targets = vec![None; x.entries.len()];
             }
-            for ((i, e), slot) in x.entries.iter().enumerate().zip(targets.iter_mut()) {
-                if usize::from(e.gained()) != side {
-                    continue;
+            // Each entry into the first group that has it.
+            for (k, g) in into {
+                // Only a list other rows share can come again: the others are matched without being kept.
+                let found = if Rc::strong_count(&x.entries) > 1 {
+                    let pair = (Rc::as_ptr(&x.entries), Rc::as_ptr(&g.entries), side);
+                    Rc::clone(matches.entry(pair).or_insert_with(|| same_entries(&x.entries, &g.entries, side)))
+                } else {
+                    same_entries(&x.entries, &g.entries, side)
+                };
+                for (slot, j) in targets.iter_mut().zip(found.iter()) {
+                    if let (None, Some(j)) = (*slot, j) {
+                        *slot = Some((k, *j));
+                    }
                 }
-                *slot = into.iter().find_map(|g| {
-                    let j = if Rc::ptr_eq(&g.entries, &x.entries) { Some(i) } else { contains(&g.entries, *e) }?;
-                    Some((*at.get(&(g.principal, g.place))?, j))
-                });
             }
         }
         folded.push(targets);
@@ -1538,6 +1547,24 @@ fn fast_rows(d: &Diffing<'_, '_>) -> Result<Vec<(bool, Row, usize)>, TenantDiffE
 }
 
 /// Where `e` is in `entries` (sorted by operation, one entry per operation).
+/// A member's entry list, a group's, and the side matched (by where the lists live).
+type ListPair = (*const [Entry], *const [Entry], usize);
+
+/// Per entry of `x`: where `g` has the same entry, for the entries gained (`side` 1) or lost (0); both lists are
+/// sorted by operation.
+fn same_entries(x: &[Entry], g: &[Entry], side: usize) -> Rc<[Option<usize>]> {
+    let mut j = 0;
+    x.iter()
+        .map(|e| {
+            if usize::from(e.gained()) != side {
+                return None;
+            }
+            j += g.get(j..).map_or(0, |rest| rest.partition_point(|y| y.op < e.op));
+            g.get(j).filter(|y| *y == e).map(|_| j)
+        })
+        .collect()
+}
+
 fn contains(entries: &[Entry], e: Entry) -> Option<usize> {
     entries.binary_search_by_key(&e.op, |x| x.op).ok().filter(|&j| entries.get(j) == Some(&e))
 }
